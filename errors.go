@@ -1,0 +1,69 @@
+// Package fosis holds the vocabulary every part of the system shares: the error
+// codes that travel from the data layer to the user, and nothing else.
+package fosis
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. They are few on purpose: each maps to one HTTP status and one
+// exit behaviour, and callers branch on them, never on message text.
+const (
+	EINVALID     = "invalid"     // the input is wrong; the message says where and why
+	ENOTFOUND    = "not_found"   // the thing asked for does not exist (or is outside scope)
+	ECONFLICT    = "conflict"    // the request clashes with the current state
+	EFORBIDDEN   = "forbidden"   // the caller may not do this
+	EUNAVAILABLE = "unavailable" // a dependency is down or busy; retrying may help
+	EINTERNAL    = "internal"    // a bug or an unexpected failure; details are logged, not shown
+)
+
+// FieldError names one field that failed validation and why.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is an error that is safe to show to a user: Code is one of the
+// constants above and Message is written for a person.
+type Error struct {
+	Code    string
+	Message string
+	Fields  []FieldError
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
+// any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of err: the message of the
+// first *Error in its chain, or a generic text for anything unexpected.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
