@@ -1,0 +1,82 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// LoadFrame reads the whole registry into a columnar Frame, one row per
+// household (members come packed in score_inputs). withIDs also fills ExtID.
+func (s *Store) LoadFrame(ctx context.Context, withIDs bool) (*Frame, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM households`).Scan(&n); err != nil {
+		return nil, err
+	}
+	f := newFrame(n, n*3)
+	q := `SELECT id, commune_code, score_inputs FROM households ORDER BY id`
+	if withIDs {
+		q = `SELECT id, commune_code, score_inputs, household_id FROM households ORDER BY id`
+	}
+	rows, err := s.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var (
+		key     int64
+		commune string
+		packed  sql.RawBytes
+		ext     string
+		lastC   string
+		ci, ri  int
+	)
+	dest := []any{&key, &commune, &packed}
+	if withIDs {
+		dest = append(dest, &ext)
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		if commune != lastC {
+			var ok bool
+			if ci, ok = s.terr.CommuneIndex(commune); !ok {
+				return nil, fmt.Errorf("household %d: commune %q is not in the territory", key, commune)
+			}
+			ri, lastC = s.terr.CommuneRegion(ci), commune
+		}
+		if err := f.appendPacked(packed); err != nil {
+			return nil, fmt.Errorf("household %d: %w", key, err)
+		}
+		f.Key = append(f.Key, key)
+		f.Commune = append(f.Commune, int32(ci))
+		f.Region = append(f.Region, uint8(ri))
+		if withIDs {
+			f.ExtID = append(f.ExtID, ext)
+		}
+		if len(f.Key)%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return f, rows.Err()
+}
+
+// newFrame returns an empty frame with room for n households and m members.
+func newFrame(n, m int) *Frame {
+	return &Frame{
+		Key: make([]int64, 0, n), Commune: make([]int32, 0, n), Region: make([]uint8, 0, n),
+		Zone: make([]uint8, 0, n), Tenure: make([]uint8, 0, n), Rooms: make([]uint8, 0, n),
+		Floor: make([]uint8, 0, n), Walls: make([]uint8, 0, n), Roof: make([]uint8, 0, n),
+		Water: make([]uint8, 0, n), Sanitation: make([]uint8, 0, n),
+		Vehicle: make([]int64, 0, n), Property: make([]int64, 0, n), SchoolFees: make([]int64, 0, n),
+		MemberStart: append(make([]int32, 0, n+1), 0),
+		BirthDay:    make([]int32, 0, m), Relation: make([]uint8, 0, m), Sex: make([]uint8, 0, m),
+		Schooling: make([]uint8, 0, m), InSchool: make([]bool, 0, m), Employed: make([]bool, 0, m),
+		Labor: make([]int32, 0, m), Pension: make([]int32, 0, m), Capital: make([]int32, 0, m),
+		HealthPlan: make([]uint8, 0, m), Disability: make([]uint8, 0, m), Dependency: make([]uint8, 0, m),
+		Indigenous: make([]bool, 0, m), Pregnant: make([]bool, 0, m),
+	}
+}

@@ -1,0 +1,367 @@
+package registry
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/csvin"
+	"github.com/fosis/fosis/internal/platform/rut"
+)
+
+// ImportOptions says what to import and how to report.
+type ImportOptions struct {
+	Households string // path of households.csv
+	Persons    string // path of persons.csv
+	// ErrorsPath is where the problem report goes; "" means
+	// import-errors.csv beside households.csv.
+	ErrorsPath string
+	// Progress, if set, is called from time to time with the stage
+	// ("read" or "write") and how far it has got.
+	Progress func(stage string, done, total int64)
+	// Today bounds dates (nothing may be in the future); zero means now.
+	Today time.Time
+}
+
+// ImportSummary tells what an import did.
+type ImportSummary struct {
+	ID               int64          `json:"id"`
+	HouseholdsRead   int            `json:"households_read"`
+	PersonsRead      int            `json:"persons_read"`
+	Inserted         int            `json:"households_inserted"`
+	Updated          int            `json:"households_updated"`
+	Rejected         int            `json:"households_rejected"`
+	PersonsWritten   int            `json:"persons_written"`
+	PersonsMoved     int            `json:"persons_moved"`
+	PersonsRemoved   int            `json:"persons_removed"`
+	OrphanPersons    int            `json:"orphan_person_rows"`
+	NotInExtract     int64          `json:"households_not_in_extract"`
+	Problems         int            `json:"problems"`
+	ErrorsPath       string         `json:"errors_path,omitempty"`
+	UnknownColumns   []string       `json:"unknown_columns,omitempty"`
+	Elapsed          time.Duration  `json:"elapsed_ns"`
+	ProblemsByReason map[string]int `json:"problems_by_column"`
+}
+
+// extract is a parsed pair of files.
+type extract struct {
+	hs      []Household
+	hLine   []int32
+	ps      []Person
+	pLine   []int32
+	pHouse  []int32          // index into hs, or -1
+	bad     []bool           // per household: rejected
+	idx     map[string]int32 // household_id → index in hs (first occurrence)
+	runAt   map[int64]int32  // RUN → index in ps (first occurrence)
+	problem []Problem
+	unknown []string
+}
+
+// Import loads a national extract into the registry. Households with any
+// problem are rejected whole, every problem is written to the report, valid
+// households are inserted or updated in one transaction (so nothing is ever
+// half-written), and re-importing the same or a newer extract updates rather
+// than duplicates. A header problem stops the import before anything is read.
+func (s *Store) Import(ctx context.Context, opt ImportOptions) (*ImportSummary, error) {
+	start := time.Now()
+	if opt.Today.IsZero() {
+		opt.Today = time.Now().UTC()
+	}
+	if opt.ErrorsPath == "" {
+		opt.ErrorsPath = filepath.Join(filepath.Dir(opt.Households), "import-errors.csv")
+	}
+	x, err := s.readExtract(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	x.validate()
+	sum := &ImportSummary{HouseholdsRead: len(x.hs), PersonsRead: len(x.ps), UnknownColumns: x.unknown}
+	if err := s.write(ctx, x, sum, opt); err != nil {
+		return nil, err
+	}
+	sum.Problems = len(x.problem)
+	sum.ProblemsByReason = map[string]int{}
+	for _, p := range x.problem {
+		sum.ProblemsByReason[p.Column]++
+	}
+	if len(x.problem) > 0 {
+		if err := writeProblems(opt.ErrorsPath, x.problem); err != nil {
+			return sum, fmt.Errorf("the import succeeded but the problem report could not be written: %w", err)
+		}
+		sum.ErrorsPath = opt.ErrorsPath
+	} else {
+		os.Remove(opt.ErrorsPath) // an old report would mislead
+	}
+	sum.Elapsed = time.Since(start)
+	s.log.Info("registry import", "id", sum.ID, "households", sum.HouseholdsRead, "persons", sum.PersonsRead,
+		"inserted", sum.Inserted, "updated", sum.Updated, "rejected", sum.Rejected, "problems", sum.Problems, "elapsed", sum.Elapsed)
+	return sum, nil
+}
+
+// readExtract parses both files at once, one goroutine each.
+func (s *Store) readExtract(ctx context.Context, opt ImportOptions) (*extract, error) {
+	hf, err := os.Open(opt.Households)
+	if err != nil {
+		return nil, fosis.Errorf(fosis.EINVALID, "cannot open the households file: %v", err)
+	}
+	defer hf.Close()
+	pf, err := os.Open(opt.Persons)
+	if err != nil {
+		return nil, fosis.Errorf(fosis.EINVALID, "cannot open the persons file: %v", err)
+	}
+	defer pf.Close()
+	hr, err := csvin.NewReader(hf, filepath.Base(opt.Households), HouseholdColumns)
+	if err != nil {
+		return nil, headerError(err)
+	}
+	pr, err := csvin.NewReader(pf, filepath.Base(opt.Persons), PersonColumns)
+	if err != nil {
+		return nil, headerError(err)
+	}
+	var total int64
+	for _, f := range []*os.File{hf, pf} {
+		if st, err := f.Stat(); err == nil {
+			total += st.Size()
+		}
+	}
+	var hDone, pDone atomic.Int64
+	stop := make(chan struct{})
+	var tick sync.WaitGroup
+	if opt.Progress != nil {
+		tick.Go(func() {
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					opt.Progress("read", total, total)
+					return
+				case <-t.C:
+					opt.Progress("read", hDone.Load()+pDone.Load(), total)
+				}
+			}
+		})
+	}
+	x := &extract{}
+	for _, u := range hr.Unknown {
+		x.unknown = append(x.unknown, hr.File+": "+u)
+	}
+	for _, u := range pr.Unknown {
+		x.unknown = append(x.unknown, pr.File+": "+u)
+	}
+	var hProblems, pProblems []Problem
+	var hErr, pErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { hProblems, hErr = s.readHouseholds(ctx, hr, x, opt.Today, &hDone) })
+	wg.Go(func() { pProblems, pErr = readPersons(ctx, pr, x, opt.Today, &pDone) })
+	wg.Wait()
+	close(stop)
+	tick.Wait()
+	if err := errors.Join(hErr, pErr); err != nil {
+		return nil, err
+	}
+	x.problem = append(hProblems, pProblems...)
+	return x, nil
+}
+
+func headerError(err error) error {
+	var he *csvin.HeaderError
+	if errors.As(err, &he) {
+		return &fosis.Error{Code: fosis.EINVALID, Message: he.Error() +
+			" (see docs/extract-format.md for the expected columns)"}
+	}
+	return err
+}
+
+func (s *Store) readHouseholds(ctx context.Context, r *csvin.Reader, x *extract, today time.Time, done *atomic.Int64) ([]Problem, error) {
+	var problems []Problem
+	for n := 0; ; n++ {
+		err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return problems, nil
+		}
+		if n%16384 == 0 {
+			done.Store(r.Offset())
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		var re *csvin.RowError
+		if errors.As(err, &re) {
+			// Keep a placeholder so that the household is known and rejected.
+			h := Household{ID: r.Loose(hcID)}
+			problems = append(problems, Problem{File: r.File, Line: re.Line, Column: "(row)", Reason: re.Err.Error(), HouseholdID: h.ID})
+			x.hs = append(x.hs, h)
+			x.hLine = append(x.hLine, int32(re.Line))
+			x.bad = append(x.bad, true)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", r.File, err)
+		}
+		h, ps := parseHousehold(r, s.terr, today)
+		problems = append(problems, ps...)
+		x.hs = append(x.hs, h)
+		x.hLine = append(x.hLine, int32(r.Line()))
+		x.bad = append(x.bad, len(ps) > 0)
+	}
+}
+
+func readPersons(ctx context.Context, r *csvin.Reader, x *extract, today time.Time, done *atomic.Int64) ([]Problem, error) {
+	var problems []Problem
+	for n := 0; ; n++ {
+		err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return problems, nil
+		}
+		if n%16384 == 0 {
+			done.Store(r.Offset())
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		var re *csvin.RowError
+		if errors.As(err, &re) {
+			p := Person{HouseholdID: r.Loose(pcHousehold)}
+			problems = append(problems, Problem{File: r.File, Line: re.Line, Column: "(row)", Reason: re.Err.Error(), HouseholdID: p.HouseholdID})
+			x.ps = append(x.ps, p)
+			x.pLine = append(x.pLine, -int32(re.Line)) // negative: the row itself is unusable
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", r.File, err)
+		}
+		p, ps := parsePerson(r, today)
+		problems = append(problems, ps...)
+		line := int32(r.Line())
+		if len(ps) > 0 {
+			line = -line
+		}
+		x.ps = append(x.ps, p)
+		x.pLine = append(x.pLine, line)
+	}
+}
+
+// validate applies the rules that span rows: unique household ids, persons
+// pointing at households of the extract, one household per RUN, exactly one
+// head per household. A household with any problem is marked bad.
+func (x *extract) validate() {
+	const hfile, pfile = "households.csv", "persons.csv"
+	idx := make(map[string]int32, len(x.hs))
+	for i := range x.hs {
+		id := x.hs[i].ID
+		if id == "" {
+			continue
+		}
+		if j, dup := idx[id]; dup {
+			x.problem = append(x.problem, Problem{File: hfile, Line: int(x.hLine[i]), Column: "household_id", Value: id,
+				Reason: fmt.Sprintf("appears more than once (first on line %d)", x.hLine[j]), HouseholdID: id})
+			x.bad[i], x.bad[j] = true, true
+			continue
+		}
+		idx[id] = int32(i)
+	}
+	x.pHouse = make([]int32, len(x.ps))
+	heads := make([]uint8, len(x.hs))
+	runAt := make(map[int64]int32, len(x.ps))
+	for k := range x.ps {
+		p := &x.ps[k]
+		hi, ok := idx[p.HouseholdID]
+		if !ok {
+			hi = -1
+			if p.HouseholdID != "" {
+				x.problem = append(x.problem, Problem{File: pfile, Line: abs(x.pLine[k]), Column: "household_id", Value: p.HouseholdID,
+					Reason: "is not in households.csv; the person's row cannot be imported", HouseholdID: p.HouseholdID})
+			}
+		}
+		x.pHouse[k] = hi
+		if hi >= 0 && x.pLine[k] < 0 {
+			x.bad[hi] = true
+		}
+		if x.pLine[k] < 0 {
+			continue
+		}
+		if hi >= 0 && p.Relation == RelHead && heads[hi] < 255 {
+			heads[hi]++
+		}
+		if p.RUN == 0 {
+			continue
+		}
+		if j, dup := runAt[p.RUN]; dup {
+			other := x.ps[j].HouseholdID
+			reason := fmt.Sprintf("appears more than once (first on line %d, household %s); a RUN belongs to one household only", abs(x.pLine[j]), other)
+			x.problem = append(x.problem, Problem{File: pfile, Line: abs(x.pLine[k]), Column: "run", Value: formatRUN(p.RUN), Reason: reason, HouseholdID: p.HouseholdID})
+			if hi >= 0 {
+				x.bad[hi] = true
+			}
+			if hj := x.pHouse[j]; hj >= 0 {
+				x.bad[hj] = true
+			}
+			continue
+		}
+		runAt[p.RUN] = int32(k)
+	}
+	for i := range x.hs {
+		if x.hs[i].ID == "" || heads[i] == 1 {
+			continue
+		}
+		reason := "has no member with relation=head; exactly one is required"
+		if heads[i] > 1 {
+			reason = fmt.Sprintf("has %d members with relation=head; exactly one is required", heads[i])
+		}
+		x.problem = append(x.problem, Problem{File: hfile, Line: int(x.hLine[i]), Column: "relation", Value: "", Reason: reason, HouseholdID: x.hs[i].ID})
+		x.bad[i] = true
+	}
+	x.idx, x.runAt = idx, runAt
+	slices.SortStableFunc(x.problem, func(a, b Problem) int {
+		if a.File != b.File {
+			if a.File < b.File {
+				return -1
+			}
+			return 1
+		}
+		return a.Line - b.Line
+	})
+}
+
+func abs(v int32) int {
+	if v < 0 {
+		return int(-v)
+	}
+	return int(v)
+}
+
+func formatRUN(body int64) string { return rut.Format(body) }
+
+// writeProblems writes the problem report as CSV.
+func writeProblems(path string, problems []Problem) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"file", "line", "column", "value", "reason", "household_id"})
+	for _, p := range problems {
+		w.Write([]string{p.File, strconv.Itoa(p.Line), p.Column, p.Value, p.Reason, p.HouseholdID})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// ErrRejected is returned (wrapped) by callers that want a non-zero exit when
+// an import rejected households.
+var ErrRejected = errors.New("some households were rejected")

@@ -1,0 +1,274 @@
+package registry_test
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/platform/db/dbtest"
+	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/registry"
+)
+
+const hHeader = "household_id,commune_code,zone,tenure,rooms,floor,walls,roof,water,sanitation,vehicle_value_clp,property_value_clp,school_fees_clp,registered_on\n"
+const pHeader = "run,household_id,relation,sex,birth_date,schooling_years,in_school,employed,labor_income_clp,pension_income_clp,capital_income_clp,health_plan,disability,dependency,indigenous,pregnant\n"
+
+// Two valid households: H1 (head + child) and H2 (head alone).
+var (
+	hRowH1 = "H1,13101,urban,renter,3,good,fair,good,public_network,sewer,0,0,0,2020-05-01\n"
+	hRowH2 = "H2,09101,rural,owner,2,poor,poor,fair,well,latrine,0,15000000,0,2019-01-10\n"
+	pRowA  = "12.345.678-5,H1,head,F,1985-03-02,12,0,1,450000,0,0,fonasa_b,none,none,0,0\n"
+	pRowB  = "20.000.003-K,H1,child,M,2012-07-09,6,1,0,0,0,0,fonasa_b,none,none,0,0\n"
+	pRowC  = "9.868.503-0,H2,head,M,1950-11-30,6,0,0,0,214000,0,fonasa_a,moderate,none,1,0\n"
+)
+
+func newStore(t *testing.T) (*registry.Store, *db.DB) {
+	t.Helper()
+	d := dbtest.Open(t)
+	s := registry.NewStore(d, geo.Chile(), nil)
+	if err := s.SyncTerritory(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, d
+}
+
+func writeExtract(t *testing.T, households, persons string) registry.ImportOptions {
+	t.Helper()
+	dir := t.TempDir()
+	h, p := filepath.Join(dir, "households.csv"), filepath.Join(dir, "persons.csv")
+	if err := os.WriteFile(h, []byte(households), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(persons), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return registry.ImportOptions{Households: h, Persons: p, Today: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+func readProblems(t *testing.T, path string) [][]string {
+	t.Helper()
+	if path == "" {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows[1:]
+}
+
+func householdIDs(t *testing.T, d *db.DB) []string {
+	t.Helper()
+	rows, err := d.QueryContext(context.Background(), "SELECT household_id FROM households ORDER BY household_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func TestImportBadInput(t *testing.T) {
+	tests := []struct {
+		name       string
+		households string
+		persons    string
+		imported   []string // household ids in the registry afterwards
+		problems   []string // "file:line:column:reason substring", in report order
+	}{
+		{
+			name:       "valid",
+			households: hHeader + hRowH1 + hRowH2, persons: pHeader + pRowA + pRowB + pRowC,
+			imported: []string{"H1", "H2"},
+		},
+		{
+			name:       "semicolons, BOM, CRLF, columns reordered, unknown column",
+			households: "\ufeff" + strings.ReplaceAll(strings.ReplaceAll(hHeader+hRowH1+hRowH2, ",", ";"), "\n", "\r\n"),
+			persons: "notes,household_id,run,relation,sex,birth_date,schooling_years,in_school,employed,labor_income_clp,pension_income_clp,capital_income_clp,health_plan,disability,dependency,indigenous,pregnant\n" +
+				`"x, y",H1,12345678-5,head,F,1985-03-02,12,0,1,450000,0,0,fonasa_b,none,none,0,0` + "\n" +
+				"z,H1,20000003-k,child,M,2012-07-09,6,1,0,0,0,0,fonasa_b,none,none,0,0\n" +
+				"z,H2,98685030,head,M,1950-11-30,6,0,0,0,214000,0,fonasa_a,moderate,none,1,0\n",
+			imported: []string{"H1", "H2"},
+		},
+		{
+			name:       "unknown commune rejects the household",
+			households: hHeader + strings.Replace(hRowH1, "13101", "99999", 1) + hRowH2, persons: pHeader + pRowA + pRowB + pRowC,
+			imported: []string{"H2"},
+			problems: []string{"households.csv:2:commune_code:not an official commune code"},
+		},
+		{
+			name:       "bad check digit rejects the person's household",
+			households: hHeader + hRowH1 + hRowH2, persons: pHeader + strings.Replace(pRowB, "-K", "-1", 1) + pRowA + pRowC,
+			imported: []string{"H2"},
+			problems: []string{"persons.csv:2:run:check digit does not match"},
+		},
+		{
+			name:       "RUN in two households rejects both",
+			households: hHeader + hRowH1 + hRowH2, persons: pHeader + pRowA + pRowB + pRowC + strings.Replace(pRowB, "H1,child", "H2,child", 1),
+			imported: nil,
+			problems: []string{"persons.csv:5:run:belongs to one household only"},
+		},
+		{
+			name:       "two heads",
+			households: hHeader + hRowH1 + hRowH2, persons: pHeader + pRowA + strings.Replace(pRowB, "child", "head", 1) + pRowC,
+			imported: []string{"H2"},
+			problems: []string{"households.csv:2:relation:has 2 members with relation=head"},
+		},
+		{
+			name:       "no head, and a household with no members at all",
+			households: hHeader + hRowH1 + hRowH2, persons: pHeader + pRowB,
+			imported: nil,
+			problems: []string{"households.csv:2:relation:no member with relation=head", "households.csv:3:relation:no member with relation=head"},
+		},
+		{
+			name:       "person of a household that is not in the file",
+			households: hHeader + hRowH2, persons: pHeader + pRowA + pRowC,
+			imported: []string{"H2"},
+			problems: []string{"persons.csv:2:household_id:is not in households.csv"},
+		},
+		{
+			name:       "duplicate household id rejects both rows",
+			households: hHeader + hRowH1 + hRowH1 + hRowH2, persons: pHeader + pRowA + pRowB + pRowC,
+			imported: []string{"H2"},
+			problems: []string{"households.csv:3:household_id:appears more than once"},
+		},
+		{
+			name:       "short person row rejects its household",
+			households: hHeader + hRowH1 + hRowH2, persons: pHeader + pRowA + "20.000.003-K,H1,child\n" + pRowC,
+			imported: []string{"H2"},
+			problems: []string{"persons.csv:3:(row):has 3 fields"},
+		},
+		{
+			name:       "bad values are each reported",
+			households: hHeader + hRowH1 + strings.Replace(strings.Replace(hRowH2, "15000000", "15.000.000", 1), "rural", "campo", 1),
+			persons:    pHeader + pRowA + pRowB + strings.Replace(strings.Replace(pRowC, "1950-11-30", "2030-01-01", 1), "214000", "-5", 1),
+			imported:   []string{"H1"},
+			problems: []string{"households.csv:3:zone:not a valid zone", "households.csv:3:property_value_clp:not a whole number",
+				"persons.csv:4:birth_date:in the future", "persons.csv:4:pension_income_clp:must be between"},
+		},
+		{
+			name:       "unterminated quote",
+			households: hHeader + hRowH1 + hRowH2, persons: pHeader + pRowA + pRowB + `"9.868.503-0,H2,head` + "\n",
+			imported: []string{"H1"},
+			problems: []string{"persons.csv:4:(row):", "households.csv:3:relation:no member"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, d := newStore(t)
+			opt := writeExtract(t, tt.households, tt.persons)
+			sum, err := s.Import(context.Background(), opt)
+			if err != nil {
+				t.Fatalf("Import: %v", err)
+			}
+			if diff := cmp.Diff(tt.imported, householdIDs(t, d)); diff != "" {
+				t.Errorf("households in the registry (-want +got):\n%s", diff)
+			}
+			got := readProblems(t, sum.ErrorsPath)
+			if len(got) < len(tt.problems) || (len(tt.problems) == 0 && len(got) > 0) {
+				t.Fatalf("problems = %v, want %d matching %v", got, len(tt.problems), tt.problems)
+			}
+			for _, want := range tt.problems {
+				parts := strings.SplitN(want, ":", 4)
+				found := slices.ContainsFunc(got, func(p []string) bool {
+					return p[0] == parts[0] && p[1] == parts[1] && p[2] == parts[2] && strings.Contains(p[4], parts[3])
+				})
+				if !found {
+					t.Errorf("no problem %q in report %v", want, got)
+				}
+			}
+			if sum.Problems != len(got) {
+				t.Errorf("summary counts %d problems, report has %d", sum.Problems, len(got))
+			}
+		})
+	}
+}
+
+func TestImportHeaderErrorsWriteNothing(t *testing.T) {
+	s, d := newStore(t)
+	opt := writeExtract(t, strings.Replace(hHeader, "zone,", "", 1)+hRowH1, pHeader+pRowA+pRowB)
+	_, err := s.Import(context.Background(), opt)
+	if fosis.ErrorCode(err) != fosis.EINVALID || !strings.Contains(err.Error(), "missing column(s): zone") {
+		t.Fatalf("Import error = %v, want an invalid-header error naming zone", err)
+	}
+	if ids := householdIDs(t, d); len(ids) != 0 {
+		t.Errorf("households written despite a bad header: %v", ids)
+	}
+}
+
+func TestReimportUpdatesMovesAndRemoves(t *testing.T) {
+	s, d := newStore(t)
+	ctx := context.Background()
+	first := writeExtract(t, hHeader+hRowH1+hRowH2, pHeader+pRowA+pRowB+pRowC)
+	if _, err := s.Import(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Import(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Inserted != 0 || again.Updated != 2 || again.PersonsMoved != 0 {
+		t.Errorf("re-import of the same extract: %+v", again)
+	}
+	hh, persons, _ := s.Count(ctx)
+	if hh != 2 || persons != 3 {
+		t.Fatalf("after re-import: %d households, %d persons; want 2, 3", hh, persons)
+	}
+	// The child moves to H2; H1's head leaves the registry... no: she stays,
+	// and a new household H3 appears.
+	newer := writeExtract(t, hHeader+hRowH1+hRowH2+strings.Replace(hRowH2, "H2", "H3", 1),
+		pHeader+pRowA+strings.Replace(pRowB, "H1,child", "H2,child", 1)+pRowC+"6.265.837-1,H3,head,F,1970-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0\n")
+	sum, err := s.Import(ctx, newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Inserted != 1 || sum.Updated != 2 || sum.PersonsMoved != 1 {
+		t.Errorf("newer extract: %+v", sum)
+	}
+	h, err := s.HouseholdOfRUN(ctx, "20000003-K")
+	if err != nil || h.ID != "H2" {
+		t.Fatalf("child's household = %v, %v; want H2", h, err)
+	}
+	var from, to string
+	if err := d.QueryRowContext(ctx, "SELECT from_household, to_household FROM person_moves WHERE run = 20000003").Scan(&from, &to); err != nil || from != "H1" || to != "H2" {
+		t.Errorf("move recorded as %q → %q (%v), want H1 → H2", from, to, err)
+	}
+	// The head of H3 is dropped from H3 in the next extract (and appears nowhere).
+	last := writeExtract(t, hHeader+hRowH1+hRowH2+strings.Replace(hRowH2, "H2", "H3", 1),
+		pHeader+pRowA+strings.Replace(pRowB, "H1,child", "H2,child", 1)+pRowC+"6.265.837-1,H3,head,F,1970-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0\n"+
+			"11.111.111-1,H3,spouse,M,1971-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0\n")
+	if _, err := s.Import(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	removal := writeExtract(t, hHeader+hRowH1+hRowH2+strings.Replace(hRowH2, "H2", "H3", 1),
+		pHeader+pRowA+strings.Replace(pRowB, "H1,child", "H2,child", 1)+pRowC+"6.265.837-1,H3,head,F,1970-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0\n")
+	sum, err = s.Import(ctx, removal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.PersonsRemoved != 1 {
+		t.Errorf("removed = %d, want 1 (the spouse who left H3)", sum.PersonsRemoved)
+	}
+	if _, err := s.HouseholdOfRUN(ctx, "11.111.111-1"); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("person who left is still found: %v", err)
+	}
+}

@@ -1,0 +1,280 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/fosis/fosis/internal/platform/db"
+)
+
+// Column lists of the bulk loads, in the order the Fill functions write them.
+var (
+	householdDBCols = []string{"id", "household_id", "commune_code", "zone", "tenure", "rooms", "floor", "walls", "roof",
+		"water", "sanitation", "vehicle_value_clp", "property_value_clp", "school_fees_clp", "registered_on",
+		"members", "score_inputs", "import_id", "updated_at"}
+	personDBCols = []string{"run", "household", "relation", "sex", "birth_date", "schooling_years", "in_school", "employed",
+		"labor_income_clp", "pension_income_clp", "capital_income_clp", "health_plan", "disability", "dependency",
+		"indigenous", "pregnant", "updated_at"}
+)
+
+// plan is what the write phase will do, worked out before the transaction.
+type plan struct {
+	keys      []int64 // per household: its internal key, 0 if rejected
+	fresh     bool    // the registry is empty: plain bulk inserts
+	order     []int32 // valid person indexes grouped by household
+	start     []int32 // order[start[i]:start[i+1]] are household i's members
+	removed   []int64 // RUNs to delete: left a re-imported household and appear nowhere in the extract
+	moves     [][2]string
+	moveRuns  []int64
+	inserted  int
+	updated   int
+	notInFile int64
+}
+
+func (s *Store) plan(ctx context.Context, x *extract) (*plan, error) {
+	n := len(x.hs)
+	p := &plan{keys: make([]int64, n), start: make([]int32, n+1)}
+	for k, hi := range x.pHouse {
+		if hi >= 0 && !x.bad[hi] && x.pLine[k] > 0 {
+			p.start[hi+1]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		p.start[i] += p.start[i-1]
+	}
+	p.order = make([]int32, p.start[n])
+	fill := make([]int32, n)
+	copy(fill, p.start[:n])
+	for k, hi := range x.pHouse {
+		if hi >= 0 && !x.bad[hi] && x.pLine[k] > 0 {
+			p.order[fill[hi]] = int32(k)
+			fill[hi]++
+		}
+	}
+
+	existing, maxKey, err := s.householdKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.fresh = len(existing) == 0
+	next := maxKey + 1
+	for i := range x.hs {
+		if x.bad[i] || x.idx[x.hs[i].ID] != int32(i) {
+			continue
+		}
+		if k, ok := existing[x.hs[i].ID]; ok {
+			p.keys[i] = k
+			p.updated++
+		} else {
+			p.keys[i] = next
+			next++
+			p.inserted++
+		}
+	}
+	if p.fresh {
+		return p, nil
+	}
+	for ext := range existing {
+		if _, ok := x.idx[ext]; !ok {
+			p.notInFile++
+		}
+	}
+	extOf := make(map[int64]string, len(existing))
+	for ext, k := range existing {
+		extOf[k] = ext
+	}
+	reimported := make(map[int64]bool, p.updated)
+	for i, k := range p.keys {
+		if k != 0 && existing[x.hs[i].ID] == k {
+			reimported[k] = true
+		}
+	}
+	err = s.eachPerson(ctx, func(run, household int64) {
+		k, inExtract := x.runAt[run]
+		if !inExtract {
+			if reimported[household] {
+				p.removed = append(p.removed, run)
+			}
+			return
+		}
+		hi := x.pHouse[k]
+		if hi < 0 || p.keys[hi] == 0 || p.keys[hi] == household {
+			return
+		}
+		p.moves = append(p.moves, [2]string{extOf[household], x.hs[hi].ID})
+		p.moveRuns = append(p.moveRuns, run)
+	})
+	return p, err
+}
+
+// householdKeys returns every household's key by its extract id, and the
+// largest key.
+func (s *Store) householdKeys(ctx context.Context) (map[string]int64, int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT household_id, id FROM households`)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	m := map[string]int64{}
+	var maxKey int64
+	for rows.Next() {
+		var ext string
+		var k int64
+		if err := rows.Scan(&ext, &k); err != nil {
+			return nil, 0, err
+		}
+		m[ext] = k
+		maxKey = max(maxKey, k)
+	}
+	return m, maxKey, rows.Err()
+}
+
+func (s *Store) eachPerson(ctx context.Context, fn func(run, household int64)) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT run, household FROM persons`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var run, h int64
+		if err := rows.Scan(&run, &h); err != nil {
+			return err
+		}
+		fn(run, h)
+	}
+	return rows.Err()
+}
+
+// write runs the import's single transaction.
+func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt ImportOptions) error {
+	p, err := s.plan(ctx, x)
+	if err != nil {
+		return err
+	}
+	for i := range x.hs {
+		if x.bad[i] {
+			sum.Rejected++
+		}
+	}
+	for k := range x.ps {
+		if x.pHouse[k] < 0 {
+			sum.OrphanPersons++
+		}
+	}
+	sum.Inserted, sum.Updated, sum.NotInExtract = p.inserted, p.updated, p.notInFile
+	sum.PersonsWritten, sum.PersonsMoved, sum.PersonsRemoved = len(p.order), len(p.moves), len(p.removed)
+	totalRows := int64(p.inserted + p.updated + len(p.order))
+	var written int64
+	progress := func(n int64) {
+		written += n
+		if opt.Progress != nil {
+			opt.Progress("write", written, totalRows)
+		}
+	}
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		d := tx.DB()
+		id, err := tx.InsertID(ctx, `INSERT INTO imports (source, started_at) VALUES (?, ?)`, opt.Households, d.Time(tx.Now))
+		if err != nil {
+			return err
+		}
+		sum.ID = id
+		now := d.Time(tx.Now)
+		valid := make([]int32, 0, p.inserted+p.updated)
+		for i, k := range p.keys {
+			if k != 0 {
+				valid = append(valid, int32(i))
+			}
+		}
+		hsrc := &db.FuncSource{N: len(valid), Cols: len(householdDBCols), Fill: func(j int, v []any) error {
+			if j%65536 == 0 && j > 0 {
+				progress(65536)
+			}
+			i := valid[j]
+			h := &x.hs[i]
+			members := p.order[p.start[i]:p.start[i+1]]
+			h.Members = make([]Person, len(members))
+			for m, k := range members {
+				h.Members[m] = x.ps[k]
+			}
+			v[0], v[1], v[2], v[3], v[4], v[5] = p.keys[i], h.ID, h.CommuneCode, Zone.Word(h.Zone), Tenure.Word(h.Tenure), h.Rooms
+			v[6], v[7], v[8] = Condition.Word(h.Floor), Condition.Word(h.Walls), Condition.Word(h.Roof)
+			v[9], v[10] = Water.Word(h.Water), Sanitation.Word(h.Sanitation)
+			v[11], v[12], v[13], v[14] = h.VehicleCLP, h.PropertyCLP, h.SchoolFees, d.Date(h.RegisteredOn)
+			v[15], v[16], v[17], v[18] = len(members), Pack(h), id, now
+			h.Members = nil
+			return nil
+		}}
+		if p.fresh {
+			_, err = tx.CopyFrom(ctx, "households", householdDBCols, hsrc)
+		} else {
+			_, err = tx.Upsert(ctx, "households", householdDBCols, []string{"id"}, hsrc)
+		}
+		if err != nil {
+			return fmt.Errorf("write households: %w", err)
+		}
+		progress(int64(len(valid)) % 65536)
+		if err := deleteRuns(ctx, tx, p.removed); err != nil {
+			return err
+		}
+		psrc := &db.FuncSource{N: len(p.order), Cols: len(personDBCols), Fill: func(j int, v []any) error {
+			if j%65536 == 0 && j > 0 {
+				progress(65536)
+			}
+			k := p.order[j]
+			per := &x.ps[k]
+			v[0], v[1], v[2], v[3] = per.RUN, p.keys[x.pHouse[k]], Relation.Word(per.Relation), Sex.Word(per.Sex)
+			v[4], v[5], v[6], v[7] = d.Date(per.BirthDate), per.Schooling, b01(per.InSchool), b01(per.Employed)
+			v[8], v[9], v[10] = per.LaborCLP, per.PensionCLP, per.CapitalCLP
+			v[11], v[12], v[13] = HealthPlan.Word(per.HealthPlan), Severity.Word(per.Disability), Severity.Word(per.Dependency)
+			v[14], v[15], v[16] = b01(per.Indigenous), b01(per.Pregnant), now
+			return nil
+		}}
+		if p.fresh {
+			_, err = tx.CopyFrom(ctx, "persons", personDBCols, psrc)
+		} else {
+			_, err = tx.Upsert(ctx, "persons", personDBCols, []string{"run"}, psrc)
+		}
+		if err != nil {
+			return fmt.Errorf("write persons: %w", err)
+		}
+		progress(int64(len(p.order)) % 65536)
+		if len(p.moves) > 0 {
+			msrc := &db.FuncSource{N: len(p.moves), Cols: 5, Fill: func(j int, v []any) error {
+				v[0], v[1], v[2], v[3], v[4] = p.moveRuns[j], p.moves[j][0], p.moves[j][1], id, now
+				return nil
+			}}
+			if _, err := tx.CopyFrom(ctx, "person_moves", []string{"run", "from_household", "to_household", "import_id", "moved_at"}, msrc); err != nil {
+				return fmt.Errorf("record moves: %w", err)
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE imports SET finished_at = ?, households_read = ?, persons_read = ?,
+			households_inserted = ?, households_updated = ?, households_rejected = ?, persons_moved = ?, problems = ?
+			WHERE id = ?`, now, sum.HouseholdsRead, sum.PersonsRead, sum.Inserted, sum.Updated, sum.Rejected,
+			sum.PersonsMoved, len(x.problem), id)
+		return err
+	})
+}
+
+func deleteRuns(ctx context.Context, tx *db.Tx, runs []int64) error {
+	for len(runs) > 0 {
+		n := min(len(runs), 500)
+		args := make([]any, n)
+		for i := range args {
+			args[i] = runs[i]
+		}
+		q := "DELETE FROM persons WHERE run IN (" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("remove persons who left: %w", err)
+		}
+		runs = runs[n:]
+	}
+	return nil
+}
+
+func b01(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

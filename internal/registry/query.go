@@ -1,0 +1,181 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/platform/rut"
+)
+
+// HouseholdView is a household as the API and the pages show it.
+type HouseholdView struct {
+	Key           int64        `json:"key"`
+	ID            string       `json:"household_id"`
+	CommuneCode   string       `json:"commune_code"`
+	CommuneName   string       `json:"commune_name"`
+	RegionCode    string       `json:"region_code"`
+	RegionName    string       `json:"region_name"`
+	Zone          string       `json:"zone"`
+	Tenure        string       `json:"tenure"`
+	Rooms         int          `json:"rooms"`
+	Floor         string       `json:"floor"`
+	Walls         string       `json:"walls"`
+	Roof          string       `json:"roof"`
+	Water         string       `json:"water"`
+	Sanitation    string       `json:"sanitation"`
+	VehicleCLP    int64        `json:"vehicle_value_clp"`
+	PropertyCLP   int64        `json:"property_value_clp"`
+	SchoolFeesCLP int64        `json:"school_fees_clp"`
+	RegisteredOn  string       `json:"registered_on"`
+	UpdatedAt     time.Time    `json:"updated_at"`
+	Members       []PersonView `json:"members,omitempty"`
+	MemberCount   int          `json:"member_count"`
+}
+
+// PersonView is a household member as the API shows it. Sensitive attributes
+// are left out here; they are served only through access-checked, logged reads.
+type PersonView struct {
+	RUN        string `json:"run"`
+	Relation   string `json:"relation"`
+	Sex        string `json:"sex"`
+	BirthDate  string `json:"birth_date"`
+	Age        int    `json:"age"`
+	Schooling  int    `json:"schooling_years"`
+	InSchool   bool   `json:"in_school"`
+	Employed   bool   `json:"employed"`
+	LaborCLP   int64  `json:"labor_income_clp"`
+	PensionCLP int64  `json:"pension_income_clp"`
+	CapitalCLP int64  `json:"capital_income_clp"`
+}
+
+const householdSelect = `SELECT h.id, h.household_id, h.commune_code, c.name, c.region_code, r.name, h.zone, h.tenure, h.rooms,
+	h.floor, h.walls, h.roof, h.water, h.sanitation, h.vehicle_value_clp, h.property_value_clp, h.school_fees_clp,
+	h.registered_on, h.updated_at, h.members
+	FROM households h JOIN communes c ON c.code = h.commune_code JOIN regions r ON r.code = c.region_code`
+
+func scanHousehold(sc interface{ Scan(...any) error }) (*HouseholdView, error) {
+	var h HouseholdView
+	var reg db.Day
+	var upd db.Instant
+	err := sc.Scan(&h.Key, &h.ID, &h.CommuneCode, &h.CommuneName, &h.RegionCode, &h.RegionName, &h.Zone, &h.Tenure, &h.Rooms,
+		&h.Floor, &h.Walls, &h.Roof, &h.Water, &h.Sanitation, &h.VehicleCLP, &h.PropertyCLP, &h.SchoolFeesCLP,
+		&reg, &upd, &h.MemberCount)
+	if err != nil {
+		return nil, err
+	}
+	h.RegisteredOn, h.UpdatedAt = reg.Format(time.DateOnly), upd.Time
+	return &h, nil
+}
+
+// Household returns the household with the given extract id, with its members.
+func (s *Store) Household(ctx context.Context, id string) (*HouseholdView, error) {
+	h, err := scanHousehold(s.db.QueryRowContext(ctx, householdSelect+` WHERE h.household_id = ?`, id))
+	if err == sql.ErrNoRows {
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "no household with id %q", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return h, s.loadMembers(ctx, h)
+}
+
+// HouseholdByKey returns the household with the given internal key.
+func (s *Store) HouseholdByKey(ctx context.Context, key int64) (*HouseholdView, error) {
+	h, err := scanHousehold(s.db.QueryRowContext(ctx, householdSelect+` WHERE h.id = ?`, key))
+	if err == sql.ErrNoRows {
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "no household with key %d", key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return h, s.loadMembers(ctx, h)
+}
+
+// HouseholdOfRUN returns the household a person (by RUN, any common spelling)
+// belongs to.
+func (s *Store) HouseholdOfRUN(ctx context.Context, run string) (*HouseholdView, error) {
+	body, err := rut.Parse(run)
+	if err != nil {
+		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "invalid RUN: " + err.Error(),
+			Fields: []fosis.FieldError{{Field: "run", Message: err.Error()}}}
+	}
+	var key int64
+	err = s.db.QueryRowContext(ctx, `SELECT household FROM persons WHERE run = ?`, body).Scan(&key)
+	if err == sql.ErrNoRows {
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "no person with RUN %s in the registry", rut.FormatDots(body))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.HouseholdByKey(ctx, key)
+}
+
+func (s *Store) loadMembers(ctx context.Context, h *HouseholdView) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT run, relation, sex, birth_date, schooling_years, in_school, employed,
+		labor_income_clp, pension_income_clp, capital_income_clp
+		FROM persons WHERE household = ? ORDER BY CASE relation WHEN 'head' THEN 0 WHEN 'spouse' THEN 1 ELSE 2 END, birth_date, run`, h.Key)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	today := DayNumber(time.Now().UTC())
+	for rows.Next() {
+		var p PersonView
+		var run int64
+		var born db.Day
+		var inSchool, employed int
+		if err := rows.Scan(&run, &p.Relation, &p.Sex, &born, &p.Schooling, &inSchool, &employed,
+			&p.LaborCLP, &p.PensionCLP, &p.CapitalCLP); err != nil {
+			return err
+		}
+		p.RUN, p.BirthDate = rut.Format(run), born.Format(time.DateOnly)
+		p.Age = AgeYears(DayNumber(born.Time), today)
+		p.InSchool, p.Employed = inSchool == 1, employed == 1
+		h.Members = append(h.Members, p)
+	}
+	return rows.Err()
+}
+
+// Page is one page of a keyset-paginated listing.
+type Page[T any] struct {
+	Items []T `json:"items"`
+	// Next is the cursor of the next page ("" on the last page): pass it as
+	// after= to continue.
+	Next  string `json:"next,omitempty"`
+	Total int64  `json:"total"`
+}
+
+// ListByCommune returns households of a commune in key order, limit at a
+// time, starting after the key in the cursor.
+func (s *Store) ListByCommune(ctx context.Context, commune string, after int64, limit int) (*Page[HouseholdView], error) {
+	if _, ok := s.terr.CommuneIndex(commune); !ok {
+		return nil, &fosis.Error{Code: fosis.ENOTFOUND, Message: fmt.Sprintf("no commune with code %q", commune),
+			Fields: []fosis.FieldError{{Field: "commune", Message: "not an official commune code"}}}
+	}
+	limit = min(max(limit, 1), 500)
+	page := &Page[HouseholdView]{Items: []HouseholdView{}}
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM households WHERE commune_code = ?`, commune).Scan(&page.Total); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, householdSelect+` WHERE h.commune_code = ? AND h.id > ? ORDER BY h.id LIMIT ?`, commune, after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		h, err := scanHousehold(rows)
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, *h)
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = fmt.Sprint(page.Items[limit-1].Key)
+	}
+	return page, rows.Err()
+}

@@ -1,0 +1,63 @@
+package registry
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/platform/geo"
+)
+
+// Store is the registry's access to the database: households, persons, the
+// territory tables and the import history. All its SQL lives in this package.
+type Store struct {
+	db   *db.DB
+	terr *geo.Territory
+	log  *slog.Logger
+}
+
+// NewStore returns a Store over d for territory t.
+func NewStore(d *db.DB, t *geo.Territory, log *slog.Logger) *Store {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Store{db: d, terr: t, log: log}
+}
+
+// Territory returns the territory the store validates against.
+func (s *Store) Territory() *geo.Territory { return s.terr }
+
+// SyncTerritory writes the territory's regions, provinces and communes to the
+// database (inserting new codes and renaming changed ones), so that commune
+// codes can be enforced by foreign keys and joined in reports.
+func (s *Store) SyncTerritory(ctx context.Context) error {
+	t := s.terr
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		regions := make([][]any, len(t.Regions))
+		for i, r := range t.Regions {
+			regions[i] = []any{r.Code, r.Name, r.ShortName, r.ISO}
+		}
+		if _, err := tx.Upsert(ctx, "regions", []string{"code", "name", "short_name", "iso_code"}, []string{"code"}, &db.SliceSource{Rows: regions}); err != nil {
+			return err
+		}
+		provinces := make([][]any, len(t.Provinces))
+		for i, p := range t.Provinces {
+			provinces[i] = []any{p.Code, p.Name, p.RegionCode}
+		}
+		if _, err := tx.Upsert(ctx, "provinces", []string{"code", "name", "region_code"}, []string{"code"}, &db.SliceSource{Rows: provinces}); err != nil {
+			return err
+		}
+		communes := make([][]any, len(t.Communes))
+		for i, c := range t.Communes {
+			communes[i] = []any{c.Code, c.Name, c.ProvinceCode, c.RegionCode}
+		}
+		_, err := tx.Upsert(ctx, "communes", []string{"code", "name", "province_code", "region_code"}, []string{"code"}, &db.SliceSource{Rows: communes})
+		return err
+	})
+}
+
+// Count returns the number of households and persons in the registry.
+func (s *Store) Count(ctx context.Context) (households, persons int64, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM households), (SELECT count(*) FROM persons)`).Scan(&households, &persons)
+	return households, persons, err
+}
