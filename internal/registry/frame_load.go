@@ -80,3 +80,24 @@ func newFrame(n, m int) *Frame {
 		Indigenous: make([]bool, 0, m), Pregnant: make([]bool, 0, m),
 	}
 }
+
+// FrameOf returns a one-household frame of the household with the given key,
+// for explaining a single score.
+func (s *Store) FrameOf(ctx context.Context, key int64) (*Frame, error) {
+	var commune, ext string
+	var packed []byte
+	err := s.db.QueryRowContext(ctx, `SELECT commune_code, score_inputs, household_id FROM households WHERE id = ?`, key).Scan(&commune, &packed, &ext)
+	if err != nil {
+		return nil, err
+	}
+	ci, ok := s.terr.CommuneIndex(commune)
+	if !ok {
+		return nil, fmt.Errorf("household %d: commune %q is not in the territory", key, commune)
+	}
+	f := newFrame(1, 8)
+	if err := f.appendPacked(packed); err != nil {
+		return nil, err
+	}
+	f.Key, f.Commune, f.Region, f.ExtID = append(f.Key, key), append(f.Commune, int32(ci)), append(f.Region, uint8(s.terr.CommuneRegion(ci))), []string{ext}
+	return f, nil
+}

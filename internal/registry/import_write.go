@@ -1,9 +1,12 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/fosis/fosis/internal/platform/db"
 )
@@ -172,6 +175,7 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 			opt.Progress("write", written, totalRows)
 		}
 	}
+	t0 := time.Now()
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		d := tx.DB()
 		id, err := tx.InsertID(ctx, `INSERT INTO imports (source, started_at) VALUES (?, ?)`, opt.Households, d.Time(tx.Now))
@@ -214,14 +218,20 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 			return fmt.Errorf("write households: %w", err)
 		}
 		progress(int64(len(valid)) % 65536)
+		s.log.Debug("import: households written", "rows", len(valid), "elapsed", time.Since(t0))
+		t0 = time.Now()
 		if err := deleteRuns(ctx, tx, p.removed); err != nil {
 			return err
 		}
+		// Persons go in RUN order: the RUN is the table's key, and appending
+		// to a b-tree is far cheaper than inserting at random places in it.
+		byRUN := slices.Clone(p.order)
+		slices.SortFunc(byRUN, func(a, b int32) int { return cmp.Compare(x.ps[a].RUN, x.ps[b].RUN) })
 		psrc := &db.FuncSource{N: len(p.order), Cols: len(personDBCols), Fill: func(j int, v []any) error {
 			if j%65536 == 0 && j > 0 {
 				progress(65536)
 			}
-			k := p.order[j]
+			k := byRUN[j]
 			per := &x.ps[k]
 			v[0], v[1], v[2], v[3] = per.RUN, p.keys[x.pHouse[k]], Relation.Word(per.Relation), Sex.Word(per.Sex)
 			v[4], v[5], v[6], v[7] = d.Date(per.BirthDate), per.Schooling, b01(per.InSchool), b01(per.Employed)
@@ -239,6 +249,7 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 			return fmt.Errorf("write persons: %w", err)
 		}
 		progress(int64(len(p.order)) % 65536)
+		s.log.Debug("import: persons written", "rows", len(p.order), "elapsed", time.Since(t0))
 		if len(p.moves) > 0 {
 			msrc := &db.FuncSource{N: len(p.moves), Cols: 5, Fill: func(j int, v []any) error {
 				v[0], v[1], v[2], v[3], v[4] = p.moveRuns[j], p.moves[j][0], p.moves[j][1], id, now

@@ -8,11 +8,11 @@ CREATE TABLE score_models (
     id         INTEGER PRIMARY KEY,
     model_id   TEXT NOT NULL,
     version    INTEGER NOT NULL,
-    kind       TEXT NOT NULL CHECK (kind IN ('income', 'pmt')),
+    kind       TEXT NOT NULL CHECK ((kind = 'income' OR kind = 'pmt')),
     name       TEXT NOT NULL,
     digest     TEXT NOT NULL,
     spec       TEXT NOT NULL,
-    active     INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
+    active     INTEGER NOT NULL DEFAULT 0 CHECK ((active = 0 OR active = 1)),
     created_at TEXT NOT NULL,
     UNIQUE (model_id, version)
 );

@@ -1,0 +1,126 @@
+// Package api serves fosis's JSON API under /api/v1 and the health endpoint.
+// Handlers parse the request, call a slice and write JSON; errors carry a
+// stable code, and one function maps codes to HTTP statuses.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/targeting"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	DB        *db.DB
+	Registry  *registry.Store
+	Targeting *targeting.Store
+	Log       *slog.Logger
+}
+
+// Handler returns the routes, wrapped with logging and panic recovery.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.health)
+	mux.Handle("GET /api/v1/households/{id}", handle(s.household))
+	mux.Handle("GET /api/v1/persons/{run}/household", handle(s.householdOfRUN))
+	mux.Handle("GET /api/v1/communes/{code}/households", handle(s.listByCommune))
+	mux.Handle("GET /api/v1/territory", handle(s.territory))
+	mux.Handle("GET /api/v1/score/runs", handle(s.runs))
+	mux.Handle("GET /api/v1/score/runs/{run}", handle(s.run))
+	mux.Handle("GET /api/v1/", handle(func(*http.Request) (any, error) {
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "no such API endpoint")
+	}))
+	return s.middleware(mux)
+}
+
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		defer func() {
+			if p := recover(); p != nil {
+				s.Log.Error("panic", "path", r.URL.Path, "panic", p)
+				writeError(w, errors.New("panic"))
+			}
+		}()
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+		s.Log.Debug("request", "method", r.Method, "path", r.URL.Path, "elapsed", time.Since(start))
+	})
+}
+
+// handle adapts a handler that returns a value (written as JSON) or an error.
+func handle(fn func(r *http.Request) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := fn(r)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// ErrorBody is the shape of every error response.
+type ErrorBody struct {
+	Error struct {
+		Code    string             `json:"code"`
+		Message string             `json:"message"`
+		Fields  []fosis.FieldError `json:"fields,omitempty"`
+	} `json:"error"`
+}
+
+// StatusOf maps an error code to its HTTP status. It is the only place that does.
+func StatusOf(code string) int {
+	switch code {
+	case fosis.EINVALID:
+		return http.StatusBadRequest
+	case fosis.ENOTFOUND:
+		return http.StatusNotFound
+	case fosis.ECONFLICT:
+		return http.StatusConflict
+	case fosis.EFORBIDDEN:
+		return http.StatusForbidden
+	case fosis.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var body ErrorBody
+	body.Error.Code, body.Error.Message = fosis.ErrorCode(err), fosis.ErrorMessage(err)
+	var fe *fosis.Error
+	if errors.As(err, &fe) {
+		body.Error.Fields = fe.Fields
+	}
+	if errors.Is(err, context.Canceled) {
+		body.Error.Code, body.Error.Message = fosis.EUNAVAILABLE, "the request was cancelled"
+	}
+	writeJSON(w, StatusOf(body.Error.Code), body)
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	status, code := "ok", http.StatusOK
+	if err := s.DB.Ping(ctx); err != nil {
+		status, code = "database unreachable", http.StatusServiceUnavailable
+	}
+	cur, newest, _ := s.DB.SchemaStatus(ctx)
+	writeJSON(w, code, map[string]any{"status": status, "engine": s.DB.Engine, "schema_version": cur, "schema_newest": newest})
+}

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/targeting"
+)
+
+// HouseholdResponse is a household with its members and its latest score.
+type HouseholdResponse struct {
+	Household *registry.HouseholdView     `json:"household"`
+	Score     *targeting.ScoredHousehold  `json:"score"` // null if never scored
+	History   []targeting.HouseholdResult `json:"score_history"`
+}
+
+func (s *Server) household(r *http.Request) (any, error) {
+	h, err := s.Registry.Household(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return s.withScore(r, h)
+}
+
+func (s *Server) householdOfRUN(r *http.Request) (any, error) {
+	h, err := s.Registry.HouseholdOfRUN(r.Context(), r.PathValue("run"))
+	if err != nil {
+		return nil, err
+	}
+	return s.withScore(r, h)
+}
+
+func lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "es" {
+		return l
+	}
+	if al := r.Header.Get("Accept-Language"); len(al) >= 2 && al[:2] == "en" {
+		return "en"
+	}
+	return "es"
+}
+
+func (s *Server) withScore(r *http.Request, h *registry.HouseholdView) (*HouseholdResponse, error) {
+	out := &HouseholdResponse{Household: h}
+	ctx := r.Context()
+	hist, err := s.Targeting.History(ctx, h.Key)
+	if err != nil {
+		return nil, err
+	}
+	out.History = hist
+	if len(hist) == 0 {
+		return out, nil
+	}
+	run, err := s.Targeting.Run(ctx, strconv.FormatInt(hist[0].Run, 10))
+	if err != nil {
+		return nil, err
+	}
+	if out.Score, err = s.Targeting.Explained(ctx, run, h.Key, lang(r)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Server) listByCommune(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	var after int64
+	if v := q.Get("after"); v != "" {
+		var err error
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "after must be the next cursor of a previous page",
+				Fields: []fosis.FieldError{{Field: "after", Message: "not a cursor"}}}
+		}
+	}
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "limit must be a number from 1 to 500",
+				Fields: []fosis.FieldError{{Field: "limit", Message: "must be 1–500"}}}
+		}
+		limit = n
+	}
+	return s.Registry.ListByCommune(r.Context(), r.PathValue("code"), after, limit)
+}
+
+func (s *Server) territory(r *http.Request) (any, error) {
+	t := s.Registry.Territory()
+	return map[string]any{"country": t.Country, "regions": t.Regions, "provinces": t.Provinces, "communes": t.Communes}, nil
+}
+
+func (s *Server) runs(r *http.Request) (any, error) {
+	runs, err := s.Targeting.Runs(r.Context())
+	return map[string]any{"items": runs}, err
+}
+
+func (s *Server) run(r *http.Request) (any, error) {
+	return s.Targeting.Run(r.Context(), r.PathValue("run"))
+}

@@ -1,0 +1,140 @@
+// Package cli is fosis's command line: it reads configuration from flags and
+// environment, wires the slices together (the only package that does) and
+// runs one subcommand.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/targeting"
+)
+
+// Config is everything the commands share, from flags or environment.
+type Config struct {
+	DB            string // --db / FOSIS_DB: SQLite path or postgres:// URL
+	TerritoryFile string // --territory / FOSIS_TERRITORY: another country's territory CSV
+	Country       string // --country / FOSIS_COUNTRY: ISO code of that territory
+	LogLevel      string // --log-level / FOSIS_LOG_LEVEL
+	LogFormat     string // --log-format / FOSIS_LOG_FORMAT: text or json
+	Quiet         bool   // --quiet: no progress bars
+}
+
+// App is an opened deployment: the database and the slices over it.
+type App struct {
+	Config    Config
+	Log       *slog.Logger
+	DB        *db.DB
+	Territory *geo.Territory
+	Registry  *registry.Store
+	Targeting *targeting.Store
+	Stdout    io.Writer
+	Stderr    io.Writer
+}
+
+// Open opens the database, brings its schema up to date and loads the
+// territory into it.
+func Open(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*App, error) {
+	log := newLogger(cfg, stderr)
+	terr, err := loadTerritory(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d, err := db.Open(ctx, cfg.DB, log)
+	if err != nil {
+		return nil, err
+	}
+	if applied, err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	} else if len(applied) > 0 {
+		log.Info("schema migrated", "db", d.String(), "versions", applied)
+	}
+	reg := registry.NewStore(d, terr, log)
+	if err := reg.SyncTerritory(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("load the territory into the database: %w", err)
+	}
+	return &App{
+		Config: cfg, Log: log, DB: d, Territory: terr, Registry: reg,
+		Targeting: targeting.NewStore(d, reg, log), Stdout: stdout, Stderr: stderr,
+	}, nil
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+func loadTerritory(cfg Config) (*geo.Territory, error) {
+	if cfg.TerritoryFile == "" {
+		return geo.Chile(), nil
+	}
+	f, err := os.Open(cfg.TerritoryFile)
+	if err != nil {
+		return nil, fmt.Errorf("territory file: %w", err)
+	}
+	defer f.Close()
+	if cfg.Country == "" {
+		return nil, fmt.Errorf("--country (or FOSIS_COUNTRY) is required with a territory file")
+	}
+	return geo.Load(f, cfg.Country)
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.EqualFold(cfg.LogFormat, "json") {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// bar returns a progress bar on stderr (a no-op one with --quiet).
+func (a *App) bar(total int64, desc string) *progressbar.ProgressBar {
+	return newBar(a.Config.Quiet, a.Stderr, total, desc)
+}
+
+func newBar(quiet bool, w io.Writer, total int64, desc string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(total,
+		progressbar.OptionSetVisibility(!quiet),
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionShowCount(),
+		progressbar.OptionThrottle(150*time.Millisecond),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+	)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// withApp wraps a command body that needs an opened App.
+func withApp(cfg *Config, fn func(ctx context.Context, a *App, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, err := Open(cmd.Context(), *cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return fn(cmd.Context(), a, args)
+	}
+}

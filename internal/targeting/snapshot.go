@@ -1,0 +1,241 @@
+package targeting
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/registry"
+)
+
+// HouseholdResult is one household's row of a run.
+type HouseholdResult struct {
+	Run        int64    `json:"run"`
+	Value      float64  `json:"value"`
+	Percentile float64  `json:"percentile"`
+	Bracket    uint8    `json:"bracket"`
+	Poorest5   bool     `json:"poorest5"`
+	Upgrade    uint8    `json:"-"`
+	Upgrades   []string `json:"upgrades"`
+}
+
+// Result returns household key's row of run runID.
+func (s *Store) Result(ctx context.Context, runID, key int64) (*HouseholdResult, error) {
+	r := HouseholdResult{Run: runID}
+	var p5 int
+	err := s.db.QueryRowContext(ctx, `SELECT value, percentile, bracket, poorest5, upgrade FROM score_results WHERE run = ? AND household = ?`,
+		runID, key).Scan(&r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade)
+	if err == sql.ErrNoRows {
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "household was not scored in run %d (it was added after the run)", runID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.Poorest5, r.Upgrades = p5 == 1, UpgradeReasons(r.Upgrade)
+	return &r, nil
+}
+
+// History returns a household's rows across every run, newest first.
+func (s *Store) History(ctx context.Context, key int64) ([]HouseholdResult, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT run, value, percentile, bracket, poorest5, upgrade FROM score_results
+		WHERE household = ? ORDER BY run DESC`, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []HouseholdResult{}
+	for rows.Next() {
+		var r HouseholdResult
+		var p5 int
+		if err := rows.Scan(&r.Run, &r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade); err != nil {
+			return nil, err
+		}
+		r.Poorest5, r.Upgrades = p5 == 1, UpgradeReasons(r.Upgrade)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Change is a household whose bracket differs between two runs.
+type Change struct {
+	HouseholdID string `json:"household_id"`
+	CommuneCode string `json:"commune_code"`
+	From        uint8  `json:"from_bracket"`
+	To          uint8  `json:"to_bracket"`
+}
+
+// Diff calls fn for every household scored in both runs whose bracket
+// differs, in household order, and returns how many there were.
+func (s *Store) Diff(ctx context.Context, a, b int64, fn func(Change) error) (int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT h.household_id, h.commune_code, ra.bracket, rb.bracket
+		FROM score_results ra
+		JOIN score_results rb ON rb.run = ? AND rb.household = ra.household
+		JOIN households h ON h.id = ra.household
+		WHERE ra.run = ? AND ra.bracket <> rb.bracket
+		ORDER BY ra.household`, b, a)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var c Change
+		if err := rows.Scan(&c.HouseholdID, &c.CommuneCode, &c.From, &c.To); err != nil {
+			return n, err
+		}
+		if err := fn(c); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, rows.Err()
+}
+
+// ExportRun writes a run as CSV: household_id, the model's value, percentile,
+// bracket, poorest5 (0/1) and upgraded (0/1) plus the upgrade reasons.
+func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progress func(rows int64)) (int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT h.household_id, r.value, r.percentile, r.bracket, r.poorest5, r.upgrade
+		FROM score_results r JOIN households h ON h.id = r.household WHERE r.run = ? ORDER BY r.household`, runID)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.WriteString("household_id,value,percentile,bracket,poorest5,upgraded,upgrade_reasons\n")
+	var (
+		n                    int64
+		id                   string
+		value, pct           float64
+		bracket, p5, upgrade int
+		buf                  []byte
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &value, &pct, &bracket, &p5, &upgrade); err != nil {
+			return n, err
+		}
+		buf = appendCSVField(buf[:0], id)
+		buf = append(buf, ',')
+		buf = strconv.AppendFloat(buf, value, 'f', 2, 64)
+		buf = append(buf, ',')
+		buf = strconv.AppendFloat(buf, pct, 'f', 4, 64)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, int64(bracket), 10)
+		buf = append(buf, ',', byte('0'+p5), ',')
+		if upgrade != 0 {
+			buf = append(buf, '1', ',')
+			for k, r := range UpgradeReasons(uint8(upgrade)) {
+				if k > 0 {
+					buf = append(buf, '|')
+				}
+				buf = append(buf, r...)
+			}
+		} else {
+			buf = append(buf, '0', ',')
+		}
+		buf = append(buf, '\n')
+		bw.Write(buf)
+		n++
+		if progress != nil && n%65536 == 0 {
+			progress(n)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return n, err
+	}
+	return n, bw.Flush()
+}
+
+func appendCSVField(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
+			dst = append(dst, '"')
+			for j := 0; j < len(s); j++ {
+				if s[j] == '"' {
+					dst = append(dst, '"')
+				}
+				dst = append(dst, s[j])
+			}
+			return append(dst, '"')
+		}
+	}
+	return append(dst, s...)
+}
+
+// LoadResults reads a run's snapshot aligned with frame f (households of f
+// not in the run get bracket 0).
+func (s *Store) LoadResults(ctx context.Context, runID int64, keys []int64) (*Results, error) {
+	res := &Results{Value: make([]float64, len(keys)), Percentile: make([]float64, len(keys)),
+		Bracket: make([]uint8, len(keys)), Poorest5: make([]bool, len(keys)), Upgrade: make([]uint8, len(keys))}
+	rows, err := s.db.QueryContext(ctx, `SELECT household, value, percentile, bracket, poorest5, upgrade FROM score_results WHERE run = ? ORDER BY household`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		var key int64
+		var v, p float64
+		var b, p5, up int
+		if err := rows.Scan(&key, &v, &p, &b, &p5, &up); err != nil {
+			return nil, err
+		}
+		for i < len(keys) && keys[i] < key {
+			i++
+		}
+		if i < len(keys) && keys[i] == key {
+			res.Value[i], res.Percentile[i], res.Bracket[i] = v, p, uint8(b)
+			res.Poorest5[i], res.Upgrade[i] = p5 == 1, uint8(up)
+		}
+	}
+	return res, rows.Err()
+}
+
+// ScoredHousehold is a household's stored result in a run together with the
+// explanation of its score.
+type ScoredHousehold struct {
+	Run         *Run             `json:"run"`
+	Result      *HouseholdResult `json:"result"`
+	Explanation Explanation      `json:"explanation"`
+	// Stale is true when the household's data changed after the run, so the
+	// explanation (computed from today's data) no longer matches the stored value.
+	Stale   bool   `json:"stale"`
+	Summary string `json:"summary"`
+}
+
+// Explained returns household key's result in run (and its explanation in
+// lang, "es" or "en"), using the exact model version the run used.
+func (s *Store) Explained(ctx context.Context, run *Run, key int64, lang string) (*ScoredHousehold, error) {
+	res, err := s.Result(ctx, run.ID, key)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.RunModel(ctx, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.reg.FrameOf(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	asOf, err := time.Parse(time.DateOnly, run.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	e := Explain(f, 0, m, registry.DayNumber(asOf), nil)
+	ranked := uint8(100)
+	for _, b := range []uint8{40, 50, 60, 70, 80, 90} {
+		if res.Percentile <= float64(b)+1e-9 {
+			ranked = b
+			break
+		}
+	}
+	e.Rank = &RankExplanation{Households: int(run.Households), Percentile: res.Percentile,
+		RankedBracket: ranked, Bracket: res.Bracket, Poorest5: res.Poorest5}
+	stale := math.Abs(e.Value-res.Value) > 1e-6*math.Max(1, math.Abs(res.Value))
+	return &ScoredHousehold{Run: run, Result: res, Explanation: e, Stale: stale, Summary: e.Summary(lang)}, nil
+}

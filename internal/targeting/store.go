@@ -1,0 +1,266 @@
+package targeting
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/registry"
+)
+
+// Store keeps scorecard models and scoring runs. A run is a snapshot: the
+// model version it used (stored exactly, with its digest), the scoring date,
+// and one result row per household, so results are reproducible and any two
+// runs can be compared.
+type Store struct {
+	db  *db.DB
+	reg *registry.Store
+	log *slog.Logger
+}
+
+// NewStore returns a Store over d; reg supplies the registry frames.
+func NewStore(d *db.DB, reg *registry.Store, log *slog.Logger) *Store {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Store{db: d, reg: reg, log: log}
+}
+
+// Run describes one stored scoring run.
+type Run struct {
+	ID           int64     `json:"id"`
+	ModelID      string    `json:"model_id"`
+	ModelVersion int       `json:"model_version"`
+	ModelName    string    `json:"model_name"`
+	ModelDigest  string    `json:"model_digest"`
+	AsOf         string    `json:"as_of"`
+	StartedAt    time.Time `json:"started_at"`
+	FinishedAt   time.Time `json:"finished_at"`
+	Households   int64     `json:"households"`
+	Note         string    `json:"note,omitempty"`
+}
+
+// SaveModel stores m (if this id and version are new) and returns its row id.
+// Storing a different model under an existing id and version is a conflict:
+// a changed model needs a new version.
+func (s *Store) SaveModel(ctx context.Context, m *Model) (int64, error) {
+	if err := m.Validate(); err != nil {
+		return 0, err
+	}
+	var ref int64
+	err := s.db.Transact(ctx, func(tx *db.Tx) error {
+		var digest string
+		err := tx.QueryRowContext(ctx, `SELECT id, digest FROM score_models WHERE model_id = ? AND version = ?`, m.ID, m.Version).Scan(&ref, &digest)
+		if err == nil {
+			if digest != m.Digest() {
+				return fosis.Errorf(fosis.ECONFLICT, "model %q version %d is already stored with different content; give the changed model a new version", m.ID, m.Version)
+			}
+			return nil
+		}
+		if err != sql.ErrNoRows {
+			return err
+		}
+		ref, err = tx.InsertID(ctx, `INSERT INTO score_models (model_id, version, kind, name, digest, spec, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			m.ID, m.Version, string(m.Kind), m.Name, m.Digest(), string(m.Canonical()), tx.DB().Time(tx.Now))
+		return err
+	})
+	return ref, err
+}
+
+// Activate makes m the model that 'fosis score' uses by default.
+func (s *Store) Activate(ctx context.Context, m *Model) error {
+	ref, err := s.SaveModel(ctx, m)
+	if err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE score_models SET active = 0 WHERE active = 1`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE score_models SET active = 1 WHERE id = ?`, ref)
+		return err
+	})
+}
+
+// ActiveModel returns the active model, or the built-in default if none was
+// activated.
+func (s *Store) ActiveModel(ctx context.Context) (*Model, error) {
+	var spec string
+	err := s.db.QueryRowContext(ctx, `SELECT spec FROM score_models WHERE active = 1`).Scan(&spec)
+	if err == sql.ErrNoRows {
+		return DefaultModel(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return LoadModel("stored.json", []byte(spec))
+}
+
+// RunModel returns the exact model a run used.
+func (s *Store) RunModel(ctx context.Context, runID int64) (*Model, error) {
+	var spec string
+	err := s.db.QueryRowContext(ctx, `SELECT m.spec FROM score_runs r JOIN score_models m ON m.id = r.model WHERE r.id = ?`, runID).Scan(&spec)
+	if err == sql.ErrNoRows {
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "no scoring run %d", runID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return LoadModel("stored.json", []byte(spec))
+}
+
+// Outcome is a finished scoring job: its run, and the frame and results it
+// computed (kept so that callers can print distributions without reading them
+// back).
+type Outcome struct {
+	Run     *Run
+	Frame   *registry.Frame
+	Results *Results
+	// Timings of the phases, for the benchmark and the logs.
+	Load, Compute, Write time.Duration
+}
+
+// ScoreAll runs m over the whole registry on day asOf and stores the snapshot.
+func (s *Store) ScoreAll(ctx context.Context, m *Model, asOf time.Time, note string, progress func(stage string)) (*Outcome, error) {
+	if progress == nil {
+		progress = func(string) {}
+	}
+	started := time.Now().UTC()
+	ref, err := s.SaveModel(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	progress("reading the registry")
+	t0 := time.Now()
+	f, err := s.reg.LoadFrame(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if f.Len() == 0 {
+		return nil, fosis.Errorf(fosis.EINVALID, "the registry is empty: import an extract first (fosis registry import DIR)")
+	}
+	out := &Outcome{Frame: f, Load: time.Since(t0)}
+	progress("scoring and ranking")
+	t0 = time.Now()
+	res, err := Score(ctx, f, m, registry.DayNumber(asOf))
+	if err != nil {
+		return nil, err
+	}
+	out.Results, out.Compute = res, time.Since(t0)
+	progress("writing the snapshot")
+	t0 = time.Now()
+	run, err := s.writeRun(ctx, ref, m, f, res, asOf, started, note)
+	if err != nil {
+		return nil, err
+	}
+	out.Run, out.Write = run, time.Since(t0)
+	s.log.Info("scoring run", "run", run.ID, "model", m.ID, "version", m.Version, "households", run.Households,
+		"load", out.Load, "compute", out.Compute, "write", out.Write)
+	return out, nil
+}
+
+// ResultColumns are the columns of a snapshot row, in write order.
+var ResultColumns = []string{"run", "household", "value", "percentile", "bracket", "poorest5", "upgrade"}
+
+func (s *Store) writeRun(ctx context.Context, ref int64, m *Model, f *registry.Frame, res *Results, asOf, started time.Time, note string) (*Run, error) {
+	run := &Run{ModelID: m.ID, ModelVersion: m.Version, ModelName: m.Name, ModelDigest: m.Digest(),
+		AsOf: asOf.Format(time.DateOnly), StartedAt: started, Households: int64(f.Len()), Note: note}
+	err := s.db.Transact(ctx, func(tx *db.Tx) error {
+		d := tx.DB()
+		id, err := tx.InsertID(ctx, `INSERT INTO score_runs (model, as_of, started_at, finished_at, households, note) VALUES (?, ?, ?, ?, ?, ?)`,
+			ref, d.Date(asOf), d.Time(started), d.Time(tx.Now), f.Len(), note)
+		if err != nil {
+			return err
+		}
+		run.ID = id
+		_, err = tx.CopyFrom(ctx, "score_results", ResultColumns, ResultSource(id, f, res))
+		if err != nil {
+			return err
+		}
+		run.FinishedAt = time.Now().UTC()
+		_, err = tx.ExecContext(ctx, `UPDATE score_runs SET finished_at = ? WHERE id = ?`, d.Time(run.FinishedAt), id)
+		return err
+	})
+	return run, err
+}
+
+// ResultSource streams a run's result rows for a bulk load.
+func ResultSource(runID int64, f *registry.Frame, res *Results) db.RowSource {
+	return &db.FuncSource{N: f.Len(), Cols: len(ResultColumns), Fill: func(i int, v []any) error {
+		v[0], v[1], v[2], v[3] = runID, f.Key[i], res.Value[i], res.Percentile[i]
+		v[4], v[5], v[6] = int64(res.Bracket[i]), b01(res.Poorest5[i]), int64(res.Upgrade[i])
+		return nil
+	}}
+}
+
+func b01(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+const runSelect = `SELECT r.id, m.model_id, m.version, m.name, m.digest, r.as_of, r.started_at, r.finished_at, r.households, r.note
+	FROM score_runs r JOIN score_models m ON m.id = r.model`
+
+func scanRun(sc interface{ Scan(...any) error }) (*Run, error) {
+	var r Run
+	var asOf db.Day
+	var st, fin db.Instant
+	if err := sc.Scan(&r.ID, &r.ModelID, &r.ModelVersion, &r.ModelName, &r.ModelDigest, &asOf, &st, &fin, &r.Households, &r.Note); err != nil {
+		return nil, err
+	}
+	r.AsOf, r.StartedAt, r.FinishedAt = asOf.Format(time.DateOnly), st.Time, fin.Time
+	return &r, nil
+}
+
+// Runs lists the stored runs, newest first.
+func (s *Store) Runs(ctx context.Context) ([]Run, error) {
+	rows, err := s.db.QueryContext(ctx, runSelect+` ORDER BY r.id DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	runs := []Run{}
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, *r)
+	}
+	return runs, rows.Err()
+}
+
+// Run returns one run; ref is a run id or "latest".
+func (s *Store) Run(ctx context.Context, ref string) (*Run, error) {
+	q, arg := runSelect+` WHERE r.id = ?`, any(nil)
+	if ref == "latest" {
+		q = runSelect + ` ORDER BY r.id DESC LIMIT 1`
+	} else {
+		id, err := strconv.ParseInt(ref, 10, 64)
+		if err != nil || id < 1 {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("%q is not a run id (a number, or latest)", ref)}
+		}
+		arg = id
+	}
+	var row *sql.Row
+	if arg == nil {
+		row = s.db.QueryRowContext(ctx, q)
+	} else {
+		row = s.db.QueryRowContext(ctx, q, arg)
+	}
+	r, err := scanRun(row)
+	if err == sql.ErrNoRows {
+		if ref == "latest" {
+			return nil, fosis.Errorf(fosis.ENOTFOUND, "there is no scoring run yet: run 'fosis score' first")
+		}
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "no scoring run %s ('fosis score runs' lists them)", ref)
+	}
+	return r, err
+}
