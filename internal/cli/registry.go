@@ -178,4 +178,3 @@ func countCmd(cfg *Config) *cobra.Command {
 		}),
 	}
 }
-
