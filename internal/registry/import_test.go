@@ -196,6 +196,9 @@ func TestImportBadInput(t *testing.T) {
 					t.Errorf("no problem %q in report %v", want, got)
 				}
 			}
+			if rep, err := s.Integrity(context.Background()); err != nil || !rep.OK() {
+				t.Errorf("registry integrity after import: %+v, %v", rep, err)
+			}
 			if sum.Problems != len(got) {
 				t.Errorf("summary counts %d problems, report has %d", sum.Problems, len(got))
 			}
@@ -270,5 +273,8 @@ func TestReimportUpdatesMovesAndRemoves(t *testing.T) {
 	}
 	if _, err := s.HouseholdOfRUN(ctx, "11.111.111-1"); fosis.ErrorCode(err) != fosis.ENOTFOUND {
 		t.Errorf("person who left is still found: %v", err)
+	}
+	if rep, err := s.Integrity(ctx); err != nil || !rep.OK() {
+		t.Errorf("registry integrity after re-imports: %+v, %v", rep, err)
 	}
 }

@@ -184,31 +184,7 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 		}
 		sum.ID = id
 		now := d.Time(tx.Now)
-		valid := make([]int32, 0, p.inserted+p.updated)
-		for i, k := range p.keys {
-			if k != 0 {
-				valid = append(valid, int32(i))
-			}
-		}
-		hsrc := &db.FuncSource{N: len(valid), Cols: len(householdDBCols), Fill: func(j int, v []any) error {
-			if j%65536 == 0 && j > 0 {
-				progress(65536)
-			}
-			i := valid[j]
-			h := &x.hs[i]
-			members := p.order[p.start[i]:p.start[i+1]]
-			h.Members = make([]Person, len(members))
-			for m, k := range members {
-				h.Members[m] = x.ps[k]
-			}
-			v[0], v[1], v[2], v[3], v[4], v[5] = p.keys[i], h.ID, h.CommuneCode, Zone.Word(h.Zone), Tenure.Word(h.Tenure), h.Rooms
-			v[6], v[7], v[8] = Condition.Word(h.Floor), Condition.Word(h.Walls), Condition.Word(h.Roof)
-			v[9], v[10] = Water.Word(h.Water), Sanitation.Word(h.Sanitation)
-			v[11], v[12], v[13], v[14] = h.VehicleCLP, h.PropertyCLP, h.SchoolFees, d.Date(h.RegisteredOn)
-			v[15], v[16], v[17], v[18] = len(members), Pack(h), id, now
-			h.Members = nil
-			return nil
-		}}
+		hsrc := x.householdSource(p, d, id, now, progress)
 		if p.fresh {
 			_, err = tx.CopyFrom(ctx, "households", householdDBCols, hsrc)
 		} else {
@@ -217,29 +193,13 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 		if err != nil {
 			return fmt.Errorf("write households: %w", err)
 		}
-		progress(int64(len(valid)) % 65536)
-		s.log.Debug("import: households written", "rows", len(valid), "elapsed", time.Since(t0))
+		progress(int64(p.inserted+p.updated) % 65536)
+		s.log.Debug("import: households written", "rows", p.inserted+p.updated, "elapsed", time.Since(t0))
 		t0 = time.Now()
 		if err := deleteRuns(ctx, tx, p.removed); err != nil {
 			return err
 		}
-		// Persons go in RUN order: the RUN is the table's key, and appending
-		// to a b-tree is far cheaper than inserting at random places in it.
-		byRUN := slices.Clone(p.order)
-		slices.SortFunc(byRUN, func(a, b int32) int { return cmp.Compare(x.ps[a].RUN, x.ps[b].RUN) })
-		psrc := &db.FuncSource{N: len(p.order), Cols: len(personDBCols), Fill: func(j int, v []any) error {
-			if j%65536 == 0 && j > 0 {
-				progress(65536)
-			}
-			k := byRUN[j]
-			per := &x.ps[k]
-			v[0], v[1], v[2], v[3] = per.RUN, p.keys[x.pHouse[k]], Relation.Word(per.Relation), Sex.Word(per.Sex)
-			v[4], v[5], v[6], v[7] = d.Date(per.BirthDate), per.Schooling, b01(per.InSchool), b01(per.Employed)
-			v[8], v[9], v[10] = per.LaborCLP, per.PensionCLP, per.CapitalCLP
-			v[11], v[12], v[13] = HealthPlan.Word(per.HealthPlan), Severity.Word(per.Disability), Severity.Word(per.Dependency)
-			v[14], v[15], v[16] = b01(per.Indigenous), b01(per.Pregnant), now
-			return nil
-		}}
+		psrc := x.personSource(p, d, now, progress)
 		if p.fresh {
 			_, err = tx.CopyFrom(ctx, "persons", personDBCols, psrc)
 		} else {
@@ -267,6 +227,58 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 	})
 }
 
+// householdSource streams the valid households' rows in the column order of
+// householdDBCols, packing each one's model inputs on the way.
+func (x *extract) householdSource(p *plan, d *db.DB, importID int64, now any, progress func(int64)) *db.FuncSource {
+	valid := make([]int32, 0, p.inserted+p.updated)
+	for i, k := range p.keys {
+		if k != 0 {
+			valid = append(valid, int32(i))
+		}
+	}
+	return &db.FuncSource{N: len(valid), Cols: len(householdDBCols), Fill: func(j int, v []any) error {
+		if j%65536 == 0 && j > 0 {
+			progress(65536)
+		}
+		i := valid[j]
+		h := &x.hs[i]
+		members := p.order[p.start[i]:p.start[i+1]]
+		h.Members = make([]Person, len(members))
+		for m, k := range members {
+			h.Members[m] = x.ps[k]
+		}
+		v[0], v[1], v[2], v[3], v[4], v[5] = p.keys[i], h.ID, h.CommuneCode, Zone.Word(h.Zone), Tenure.Word(h.Tenure), h.Rooms
+		v[6], v[7], v[8] = Condition.Word(h.Floor), Condition.Word(h.Walls), Condition.Word(h.Roof)
+		v[9], v[10] = Water.Word(h.Water), Sanitation.Word(h.Sanitation)
+		v[11], v[12], v[13], v[14] = h.VehicleCLP, h.PropertyCLP, h.SchoolFees, d.Date(h.RegisteredOn)
+		v[15], v[16], v[17], v[18] = len(members), Pack(h), importID, now
+		h.Members = nil
+		return nil
+	}}
+}
+
+// personSource streams the valid persons' rows in the column order of
+// personDBCols.
+func (x *extract) personSource(p *plan, d *db.DB, now any, progress func(int64)) *db.FuncSource {
+	// Persons go in RUN order: the RUN is the table's key, and appending
+	// to a b-tree is far cheaper than inserting at random places in it.
+	byRUN := slices.Clone(p.order)
+	slices.SortFunc(byRUN, func(a, b int32) int { return cmp.Compare(x.ps[a].RUN, x.ps[b].RUN) })
+	return &db.FuncSource{N: len(p.order), Cols: len(personDBCols), Fill: func(j int, v []any) error {
+		if j%65536 == 0 && j > 0 {
+			progress(65536)
+		}
+		k := byRUN[j]
+		per := &x.ps[k]
+		v[0], v[1], v[2], v[3] = per.RUN, p.keys[x.pHouse[k]], Relation.Word(per.Relation), Sex.Word(per.Sex)
+		v[4], v[5], v[6], v[7] = d.Date(per.BirthDate), per.Schooling, b01(per.InSchool), b01(per.Employed)
+		v[8], v[9], v[10] = per.LaborCLP, per.PensionCLP, per.CapitalCLP
+		v[11], v[12], v[13] = HealthPlan.Word(per.HealthPlan), Severity.Word(per.Disability), Severity.Word(per.Dependency)
+		v[14], v[15], v[16] = b01(per.Indigenous), b01(per.Pregnant), now
+		return nil
+	}}
+}
+
 func deleteRuns(ctx context.Context, tx *db.Tx, runs []int64) error {
 	for len(runs) > 0 {
 		n := min(len(runs), 500)
@@ -288,4 +300,59 @@ func b01(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+// BareRows are an extract's rows exactly as Import writes them, held in
+// memory. Loading them with BareInsert is the floor an import is measured
+// against: the same rows into the same tables, without reading, parsing or
+// validating anything.
+type BareRows struct {
+	Households [][]any
+	Persons    [][]any
+}
+
+// PrepareBare reads and validates an extract (untimed) and returns its rows
+// for BareInsert. The registry must be empty.
+func (s *Store) PrepareBare(ctx context.Context, opt ImportOptions) (*BareRows, error) {
+	if opt.Today.IsZero() {
+		opt.Today = time.Now().UTC()
+	}
+	x, err := s.readExtract(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	x.validate()
+	p, err := s.plan(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	if !p.fresh {
+		return nil, fmt.Errorf("the bare-insert baseline needs an empty registry")
+	}
+	now, noop := s.db.Time(time.Now()), func(int64) {}
+	rows := &BareRows{}
+	for _, sc := range []struct {
+		src *db.FuncSource
+		dst *[][]any
+	}{{x.householdSource(p, s.db, 1, now, noop), &rows.Households}, {x.personSource(p, s.db, now, noop), &rows.Persons}} {
+		for sc.src.Next() {
+			v, _ := sc.src.Values()
+			*sc.dst = append(*sc.dst, slices.Clone(v))
+		}
+	}
+	return rows, nil
+}
+
+// BareInsert loads rows into the (empty) registry in one transaction.
+func (s *Store) BareInsert(ctx context.Context, rows *BareRows) error {
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO imports (id, source, started_at) VALUES (1, 'bare insert', ?)`, tx.DB().Time(tx.Now)); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, "households", householdDBCols, &db.SliceSource{Rows: rows.Households}); err != nil {
+			return err
+		}
+		_, err := tx.CopyFrom(ctx, "persons", personDBCols, &db.SliceSource{Rows: rows.Persons})
+		return err
+	})
 }

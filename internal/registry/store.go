@@ -61,3 +61,28 @@ func (s *Store) Count(ctx context.Context) (households, persons int64, err error
 	err = s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM households), (SELECT count(*) FROM persons)`).Scan(&households, &persons)
 	return households, persons, err
 }
+
+// IntegrityReport counts references the bulk tables break. All zero means the
+// registry is consistent.
+type IntegrityReport struct {
+	OrphanPersons      int64 `json:"orphan_persons"`      // persons whose household does not exist
+	UnknownCommunes    int64 `json:"unknown_communes"`    // households in a commune not in the territory
+	HeadlessHouseholds int64 `json:"headless_households"` // households without exactly one head
+	StalePacked        int64 `json:"stale_packed"`        // households whose members count disagrees with persons
+}
+
+// OK reports whether nothing is broken.
+func (r IntegrityReport) OK() bool { return r == IntegrityReport{} }
+
+// Integrity checks the references that households and persons carry without
+// foreign keys (see the registry migration) and the derived member counts.
+func (s *Store) Integrity(ctx context.Context) (IntegrityReport, error) {
+	var r IntegrityReport
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM persons p WHERE NOT EXISTS (SELECT 1 FROM households h WHERE h.id = p.household)),
+		(SELECT count(*) FROM households h WHERE NOT EXISTS (SELECT 1 FROM communes c WHERE c.code = h.commune_code)),
+		(SELECT count(*) FROM households h WHERE (SELECT count(*) FROM persons p WHERE p.household = h.id AND p.relation = 'head') <> 1),
+		(SELECT count(*) FROM households h WHERE h.members <> (SELECT count(*) FROM persons p WHERE p.household = h.id))`).
+		Scan(&r.OrphanPersons, &r.UnknownCommunes, &r.HeadlessHouseholds, &r.StalePacked)
+	return r, err
+}

@@ -36,8 +36,16 @@ func (s *Store) Result(ctx context.Context, runID, key int64) (*HouseholdResult,
 	if err != nil {
 		return nil, err
 	}
-	r.Poorest5, r.Upgrades = p5 == 1, UpgradeReasons(r.Upgrade)
+	r.Poorest5, r.Upgrades = p5 == 1, upgradeList(r.Upgrade)
 	return &r, nil
+}
+
+// upgradeList is UpgradeReasons, never nil (so JSON shows []).
+func upgradeList(mask uint8) []string {
+	if r := UpgradeReasons(mask); r != nil {
+		return r
+	}
+	return []string{}
 }
 
 // History returns a household's rows across every run, newest first.
@@ -55,7 +63,7 @@ func (s *Store) History(ctx context.Context, key int64) ([]HouseholdResult, erro
 		if err := rows.Scan(&r.Run, &r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade); err != nil {
 			return nil, err
 		}
-		r.Poorest5, r.Upgrades = p5 == 1, UpgradeReasons(r.Upgrade)
+		r.Poorest5, r.Upgrades = p5 == 1, upgradeList(r.Upgrade)
 		out = append(out, r)
 	}
 	return out, rows.Err()
