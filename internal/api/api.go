@@ -27,6 +27,9 @@ type Server struct {
 
 // Handler returns the routes, wrapped with logging and panic recovery.
 func (s *Server) Handler() http.Handler {
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
 	mux.Handle("GET /api/v1/households/{id}", handle(s.household))

@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fosis/fosis/internal/platform/db/dbtest"
+	"github.com/fosis/fosis/internal/targeting"
+)
+
+// runCLI runs the command line and returns its exit code and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), append([]string{"-q"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("fosis %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+func sortedLines(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	slices.Sort(lines[1:])
+	return lines
+}
+
+// TestCommandLine walks the foundation's user journey: generate, import,
+// score, what-if, diff, accuracy, export of a run, and a round trip of the
+// registry through its interchange format.
+func TestCommandLine(t *testing.T) {
+	dsn := dbtest.DSN(t)
+	dir := t.TempDir()
+	extract := filepath.Join(dir, "extract")
+	mustRun(t, "registry", "generate", "--households", "1500", "--seed", "5", "--out", extract)
+	out := mustRun(t, "--db", dsn, "registry", "import", extract)
+	if !strings.Contains(out, "1500 new, 0 updated households") {
+		t.Fatalf("import summary:\n%s", out)
+	}
+	out = mustRun(t, "--db", dsn, "score", "--as-of", "2026-11-01")
+	if !strings.Contains(out, "run 1: model chile-rsh v1") || !strings.Contains(out, "Total") || !strings.Contains(out, "Metropolitana") {
+		t.Fatalf("score output:\n%s", out)
+	}
+	// What-if with the PMT model writes nothing.
+	pmt := filepath.Join(dir, "pmt.json")
+	for _, m := range targeting.BuiltinModels() {
+		if m.Kind == targeting.KindPMT {
+			os.WriteFile(pmt, m.Canonical(), 0o644)
+		}
+	}
+	out = mustRun(t, "--db", dsn, "score", "--what-if", pmt, "--as-of", "2026-11-01")
+	if !strings.Contains(out, "would change bracket") || !strings.Contains(out, "from bracket (rows) to bracket (columns)") {
+		t.Fatalf("what-if output:\n%s", out)
+	}
+	if out := mustRun(t, "--db", dsn, "score", "runs"); strings.Count(out, "chile-rsh") != 1 {
+		t.Fatalf("what-if stored a run:\n%s", out)
+	}
+	mustRun(t, "--db", dsn, "score", "--model", pmt, "--as-of", "2026-11-01")
+	out = mustRun(t, "--db", dsn, "score", "diff", "1", "2")
+	if n := strings.Count(out, "\n"); n < 10 {
+		t.Fatalf("diff between two models lists %d lines:\n%s", n, out)
+	}
+	out = mustRun(t, "--db", dsn, "score", "accuracy", "--run", "1", "--truth", filepath.Join(extract, "truth.csv"))
+	if !strings.Contains(out, "inclusion error") || !strings.Contains(out, "exclusion error") {
+		t.Fatalf("accuracy output:\n%s", out)
+	}
+	runCSV := filepath.Join(dir, "run.csv")
+	mustRun(t, "--db", dsn, "score", "export", "latest", "--out", runCSV)
+	if lines := sortedLines(t, runCSV); len(lines) != 1501 || lines[0] != "household_id,value,percentile,bracket,poorest5,upgraded,upgrade_reasons" {
+		t.Fatalf("run export: %d lines, header %q", len(lines), lines[0])
+	}
+	// Round trip: the exported registry has the same rows as the extract.
+	back := filepath.Join(dir, "back")
+	mustRun(t, "--db", dsn, "registry", "export", "--out", back)
+	for _, name := range []string{"households.csv", "persons.csv"} {
+		want, got := sortedLines(t, filepath.Join(extract, name)), sortedLines(t, filepath.Join(back, name))
+		if !slices.Equal(want, got) {
+			t.Errorf("%s differs after the round trip (%d lines vs %d)", name, len(want), len(got))
+		}
+	}
+	// Re-importing the export changes nothing.
+	out = mustRun(t, "--db", dsn, "registry", "import", back)
+	if !strings.Contains(out, "0 new, 1500 updated households") {
+		t.Fatalf("re-import summary:\n%s", out)
+	}
+}
+
+func TestCommandLineErrors(t *testing.T) {
+	dsn := dbtest.DSN(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "households.csv"), []byte("household_id,commune_code\nH1,13101\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "persons.csv"), []byte("run\n"), 0o644)
+	code, _, errs := runCLI(t, "--db", dsn, "registry", "import", dir)
+	if code != ExitError || !strings.Contains(errs, "missing column(s): zone, tenure") {
+		t.Errorf("bad header: exit %d, %q", code, errs)
+	}
+	// A rejected household gives exit status 2 and names the report.
+	extract := filepath.Join(dir, "x")
+	mustRun(t, "registry", "generate", "--households", "20", "--out", extract)
+	persons := filepath.Join(extract, "persons.csv")
+	data, _ := os.ReadFile(persons)
+	lines := strings.Split(string(data), "\n")
+	lines[1] = strings.Replace(lines[1], ",head,", ",child,", 1)
+	os.WriteFile(persons, []byte(strings.Join(lines, "\n")), 0o644)
+	code, out, errs := runCLI(t, "--db", dsn, "registry", "import", extract, "--errors", filepath.Join(dir, "report.csv"))
+	if code != ExitRejected || !strings.Contains(errs, "report.csv") || !strings.Contains(out, "rejected:  1 households") {
+		t.Errorf("rejected household: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, _, errs = runCLI(t, "--db", dsn, "score", "export", "7", "--out", filepath.Join(dir, "r.csv"))
+	if code != ExitError || !strings.Contains(errs, "no scoring run 7") {
+		t.Errorf("export of a missing run: exit %d %q", code, errs)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("id: x\nversion: 1\nkind: income\nname: X\nparams:\n  equivalence_exponent: 3\n  colour: red\n"), 0o644)
+	code, _, errs = runCLI(t, "--db", dsn, "score", "--model", bad)
+	if code != ExitError || !strings.Contains(errs, "params.colour: unknown field") {
+		t.Errorf("bad model: exit %d %q", code, errs)
+	}
+}
