@@ -133,3 +133,35 @@ func TestCommandLineErrors(t *testing.T) {
 		t.Errorf("bad model: exit %d %q", code, errs)
 	}
 }
+
+// TestOtherCountry runs an import and a scoring run on a partner country's
+// own territory file.
+func TestOtherCountry(t *testing.T) {
+	dsn := dbtest.DSN(t)
+	dir := t.TempDir()
+	terr := filepath.Join(dir, "territory.csv")
+	os.WriteFile(terr, []byte("region_code;region_name;province_code;province_name;commune_code;commune_name\n"+
+		"A;Norte;A1;Alta;A101;Villa Uno\nB;Sur;B1;Baja;B101;Puerto\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "households.csv"), []byte(
+		"household_id,commune_code,zone,tenure,rooms,floor,walls,roof,water,sanitation,vehicle_value_clp,property_value_clp,school_fees_clp,registered_on\n"+
+			"X1,A101,urban,owner,3,good,good,good,public_network,sewer,0,0,0,2024-01-01\n"+
+			"X2,B101,rural,renter,1,poor,poor,poor,well,latrine,0,0,0,2024-01-01\n"+
+			"X3,13101,urban,owner,3,good,good,good,public_network,sewer,0,0,0,2024-01-01\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "persons.csv"), []byte(
+		"run,household_id,relation,sex,birth_date,schooling_years,in_school,employed,labor_income_clp,pension_income_clp,capital_income_clp,health_plan,disability,dependency,indigenous,pregnant\n"+
+			"12345678-5,X1,head,F,1980-01-01,12,0,1,900000,0,0,fonasa_d,none,none,0,0\n"+
+			"9868503-0,X2,head,M,1960-01-01,4,0,0,0,150000,0,fonasa_a,none,none,0,0\n"+
+			"6265837-1,X3,head,M,1960-01-01,4,0,0,0,150000,0,fonasa_a,none,none,0,0\n"), 0o644)
+	args := []string{"--db", dsn, "--territory", terr, "--country", "xx"}
+	code, out, _ := runCLI(t, append(args, "registry", "import", dir)...)
+	if code != ExitRejected || !strings.Contains(out, "2 new, 0 updated") {
+		t.Fatalf("import on a custom territory: exit %d\n%s", code, out)
+	}
+	out = mustRun(t, append(args, "score")...)
+	if !strings.Contains(out, "A Norte") || !strings.Contains(out, "B Sur") || strings.Contains(out, "Metropolitana") {
+		t.Fatalf("distribution on a custom territory:\n%s", out)
+	}
+	if code, _, errs := runCLI(t, "--db", dsn, "--territory", terr, "registry", "count"); code == 0 || !strings.Contains(errs, "--country") {
+		t.Errorf("territory without --country: exit %d %q", code, errs)
+	}
+}

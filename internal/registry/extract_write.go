@@ -1,0 +1,166 @@
+package registry
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fosis/fosis/internal/platform/rut"
+)
+
+// The national extract is two CSV files, households.csv and persons.csv, in
+// the layout of docs/extract-format.md. This file writes their rows; the
+// writers are allocation-free so that a national extract (millions of rows)
+// is produced at disk speed.
+
+// HouseholdColumns is the header of households.csv, in column order.
+var HouseholdColumns = []string{
+	"household_id", "commune_code", "zone", "tenure", "rooms",
+	"floor", "walls", "roof", "water", "sanitation",
+	"vehicle_value_clp", "property_value_clp", "school_fees_clp", "registered_on",
+}
+
+// PersonColumns is the header of persons.csv, in column order.
+var PersonColumns = []string{
+	"run", "household_id", "relation", "sex", "birth_date",
+	"schooling_years", "in_school", "employed",
+	"labor_income_clp", "pension_income_clp", "capital_income_clp",
+	"health_plan", "disability", "dependency", "indigenous", "pregnant",
+}
+
+// AppendHouseholdRow appends h as one households.csv line, including the
+// trailing '\n', and returns the extended buffer. Enum codes are written as
+// their words (an unset or unknown code as an empty field), a zero
+// RegisteredOn as an empty field. Only household_id and commune_code can need
+// RFC 4180 quoting; they are quoted only when they contain a comma, a double
+// quote, CR or LF.
+func AppendHouseholdRow(dst []byte, h *Household) []byte {
+	dst = appendExtractField(dst, h.ID)
+	dst = append(dst, ',')
+	dst = appendExtractField(dst, h.CommuneCode)
+	dst = append(dst, ',')
+	dst = append(dst, Zone.Word(h.Zone)...)
+	dst = append(dst, ',')
+	dst = append(dst, Tenure.Word(h.Tenure)...)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, int64(h.Rooms), 10)
+	dst = append(dst, ',')
+	dst = append(dst, Condition.Word(h.Floor)...)
+	dst = append(dst, ',')
+	dst = append(dst, Condition.Word(h.Walls)...)
+	dst = append(dst, ',')
+	dst = append(dst, Condition.Word(h.Roof)...)
+	dst = append(dst, ',')
+	dst = append(dst, Water.Word(h.Water)...)
+	dst = append(dst, ',')
+	dst = append(dst, Sanitation.Word(h.Sanitation)...)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, h.VehicleCLP, 10)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, h.PropertyCLP, 10)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, h.SchoolFees, 10)
+	dst = append(dst, ',')
+	dst = appendExtractDate(dst, h.RegisteredOn)
+	return append(dst, '\n')
+}
+
+// AppendPersonRow appends p as one persons.csv line, including the trailing
+// '\n', and returns the extended buffer. The RUN is written in the canonical
+// form of rut.Format ("12345678-5"); a RUN ≤ 0 (not set) is an empty field, as
+// are a zero BirthDate and unset enum codes. Booleans are 0 or 1.
+func AppendPersonRow(dst []byte, p *Person) []byte {
+	if p.RUN > 0 {
+		// Same bytes as rut.Format(p.RUN), without the string allocation.
+		dst = strconv.AppendInt(dst, p.RUN, 10)
+		dst = append(dst, '-', rut.CheckDigit(p.RUN))
+	}
+	dst = append(dst, ',')
+	dst = appendExtractField(dst, p.HouseholdID)
+	dst = append(dst, ',')
+	dst = append(dst, Relation.Word(p.Relation)...)
+	dst = append(dst, ',')
+	dst = append(dst, Sex.Word(p.Sex)...)
+	dst = append(dst, ',')
+	dst = appendExtractDate(dst, p.BirthDate)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, int64(p.Schooling), 10)
+	dst = append(dst, ',')
+	dst = appendExtractBool(dst, p.InSchool)
+	dst = append(dst, ',')
+	dst = appendExtractBool(dst, p.Employed)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, p.LaborCLP, 10)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, p.PensionCLP, 10)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, p.CapitalCLP, 10)
+	dst = append(dst, ',')
+	dst = append(dst, HealthPlan.Word(p.HealthPlan)...)
+	dst = append(dst, ',')
+	dst = append(dst, Severity.Word(p.Disability)...)
+	dst = append(dst, ',')
+	dst = append(dst, Severity.Word(p.Dependency)...)
+	dst = append(dst, ',')
+	dst = appendExtractBool(dst, p.Indigenous)
+	dst = append(dst, ',')
+	dst = appendExtractBool(dst, p.Pregnant)
+	return append(dst, '\n')
+}
+
+// appendExtractHeader appends a header row of the given columns.
+func appendExtractHeader(dst []byte, cols []string) []byte {
+	for i, c := range cols {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendExtractField(dst, c)
+	}
+	return append(dst, '\n')
+}
+
+// appendExtractField appends s, quoted per RFC 4180 only when it contains a
+// comma, a double quote, CR or LF.
+func appendExtractField(dst []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		return append(dst, s...)
+	}
+	dst = append(dst, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		dst = append(dst, s[:i+1]...)
+		dst = append(dst, '"')
+		s = s[i+1:]
+	}
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+func appendExtractBool(dst []byte, b bool) []byte {
+	if b {
+		return append(dst, '1')
+	}
+	return append(dst, '0')
+}
+
+// appendExtractDate appends t's calendar date as YYYY-MM-DD (nothing for the
+// zero time).
+func appendExtractDate(dst []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return dst
+	}
+	y, m, d := t.Date()
+	return appendExtractYMD(dst, y, int(m), d)
+}
+
+func appendExtractYMD(dst []byte, y, m, d int) []byte {
+	if y < 0 || y > 9999 {
+		dst = strconv.AppendInt(dst, int64(y), 10)
+	} else {
+		dst = append(dst, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10))
+	}
+	return append(dst, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
+}
