@@ -184,32 +184,44 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 		}
 		sum.ID = id
 		now := d.Time(tx.Now)
-		hsrc := x.householdSource(p, d, id, now, progress)
+		load := func() error {
+			hsrc := x.householdSource(p, d, id, now, progress)
+			if p.fresh {
+				_, err = tx.CopyFrom(ctx, "households", householdDBCols, hsrc)
+			} else {
+				_, err = tx.Upsert(ctx, "households", householdDBCols, []string{"id"}, hsrc)
+			}
+			if err != nil {
+				return fmt.Errorf("write households: %w", err)
+			}
+			progress(int64(p.inserted+p.updated) % 65536)
+			s.log.Debug("import: households written", "rows", p.inserted+p.updated, "elapsed", time.Since(t0))
+			t0 = time.Now()
+			if err := deleteRuns(ctx, tx, p.removed); err != nil {
+				return err
+			}
+			psrc := x.personSource(p, d, now, progress)
+			if p.fresh {
+				_, err = tx.CopyFrom(ctx, "persons", personDBCols, psrc)
+			} else {
+				_, err = tx.Upsert(ctx, "persons", personDBCols, []string{"run"}, psrc)
+			}
+			if err != nil {
+				return fmt.Errorf("write persons: %w", err)
+			}
+			progress(int64(len(p.order)) % 65536)
+			s.log.Debug("import: persons written", "rows", len(p.order), "elapsed", time.Since(t0))
+			return nil
+		}
 		if p.fresh {
-			_, err = tx.CopyFrom(ctx, "households", householdDBCols, hsrc)
+			// An empty registry: build the secondary indexes once at the end.
+			err = tx.DeferIndexes(ctx, []string{"households", "persons"}, load)
 		} else {
-			_, err = tx.Upsert(ctx, "households", householdDBCols, []string{"id"}, hsrc)
+			err = load()
 		}
 		if err != nil {
-			return fmt.Errorf("write households: %w", err)
-		}
-		progress(int64(p.inserted+p.updated) % 65536)
-		s.log.Debug("import: households written", "rows", p.inserted+p.updated, "elapsed", time.Since(t0))
-		t0 = time.Now()
-		if err := deleteRuns(ctx, tx, p.removed); err != nil {
 			return err
 		}
-		psrc := x.personSource(p, d, now, progress)
-		if p.fresh {
-			_, err = tx.CopyFrom(ctx, "persons", personDBCols, psrc)
-		} else {
-			_, err = tx.Upsert(ctx, "persons", personDBCols, []string{"run"}, psrc)
-		}
-		if err != nil {
-			return fmt.Errorf("write persons: %w", err)
-		}
-		progress(int64(len(p.order)) % 65536)
-		s.log.Debug("import: persons written", "rows", len(p.order), "elapsed", time.Since(t0))
 		if len(p.moves) > 0 {
 			msrc := &db.FuncSource{N: len(p.moves), Cols: 5, Fill: func(j int, v []any) error {
 				v[0], v[1], v[2], v[3], v[4] = p.moveRuns[j], p.moves[j][0], p.moves[j][1], id, now
@@ -349,10 +361,12 @@ func (s *Store) BareInsert(ctx context.Context, rows *BareRows) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO imports (id, source, started_at) VALUES (1, 'bare insert', ?)`, tx.DB().Time(tx.Now)); err != nil {
 			return err
 		}
-		if _, err := tx.CopyFrom(ctx, "households", householdDBCols, &db.SliceSource{Rows: rows.Households}); err != nil {
+		return tx.DeferIndexes(ctx, []string{"households", "persons"}, func() error {
+			if _, err := tx.CopyFrom(ctx, "households", householdDBCols, &db.SliceSource{Rows: rows.Households}); err != nil {
+				return err
+			}
+			_, err := tx.CopyFrom(ctx, "persons", personDBCols, &db.SliceSource{Rows: rows.Persons})
 			return err
-		}
-		_, err := tx.CopyFrom(ctx, "persons", personDBCols, &db.SliceSource{Rows: rows.Persons})
-		return err
+		})
 	})
 }

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -163,4 +164,45 @@ func columns(t *testing.T, d *db.DB, q string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestBulkBatches loads more rows than one batched statement carries, so that
+// both the batched and the one-row statements run, and checks a duplicate key
+// inside a batch is reported as a conflict.
+func TestBulkBatches(t *testing.T) {
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	cols := []string{"code", "name", "short_name"}
+	rows := func(n int, name string) *db.SliceSource {
+		src := &db.SliceSource{}
+		for i := range n {
+			code := fmt.Sprintf("r%03d", i)
+			src.Rows = append(src.Rows, []any{code, name + code, name})
+		}
+		return src
+	}
+	err := d.Transact(ctx, func(tx *db.Tx) error {
+		if n, err := tx.CopyFrom(ctx, "regions", cols, rows(150, "a")); err != nil || n != 150 {
+			t.Fatalf("CopyFrom = %d, %v", n, err)
+		}
+		if n, err := tx.Upsert(ctx, "regions", cols, []string{"code"}, rows(200, "b")); err != nil || n != 200 {
+			t.Fatalf("Upsert = %d, %v", n, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, renamed int
+	d.QueryRowContext(ctx, "SELECT count(*), sum(CASE WHEN short_name = 'b' THEN 1 ELSE 0 END) FROM regions").Scan(&n, &renamed)
+	if n != 200 || renamed != 200 {
+		t.Errorf("after upsert: %d rows, %d renamed; want 200, 200", n, renamed)
+	}
+	err = d.Transact(ctx, func(tx *db.Tx) error {
+		_, err := tx.CopyFrom(ctx, "regions", cols, rows(100, "c"))
+		return err
+	})
+	if fosis.ErrorCode(err) != fosis.ECONFLICT {
+		t.Errorf("duplicate keys in a batch: %v, want a conflict", err)
+	}
 }
