@@ -125,13 +125,13 @@ func printImport(a *App, s *registry.ImportSummary) {
 	}
 	if s.Problems > 0 {
 		fmt.Fprintf(w, "  problems:  %d, by column:", s.Problems)
-		cols := make([]string, 0, len(s.ProblemsByReason))
-		for c := range s.ProblemsByReason {
+		cols := make([]string, 0, len(s.ProblemsByColumn))
+		for c := range s.ProblemsByColumn {
 			cols = append(cols, c)
 		}
 		sort.Strings(cols)
 		for _, c := range cols {
-			fmt.Fprintf(w, " %s=%d", c, s.ProblemsByReason[c])
+			fmt.Fprintf(w, " %s=%d", c, s.ProblemsByColumn[c])
 		}
 		fmt.Fprintf(w, "\n  report:    %s\n", s.ErrorsPath)
 	}
