@@ -1,8 +1,8 @@
 package registry
 
 import (
+	"github.com/fosis/fosis/internal/platform/csvin"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fosis/fosis/internal/platform/rut"
@@ -35,9 +35,9 @@ var PersonColumns = []string{
 // RFC 4180 quoting; they are quoted only when they contain a comma, a double
 // quote, CR or LF.
 func AppendHouseholdRow(dst []byte, h *Household) []byte {
-	dst = appendExtractField(dst, h.ID)
+	dst = csvin.AppendField(dst, h.ID)
 	dst = append(dst, ',')
-	dst = appendExtractField(dst, h.CommuneCode)
+	dst = csvin.AppendField(dst, h.CommuneCode)
 	dst = append(dst, ',')
 	dst = append(dst, Zone.Word(h.Zone)...)
 	dst = append(dst, ',')
@@ -76,7 +76,7 @@ func AppendPersonRow(dst []byte, p *Person) []byte {
 		dst = append(dst, '-', rut.CheckDigit(p.RUN))
 	}
 	dst = append(dst, ',')
-	dst = appendExtractField(dst, p.HouseholdID)
+	dst = csvin.AppendField(dst, p.HouseholdID)
 	dst = append(dst, ',')
 	dst = append(dst, Relation.Word(p.Relation)...)
 	dst = append(dst, ',')
@@ -114,29 +114,9 @@ func appendExtractHeader(dst []byte, cols []string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendExtractField(dst, c)
+		dst = csvin.AppendField(dst, c)
 	}
 	return append(dst, '\n')
-}
-
-// appendExtractField appends s, quoted per RFC 4180 only when it contains a
-// comma, a double quote, CR or LF.
-func appendExtractField(dst []byte, s string) []byte {
-	if !strings.ContainsAny(s, ",\"\r\n") {
-		return append(dst, s...)
-	}
-	dst = append(dst, '"')
-	for {
-		i := strings.IndexByte(s, '"')
-		if i < 0 {
-			break
-		}
-		dst = append(dst, s[:i+1]...)
-		dst = append(dst, '"')
-		s = s[i+1:]
-	}
-	dst = append(dst, s...)
-	return append(dst, '"')
 }
 
 func appendExtractBool(dst []byte, b bool) []byte {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fosis/fosis/internal/platform/csvin"
+
 	"github.com/fosis/fosis/internal/platform/geo"
 )
 
@@ -480,7 +482,7 @@ func (g *genWorker) household(i int, c *genChunk) error {
 		}
 		c.persons = AppendPersonRow(c.persons, p)
 	}
-	c.truth = appendExtractField(c.truth, h.ID)
+	c.truth = csvin.AppendField(c.truth, h.ID)
 	c.truth = append(c.truth, ',')
 	c.truth = strconv.AppendInt(c.truth, (trueTotal+int64(size)/2)/int64(size), 10)
 	c.truth = append(c.truth, '\n')

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/csvin"
 	"github.com/fosis/fosis/internal/registry"
 )
 
@@ -126,7 +127,7 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 		if err := rows.Scan(&id, &value, &pct, &bracket, &p5, &upgrade); err != nil {
 			return n, err
 		}
-		buf = appendCSVField(buf[:0], id)
+		buf = csvin.AppendField(buf[:0], id)
 		buf = append(buf, ',')
 		buf = strconv.AppendFloat(buf, value, 'f', 2, 64)
 		buf = append(buf, ',')
@@ -156,22 +157,6 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 		return n, err
 	}
 	return n, bw.Flush()
-}
-
-func appendCSVField(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
-			dst = append(dst, '"')
-			for j := 0; j < len(s); j++ {
-				if s[j] == '"' {
-					dst = append(dst, '"')
-				}
-				dst = append(dst, s[j])
-			}
-			return append(dst, '"')
-		}
-	}
-	return append(dst, s...)
 }
 
 // LoadResults reads a run's snapshot aligned with frame f (households of f

@@ -181,3 +181,23 @@ func (r *Reader) Line() int { return r.line }
 func (r *Reader) Field(k int) string {
 	return strings.TrimSpace(r.rec[r.index[k]])
 }
+
+// AppendField appends s as one CSV field,, quoted per RFC 4180 only when it contains a
+// comma, a double quote, CR or LF.
+func AppendField(dst []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		return append(dst, s...)
+	}
+	dst = append(dst, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		dst = append(dst, s[:i+1]...)
+		dst = append(dst, '"')
+		s = s[i+1:]
+	}
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
