@@ -10,12 +10,13 @@ import (
 // Error codes. They are few on purpose: each maps to one HTTP status and one
 // exit behaviour, and callers branch on them, never on message text.
 const (
-	EINVALID     = "invalid"     // the input is wrong; the message says where and why
-	ENOTFOUND    = "not_found"   // the thing asked for does not exist (or is outside scope)
-	ECONFLICT    = "conflict"    // the request clashes with the current state
-	EFORBIDDEN   = "forbidden"   // the caller may not do this
-	EUNAVAILABLE = "unavailable" // a dependency is down or busy; retrying may help
-	EINTERNAL    = "internal"    // a bug or an unexpected failure; details are logged, not shown
+	EINVALID      = "invalid"      // the input is wrong; the message says where and why
+	ENOTFOUND     = "not_found"    // the thing asked for does not exist (or is outside scope)
+	ECONFLICT     = "conflict"     // the request clashes with the current state
+	EUNAUTHORIZED = "unauthorized" // the caller is not signed in (or the credentials are wrong)
+	EFORBIDDEN    = "forbidden"    // the caller may not do this
+	EUNAVAILABLE  = "unavailable"  // a dependency is down or busy; retrying may help
+	EINTERNAL     = "internal"     // a bug or an unexpected failure; details are logged, not shown
 )
 
 // FieldError names one field that failed validation and why.

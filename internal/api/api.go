@@ -9,9 +9,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
@@ -22,7 +25,14 @@ type Server struct {
 	DB        *db.DB
 	Registry  *registry.Store
 	Targeting *targeting.Store
+	Tokens    TokenAuthenticator
 	Log       *slog.Logger
+}
+
+// TokenAuthenticator turns an API bearer token into the principal it acts
+// for, and the scopes it was given ("read", "write").
+type TokenAuthenticator interface {
+	AuthenticateToken(ctx context.Context, secret string) (*auth.Principal, []string, error)
 }
 
 // Handler returns the routes, wrapped with logging and panic recovery.
@@ -31,17 +41,47 @@ func (s *Server) Handler() http.Handler {
 		s.Log = slog.New(slog.DiscardHandler)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.health)
-	mux.Handle("GET /api/v1/households/{id}", handle(s.household))
-	mux.Handle("GET /api/v1/persons/{run}/household", handle(s.householdOfRUN))
-	mux.Handle("GET /api/v1/communes/{code}/households", handle(s.listByCommune))
-	mux.Handle("GET /api/v1/territory", handle(s.territory))
-	mux.Handle("GET /api/v1/score/runs", handle(s.runs))
-	mux.Handle("GET /api/v1/score/runs/{run}", handle(s.run))
-	mux.Handle("GET /api/v1/", handle(func(*http.Request) (any, error) {
+	api := http.NewServeMux()
+	api.Handle("GET /api/v1/households/{id}", handle(s.household))
+	api.Handle("GET /api/v1/persons/{run}/household", handle(s.householdOfRUN))
+	api.Handle("GET /api/v1/communes/{code}/households", handle(s.listByCommune))
+	api.Handle("GET /api/v1/territory", handle(s.territory))
+	api.Handle("GET /api/v1/score/runs", handle(s.runs))
+	api.Handle("GET /api/v1/score/runs/{run}", handle(s.run))
+	api.Handle("/api/v1/", handle(func(*http.Request) (any, error) {
 		return nil, fosis.Errorf(fosis.ENOTFOUND, "no such API endpoint")
 	}))
+	mux.HandleFunc("GET /healthz", s.health)
+	mux.Handle("/api/v1/", s.authenticate(api))
 	return s.middleware(mux)
+}
+
+// authenticate requires an API bearer token and runs the request as the
+// token's principal: every slice then enforces that principal's scope.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || s.Tokens == nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="fosis"`)
+			writeError(w, fosis.Errorf(fosis.EUNAUTHORIZED, "an API token is required: send Authorization: Bearer <token> (create one with 'fosis tokens create')"))
+			return
+		}
+		p, scopes, err := s.Tokens.AuthenticateToken(r.Context(), strings.TrimSpace(secret))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="fosis", error="invalid_token"`)
+			writeError(w, err)
+			return
+		}
+		need := "read"
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			need = "write"
+		}
+		if !slices.Contains(scopes, need) {
+			writeError(w, fosis.Errorf(fosis.EFORBIDDEN, "this token lacks the %q scope", need))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+	})
 }
 
 func (s *Server) middleware(next http.Handler) http.Handler {
@@ -92,6 +132,8 @@ func StatusOf(code string) int {
 	switch code {
 	case fosis.EINVALID:
 		return http.StatusBadRequest
+	case fosis.EUNAUTHORIZED:
+		return http.StatusUnauthorized
 	case fosis.ENOTFOUND:
 		return http.StatusNotFound
 	case fosis.ECONFLICT:

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/api"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db/dbtest"
 	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/registry"
@@ -19,7 +21,7 @@ import (
 
 func newServer(t *testing.T) (*httptest.Server, *registry.Store) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
 	d := dbtest.Open(t)
 	reg := registry.NewStore(d, geo.Chile(), nil)
 	if err := reg.SyncTerritory(ctx); err != nil {
@@ -36,14 +38,41 @@ func newServer(t *testing.T) (*httptest.Server, *registry.Store) {
 	if _, err := ts.ScoreAll(ctx, targeting.DefaultModel(), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "", nil); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer((&api.Server{DB: d, Registry: reg, Targeting: ts, Log: nil}).Handler())
+	srv := httptest.NewServer((&api.Server{DB: d, Registry: reg, Targeting: ts, Tokens: fakeTokens}).Handler())
 	t.Cleanup(srv.Close)
 	return srv, reg
 }
 
+// fakeTokens stands in for the user store: the API's job is to run each
+// request as the token's principal; the slices enforce the scope.
+var fakeTokens = tokenMap{
+	"admin": {&auth.Principal{Username: "ana", Role: auth.RoleAdmin}, []string{"read", "write"}},
+	"rm":    {&auth.Principal{Username: "rosa", Role: auth.RoleRegional, RegionCode: "13"}, []string{"read"}},
+	"coop":  {&auth.Principal{Username: "carlos", Role: auth.RoleCooperation}, []string{"read"}},
+}
+
+type tokenMap map[string]struct {
+	p      *auth.Principal
+	scopes []string
+}
+
+func (m tokenMap) AuthenticateToken(_ context.Context, secret string) (*auth.Principal, []string, error) {
+	if e, ok := m[secret]; ok {
+		return e.p, e.scopes, nil
+	}
+	return nil, nil, fosis.Errorf(fosis.EUNAUTHORIZED, "unknown token")
+}
+
+// token is the bearer token get sends; tests set it per call.
+var token = "admin"
+
 func get(t *testing.T, url string, into any) int {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +90,7 @@ func get(t *testing.T, url string, into any) int {
 
 func TestAPI(t *testing.T) {
 	srv, reg := newServer(t)
-	f, err := reg.LoadFrame(context.Background(), true)
+	f, err := reg.LoadFrame(auth.WithPrincipal(context.Background(), auth.System()), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,5 +188,113 @@ func TestAPIErrors(t *testing.T) {
 	var health map[string]any
 	if code := get(t, srv.URL+"/healthz", &health); code != 200 || health["status"] != "ok" {
 		t.Errorf("health: %d %v", code, health)
+	}
+}
+
+func as(who string) func() {
+	old := token
+	token = who
+	return func() { token = old }
+}
+
+// TestRegionalOfficerSeesOnlyTheirRegion walks every route as a regional
+// officer of the Metropolitan region (13) and finds nothing from another
+// region: every household of another region answers exactly like a missing
+// one, every other region's commune list is refused, and lists and lookups
+// in region 13 contain region 13 only.
+func TestRegionalOfficerSeesOnlyTheirRegion(t *testing.T) {
+	srv, reg := newServer(t)
+	f, err := reg.LoadFrame(auth.WithPrincipal(context.Background(), auth.System()), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer as("rm")()
+	terr := reg.Territory()
+	own := 0
+	for i, id := range f.ExtID {
+		inRM := terr.Regions[f.Region[i]].Code == "13"
+		var h api.HouseholdResponse
+		code := get(t, srv.URL+"/api/v1/households/"+id, &h)
+		switch {
+		case inRM && (code != 200 || h.Household.RegionCode != "13" || h.Score == nil):
+			t.Fatalf("own region's household %s: status %d", id, code)
+		case !inRM && code != 404:
+			t.Fatalf("household %s of region %s: status %d, want 404", id, terr.Regions[f.Region[i]].Code, code)
+		}
+		if inRM {
+			own++
+			// Its members' RUNs work; another region's do not (checked below).
+			var byRUN api.HouseholdResponse
+			if code := get(t, srv.URL+"/api/v1/persons/"+h.Household.Members[0].RUN+"/household", &byRUN); code != 200 {
+				t.Fatalf("RUN in own region: %d", code)
+			}
+		}
+	}
+	if own == 0 || own == f.Len() {
+		t.Fatalf("%d of %d households in region 13: the test needs both kinds", own, f.Len())
+	}
+	// Every person of another region, by RUN, answers 404 — seen as admin first.
+	seen := 0
+	for i, id := range f.ExtID {
+		if terr.Regions[f.Region[i]].Code == "13" || seen == 25 {
+			continue
+		}
+		seen++
+		restore := as("admin")
+		var h api.HouseholdResponse
+		get(t, srv.URL+"/api/v1/households/"+id, &h)
+		restore()
+		if code := get(t, srv.URL+"/api/v1/persons/"+h.Household.Members[0].RUN+"/household", nil); code != 404 {
+			t.Fatalf("RUN of region %s: status %d, want 404", h.Household.RegionCode, code)
+		}
+	}
+	listed := 0
+	for _, c := range terr.Communes {
+		var page registry.Page[registry.HouseholdView]
+		code := get(t, srv.URL+"/api/v1/communes/"+c.Code+"/households?limit=500", &page)
+		if c.RegionCode != "13" {
+			if code != 404 {
+				t.Fatalf("commune %s of region %s: status %d, want 404", c.Code, c.RegionCode, code)
+			}
+			continue
+		}
+		if code != 200 {
+			t.Fatalf("own commune %s: status %d", c.Code, code)
+		}
+		for _, h := range page.Items {
+			if h.RegionCode != "13" {
+				t.Fatalf("household %s of region %s listed", h.ID, h.RegionCode)
+			}
+		}
+		listed += len(page.Items)
+	}
+	if listed != own {
+		t.Errorf("communes of region 13 list %d households, the region has %d", listed, own)
+	}
+	if code := get(t, srv.URL+"/api/v1/score/runs", nil); code != 200 {
+		t.Errorf("runs: %d", code)
+	}
+}
+
+func TestAPIAuthentication(t *testing.T) {
+	srv, _ := newServer(t)
+	tests := []struct {
+		token  string
+		path   string
+		status int
+	}{
+		{"", "/api/v1/score/runs", 401},
+		{"wrong", "/api/v1/score/runs", 401},
+		{"coop", "/api/v1/households/H0000001", 403},
+		{"admin", "/api/v1/score/runs", 200},
+		{"", "/healthz", 200},
+	}
+	for _, tt := range tests {
+		restore := as(tt.token)
+		var body api.ErrorBody
+		if code := get(t, srv.URL+tt.path, &body); code != tt.status {
+			t.Errorf("token %q %s: status %d, want %d (%+v)", tt.token, tt.path, code, tt.status, body.Error)
+		}
+		restore()
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/registry"
@@ -46,6 +47,7 @@ type App struct {
 // Open opens the database, brings its schema up to date and loads the
 // territory into it.
 func Open(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*App, error) {
+	ctx = auth.WithPrincipal(ctx, auth.System())
 	log := newLogger(cfg, stderr)
 	terr, err := loadTerritory(cfg)
 	if err != nil {
@@ -130,11 +132,13 @@ func envOr(name, def string) string {
 // withApp wraps a command body that needs an opened App.
 func withApp(cfg *Config, fn func(ctx context.Context, a *App, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		a, err := Open(cmd.Context(), *cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		// Commands are run by an operator on the server: they act as the system.
+		ctx := auth.WithPrincipal(cmd.Context(), auth.System())
+		a, err := Open(ctx, *cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		if err != nil {
 			return err
 		}
 		defer a.Close()
-		return fn(cmd.Context(), a, args)
+		return fn(ctx, a, args)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
 )
@@ -39,11 +40,12 @@ noisy. --only score measures a scoring run on the existing --db instead (for 7M)
 Results are printed and, with --out, written as Markdown.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := auth.WithPrincipal(cmd.Context(), auth.System())
 			b := &bench{cfg: *cfg, w: cmd.OutOrStdout(), log: cmd.ErrOrStderr(), n: n, pgURL: pgURL}
 			if only == "score" {
-				return b.scoreOnly(cmd.Context(), out)
+				return b.scoreOnly(ctx, out)
 			}
-			return b.run(cmd.Context(), strings.Split(engines, ","), out)
+			return b.run(ctx, strings.Split(engines, ","), out)
 		},
 	}
 	f := c.Flags()

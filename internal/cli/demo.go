@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
 )
@@ -29,7 +30,7 @@ serves the API. Without --db it uses ` + DemoDB + ` in the current folder; an ex
 database is served as it is unless --rebuild is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
+			ctx := auth.WithPrincipal(cmd.Context(), auth.System())
 			c := *cfg
 			if !cmd.Flags().Changed("db") && os.Getenv("FOSIS_DB") == "" {
 				c.DB = DemoDB

@@ -23,6 +23,9 @@ type ExportSummary struct {
 // moved between deployments or handed to analysts. progress, if set, gets the
 // number of rows written so far.
 func (s *Store) Export(ctx context.Context, dir string, progress func(rows int64)) (*ExportSummary, error) {
+	if _, err := national(ctx, false); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}

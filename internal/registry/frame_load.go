@@ -9,6 +9,9 @@ import (
 // LoadFrame reads the whole registry into a columnar Frame, one row per
 // household (members come packed in score_inputs). withIDs also fills ExtID.
 func (s *Store) LoadFrame(ctx context.Context, withIDs bool) (*Frame, error) {
+	if _, err := national(ctx, false); err != nil {
+		return nil, err
+	}
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM households`).Scan(&n); err != nil {
 		return nil, err
@@ -84,6 +87,9 @@ func newFrame(n, m int) *Frame {
 // FrameOf returns a one-household frame of the household with the given key,
 // for explaining a single score.
 func (s *Store) FrameOf(ctx context.Context, key int64) (*Frame, error) {
+	if err := s.InScope(ctx, key); err != nil {
+		return nil, err
+	}
 	var commune, ext string
 	var packed []byte
 	err := s.db.QueryRowContext(ctx, `SELECT commune_code, score_inputs, household_id FROM households WHERE id = ?`, key).Scan(&commune, &packed, &ext)

@@ -73,6 +73,9 @@ type extract struct {
 // half-written), and re-importing the same or a newer extract updates rather
 // than duplicates. A header problem stops the import before anything is read.
 func (s *Store) Import(ctx context.Context, opt ImportOptions) (*ImportSummary, error) {
+	if _, err := national(ctx, true); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	if opt.Today.IsZero() {
 		opt.Today = time.Now().UTC()

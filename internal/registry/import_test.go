@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/db/dbtest"
 	"github.com/fosis/fosis/internal/platform/geo"
@@ -35,7 +36,7 @@ func newStore(t *testing.T) (*registry.Store, *db.DB) {
 	t.Helper()
 	d := dbtest.Open(t)
 	s := registry.NewStore(d, geo.Chile(), nil)
-	if err := s.SyncTerritory(context.Background()); err != nil {
+	if err := s.SyncTerritory(auth.WithPrincipal(context.Background(), auth.System())); err != nil {
 		t.Fatal(err)
 	}
 	return s, d
@@ -73,7 +74,7 @@ func readProblems(t *testing.T, path string) [][]string {
 
 func householdIDs(t *testing.T, d *db.DB) []string {
 	t.Helper()
-	rows, err := d.QueryContext(context.Background(), "SELECT household_id FROM households ORDER BY household_id")
+	rows, err := d.QueryContext(auth.WithPrincipal(context.Background(), auth.System()), "SELECT household_id FROM households ORDER BY household_id")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestImportBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, d := newStore(t)
 			opt := writeExtract(t, tt.households, tt.persons)
-			sum, err := s.Import(context.Background(), opt)
+			sum, err := s.Import(auth.WithPrincipal(context.Background(), auth.System()), opt)
 			if err != nil {
 				t.Fatalf("Import: %v", err)
 			}
@@ -196,7 +197,7 @@ func TestImportBadInput(t *testing.T) {
 					t.Errorf("no problem %q in report %v", want, got)
 				}
 			}
-			if rep, err := s.Integrity(context.Background()); err != nil || !rep.OK() {
+			if rep, err := s.Integrity(auth.WithPrincipal(context.Background(), auth.System())); err != nil || !rep.OK() {
 				t.Errorf("registry integrity after import: %+v, %v", rep, err)
 			}
 			if sum.Problems != len(got) {
@@ -209,7 +210,7 @@ func TestImportBadInput(t *testing.T) {
 func TestImportHeaderErrorsWriteNothing(t *testing.T) {
 	s, d := newStore(t)
 	opt := writeExtract(t, strings.Replace(hHeader, "zone,", "", 1)+hRowH1, pHeader+pRowA+pRowB)
-	_, err := s.Import(context.Background(), opt)
+	_, err := s.Import(auth.WithPrincipal(context.Background(), auth.System()), opt)
 	if fosis.ErrorCode(err) != fosis.EINVALID || !strings.Contains(err.Error(), "missing column(s): zone") {
 		t.Fatalf("Import error = %v, want an invalid-header error naming zone", err)
 	}
@@ -220,7 +221,7 @@ func TestImportHeaderErrorsWriteNothing(t *testing.T) {
 
 func TestReimportUpdatesMovesAndRemoves(t *testing.T) {
 	s, d := newStore(t)
-	ctx := context.Background()
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
 	first := writeExtract(t, hHeader+hRowH1+hRowH2, pHeader+pRowA+pRowB+pRowC)
 	if _, err := s.Import(ctx, first); err != nil {
 		t.Fatal(err)
@@ -276,5 +277,63 @@ func TestReimportUpdatesMovesAndRemoves(t *testing.T) {
 	}
 	if rep, err := s.Integrity(ctx); err != nil || !rep.OK() {
 		t.Errorf("registry integrity after re-imports: %+v, %v", rep, err)
+	}
+}
+
+// TestScope checks that the registry itself keeps each caller inside their
+// territory: a regional officer of the Metropolitan region sees H1 (Santiago)
+// and nothing of H2 (Temuco) — not even that it exists.
+func TestScope(t *testing.T) {
+	s, _ := newStore(t)
+	sys := auth.WithPrincipal(context.Background(), auth.System())
+	if _, err := s.Import(sys, writeExtract(t, hHeader+hRowH1+hRowH2, pHeader+pRowA+pRowB+pRowC)); err != nil {
+		t.Fatal(err)
+	}
+	rm := auth.WithPrincipal(context.Background(), &auth.Principal{Username: "rm", Role: auth.RoleRegional, RegionCode: "13"})
+	if h, err := s.Household(rm, "H1"); err != nil || h.ID != "H1" {
+		t.Fatalf("own region: %v, %v", h, err)
+	}
+	_, outside := s.Household(rm, "H2")
+	_, missing := s.Household(rm, "H9")
+	if fosis.ErrorCode(outside) != fosis.ENOTFOUND || strings.Replace(outside.Error(), "H2", "H9", 1) != missing.Error() {
+		t.Errorf("other region: %v; missing: %v — they must look the same", outside, missing)
+	}
+	if _, err := s.HouseholdOfRUN(rm, "9.868.503-0"); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("RUN of another region: %v", err)
+	}
+	if _, err := s.ListByCommune(rm, "09101", 0, 10); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("commune of another region: %v", err)
+	}
+	if page, err := s.ListByCommune(rm, "13101", 0, 10); err != nil || page.Total != 1 {
+		t.Errorf("own commune: %+v, %v", page, err)
+	}
+	if hh, persons, err := s.Count(rm); err != nil || hh != 1 || persons != 2 {
+		t.Errorf("regional count = %d households, %d persons (%v); want 1, 2", hh, persons, err)
+	}
+	if err := s.InScope(rm, 2); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("InScope of another region's household: %v", err)
+	}
+	for name, call := range map[string]func(context.Context) error{
+		"LoadFrame": func(ctx context.Context) error { _, err := s.LoadFrame(ctx, false); return err },
+		"Export":    func(ctx context.Context) error { _, err := s.Export(ctx, t.TempDir(), nil); return err },
+		"Import": func(ctx context.Context) error {
+			_, err := s.Import(ctx, writeExtract(t, hHeader+hRowH1, pHeader+pRowA))
+			return err
+		},
+	} {
+		if err := call(rm); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
+			t.Errorf("%s as a regional officer: %v, want forbidden", name, err)
+		}
+		if err := call(context.Background()); fosis.ErrorCode(err) != fosis.EUNAUTHORIZED {
+			t.Errorf("%s without a principal: %v, want unauthorized", name, err)
+		}
+	}
+	auditor := auth.WithPrincipal(context.Background(), &auth.Principal{Username: "a", Role: auth.RoleAuditor})
+	if _, err := s.Import(auditor, writeExtract(t, hHeader+hRowH1, pHeader+pRowA)); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
+		t.Errorf("import as an auditor (read-only): %v", err)
+	}
+	counterpart := auth.WithPrincipal(context.Background(), &auth.Principal{Username: "c", Role: auth.RoleCounterpart})
+	if _, err := s.Household(counterpart, "H1"); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
+		t.Errorf("household as a partner counterpart: %v", err)
 	}
 }

@@ -326,6 +326,9 @@ type BareRows struct {
 // PrepareBare reads and validates an extract (untimed) and returns its rows
 // for BareInsert. The registry must be empty.
 func (s *Store) PrepareBare(ctx context.Context, opt ImportOptions) (*BareRows, error) {
+	if _, err := national(ctx, true); err != nil {
+		return nil, err
+	}
 	if opt.Today.IsZero() {
 		opt.Today = time.Now().UTC()
 	}

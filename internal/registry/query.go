@@ -71,11 +71,16 @@ func scanHousehold(sc interface{ Scan(...any) error }) (*HouseholdView, error) {
 	return &h, nil
 }
 
-// Household returns the household with the given extract id, with its members.
+// Household returns the household with the given extract id, with its
+// members, if it is in the caller's territory.
 func (s *Store) Household(ctx context.Context, id string) (*HouseholdView, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
 	h, err := scanHousehold(s.db.QueryRowContext(ctx, householdSelect+` WHERE h.household_id = ?`, id))
-	if err == sql.ErrNoRows {
-		return nil, fosis.Errorf(fosis.ENOTFOUND, "no household with id %q", id)
+	if err == sql.ErrNoRows || (err == nil && !p.SeesRegion(h.RegionCode)) {
+		return nil, outOfScope(fmt.Sprintf("household with id %q", id))
 	}
 	if err != nil {
 		return nil, err
@@ -83,11 +88,16 @@ func (s *Store) Household(ctx context.Context, id string) (*HouseholdView, error
 	return h, s.loadMembers(ctx, h)
 }
 
-// HouseholdByKey returns the household with the given internal key.
+// HouseholdByKey returns the household with the given internal key, if it
+// is in the caller's territory.
 func (s *Store) HouseholdByKey(ctx context.Context, key int64) (*HouseholdView, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
 	h, err := scanHousehold(s.db.QueryRowContext(ctx, householdSelect+` WHERE h.id = ?`, key))
-	if err == sql.ErrNoRows {
-		return nil, fosis.Errorf(fosis.ENOTFOUND, "no household with key %d", key)
+	if err == sql.ErrNoRows || (err == nil && !p.SeesRegion(h.RegionCode)) {
+		return nil, outOfScope(fmt.Sprintf("household with key %d", key))
 	}
 	if err != nil {
 		return nil, err
@@ -96,8 +106,11 @@ func (s *Store) HouseholdByKey(ctx context.Context, key int64) (*HouseholdView, 
 }
 
 // HouseholdOfRUN returns the household a person (by RUN, any common spelling)
-// belongs to.
+// belongs to, if it is in the caller's territory.
 func (s *Store) HouseholdOfRUN(ctx context.Context, run string) (*HouseholdView, error) {
+	if _, err := caller(ctx); err != nil {
+		return nil, err
+	}
 	body, err := rut.Parse(run)
 	if err != nil {
 		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "invalid RUN: " + err.Error(),
@@ -105,13 +118,34 @@ func (s *Store) HouseholdOfRUN(ctx context.Context, run string) (*HouseholdView,
 	}
 	var key int64
 	err = s.db.QueryRowContext(ctx, `SELECT household FROM persons WHERE run = ?`, body).Scan(&key)
+	notFound := outOfScope(fmt.Sprintf("person with RUN %s in the registry", rut.FormatDots(body)))
 	if err == sql.ErrNoRows {
-		return nil, fosis.Errorf(fosis.ENOTFOUND, "no person with RUN %s in the registry", rut.FormatDots(body))
+		return nil, notFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	return s.HouseholdByKey(ctx, key)
+	h, err := s.HouseholdByKey(ctx, key)
+	if fosis.ErrorCode(err) == fosis.ENOTFOUND {
+		return nil, notFound
+	}
+	return h, err
+}
+
+// InScope returns nil if the household with the given key exists and is in
+// the caller's territory, and a not-found error otherwise. Other slices call
+// it before serving anything about a household.
+func (s *Store) InScope(ctx context.Context, key int64) error {
+	p, err := caller(ctx)
+	if err != nil {
+		return err
+	}
+	var region string
+	err = s.db.QueryRowContext(ctx, `SELECT c.region_code FROM households h JOIN communes c ON c.code = h.commune_code WHERE h.id = ?`, key).Scan(&region)
+	if err == sql.ErrNoRows || (err == nil && !p.SeesRegion(region)) {
+		return outOfScope(fmt.Sprintf("household with key %d", key))
+	}
+	return err
 }
 
 func (s *Store) loadMembers(ctx context.Context, h *HouseholdView) error {
@@ -152,7 +186,11 @@ type Page[T any] struct {
 // ListByCommune returns households of a commune in key order, limit at a
 // time, starting after the key in the cursor.
 func (s *Store) ListByCommune(ctx context.Context, commune string, after int64, limit int) (*Page[HouseholdView], error) {
-	if _, ok := s.terr.CommuneIndex(commune); !ok {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ci, ok := s.terr.CommuneIndex(commune); !ok || !p.SeesRegion(s.terr.Communes[ci].RegionCode) {
 		return nil, &fosis.Error{Code: fosis.ENOTFOUND, Message: fmt.Sprintf("no commune with code %q", commune),
 			Fields: []fosis.FieldError{{Field: "commune", Message: "not an official commune code"}}}
 	}

@@ -31,6 +31,9 @@ func (s *Store) Territory() *geo.Territory { return s.terr }
 // database (inserting new codes and renaming changed ones), so that commune
 // codes can be enforced by foreign keys and joined in reports.
 func (s *Store) SyncTerritory(ctx context.Context) error {
+	if _, err := national(ctx, true); err != nil {
+		return err
+	}
 	t := s.terr
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		regions := make([][]any, len(t.Regions))
@@ -57,8 +60,20 @@ func (s *Store) SyncTerritory(ctx context.Context) error {
 }
 
 // Count returns the number of households and persons in the registry.
+// A regional officer gets the counts of their region.
 func (s *Store) Count(ctx context.Context) (households, persons int64, err error) {
-	err = s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM households), (SELECT count(*) FROM persons)`).Scan(&households, &persons)
+	p, err := caller(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if p.SeesAllRegions() {
+		err = s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM households), (SELECT count(*) FROM persons)`).Scan(&households, &persons)
+		return households, persons, err
+	}
+	err = s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM households h JOIN communes c ON c.code = h.commune_code WHERE c.region_code = ?),
+		(SELECT count(*) FROM persons pe JOIN households h ON h.id = pe.household JOIN communes c ON c.code = h.commune_code WHERE c.region_code = ?)`,
+		p.RegionCode, p.RegionCode).Scan(&households, &persons)
 	return households, persons, err
 }
 
@@ -78,6 +93,9 @@ func (r IntegrityReport) OK() bool { return r == IntegrityReport{} }
 // foreign keys (see the registry migration) and the derived member counts.
 func (s *Store) Integrity(ctx context.Context) (IntegrityReport, error) {
 	var r IntegrityReport
+	if _, err := national(ctx, false); err != nil {
+		return r, err
+	}
 	err := s.db.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM persons p WHERE NOT EXISTS (SELECT 1 FROM households h WHERE h.id = p.household)),
 		(SELECT count(*) FROM households h WHERE NOT EXISTS (SELECT 1 FROM communes c WHERE c.code = h.commune_code)),

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/csvin"
 	"github.com/fosis/fosis/internal/registry"
 )
@@ -27,6 +28,9 @@ type HouseholdResult struct {
 
 // Result returns household key's row of run runID.
 func (s *Store) Result(ctx context.Context, runID, key int64) (*HouseholdResult, error) {
+	if err := s.reg.InScope(ctx, key); err != nil {
+		return nil, err
+	}
 	r := HouseholdResult{Run: runID}
 	var p5 int
 	err := s.db.QueryRowContext(ctx, `SELECT value, percentile, bracket, poorest5, upgrade FROM score_results WHERE run = ? AND household = ?`,
@@ -51,6 +55,9 @@ func upgradeList(mask uint8) []string {
 
 // History returns a household's rows across every run, newest first.
 func (s *Store) History(ctx context.Context, key int64) ([]HouseholdResult, error) {
+	if err := s.reg.InScope(ctx, key); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT run, value, percentile, bracket, poorest5, upgrade FROM score_results
 		WHERE household = ? ORDER BY run DESC`, key)
 	if err != nil {
@@ -81,6 +88,9 @@ type Change struct {
 // Diff calls fn for every household scored in both runs whose bracket
 // differs, in household order, and returns how many there were.
 func (s *Store) Diff(ctx context.Context, a, b int64, fn func(Change) error) (int, error) {
+	if _, err := auth.National(ctx, false); err != nil {
+		return 0, err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT h.household_id, h.commune_code, ra.bracket, rb.bracket
 		FROM score_results ra
 		JOIN score_results rb ON rb.run = ? AND rb.household = ra.household
@@ -108,6 +118,9 @@ func (s *Store) Diff(ctx context.Context, a, b int64, fn func(Change) error) (in
 // ExportRun writes a run as CSV: household_id, the model's value, percentile,
 // bracket, poorest5 (0/1) and upgraded (0/1) plus the upgrade reasons.
 func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progress func(rows int64)) (int64, error) {
+	if _, err := auth.National(ctx, false); err != nil {
+		return 0, err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT h.household_id, r.value, r.percentile, r.bracket, r.poorest5, r.upgrade
 		FROM score_results r JOIN households h ON h.id = r.household WHERE r.run = ? ORDER BY r.household`, runID)
 	if err != nil {
@@ -162,6 +175,9 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 // LoadResults reads a run's snapshot aligned with frame f (households of f
 // not in the run get bracket 0).
 func (s *Store) LoadResults(ctx context.Context, runID int64, keys []int64) (*Results, error) {
+	if _, err := auth.National(ctx, false); err != nil {
+		return nil, err
+	}
 	res := &Results{Value: make([]float64, len(keys)), Percentile: make([]float64, len(keys)),
 		Bracket: make([]uint8, len(keys)), Poorest5: make([]bool, len(keys)), Upgrade: make([]uint8, len(keys))}
 	rows, err := s.db.QueryContext(ctx, `SELECT household, value, percentile, bracket, poorest5, upgrade FROM score_results WHERE run = ? ORDER BY household`, runID)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
 )
@@ -16,6 +17,9 @@ import (
 // team without columnar arrays would write it) and as a cross-check of the Go
 // engine: both must put every household in the same bracket.
 func (s *Store) ScoreSQL(ctx context.Context, m *Model, asOf time.Time, note string) (*Run, error) {
+	if _, err := auth.National(ctx, true); err != nil {
+		return nil, err
+	}
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}

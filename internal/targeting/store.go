@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
 )
@@ -49,6 +50,9 @@ type Run struct {
 // Storing a different model under an existing id and version is a conflict:
 // a changed model needs a new version.
 func (s *Store) SaveModel(ctx context.Context, m *Model) (int64, error) {
+	if _, err := auth.National(ctx, true); err != nil {
+		return 0, err
+	}
 	if err := m.Validate(); err != nil {
 		return 0, err
 	}
@@ -127,6 +131,9 @@ type Outcome struct {
 
 // ScoreAll runs m over the whole registry on day asOf and stores the snapshot.
 func (s *Store) ScoreAll(ctx context.Context, m *Model, asOf time.Time, note string, progress func(stage string)) (*Outcome, error) {
+	if _, err := auth.National(ctx, true); err != nil {
+		return nil, err
+	}
 	if progress == nil {
 		progress = func(string) {}
 	}
@@ -221,6 +228,9 @@ func scanRun(sc interface{ Scan(...any) error }) (*Run, error) {
 
 // Runs lists the stored runs, newest first.
 func (s *Store) Runs(ctx context.Context) ([]Run, error) {
+	if _, err := auth.Caller(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, runSelect+` ORDER BY r.id DESC`)
 	if err != nil {
 		return nil, err
@@ -239,6 +249,9 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 
 // Run returns one run; ref is a run id or "latest".
 func (s *Store) Run(ctx context.Context, ref string) (*Run, error) {
+	if _, err := auth.Caller(ctx); err != nil {
+		return nil, err
+	}
 	q, arg := runSelect+` WHERE r.id = ?`, any(nil)
 	if ref == "latest" {
 		q = runSelect + ` ORDER BY r.id DESC LIMIT 1`

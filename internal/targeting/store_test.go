@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db/dbtest"
 	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/registry"
@@ -19,7 +20,7 @@ import (
 // scoredRegistry imports a small synthetic registry.
 func scoredRegistry(t *testing.T, n int) (*targeting.Store, *registry.Store) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
 	d := dbtest.Open(t)
 	reg := registry.NewStore(d, geo.Chile(), nil)
 	if err := reg.SyncTerritory(ctx); err != nil {
@@ -39,7 +40,7 @@ func scoredRegistry(t *testing.T, n int) (*targeting.Store, *registry.Store) {
 // TestScoreSQLMatchesEngine checks the Go engine against the same model
 // written as one SQL statement: every household must land in the same bracket.
 func TestScoreSQLMatchesEngine(t *testing.T) {
-	ctx := context.Background()
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
 	ts, reg := scoredRegistry(t, 3000)
 	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	m := targeting.DefaultModel()
@@ -92,7 +93,7 @@ func TestScoreSQLMatchesEngine(t *testing.T) {
 }
 
 func TestRunsDiffExportExplain(t *testing.T) {
-	ctx := context.Background()
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
 	ts, reg := scoredRegistry(t, 800)
 	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	if _, err := ts.Run(ctx, "latest"); fosis.ErrorCode(err) != fosis.ENOTFOUND {

@@ -4,7 +4,11 @@
 // count, export or API response leaks outside it.
 package auth
 
-import "context"
+import (
+	"context"
+
+	"github.com/fosis/fosis"
+)
 
 // Role is what a user does in the fund.
 type Role string
@@ -105,4 +109,31 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 func FromContext(ctx context.Context) *Principal {
 	p, _ := ctx.Value(ctxKey{}).(*Principal)
 	return p
+}
+
+// Caller returns the principal of ctx if it may read the social registry:
+// an unauthorized error without one (so a forgotten principal fails closed),
+// a forbidden one for a role without access.
+func Caller(ctx context.Context) (*Principal, error) {
+	p := FromContext(ctx)
+	if p == nil {
+		return nil, fosis.Errorf(fosis.EUNAUTHORIZED, "sign in first")
+	}
+	if !p.SeesRegistry() {
+		return nil, fosis.Errorf(fosis.EFORBIDDEN, "your role (%s) does not give access to the social registry", p.Role)
+	}
+	return p, nil
+}
+
+// National returns the principal of ctx if it may work on the whole national
+// registry (import, export, scoring runs); with write, also change it.
+func National(ctx context.Context, write bool) (*Principal, error) {
+	p, err := Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.SeesAllRegions() || (write && !p.Writes()) {
+		return nil, fosis.Errorf(fosis.EFORBIDDEN, "this works on the whole national registry; your role (%s) does not allow it", p.Role)
+	}
+	return p, nil
 }
