@@ -40,6 +40,7 @@ type App struct {
 	Territory *geo.Territory
 	Registry  *registry.Store
 	Targeting *targeting.Store
+	Auth      *auth.Store
 	Stdout    io.Writer
 	Stderr    io.Writer
 }
@@ -70,7 +71,8 @@ func Open(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*App, erro
 	}
 	return &App{
 		Config: cfg, Log: log, DB: d, Territory: terr, Registry: reg,
-		Targeting: targeting.NewStore(d, reg, log), Stdout: stdout, Stderr: stderr,
+		Targeting: targeting.NewStore(d, reg, log), Auth: auth.NewStore(d, time.Now),
+		Stdout: stdout, Stderr: stderr,
 	}, nil
 }
 

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
@@ -56,7 +58,11 @@ database is served as it is unless --rebuild is given.`,
 			} else {
 				fmt.Fprintf(a.Stdout, "using the existing demo data in %s (%d households); --rebuild starts over\n", a.DB, hh)
 			}
-			if err := printDemoGuide(ctx, a, addr); err != nil {
+			token, err := demoUsers(ctx, a)
+			if err != nil {
+				return err
+			}
+			if err := printDemoGuide(ctx, a, addr, token); err != nil {
 				return err
 			}
 			if noServe {
@@ -122,8 +128,55 @@ func buildDemo(ctx context.Context, a *App, n int, seed uint64) error {
 	return nil
 }
 
+// demoUsers are the demo's accounts, one per role (two regional officers, of
+// the Metropolitan region and of La Araucanía, to show territorial scope).
+var demoAccounts = []auth.NewUser{
+	{Username: "admin", DisplayName: "Ana Administradora", Role: auth.RoleAdmin},
+	{Username: "analista", DisplayName: "Andrés Analista", Role: auth.RoleAnalyst},
+	{Username: "regional-rm", DisplayName: "Rosa Metropolitana", Role: auth.RoleRegional, RegionCode: "13"},
+	{Username: "regional-araucania", DisplayName: "Raúl Araucanía", Role: auth.RoleRegional, RegionCode: "09"},
+	{Username: "ejecutor", DisplayName: "Elena Ejecutora", Role: auth.RoleAgency},
+	{Username: "consejera", DisplayName: "Carmen Consejera", Role: auth.RoleCounsellor},
+	{Username: "cooperacion", DisplayName: "Carlos Cooperación", Role: auth.RoleCooperation},
+	{Username: "contraparte", DisplayName: "Paula Contraparte", Role: auth.RoleCounterpart, Language: "en"},
+	{Username: "financiador", DisplayName: "Felipe Financiador", Role: auth.RoleFinancer, Language: "en"},
+	{Username: "auditora", DisplayName: "Aurora Auditora", Role: auth.RoleAuditor},
+}
+
+// demoUsers creates the demo accounts (or gives existing ones a new
+// password), prints them, and returns a fresh API token of the analyst.
+func demoUsers(ctx context.Context, a *App) (string, error) {
+	sys := auth.System()
+	tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nDemo accounts (new passwords at every start of the demo):\nuser\trole\tregion\tpassword")
+	var analyst int64
+	for _, nu := range demoAccounts {
+		nu.Password = auth.GeneratePassword()
+		u, err := a.Auth.UserByUsername(ctx, nu.Username)
+		switch {
+		case fosis.ErrorCode(err) == fosis.ENOTFOUND:
+			if u, err = a.Auth.CreateUser(ctx, sys, nu); err != nil {
+				return "", err
+			}
+		case err != nil:
+			return "", err
+		default:
+			if err := a.Auth.SetPassword(ctx, sys, u.ID, nu.Password); err != nil {
+				return "", err
+			}
+		}
+		if nu.Role == auth.RoleAnalyst {
+			analyst = u.ID
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", nu.Username, nu.Role, nu.RegionCode, nu.Password)
+	}
+	tw.Flush()
+	secret, _, err := a.Auth.CreateToken(ctx, sys, analyst, "demo", []string{"read"}, 30*24*time.Hour)
+	return secret, err
+}
+
 // printDemoGuide shows a few real households to try.
-func printDemoGuide(ctx context.Context, a *App, addr string) error {
+func printDemoGuide(ctx context.Context, a *App, addr, token string) error {
 	f, err := a.Registry.LoadFrame(ctx, true)
 	if err != nil || f.Len() == 0 {
 		return err
@@ -137,7 +190,13 @@ func printDemoGuide(ctx context.Context, a *App, addr string) error {
 		run = h.Members[0].RUN
 	}
 	base := "http://" + addr
-	fmt.Fprintf(a.Stdout, "\nTry:\n  curl %s/healthz\n  curl %s/api/v1/households/%s\n  curl %s/api/v1/persons/%s/household?lang=en\n  curl '%s/api/v1/communes/%s/households?limit=5'\n  curl %s/api/v1/score/runs\n\n",
-		base, base, h.ID, base, run, base, h.CommuneCode, base)
+	fmt.Fprintf(a.Stdout, "\nAPI token of the analyst (valid 30 days): %s\nTry:\n", token)
+	fmt.Fprintf(a.Stdout, "  curl %s/healthz\n", base)
+	fmt.Fprintf(a.Stdout, "  export FOSIS_TOKEN=%s\n", token)
+	for _, path := range []string{"/api/v1/households/" + h.ID, "/api/v1/persons/" + run + "/household?lang=en",
+		"/api/v1/communes/" + h.CommuneCode + "/households?limit=5", "/api/v1/score/runs"} {
+		fmt.Fprintf(a.Stdout, "  curl -H \"Authorization: Bearer $FOSIS_TOKEN\" '%s%s'\n", base, path)
+	}
+	fmt.Fprintln(a.Stdout)
 	return nil
 }

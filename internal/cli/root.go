@@ -80,7 +80,8 @@ The FOSIS_DB environment variable does the same.`,
 	pf.StringVar(&cfg.LogLevel, "log-level", envOr("FOSIS_LOG_LEVEL", "warn"), "debug, info, warn or error (env FOSIS_LOG_LEVEL)")
 	pf.StringVar(&cfg.LogFormat, "log-format", envOr("FOSIS_LOG_FORMAT", "text"), "text or json (env FOSIS_LOG_FORMAT)")
 	pf.BoolVarP(&cfg.Quiet, "quiet", "q", false, "no progress bars")
-	root.AddCommand(migrateCmd(cfg), registryCmd(cfg), scoreCmd(cfg), serveCmd(cfg), demoCmd(cfg), benchCmd(cfg))
+	root.AddCommand(migrateCmd(cfg), registryCmd(cfg), scoreCmd(cfg), serveCmd(cfg), demoCmd(cfg), benchCmd(cfg),
+		usersCmd(cfg), tokensCmd(cfg), auditCmd(cfg))
 	return root
 }
 

@@ -31,7 +31,7 @@ func serveCmd(cfg *Config) *cobra.Command {
 // ready, if set, is called with the bound address once the server accepts.
 func serve(ctx context.Context, a *App, addr string, ready func(string)) error {
 	srv := &http.Server{
-		Handler:           (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Log: a.Log}).Handler(),
+		Handler:           (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth, Log: a.Log}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,

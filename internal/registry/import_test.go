@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/db/dbtest"
@@ -277,6 +278,14 @@ func TestReimportUpdatesMovesAndRemoves(t *testing.T) {
 	}
 	if rep, err := s.Integrity(ctx); err != nil || !rep.OK() {
 		t.Errorf("registry integrity after re-imports: %+v, %v", rep, err)
+	}
+	// Every import is in the audit trail, and the chain holds.
+	recs, err := audit.List(ctx, d, audit.Filter{Action: "registry.import"})
+	if err != nil || len(recs) != 5 || recs[0].Actor != "system" {
+		t.Errorf("audit entries of the 5 imports: %d (%v)", len(recs), err)
+	}
+	if rep, err := audit.Verify(ctx, d); err != nil || !rep.OK || rep.Entries != 5 {
+		t.Errorf("audit verify: %+v, %v", rep, err)
 	}
 }
 

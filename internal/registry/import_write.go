@@ -5,9 +5,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/fosis/fosis/internal/platform/audit"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 )
 
@@ -235,6 +238,17 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 			households_inserted = ?, households_updated = ?, households_rejected = ?, persons_moved = ?, problems = ?
 			WHERE id = ?`, now, sum.HouseholdsRead, sum.PersonsRead, sum.Inserted, sum.Updated, sum.Rejected,
 			sum.PersonsMoved, len(x.problem), id)
+		if err != nil {
+			return err
+		}
+		// One audit entry per import (not per row): it names the files and
+		// what changed; person_moves and the import row hold the detail.
+		p := auth.FromContext(ctx)
+		_, err = audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "registry.import",
+			Entity: "import", EntityID: strconv.FormatInt(id, 10), After: map[string]any{
+				"households_file": opt.Households, "persons_file": opt.Persons, "households_inserted": sum.Inserted,
+				"households_updated": sum.Updated, "households_rejected": sum.Rejected, "persons_written": sum.PersonsWritten,
+				"persons_moved": sum.PersonsMoved, "persons_removed": sum.PersonsRemoved, "problems": len(x.problem)}})
 		return err
 	})
 }

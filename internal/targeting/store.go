@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
@@ -190,7 +191,12 @@ func (s *Store) writeRun(ctx context.Context, ref int64, m *Model, f *registry.F
 			return err
 		}
 		run.FinishedAt = time.Now().UTC()
-		_, err = tx.ExecContext(ctx, `UPDATE score_runs SET finished_at = ? WHERE id = ?`, d.Time(run.FinishedAt), id)
+		if _, err = tx.ExecContext(ctx, `UPDATE score_runs SET finished_at = ? WHERE id = ?`, d.Time(run.FinishedAt), id); err != nil {
+			return err
+		}
+		p := auth.FromContext(ctx)
+		_, err = audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "score.run",
+			Entity: "score_run", EntityID: strconv.FormatInt(id, 10), After: run})
 		return err
 	})
 	return run, err

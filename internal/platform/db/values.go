@@ -24,8 +24,13 @@ func (d *DB) Time(t time.Time) any {
 	if d.Engine == Postgres {
 		return t.UTC()
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	// Fixed width (always six fractional digits, always Z) so that text
+	// order is time order: RFC 3339 with trimmed zeros would sort
+	// "…05.1Z" after "…05.123456Z".
+	return t.UTC().Format(sqliteInstant)
 }
+
+const sqliteInstant = "2006-01-02T15:04:05.000000Z"
 
 // Day scans a DATE (PostgreSQL) or YYYY-MM-DD TEXT (SQLite) column.
 type Day struct{ time.Time }
