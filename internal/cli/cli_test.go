@@ -3,12 +3,18 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/fosis/fosis/internal/api"
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/db/dbtest"
 	"github.com/fosis/fosis/internal/targeting"
 )
@@ -163,5 +169,82 @@ func TestOtherCountry(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "--db", dsn, "--territory", terr, "registry", "count"); code == 0 || !strings.Contains(errs, "--country") {
 		t.Errorf("territory without --country: exit %d %q", code, errs)
+	}
+}
+
+// TestAccountsTokensAudit: an operator adds a regional officer, gives her a
+// token, the API serves her region only, and the audit trail records it all
+// and notices tampering.
+func TestAccountsTokensAudit(t *testing.T) {
+	dsn := dbtest.DSN(t)
+	dir := t.TempDir()
+	extract := filepath.Join(dir, "x")
+	mustRun(t, "registry", "generate", "--households", "300", "--seed", "2", "--out", extract)
+	mustRun(t, "--db", dsn, "registry", "import", extract)
+	mustRun(t, "--db", dsn, "score")
+	out := mustRun(t, "--db", dsn, "users", "add", "rosa", "--role", "regional", "--region", "13", "--name", "Rosa Pérez")
+	if !strings.Contains(out, "rosa") {
+		t.Fatalf("users add:\n%s", out)
+	}
+	if code, _, errs := runCLI(t, "--db", dsn, "users", "add", "raul", "--role", "regional"); code == 0 || !strings.Contains(errs, "region") {
+		t.Errorf("regional officer without a region: exit %d %q", code, errs)
+	}
+	out = mustRun(t, "--db", dsn, "tokens", "create", "rosa", "--name", "test")
+	i := strings.Index(out, "fos_")
+	if i < 0 {
+		t.Fatalf("tokens create printed no token:\n%s", out)
+	}
+	token := strings.Fields(out[i:])[0]
+
+	a, err := Open(auth.WithPrincipal(context.Background(), auth.System()), Config{DB: dsn, Quiet: true}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srv := httptest.NewServer((&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth}).Handler())
+	defer srv.Close()
+	status := func(path, tok string) int {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status("/api/v1/communes/13101/households", token); got != 200 {
+		t.Errorf("own region's commune with rosa's token: %d", got)
+	}
+	if got := status("/api/v1/communes/09101/households", token); got != 404 {
+		t.Errorf("another region's commune with rosa's token: %d", got)
+	}
+	if got := status("/api/v1/communes/13101/households", token+"x"); got != 401 {
+		t.Errorf("a wrong token: %d", got)
+	}
+	out = mustRun(t, "--db", dsn, "audit", "list")
+	for _, action := range []string{"registry.import", "score.run", "user.create", "token.create"} {
+		if !strings.Contains(out, action) {
+			t.Errorf("audit list lacks %s:\n%s", action, out)
+		}
+	}
+	if out := mustRun(t, "--db", dsn, "audit", "verify"); !strings.Contains(out, "chain intact") {
+		t.Fatalf("audit verify:\n%s", out)
+	}
+	// Tamper with the trail behind fosis's back: verify must notice.
+	tamper := []string{"DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"}
+	if dbtest.Engine() == db.Postgres {
+		tamper[0] = "ALTER TABLE audit_log DISABLE TRIGGER USER"
+	}
+	for _, q := range tamper {
+		if _, err := a.DB.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	code, out, errs := runCLI(t, "--db", dsn, "audit", "verify")
+	if code != ExitError || !strings.Contains(errs, "broken at entry 2") {
+		t.Errorf("verify after tampering: exit %d\n%s\n%s", code, out, errs)
 	}
 }

@@ -55,7 +55,7 @@ func usersAddCmd(cfg *Config) *cobra.Command {
 				return err
 			}
 			nu.Password = password
-			u, err := auth.NewStore(a.DB, nil).CreateUser(ctx, auth.System(), nu)
+			u, err := a.Auth.CreateUser(ctx, auth.System(), nu)
 			if err != nil {
 				return err
 			}
@@ -102,7 +102,7 @@ func usersListCmd(cfg *Config) *cobra.Command {
 		Short: "List the accounts",
 		Args:  cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
-			users, err := auth.NewStore(a.DB, nil).Users(ctx, auth.System())
+			users, err := a.Auth.Users(ctx, auth.System())
 			if err != nil {
 				return err
 			}
@@ -137,7 +137,7 @@ func usersPasswdCmd(cfg *Config) *cobra.Command {
 		Short: "Set a user's password (prints a generated one unless --password-stdin)",
 		Args:  cobra.ExactArgs(1),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
-			store := auth.NewStore(a.DB, nil)
+			store := a.Auth
 			u, err := store.UserByUsername(ctx, args[0])
 			if err != nil {
 				return err
@@ -170,7 +170,7 @@ func usersSetActiveCmd(cfg *Config, verb string, active bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
-			store := auth.NewStore(a.DB, nil)
+			store := a.Auth
 			u, err := store.UserByUsername(ctx, args[0])
 			if err != nil {
 				return err
@@ -208,7 +208,7 @@ func tokensCreateCmd(cfg *Config) *cobra.Command {
 		Short: "Create an API token for a user and print its secret (once)",
 		Args:  cobra.ExactArgs(1),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
-			store := auth.NewStore(a.DB, nil)
+			store := a.Auth
 			u, err := store.UserByUsername(ctx, args[0])
 			if err != nil {
 				return err
@@ -240,7 +240,7 @@ func tokensListCmd(cfg *Config) *cobra.Command {
 		Short: "List API tokens (without their secrets), newest first",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
-			store := auth.NewStore(a.DB, nil)
+			store := a.Auth
 			var userID int64
 			if len(args) == 1 {
 				u, err := store.UserByUsername(ctx, args[0])
@@ -292,7 +292,7 @@ func tokensRevokeCmd(cfg *Config) *cobra.Command {
 			if err != nil || id < 1 {
 				return fosis.Errorf(fosis.EINVALID, "%q is not a token id (see 'fosis tokens list')", args[0])
 			}
-			if err := auth.NewStore(a.DB, nil).RevokeToken(ctx, auth.System(), id); err != nil {
+			if err := a.Auth.RevokeToken(ctx, auth.System(), id); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.Stdout, "token %d revoked\n", id)
