@@ -35,6 +35,31 @@ type TokenAuthenticator interface {
 	AuthenticateToken(ctx context.Context, secret string) (*auth.Principal, []string, error)
 }
 
+// route is one endpoint: its method, its path pattern (net/http syntax) and
+// whether it is served without a token. Handler registers exactly these, and
+// the OpenAPI test compares them with openapi.json, so the document cannot
+// drift from the routes.
+type route struct {
+	method, pattern string
+	public          bool
+	handler         http.Handler
+}
+
+// routes is the table of every endpoint. Public ones are the health check
+// and the API's own description, which hold no registry data.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", true, http.HandlerFunc(s.health)},
+		{"GET", "/api/v1/openapi.json", true, http.HandlerFunc(serveOpenAPI)},
+		{"GET", "/api/v1/households/{id}", false, handle(s.household)},
+		{"GET", "/api/v1/persons/{run}/household", false, handle(s.householdOfRUN)},
+		{"GET", "/api/v1/communes/{code}/households", false, handle(s.listByCommune)},
+		{"GET", "/api/v1/territory", false, handle(s.territory)},
+		{"GET", "/api/v1/score/runs", false, handle(s.runs)},
+		{"GET", "/api/v1/score/runs/{run}", false, handle(s.run)},
+	}
+}
+
 // Handler returns the routes, wrapped with logging and panic recovery.
 func (s *Server) Handler() http.Handler {
 	if s.Log == nil {
@@ -42,16 +67,19 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	api := http.NewServeMux()
-	api.Handle("GET /api/v1/households/{id}", handle(s.household))
-	api.Handle("GET /api/v1/persons/{run}/household", handle(s.householdOfRUN))
-	api.Handle("GET /api/v1/communes/{code}/households", handle(s.listByCommune))
-	api.Handle("GET /api/v1/territory", handle(s.territory))
-	api.Handle("GET /api/v1/score/runs", handle(s.runs))
-	api.Handle("GET /api/v1/score/runs/{run}", handle(s.run))
+	for _, rt := range s.routes() {
+		if rt.public {
+			mux.Handle(rt.method+" "+rt.pattern, rt.handler)
+		} else {
+			api.Handle(rt.method+" "+rt.pattern, rt.handler)
+		}
+	}
+	// Anything else under /api/v1/ is a 404 in the error shape, behind the
+	// token check like the real routes: without a token, every path that is
+	// not public answers 401, whether it exists or not.
 	api.Handle("/api/v1/", handle(func(*http.Request) (any, error) {
 		return nil, fosis.Errorf(fosis.ENOTFOUND, "no such API endpoint")
 	}))
-	mux.HandleFunc("GET /healthz", s.health)
 	mux.Handle("/api/v1/", s.authenticate(api))
 	return s.middleware(mux)
 }

@@ -19,7 +19,9 @@ import (
 	"github.com/fosis/fosis/internal/targeting"
 )
 
-func newServer(t *testing.T) (*httptest.Server, *registry.Store) {
+// newServer serves a registry of 400 synthetic households scored with the
+// default model and then, each as a newer run, with the extra models.
+func newServer(t *testing.T, extra ...*targeting.Model) (*httptest.Server, *registry.Store) {
 	t.Helper()
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
 	d := dbtest.Open(t)
@@ -35,8 +37,10 @@ func newServer(t *testing.T) (*httptest.Server, *registry.Store) {
 		t.Fatal(err)
 	}
 	ts := targeting.NewStore(d, reg, nil)
-	if _, err := ts.ScoreAll(ctx, targeting.DefaultModel(), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "", nil); err != nil {
-		t.Fatal(err)
+	for _, m := range append([]*targeting.Model{targeting.DefaultModel()}, extra...) {
+		if _, err := ts.ScoreAll(ctx, m, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "", nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	srv := httptest.NewServer((&api.Server{DB: d, Registry: reg, Targeting: ts, Tokens: fakeTokens}).Handler())
 	t.Cleanup(srv.Close)

@@ -25,6 +25,8 @@ const DefaultBenchPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmod
 func benchCmd(cfg *Config) *cobra.Command {
 	var n int
 	var engines, pgURL, out, only string
+	var clients int
+	var duration time.Duration
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure generate, import and scoring against their baselines, on each engine",
@@ -36,14 +38,19 @@ func benchCmd(cfg *Config) *cobra.Command {
     window functions;
   - what-if: re-scoring and re-ranking from memory.
 All figures come from the same process, side by side, because shared machines are
-noisy. --only score measures a scoring run on the existing --db instead (for 7M).
+noisy. --only score measures a scoring run on the existing --db instead (for 7M);
+--only api serves the existing --db on loopback and loads it with concurrent clients
+looking up random households, against the health endpoint as a baseline.
 Results are printed and, with --out, written as Markdown.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := auth.WithPrincipal(cmd.Context(), auth.System())
 			b := &bench{cfg: *cfg, w: cmd.OutOrStdout(), log: cmd.ErrOrStderr(), n: n, pgURL: pgURL}
-			if only == "score" {
+			switch only {
+			case "score":
 				return b.scoreOnly(ctx, out)
+			case "api":
+				return b.apiOnly(ctx, out, clients, duration)
 			}
 			return b.run(ctx, strings.Split(engines, ","), out)
 		},
@@ -53,7 +60,9 @@ Results are printed and, with --out, written as Markdown.`,
 	f.StringVar(&engines, "engines", "sqlite,postgres", "engines to measure")
 	f.StringVar(&pgURL, "pg", envOr("FOSIS_BENCH_POSTGRES_URL", DefaultBenchPostgres), "PostgreSQL server to create benchmark databases on")
 	f.StringVar(&out, "out", "", "also write the results as Markdown to this file")
-	f.StringVar(&only, "only", "", "'score': measure one scoring run on the existing --db")
+	f.StringVar(&only, "only", "", "'score': measure one scoring run on the existing --db; 'api': load the API of the existing --db")
+	f.IntVar(&clients, "clients", 50, "with --only api: concurrent clients")
+	f.DurationVar(&duration, "duration", 15*time.Second, "with --only api: how long each load runs")
 	return c
 }
 
@@ -105,9 +114,13 @@ func (b *bench) run(ctx context.Context, engines []string, out string) error {
 	b.say("")
 	b.say("Peak resident memory of the whole benchmark process: %s.", peakRSS())
 	if out != "" {
-		return os.WriteFile(out, []byte(strings.Join(b.lines, "\n")+"\n"), 0o644)
+		return writeLines(out, b.lines)
 	}
 	return nil
+}
+
+func writeLines(path string, lines []string) error {
+	return os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }
 
 func (b *bench) header() {
@@ -296,7 +309,7 @@ func (b *bench) scoreOnly(ctx context.Context, out string) error {
 	b.say("")
 	b.say("Peak resident memory: %s (target ≤ 4 GB at 7M).", peakRSS())
 	if out != "" {
-		return os.WriteFile(out, []byte(strings.Join(b.lines, "\n")+"\n"), 0o644)
+		return writeLines(out, b.lines)
 	}
 	return nil
 }

@@ -58,8 +58,11 @@ func (s *Store) History(ctx context.Context, key int64) ([]HouseholdResult, erro
 	if err := s.reg.InScope(ctx, key); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT run, value, percentile, bracket, poorest5, upgrade FROM score_results
-		WHERE household = ? ORDER BY run DESC`, key)
+	// One primary-key seek of (run, household) per run: score_results has no
+	// index on household alone (it would slow every national run's write),
+	// and a plain join let SQLite's planner scan the whole snapshot instead.
+	rows, err := s.db.QueryContext(ctx, `SELECT s.run, s.value, s.percentile, s.bracket, s.poorest5, s.upgrade
+		FROM score_results s WHERE s.run IN (SELECT id FROM score_runs) AND s.household = ? ORDER BY s.run DESC`, key)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/fosis/fosis"
@@ -20,9 +21,10 @@ import (
 // and one result row per household, so results are reproducible and any two
 // runs can be compared.
 type Store struct {
-	db  *db.DB
-	reg *registry.Store
-	log *slog.Logger
+	db     *db.DB
+	reg    *registry.Store
+	log    *slog.Logger
+	models sync.Map // run id → *Model, see RunModel
 }
 
 // NewStore returns a Store over d; reg supplies the registry frames.
@@ -106,8 +108,20 @@ func (s *Store) ActiveModel(ctx context.Context) (*Model, error) {
 	return LoadModel("stored.json", []byte(spec))
 }
 
-// RunModel returns the exact model a run used.
+// RunModel returns the exact model a run used. Runs never change, so parsed
+// models are kept (every household page explains a score with one).
 func (s *Store) RunModel(ctx context.Context, runID int64) (*Model, error) {
+	if m, ok := s.models.Load(runID); ok {
+		return m.(*Model), nil
+	}
+	m, err := s.loadRunModel(ctx, runID)
+	if err == nil {
+		s.models.Store(runID, m)
+	}
+	return m, err
+}
+
+func (s *Store) loadRunModel(ctx context.Context, runID int64) (*Model, error) {
 	var spec string
 	err := s.db.QueryRowContext(ctx, `SELECT m.spec FROM score_runs r JOIN score_models m ON m.id = r.model WHERE r.id = ?`, runID).Scan(&spec)
 	if err == sql.ErrNoRows {

@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,7 +44,15 @@ type DB struct {
 	DSN    string // as given, for messages; never contains a password in logs
 	w, r   *sql.DB
 	log    *slog.Logger
+
+	// stmts caches prepared read statements by query text: parsing and
+	// planning a query cost more than running a primary-key lookup.
+	stmts  sync.Map // string → *sql.Stmt
+	nstmts atomic.Int32
 }
+
+// maxStmts bounds the statement cache; queries past it run unprepared.
+const maxStmts = 256
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
 func IsPostgres(dsn string) bool {
@@ -129,6 +139,10 @@ func (d *DB) openSQLite(path string) error {
 // Close closes both pools.
 func (d *DB) Close() error {
 	var errs []error
+	d.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	if d.w != nil {
 		errs = append(errs, d.w.Close())
 	}
@@ -183,13 +197,42 @@ func (d *DB) Rebind(q string) string {
 
 // QueryContext runs a read query on the read pool.
 func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := d.prepared(ctx, q); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, d.classify(err)
+	}
 	rows, err := d.r.QueryContext(ctx, d.Rebind(q), args...)
 	return rows, d.classify(err)
 }
 
 // QueryRowContext runs a read query expected to return at most one row.
 func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := d.prepared(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.r.QueryRowContext(ctx, d.Rebind(q), args...)
+}
+
+// prepared returns the cached prepared statement of q, preparing it on first
+// use, or nil when the cache is full or preparing failed (the caller then
+// runs q directly, which reports any error).
+func (d *DB) prepared(ctx context.Context, q string) *sql.Stmt {
+	if st, ok := d.stmts.Load(q); ok {
+		return st.(*sql.Stmt)
+	}
+	if d.nstmts.Load() >= maxStmts {
+		return nil
+	}
+	st, err := d.r.PrepareContext(ctx, d.Rebind(q))
+	if err != nil {
+		return nil
+	}
+	if prev, loaded := d.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	d.nstmts.Add(1)
+	return st
 }
 
 // ExecContext runs one write statement in its own transaction on the writer.

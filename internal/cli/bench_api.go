@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/api"
+	"github.com/fosis/fosis/internal/platform/auth"
+)
+
+// apiOnly serves the configured database on a loopback port and loads it:
+// first GET /healthz (the baseline: an HTTP round trip and a database ping),
+// then GET /api/v1/households/{id} of random households with an analyst's
+// token, each with the given number of concurrent clients for duration.
+func (b *bench) apiOnly(ctx context.Context, out string, clients int, duration time.Duration) error {
+	c := b.cfg
+	c.Quiet = true
+	a, err := Open(ctx, c, io.Discard, b.log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	f, err := a.Registry.LoadFrame(ctx, true)
+	if err != nil {
+		return err
+	}
+	if f.Len() == 0 {
+		return fosis.Errorf(fosis.EINVALID, "the registry is empty: import an extract first")
+	}
+	b.n = f.Len()
+	token, err := benchToken(ctx, a)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth, Log: a.Log}).Handler()}
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+	b.header()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}, Timeout: 30 * time.Second}
+	load := func(name string, path func(r *rand.Rand) string) error {
+		b.progress("loading %s with %d clients for %s", name, clients, duration)
+		res, err := runLoad(ctx, client, base, token, clients, duration, path)
+		if err != nil {
+			return err
+		}
+		b.say("| %s api | %s: %d clients, %d requests in %s | %.0f req/s | p50 %s, p90 %s, p99 %s, max %s%s |", a.DB.Engine, name, clients,
+			res.n, secs(res.elapsed), float64(res.n)/res.elapsed.Seconds(), ms(res.p(50)), ms(res.p(90)), ms(res.p(99)), ms(res.p(100)), res.errNote())
+		return nil
+	}
+	if err := load("baseline GET /healthz", func(*rand.Rand) string { return "/healthz" }); err != nil {
+		return err
+	}
+	if prof := os.Getenv("FOSIS_CPUPROFILE"); prof != "" {
+		pf, err := os.Create(prof)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(pf)
+		defer func() { pprof.StopCPUProfile(); pf.Close() }()
+	}
+	if err := load("GET /api/v1/households/{id} (members, latest score with explanation, history)", func(r *rand.Rand) string {
+		return "/api/v1/households/" + f.ExtID[r.IntN(f.Len())]
+	}); err != nil {
+		return err
+	}
+	b.say("")
+	b.say("Targets: household lookup p99 under 50 ms at 50 concurrent clients, and at least 2,000 lookups per second.")
+	if out != "" {
+		return writeLines(out, b.lines)
+	}
+	return nil
+}
+
+// benchToken creates (or reuses) an analyst account for the benchmark and
+// returns a fresh read token of it.
+func benchToken(ctx context.Context, a *App) (string, error) {
+	sys := auth.System()
+	u, err := a.Auth.UserByUsername(ctx, "bench-analyst")
+	if fosis.ErrorCode(err) == fosis.ENOTFOUND {
+		u, err = a.Auth.CreateUser(ctx, sys, auth.NewUser{Username: "bench-analyst", DisplayName: "Benchmark", Role: auth.RoleAnalyst, Password: auth.GeneratePassword()})
+	}
+	if err != nil {
+		return "", err
+	}
+	secret, _, err := a.Auth.CreateToken(ctx, sys, u.ID, "bench", []string{"read"}, time.Hour)
+	return secret, err
+}
+
+type loadResult struct {
+	n, errors int
+	firstErr  string
+	elapsed   time.Duration
+	lat       []time.Duration
+}
+
+func (r *loadResult) p(q int) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	i := (len(r.lat)*q + 99) / 100
+	return r.lat[min(max(i-1, 0), len(r.lat)-1)]
+}
+
+func (r *loadResult) errNote() string {
+	if r.errors == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d errors (first: %s)", r.errors, r.firstErr)
+}
+
+// runLoad runs clients goroutines, each sending requests back to back until
+// duration has passed, and collects every latency.
+func runLoad(ctx context.Context, client *http.Client, base, token string, clients int, duration time.Duration, path func(*rand.Rand) string) (*loadResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, duration)
+	defer cancel()
+	var mu sync.Mutex
+	res := &loadResult{}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range clients {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 99))
+			var lat []time.Duration
+			errs, first := 0, ""
+			for ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, "GET", base+path(r), nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if err == nil && resp.StatusCode != 200 {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				if ctx.Err() != nil {
+					break
+				}
+				lat = append(lat, time.Since(t0))
+				if err != nil {
+					if errs == 0 {
+						first = err.Error()
+					}
+					errs++
+				}
+			}
+			mu.Lock()
+			res.lat = append(res.lat, lat...)
+			res.errors += errs
+			if res.firstErr == "" {
+				res.firstErr = first
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.n = len(res.lat)
+	slices.Sort(res.lat)
+	return res, nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
