@@ -43,24 +43,11 @@ func lang(r *http.Request) string {
 }
 
 func (s *Server) withScore(r *http.Request, h *registry.HouseholdView) (*HouseholdResponse, error) {
-	out := &HouseholdResponse{Household: h}
-	ctx := r.Context()
-	hist, err := s.Targeting.History(ctx, h.Key)
+	score, hist, err := s.Targeting.Latest(r.Context(), h.Key, lang(r))
 	if err != nil {
 		return nil, err
 	}
-	out.History = hist
-	if len(hist) == 0 {
-		return out, nil
-	}
-	run, err := s.Targeting.Run(ctx, strconv.FormatInt(hist[0].Run, 10))
-	if err != nil {
-		return nil, err
-	}
-	if out.Score, err = s.Targeting.Explained(ctx, run, h.Key, lang(r)); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return &HouseholdResponse{Household: h, Score: score, History: hist}, nil
 }
 
 func (s *Server) listByCommune(r *http.Request) (any, error) {

@@ -85,20 +85,28 @@ func newFrame(n, m int) *Frame {
 }
 
 // FrameOf returns a one-household frame of the household with the given key,
-// for explaining a single score.
+// for explaining a single score, if it is in the caller's territory (the
+// territory is checked on the same row, in one query).
 func (s *Store) FrameOf(ctx context.Context, key int64) (*Frame, error) {
-	if err := s.InScope(ctx, key); err != nil {
+	p, err := caller(ctx)
+	if err != nil {
 		return nil, err
 	}
 	var commune, ext string
 	var packed []byte
-	err := s.db.QueryRowContext(ctx, `SELECT commune_code, score_inputs, household_id FROM households WHERE id = ?`, key).Scan(&commune, &packed, &ext)
+	err = s.db.QueryRowContext(ctx, `SELECT commune_code, score_inputs, household_id FROM households WHERE id = ?`, key).Scan(&commune, &packed, &ext)
+	if err == sql.ErrNoRows {
+		return nil, outOfScope(fmt.Sprintf("household with key %d", key))
+	}
 	if err != nil {
 		return nil, err
 	}
 	ci, ok := s.terr.CommuneIndex(commune)
 	if !ok {
 		return nil, fmt.Errorf("household %d: commune %q is not in the territory", key, commune)
+	}
+	if !p.SeesRegion(s.terr.Communes[ci].RegionCode) {
+		return nil, outOfScope(fmt.Sprintf("household with key %d", key))
 	}
 	f := newFrame(1, 8)
 	if err := f.appendPacked(packed); err != nil {

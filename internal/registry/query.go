@@ -52,10 +52,14 @@ type PersonView struct {
 	CapitalCLP int64  `json:"capital_income_clp"`
 }
 
-const householdSelect = `SELECT h.id, h.household_id, h.commune_code, c.name, c.region_code, r.name, h.zone, h.tenure, h.rooms,
+const (
+	householdColumns = `SELECT h.id, h.household_id, h.commune_code, c.name, c.region_code, r.name, h.zone, h.tenure, h.rooms,
 	h.floor, h.walls, h.roof, h.water, h.sanitation, h.vehicle_value_clp, h.property_value_clp, h.school_fees_clp,
-	h.registered_on, h.updated_at, h.members
+	h.registered_on, h.updated_at, h.members`
+	householdFrom = `
 	FROM households h JOIN communes c ON c.code = h.commune_code JOIN regions r ON r.code = c.region_code`
+	householdSelect = householdColumns + householdFrom
+)
 
 func scanHousehold(sc interface{ Scan(...any) error }) (*HouseholdView, error) {
 	var h HouseholdView
@@ -78,14 +82,11 @@ func (s *Store) Household(ctx context.Context, id string) (*HouseholdView, error
 	if err != nil {
 		return nil, err
 	}
-	h, err := scanHousehold(s.db.QueryRowContext(ctx, householdSelect+` WHERE h.household_id = ?`, id))
+	h, err := s.withMembers(ctx, `h.household_id = ?`, id)
 	if err == sql.ErrNoRows || (err == nil && !p.SeesRegion(h.RegionCode)) {
 		return nil, outOfScope(fmt.Sprintf("household with id %q", id))
 	}
-	if err != nil {
-		return nil, err
-	}
-	return h, s.loadMembers(ctx, h)
+	return h, err
 }
 
 // HouseholdByKey returns the household with the given internal key, if it
@@ -95,14 +96,11 @@ func (s *Store) HouseholdByKey(ctx context.Context, key int64) (*HouseholdView, 
 	if err != nil {
 		return nil, err
 	}
-	h, err := scanHousehold(s.db.QueryRowContext(ctx, householdSelect+` WHERE h.id = ?`, key))
+	h, err := s.withMembers(ctx, `h.id = ?`, key)
 	if err == sql.ErrNoRows || (err == nil && !p.SeesRegion(h.RegionCode)) {
 		return nil, outOfScope(fmt.Sprintf("household with key %d", key))
 	}
-	if err != nil {
-		return nil, err
-	}
-	return h, s.loadMembers(ctx, h)
+	return h, err
 }
 
 // HouseholdOfRUN returns the household a person (by RUN, any common spelling)
@@ -148,30 +146,48 @@ func (s *Store) InScope(ctx context.Context, key int64) error {
 	return err
 }
 
-func (s *Store) loadMembers(ctx context.Context, h *HouseholdView) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT run, relation, sex, birth_date, schooling_years, in_school, employed,
-		labor_income_clp, pension_income_clp, capital_income_clp
-		FROM persons WHERE household = ? ORDER BY CASE relation WHEN 'head' THEN 0 WHEN 'spouse' THEN 1 ELSE 2 END, birth_date, run`, h.Key)
+// withMembers reads one household and its members in one query (one round
+// trip: the household page is the registry's busiest read). It returns
+// sql.ErrNoRows when no household matches.
+func (s *Store) withMembers(ctx context.Context, where string, arg any) (*HouseholdView, error) {
+	rows, err := s.db.QueryContext(ctx, householdColumns+`, pe.run, pe.relation, pe.sex, pe.birth_date, pe.schooling_years,
+		pe.in_school, pe.employed, pe.labor_income_clp, pe.pension_income_clp, pe.capital_income_clp`+householdFrom+`
+		JOIN persons pe ON pe.household = h.id WHERE `+where+`
+		ORDER BY CASE pe.relation WHEN 'head' THEN 0 WHEN 'spouse' THEN 1 ELSE 2 END, pe.birth_date, pe.run`, arg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var (
+		h                  HouseholdView
+		reg                db.Day
+		upd                db.Instant
+		p                  PersonView
+		run                int64
+		born               db.Day
+		inSchool, employed int
+	)
 	today := DayNumber(time.Now().UTC())
 	for rows.Next() {
-		var p PersonView
-		var run int64
-		var born db.Day
-		var inSchool, employed int
-		if err := rows.Scan(&run, &p.Relation, &p.Sex, &born, &p.Schooling, &inSchool, &employed,
-			&p.LaborCLP, &p.PensionCLP, &p.CapitalCLP); err != nil {
-			return err
+		if err := rows.Scan(&h.Key, &h.ID, &h.CommuneCode, &h.CommuneName, &h.RegionCode, &h.RegionName, &h.Zone, &h.Tenure, &h.Rooms,
+			&h.Floor, &h.Walls, &h.Roof, &h.Water, &h.Sanitation, &h.VehicleCLP, &h.PropertyCLP, &h.SchoolFeesCLP,
+			&reg, &upd, &h.MemberCount,
+			&run, &p.Relation, &p.Sex, &born, &p.Schooling, &inSchool, &employed, &p.LaborCLP, &p.PensionCLP, &p.CapitalCLP); err != nil {
+			return nil, err
 		}
 		p.RUN, p.BirthDate = rut.Format(run), born.Format(time.DateOnly)
 		p.Age = AgeYears(DayNumber(born.Time), today)
 		p.InSchool, p.Employed = inSchool == 1, employed == 1
 		h.Members = append(h.Members, p)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(h.Members) == 0 {
+		return nil, sql.ErrNoRows
+	}
+	h.RegisteredOn, h.UpdatedAt = reg.Format(time.DateOnly), upd.Time
+	return &h, nil
 }
 
 // Page is one page of a keyset-paginated listing.

@@ -58,6 +58,11 @@ func (s *Store) History(ctx context.Context, key int64) ([]HouseholdResult, erro
 	if err := s.reg.InScope(ctx, key); err != nil {
 		return nil, err
 	}
+	return s.history(ctx, key)
+}
+
+// history is History without the scope check, for callers that made it.
+func (s *Store) history(ctx context.Context, key int64) ([]HouseholdResult, error) {
 	// One primary-key seek of (run, household) per run: score_results has no
 	// index on household alone (it would slow every national run's write),
 	// and a plain join let SQLite's planner scan the whole snapshot instead.
@@ -222,15 +227,40 @@ type ScoredHousehold struct {
 // Explained returns household key's result in run (and its explanation in
 // lang, "es" or "en"), using the exact model version the run used.
 func (s *Store) Explained(ctx context.Context, run *Run, key int64, lang string) (*ScoredHousehold, error) {
+	f, err := s.reg.FrameOf(ctx, key) // checks the caller's territory
+	if err != nil {
+		return nil, err
+	}
 	res, err := s.Result(ctx, run.ID, key)
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.RunModel(ctx, run.ID)
+	return s.explain(ctx, f, run, res, lang)
+}
+
+// Latest returns a household's score history (newest first) and its latest
+// result explained in lang, or a nil ScoredHousehold if it was never scored.
+// It is the household page's query: three reads, the run and its model
+// coming from memory after their first use.
+func (s *Store) Latest(ctx context.Context, key int64, lang string) (*ScoredHousehold, []HouseholdResult, error) {
+	f, err := s.reg.FrameOf(ctx, key) // checks the caller's territory
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	f, err := s.reg.FrameOf(ctx, key)
+	hist, err := s.history(ctx, key)
+	if err != nil || len(hist) == 0 {
+		return nil, hist, err
+	}
+	run, err := s.runByID(ctx, hist[0].Run)
+	if err != nil {
+		return nil, nil, err
+	}
+	sh, err := s.explain(ctx, f, run, &hist[0], lang)
+	return sh, hist, err
+}
+
+func (s *Store) explain(ctx context.Context, f *registry.Frame, run *Run, res *HouseholdResult, lang string) (*ScoredHousehold, error) {
+	m, err := s.RunModel(ctx, run.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ type Store struct {
 	reg    *registry.Store
 	log    *slog.Logger
 	models sync.Map // run id → *Model, see RunModel
+	runs   sync.Map // run id → *Run, see runByID
 }
 
 // NewStore returns a Store over d; reg supplies the registry frames.
@@ -244,6 +245,19 @@ func scanRun(sc interface{ Scan(...any) error }) (*Run, error) {
 	}
 	r.AsOf, r.StartedAt, r.FinishedAt = asOf.Format(time.DateOnly), st.Time, fin.Time
 	return &r, nil
+}
+
+// runByID returns a run by id; runs never change once written, so they are
+// kept after the first read.
+func (s *Store) runByID(ctx context.Context, id int64) (*Run, error) {
+	if r, ok := s.runs.Load(id); ok {
+		return r.(*Run), nil
+	}
+	r, err := s.Run(ctx, strconv.FormatInt(id, 10))
+	if err == nil {
+		s.runs.Store(id, r)
+	}
+	return r, err
 }
 
 // Runs lists the stored runs, newest first.
