@@ -12,6 +12,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/api"
+	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db/dbtest"
 	"github.com/fosis/fosis/internal/platform/geo"
@@ -300,5 +301,35 @@ func TestAPIAuthentication(t *testing.T) {
 			t.Errorf("token %q %s: status %d, want %d (%+v)", tt.token, tt.path, code, tt.status, body.Error)
 		}
 		restore()
+	}
+}
+
+// TestSensitiveReadsAreAudited: a sensitive read returns the data and leaves
+// an audit entry naming the reader and the RUNs read; a refused one leaves none.
+func TestSensitiveReadsAreAudited(t *testing.T) {
+	srv, reg := newServer(t)
+	sys := auth.WithPrincipal(context.Background(), auth.System())
+	f, err := reg.LoadFrame(sys, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := f.ExtID[7]
+	var got registry.SensitiveRead
+	if code := get(t, srv.URL+"/api/v1/households/"+id+"/sensitive", &got); code != 200 || len(got.Members) == 0 || got.AuditSeq == 0 {
+		t.Fatalf("sensitive read: status %d, %+v", code, got)
+	}
+	func() {
+		defer as("coop")()
+		if code := get(t, srv.URL+"/api/v1/households/"+id+"/sensitive", nil); code != 403 {
+			t.Errorf("sensitive read by a cooperation officer: %d", code)
+		}
+	}()
+	recs, err := audit.List(sys, reg.DB(), audit.Filter{Action: "person.sensitive_read"})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("audit entries of sensitive reads: %d (%v)", len(recs), err)
+	}
+	r := recs[0]
+	if r.Actor != "ana" || r.EntityID != id || r.Seq != got.AuditSeq || r.IP != "127.0.0.1" || !strings.Contains(r.After, got.Members[0].RUN) {
+		t.Errorf("audit entry %+v", r)
 	}
 }

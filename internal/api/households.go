@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net"
 	"net/http"
 	"strconv"
 
@@ -84,4 +85,19 @@ func (s *Server) runs(r *http.Request) (any, error) {
 
 func (s *Server) run(r *http.Request) (any, error) {
 	return s.Targeting.Run(r.Context(), r.PathValue("run"))
+}
+
+// sensitive serves a household's sensitive data to roles that need it; the
+// registry writes every such read to the audit trail.
+func (s *Server) sensitive(r *http.Request) (any, error) {
+	return s.Registry.Sensitive(r.Context(), r.PathValue("id"), clientIP(r))
+}
+
+// clientIP is the address the request came from, for the audit trail.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

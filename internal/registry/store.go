@@ -24,6 +24,9 @@ func NewStore(d *db.DB, t *geo.Territory, log *slog.Logger) *Store {
 	return &Store{db: d, terr: t, log: log}
 }
 
+// DB returns the database the store works on.
+func (s *Store) DB() *db.DB { return s.db }
+
 // Territory returns the territory the store validates against.
 func (s *Store) Territory() *geo.Territory { return s.terr }
 
