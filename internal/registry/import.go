@@ -196,64 +196,61 @@ func headerError(err error) error {
 	return err
 }
 
-func (s *Store) readHouseholds(ctx context.Context, r *csvin.Reader, x *extract, today time.Time, done *atomic.Int64) ([]Problem, error) {
-	var problems []Problem
+// eachRecord reads r to the end, calling good for every well-formed record
+// and bad for every malformed one (whose fields r.Loose may still read). It
+// reports progress through done and stops if ctx is cancelled.
+func eachRecord(ctx context.Context, r *csvin.Reader, done *atomic.Int64, good func(), bad func(*csvin.RowError)) error {
 	for n := 0; ; n++ {
 		err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return problems, nil
+			return nil
 		}
 		if n%16384 == 0 {
 			done.Store(r.Offset())
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		var re *csvin.RowError
-		if errors.As(err, &re) {
-			// Keep a placeholder so that the household is known and rejected.
-			h := Household{ID: r.Loose(hcID)}
-			problems = append(problems, Problem{File: r.File, Line: re.Line, Column: "(row)", Reason: re.Err.Error(), HouseholdID: h.ID})
-			x.hs = append(x.hs, h)
-			x.hLine = append(x.hLine, int32(re.Line))
-			x.bad = append(x.bad, true)
-			continue
+		switch {
+		case errors.As(err, &re):
+			bad(re)
+		case err != nil:
+			return fmt.Errorf("read %s: %w", r.File, err)
+		default:
+			good()
 		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", r.File, err)
-		}
+	}
+}
+
+func rowProblem(r *csvin.Reader, re *csvin.RowError, household string) Problem {
+	return Problem{File: r.File, Line: re.Line, Column: "(row)", Reason: re.Err.Error(), HouseholdID: household}
+}
+
+func (s *Store) readHouseholds(ctx context.Context, r *csvin.Reader, x *extract, today time.Time, done *atomic.Int64) ([]Problem, error) {
+	var problems []Problem
+	err := eachRecord(ctx, r, done, func() {
 		h, ps := parseHousehold(r, s.terr, today)
 		problems = append(problems, ps...)
 		x.hs = append(x.hs, h)
 		x.hLine = append(x.hLine, int32(r.Line()))
 		x.bad = append(x.bad, len(ps) > 0)
-	}
+	}, func(re *csvin.RowError) {
+		// Keep a placeholder so that the household is known and rejected.
+		h := Household{ID: r.Loose(hcID)}
+		problems = append(problems, rowProblem(r, re, h.ID))
+		x.hs = append(x.hs, h)
+		x.hLine = append(x.hLine, int32(re.Line))
+		x.bad = append(x.bad, true)
+	})
+	return problems, err
 }
 
+// readPersons reads persons.csv; a person's line is stored negated when the
+// row itself is unusable, so that its household is rejected.
 func readPersons(ctx context.Context, r *csvin.Reader, x *extract, today time.Time, done *atomic.Int64) ([]Problem, error) {
 	var problems []Problem
-	for n := 0; ; n++ {
-		err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return problems, nil
-		}
-		if n%16384 == 0 {
-			done.Store(r.Offset())
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		var re *csvin.RowError
-		if errors.As(err, &re) {
-			p := Person{HouseholdID: r.Loose(pcHousehold)}
-			problems = append(problems, Problem{File: r.File, Line: re.Line, Column: "(row)", Reason: re.Err.Error(), HouseholdID: p.HouseholdID})
-			x.ps = append(x.ps, p)
-			x.pLine = append(x.pLine, -int32(re.Line)) // negative: the row itself is unusable
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", r.File, err)
-		}
+	err := eachRecord(ctx, r, done, func() {
 		p, ps := parsePerson(r, today)
 		problems = append(problems, ps...)
 		line := int32(r.Line())
@@ -262,7 +259,13 @@ func readPersons(ctx context.Context, r *csvin.Reader, x *extract, today time.Ti
 		}
 		x.ps = append(x.ps, p)
 		x.pLine = append(x.pLine, line)
-	}
+	}, func(re *csvin.RowError) {
+		p := Person{HouseholdID: r.Loose(pcHousehold)}
+		problems = append(problems, rowProblem(r, re, p.HouseholdID))
+		x.ps = append(x.ps, p)
+		x.pLine = append(x.pLine, -int32(re.Line))
+	})
+	return problems, err
 }
 
 // validate applies the rules that span rows: unique household ids, persons
