@@ -1,0 +1,347 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/rut"
+	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/targeting"
+)
+
+// csp allows only the binary's own scripts, styles and images (Bootstrap's
+// form controls use data: SVG images): no inline script or style, no
+// framing, forms post only here.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// Handler returns the web application: the static files, and the pages
+// behind security headers, CSRF protection and the session.
+func (s *Server) Handler() http.Handler {
+	pages := http.NewServeMux()
+	pages.HandleFunc("GET /{$}", s.requireUser(s.home))
+	pages.HandleFunc("GET /signin", s.signinForm)
+	pages.HandleFunc("POST /signin", s.signin)
+	pages.HandleFunc("POST /signout", s.signout)
+	pages.HandleFunc("POST /lang", s.setLang)
+	pages.HandleFunc("GET /search", s.requireUser(s.search))
+	pages.HandleFunc("GET /households/{id}", s.requireUser(s.household))
+	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
+	})
+
+	// Every state-changing request (any method but GET, HEAD, OPTIONS) from
+	// another origin is refused: browsers say where a request comes from
+	// (Sec-Fetch-Site, Origin). SameSite=Lax cookies back this up.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusForbidden, "error", errorData{Message: "error.crossorigin"})
+	}))
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/{hash}/{name...}", s.assets)
+	mux.Handle("/", s.withSession(csrf.Handler(pages)))
+	return s.recoverer(securityHeaders(mux))
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store") // pages carry personal data
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic", "path", r.URL.Path, "panic", p)
+				http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// viewer is who is asking, in which language; it lives in the request context.
+type viewer struct {
+	sm   *scs.SessionManager
+	p    *auth.Principal // nil when signed out
+	name string
+	lang string
+}
+
+type viewerKey struct{}
+
+func viewerOf(ctx context.Context) *viewer {
+	if v, ok := ctx.Value(viewerKey{}).(*viewer); ok {
+		return v
+	}
+	return &viewer{lang: "es"}
+}
+
+// sessionsFor picks the session manager whose cookie is Secure when the
+// request came over TLS (or always, with Config.SecureCookies).
+func (s *Server) sessionsFor(r *http.Request) *scs.SessionManager {
+	if r.TLS != nil || s.cfg.SecureCookies {
+		return s.sessions[1]
+	}
+	return s.sessions[0]
+}
+
+// withSession loads the session and, if someone is signed in, their account:
+// read at every request, so that a disabled account or a changed role or
+// region takes effect at once. The principal goes into the context, where
+// the slices find it and enforce its scope.
+func (s *Server) withSession(next http.Handler) http.Handler {
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sm := s.sessionsFor(r)
+		ctx := r.Context()
+		v := &viewer{sm: sm, lang: validLang(sm.GetString(ctx, keyLang))}
+		if v.lang == "" {
+			v.lang = acceptLang(r)
+		}
+		if id := sm.GetInt64(ctx, keyUser); id != 0 {
+			u, err := s.cfg.Users.UserByID(ctx, id)
+			switch {
+			case err == nil && u.Active:
+				v.p, v.name = u.Principal(), u.DisplayName
+				if v.name == "" {
+					v.name = u.Username
+				}
+				ctx = auth.WithPrincipal(ctx, v.p)
+			case err == nil || fosis.ErrorCode(err) == fosis.ENOTFOUND:
+				sm.Remove(ctx, keyUser) // account gone or disabled: signed out
+			default:
+				s.fail(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, viewerKey{}, v)))
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.sessionsFor(r).LoadAndSave(inner).ServeHTTP(w, r)
+	})
+}
+
+// requireUser sends visitors who are not signed in to the sign-in page,
+// then back.
+func (s *Server) requireUser(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if viewerOf(r.Context()).p == nil {
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// errorData is the error page's content: a catalog key, and an optional
+// argument shown in it (escaped like everything else).
+type errorData struct {
+	Message string
+	Arg     string
+}
+
+// fail renders an error from a slice. Not found and out of scope are the
+// same error (the registry makes them so) and look the same here.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch fosis.ErrorCode(err) {
+	case fosis.ENOTFOUND:
+		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
+	case fosis.EFORBIDDEN:
+		s.render(w, r, http.StatusForbidden, "error", errorData{Message: "error.forbidden"})
+	case fosis.EINVALID:
+		s.render(w, r, http.StatusBadRequest, "error", errorData{Message: "error.invalid"})
+	default:
+		if !errors.Is(err, context.Canceled) {
+			s.log.Error("request", "path", r.URL.Path, "err", err)
+		}
+		s.render(w, r, http.StatusInternalServerError, "error", errorData{Message: "error.internal"})
+	}
+}
+
+// localPath returns next if it is a path on this site, else "/": the
+// sign-in and language forms must not redirect elsewhere.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+// signinData is the sign-in form's content.
+type signinData struct {
+	Username string
+	Next     string
+	Error    string // catalog key
+}
+
+func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
+	if viewerOf(r.Context()).p != nil {
+		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "signin", signinData{Next: localPath(r.URL.Query().Get("next"))})
+}
+
+func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewerOf(ctx)
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	username, password := r.PostFormValue("username"), r.PostFormValue("password")
+	data := signinData{Username: username, Next: localPath(r.PostFormValue("next"))}
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	p, err := s.cfg.Users.Authenticate(ctx, username, password, ip)
+	if err != nil {
+		status := http.StatusUnauthorized
+		switch fosis.ErrorCode(err) {
+		case fosis.EUNAUTHORIZED:
+			data.Error = "signin.failed"
+		case fosis.ECONFLICT:
+			data.Error, status = "signin.locked", http.StatusTooManyRequests
+		case fosis.EFORBIDDEN:
+			data.Error, status = "signin.disabled", http.StatusForbidden
+		default:
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, status, "signin", data)
+		return
+	}
+	u, err := s.cfg.Users.UserByID(ctx, p.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// A new token at sign-in: a token planted before it (session fixation)
+	// is worth nothing after it.
+	if err := v.sm.RenewToken(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.sm.Put(ctx, keyUser, u.ID)
+	if validLang(u.Language) != "" {
+		v.sm.Put(ctx, keyLang, u.Language)
+	}
+	if err := s.store.deleteExpired(ctx); err != nil {
+		s.log.Warn("delete expired sessions", "err", err)
+	}
+	http.Redirect(w, r, data.Next, http.StatusSeeOther)
+}
+
+func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
+	if err := viewerOf(r.Context()).sm.Destroy(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// setLang remembers the chosen language in the session, for signed-in users
+// and visitors alike, and goes back to the page it was chosen on.
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	v := viewerOf(r.Context())
+	if l := validLang(r.PostFormValue("lang")); l != "" {
+		v.sm.Put(r.Context(), keyLang, l)
+	}
+	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// homeData is the home page's content: the search box and its outcome.
+type homeData struct {
+	Query    string
+	NotFound bool
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "home", homeData{})
+}
+
+// search finds a household by a member's RUN (with or without dots and
+// hyphen) or by its household id, and goes to its page. Households outside
+// the user's territory are not found, exactly like missing ones.
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	if len(q) > 64 {
+		s.render(w, r, http.StatusNotFound, "home", homeData{Query: q[:64], NotFound: true})
+		return
+	}
+	ctx := r.Context()
+	var h *registry.HouseholdView
+	var err error = fosis.Errorf(fosis.ENOTFOUND, "not a RUN")
+	if _, perr := rut.Parse(q); perr == nil {
+		h, err = s.cfg.Registry.HouseholdOfRUN(ctx, q)
+	}
+	if fosis.ErrorCode(err) == fosis.ENOTFOUND {
+		h, err = s.cfg.Registry.Household(ctx, q)
+	}
+	switch fosis.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, "/households/"+url.PathEscape(h.ID), http.StatusSeeOther)
+	case fosis.ENOTFOUND:
+		s.render(w, r, http.StatusNotFound, "home", homeData{Query: q, NotFound: true})
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// householdData is the household page's content.
+type householdData struct {
+	H       *registry.HouseholdView
+	Score   *targeting.ScoredHousehold // nil if never scored
+	History []targeting.HouseholdResult
+	Income  incomeTotals
+}
+
+// incomeTotals are the household's monthly incomes by source, in pesos.
+type incomeTotals struct{ Labor, Pension, Capital, Total int64 }
+
+func (s *Server) household(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	h, err := s.cfg.Registry.Household(ctx, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	score, hist, err := s.cfg.Targeting.Latest(ctx, h.Key, viewerOf(ctx).lang)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := householdData{H: h, Score: score, History: hist}
+	for _, m := range h.Members {
+		d.Income.Labor += m.LaborCLP
+		d.Income.Pension += m.PensionCLP
+		d.Income.Capital += m.CapitalCLP
+	}
+	d.Income.Total = d.Income.Labor + d.Income.Pension + d.Income.Capital
+	s.render(w, r, http.StatusOK, "household", d)
+}

@@ -1,0 +1,108 @@
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Languages are the interface languages, the default first.
+var Languages = []string{"es", "en"}
+
+//go:embed i18n/*.json
+var catalogFS embed.FS
+
+// catalog holds each language's messages by key ("nav.search"). Messages
+// with arguments use fmt verbs (%s, %d).
+type catalog map[string]map[string]string
+
+func loadCatalog() (catalog, error) {
+	c := catalog{}
+	for _, lang := range Languages {
+		b, err := catalogFS.ReadFile("i18n/" + lang + ".json")
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("i18n/%s.json: %w", lang, err)
+		}
+		c[lang] = m
+	}
+	return c, nil
+}
+
+// T returns key's message in lang, formatted with args; the Spanish message
+// if lang lacks it, and the key itself if both do (the catalog test prevents
+// that).
+func (c catalog) T(lang, key string, args ...any) string {
+	msg, ok := c[lang][key]
+	if !ok {
+		if msg, ok = c["es"][key]; !ok {
+			return key
+		}
+	}
+	if len(args) == 0 {
+		return msg
+	}
+	return fmt.Sprintf(msg, args...)
+}
+
+// validLang returns l if it is an interface language, else "".
+func validLang(l string) string {
+	for _, x := range Languages {
+		if l == x {
+			return l
+		}
+	}
+	return ""
+}
+
+// acceptLang picks a language from Accept-Language for a visitor who has
+// not chosen one: English if it comes before Spanish, else Spanish.
+func acceptLang(r *http.Request) string {
+	for part := range strings.SplitSeq(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "es"):
+			return "es"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "es"
+}
+
+// groupDigits writes n with the language's thousands separator.
+func groupDigits(lang string, n int64) string {
+	sep := "."
+	if lang == "en" {
+		sep = ","
+	}
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// decimal writes f with one decimal and the language's decimal mark.
+func decimal(lang string, f float64) string {
+	s := strconv.FormatFloat(f, 'f', 1, 64)
+	if lang == "es" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/fosis/fosis/internal/platform/db"
+)
+
+// Session lifetimes: a session ends after IdleTimeout without a request, and
+// in any case Lifetime after sign-in.
+const (
+	IdleTimeout = 30 * time.Minute
+	Lifetime    = 12 * time.Hour
+)
+
+// Session keys.
+const (
+	keyUser = "uid"  // int64: the signed-in user's id; absent when signed out
+	keyLang = "lang" // string: "es" or "en", chosen with the language switch
+)
+
+// newSessions returns two session managers over the same store that differ
+// only in the cookie's Secure attribute: sessionsFor picks the secure one for
+// TLS requests (or always, with Config.SecureCookies). Each manager keeps its
+// session under its own context key, so a request uses one manager from
+// start to end.
+func newSessions(d *db.DB) (plain, secure *scs.SessionManager) {
+	store := &sessionStore{db: d}
+	mk := func(sec bool) *scs.SessionManager {
+		m := scs.New()
+		m.Store = store
+		m.IdleTimeout = IdleTimeout
+		m.Lifetime = Lifetime
+		m.Cookie.Name = "fosis_session"
+		m.Cookie.HttpOnly = true
+		m.Cookie.SameSite = http.SameSiteLaxMode
+		m.Cookie.Path = "/"
+		m.Cookie.Persist = false // gone when the browser closes: offices share computers
+		m.Cookie.Secure = sec
+		return m
+	}
+	return mk(false), mk(true)
+}
+
+// sessionStore keeps scs sessions in the sessions table (migration 00005),
+// whose layout is exactly the one scs's sqlite3store and postgresstore
+// expect. It goes through db.DB rather than those stores because they need a
+// *sql.DB, and on SQLite all writes must queue on db.DB's one writer
+// connection: a second writer pool would meet SQLITE_BUSY under load.
+type sessionStore struct{ db *db.DB }
+
+var _ scs.CtxStore = (*sessionStore)(nil)
+
+func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	q := `SELECT data FROM sessions WHERE token = ? AND julianday('now') < expiry`
+	if s.db.Engine == db.Postgres {
+		q = `SELECT data FROM sessions WHERE token = ? AND current_timestamp < expiry`
+	}
+	var b []byte
+	err := s.db.QueryRowContext(ctx, q, token).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	return b, err == nil, err
+}
+
+func (s *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if s.db.Engine == db.Postgres {
+		_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry) VALUES (?, ?, ?)
+			ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`, token, b, expiry.UTC())
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry) VALUES (?, ?, julianday(?))
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
+		token, b, expiry.UTC().Format("2006-01-02T15:04:05.999"))
+	return err
+}
+
+func (s *sessionStore) DeleteCtx(ctx context.Context, token string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token = ?`, token)
+	return err
+}
+
+// deleteExpired removes ended sessions. It runs at each sign-in, which is
+// often enough to bound the table and needs no background goroutine.
+func (s *sessionStore) deleteExpired(ctx context.Context) error {
+	q := `DELETE FROM sessions WHERE expiry < julianday('now')`
+	if s.db.Engine == db.Postgres {
+		q = `DELETE FROM sessions WHERE expiry < current_timestamp`
+	}
+	_, err := s.db.ExecContext(ctx, q)
+	return err
+}
+
+// The context-free methods are required by scs.Store; scs calls the Ctx ones.
+
+func (s *sessionStore) Find(token string) ([]byte, bool, error) {
+	return s.FindCtx(context.Background(), token)
+}
+
+func (s *sessionStore) Commit(token string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), token, b, expiry)
+}
+
+func (s *sessionStore) Delete(token string) error {
+	return s.DeleteCtx(context.Background(), token)
+}

@@ -1,0 +1,140 @@
+// Package web is fosis's server-rendered web application: html/template
+// pages in Spanish and English over the slices, with server-side sessions,
+// CSRF protection and strict security headers. Handlers parse the request,
+// call a slice as the signed-in user (the slice enforces the user's scope)
+// and render a page.
+//
+// To add a page: write templates/<page>.html (defining "title" and
+// "content"; it is rendered inside templates/layout.html), add its name to
+// pageNames, add a handler and its route in (*Server).Handler, put every text
+// in i18n/es.json and i18n/en.json and use it with {{t "key"}}, and add a case
+// to the template test with representative data.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/targeting"
+)
+
+// Users is what the web application needs of the user store (auth.Store).
+type Users interface {
+	Authenticate(ctx context.Context, username, password, ip string) (*auth.Principal, error)
+	UserByID(ctx context.Context, id int64) (*auth.User, error)
+}
+
+// Config is what New needs. DB keeps the sessions.
+type Config struct {
+	DB        *db.DB
+	Registry  *registry.Store
+	Targeting *targeting.Store
+	Users     Users
+	Log       *slog.Logger
+	// SecureCookies marks the session cookie Secure on every request, for
+	// deployments behind a TLS-terminating proxy; it is always Secure on
+	// requests that arrive over TLS.
+	SecureCookies bool
+}
+
+// Server is the web application.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	msgs     catalog
+	assets   *assets
+	pages    map[string]map[string]*template.Template // lang → page → template
+	store    *sessionStore
+	sessions [2]*scs.SessionManager // plain, secure
+}
+
+//go:embed templates
+var templateFS embed.FS
+
+// pageNames are the templates under templates/, each rendered in layout.html.
+var pageNames = []string{"signin", "home", "household", "error"}
+
+// New parses the templates and catalogs (an error here is a bug in them).
+func New(cfg Config) (*Server, error) {
+	s := &Server{cfg: cfg, log: cfg.Log}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if s.msgs, err = loadCatalog(); err != nil {
+		return nil, err
+	}
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	s.pages = map[string]map[string]*template.Template{}
+	for _, lang := range Languages {
+		s.pages[lang] = map[string]*template.Template{}
+		for _, page := range pageNames {
+			t, err := template.New("layout.html").Funcs(s.funcs(lang)).
+				ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
+			if err != nil {
+				return nil, err
+			}
+			s.pages[lang][page] = t
+		}
+	}
+	s.store = &sessionStore{db: cfg.DB}
+	s.sessions[0], s.sessions[1] = newSessions(cfg.DB)
+	return s, nil
+}
+
+// funcs are the template functions, bound to one language.
+func (s *Server) funcs(lang string) template.FuncMap {
+	return template.FuncMap{
+		"t":     func(key string, args ...any) string { return s.msgs.T(lang, key, args...) },
+		"asset": s.assets.url,
+		"int64": func(f float64) int64 { return int64(f) },
+		"clp":   func(n int64) string { return "$" + groupDigits(lang, n) },
+		"dec":   func(f float64) string { return decimal(lang, f) },
+		"date":  func(t time.Time) string { return t.Format("2006-01-02 15:04") },
+		"add": func(xs ...int64) int64 {
+			var sum int64
+			for _, x := range xs {
+				sum += x
+			}
+			return sum
+		},
+	}
+}
+
+// page is what every template receives.
+type page struct {
+	Lang   string
+	User   *auth.Principal // nil when signed out
+	Name   string          // the user's display name
+	Path   string          // the current path and query, for the language switch
+	Status int
+	Data   any
+}
+
+// render executes a page into a buffer first, so that a template error is a
+// clean 500 and not half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	v := viewerOf(r.Context())
+	p := page{Lang: v.lang, User: v.p, Name: v.name, Path: r.URL.RequestURI(), Status: status, Data: data}
+	var buf bytes.Buffer
+	if err := s.pages[p.Lang][name].Execute(&buf, p); err != nil {
+		s.log.Error("template", "page", name, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}

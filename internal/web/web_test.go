@@ -1,0 +1,352 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/platform/db/dbtest"
+	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/platform/rut"
+	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/targeting"
+	"github.com/fosis/fosis/internal/web"
+)
+
+const password = "correct horse battery staple"
+
+// fixture is a served web application over 300 synthetic households, scored,
+// with an analyst ("analista") and a regional officer of region 13 ("rosa").
+type fixture struct {
+	srv *httptest.Server
+	d   *db.DB
+	// inRM and outRM are a household id and a member's RUN (body) in
+	// region 13 and outside it.
+	inRM, outRM struct {
+		id  string
+		run int64
+	}
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	d := dbtest.Open(t)
+	reg := registry.NewStore(d, geo.Chile(), nil)
+	if err := reg.SyncTerritory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := registry.GenerateDir(ctx, dir, registry.GenerateOptions{Households: 300, Seed: 5}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Import(ctx, registry.ImportOptions{Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv")}); err != nil {
+		t.Fatal(err)
+	}
+	ts := targeting.NewStore(d, reg, nil)
+	if _, err := ts.ScoreAll(ctx, targeting.DefaultModel(), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	users := auth.NewStore(d, time.Now)
+	for _, nu := range []auth.NewUser{
+		{Username: "analista", DisplayName: "Andrés Analista", Role: auth.RoleAnalyst, Password: password},
+		{Username: "rosa", DisplayName: "Rosa Regional", Role: auth.RoleRegional, RegionCode: "13", Password: password, Language: "en"},
+	} {
+		if _, err := users.CreateUser(ctx, auth.System(), nu); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: ts, Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{srv: httptest.NewServer(w.Handler()), d: d}
+	t.Cleanup(f.srv.Close)
+	q := `SELECT h.household_id, p.run FROM persons p JOIN households h ON h.id = p.household
+		JOIN communes c ON c.code = h.commune_code WHERE c.region_code %s '13' ORDER BY p.run LIMIT 1`
+	for _, x := range []struct {
+		op  string
+		out *struct {
+			id  string
+			run int64
+		}
+	}{{"=", &f.inRM}, {"<>", &f.outRM}} {
+		if err := d.QueryRowContext(ctx, strings.Replace(q, "%s", x.op, 1)).Scan(&x.out.id, &x.out.run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// client is a browser: it keeps cookies, follows redirects and sends the
+// headers a browser sends on same-origin requests.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func (f *fixture) client(t *testing.T) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: f.srv.URL, http: &http.Client{Jar: jar}}
+}
+
+func (c *client) do(method, path string, form url.Values, header ...string) (*http.Response, string) {
+	c.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func (c *client) signIn(user string) {
+	c.t.Helper()
+	resp, body := c.do("POST", "/signin", url.Values{"username": {user}, "password": {password}, "next": {"/"}})
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="q"`) {
+		c.t.Fatalf("sign-in as %s: %d\n%s", user, resp.StatusCode, body)
+	}
+}
+
+func (c *client) cookie() string {
+	u, _ := url.Parse(c.base)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == "fosis_session" {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	resp, body := c.do("GET", "/signin", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET /signin: %d", resp.StatusCode)
+	}
+	h := resp.Header
+	csp := h.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'self'", "frame-ancestors 'none'", "script-src 'self'", "style-src 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe") {
+		t.Errorf("CSP allows something unsafe: %q", csp)
+	}
+	for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"} {
+		if h.Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, h.Get(k), v)
+		}
+	}
+	// The static files the page links to: fingerprinted, cached for a year.
+	links := regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindAllStringSubmatch(body, -1)
+	if len(links) != 3 {
+		t.Fatalf("want 3 static links in the page, got %v", links)
+	}
+	for _, l := range links {
+		resp, _ := c.do("GET", l[1], nil)
+		if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" ||
+			resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("GET %s: %d, Cache-Control %q", l[1], resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+		stale := regexp.MustCompile(`/static/[0-9a-f]+/`).ReplaceAllString(l[1], "/static/000000000000/")
+		if resp, _ := c.do("GET", stale, nil); resp.StatusCode != 404 {
+			t.Errorf("GET %s (old fingerprint): %d, want 404", stale, resp.StatusCode)
+		}
+	}
+	if resp, _ := c.do("GET", "/static/x/../../web.go", nil); resp.StatusCode == 200 {
+		t.Errorf("path traversal served a file")
+	}
+}
+
+func TestSignIn(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+
+	// Signed out, every page leads to the sign-in form, then back.
+	resp, body := c.do("GET", "/households/"+f.inRM.id, nil)
+	if resp.Request.URL.Path != "/signin" || !strings.Contains(body, `name="next" value="/households/`+f.inRM.id+`"`) {
+		t.Fatalf("signed out: landed on %s", resp.Request.URL)
+	}
+
+	resp, body = c.do("POST", "/signin", url.Values{"username": {"analista"}, "password": {"wrong password!"}})
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Usuario o contraseña incorrectos.") {
+		t.Errorf("wrong password: %d\n%s", resp.StatusCode, body)
+	}
+
+	c.do("POST", "/lang", url.Values{"lang": {"es"}, "next": {"/signin"}}) // a session before sign-in
+	before := c.cookie()
+	if before == "" {
+		t.Fatal("no session cookie after choosing a language")
+	}
+	resp, body = c.do("POST", "/signin", url.Values{"username": {"analista"}, "password": {password}, "next": {"/households/" + f.inRM.id}})
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/households/"+f.inRM.id || !strings.Contains(body, "Andrés Analista") {
+		t.Fatalf("sign-in: %d at %s\n%s", resp.StatusCode, resp.Request.URL, body)
+	}
+	after := c.cookie()
+	if after == "" || after == before {
+		t.Errorf("session token not renewed at sign-in (fixation): before %q after %q", before, after)
+	}
+	// The fixed token from before sign-in is worth nothing.
+	fixed := &client{t: t, base: f.srv.URL, http: &http.Client{}}
+	resp, _ = fixed.do("GET", "/", nil, "Cookie", "fosis_session="+before)
+	if resp.Request.URL.Path != "/signin" {
+		t.Errorf("the pre-sign-in token reached %s", resp.Request.URL.Path)
+	}
+
+	// The cookie's attributes.
+	resp, _ = c.do("POST", "/lang", url.Values{"lang": {"en"}, "next": {"/"}})
+	if resp.StatusCode != 200 {
+		t.Fatalf("language switch: %d", resp.StatusCode)
+	}
+	sc := resp.Request.Response.Header.Get("Set-Cookie")
+	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("Set-Cookie %q lacks %s", sc, want)
+		}
+	}
+	if _, body := c.do("GET", "/", nil); !strings.Contains(body, "Sign out") {
+		t.Errorf("language switch to English not remembered:\n%s", body)
+	}
+
+	resp, _ = c.do("POST", "/signout", url.Values{})
+	if resp.Request.URL.Path != "/signin" {
+		t.Errorf("sign-out landed on %s", resp.Request.URL.Path)
+	}
+	if resp, _ := c.do("GET", "/", nil); resp.Request.URL.Path != "/signin" {
+		t.Errorf("after sign-out, / reached %s", resp.Request.URL.Path)
+	}
+	if resp, _ := fixed.do("GET", "/", nil, "Cookie", "fosis_session="+after); resp.Request.URL.Path != "/signin" {
+		t.Errorf("the signed-out token still works")
+	}
+}
+
+func TestCrossOriginRefused(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.signIn("analista")
+	for _, h := range [][]string{
+		{"Sec-Fetch-Site", "cross-site"},
+		{"Sec-Fetch-Site", "", "Origin", "https://evil.example"},
+	} {
+		resp, _ := c.do("POST", "/signout", url.Values{}, h...)
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site sign-out %v: %d, want 403", h, resp.StatusCode)
+		}
+		resp, _ = c.do("POST", "/signin", url.Values{"username": {"analista"}, "password": {password}}, h...)
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site sign-in %v: %d, want 403", h, resp.StatusCode)
+		}
+	}
+	if resp, _ := c.do("GET", "/", nil); resp.Request.URL.Path != "/" {
+		t.Errorf("the refused sign-out signed the user out")
+	}
+}
+
+func TestSearchAndHousehold(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.signIn("analista")
+	for _, q := range []string{rut.FormatDots(f.inRM.run), rut.Format(f.inRM.run), strings.ReplaceAll(rut.Format(f.inRM.run), "-", ""), f.inRM.id} {
+		resp, body := c.do("GET", "/search?q="+url.QueryEscape(q), nil)
+		if resp.StatusCode != 200 || resp.Request.URL.Path != "/households/"+f.inRM.id {
+			t.Errorf("search %q: %d at %s", q, resp.StatusCode, resp.Request.URL)
+			continue
+		}
+		for _, want := range []string{`id="bracket"`, `id="summary"`, `id="history"`, rut.Format(f.inRM.run)} {
+			if !strings.Contains(body, want) {
+				t.Errorf("household page lacks %q", want)
+			}
+		}
+	}
+	if resp, body := c.do("GET", "/search?q=H9999999", nil); resp.StatusCode != 404 || !strings.Contains(body, `id="search-none"`) {
+		t.Errorf("search for a missing household: %d", resp.StatusCode)
+	}
+	// SQL metacharacters are only text.
+	if resp, _ := c.do("GET", "/search?q="+url.QueryEscape("' OR 1=1 --"), nil); resp.StatusCode != 404 {
+		t.Errorf("SQL metacharacters: %d", resp.StatusCode)
+	}
+}
+
+func TestXSSInert(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.signIn("analista")
+	payload := `"><script>alert(1)</script><img src=x onerror=alert(1)>`
+	for _, path := range []string{"/search?q=" + url.QueryEscape(payload), "/households/" + url.PathEscape(payload)} {
+		resp, body := c.do("GET", path, nil)
+		if resp.StatusCode != 404 {
+			t.Errorf("%s: %d, want 404", path, resp.StatusCode)
+		}
+		if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") {
+			t.Errorf("%s: payload rendered as markup:\n%s", path, body)
+		}
+	}
+	if _, body := c.do("GET", "/search?q="+url.QueryEscape(payload), nil); !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the search box does not echo the payload escaped")
+	}
+}
+
+// TestScope: for a regional officer, a household of another region looks
+// exactly like one that does not exist, by id and by a member's RUN.
+func TestScope(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.signIn("rosa")
+	if resp, body := c.do("GET", "/households/"+f.inRM.id, nil); resp.StatusCode != 200 || !strings.Contains(body, `id="bracket"`) {
+		t.Fatalf("own region's household: %d", resp.StatusCode)
+	}
+	respOut, bodyOut := c.do("GET", "/households/"+f.outRM.id, nil)
+	respNone, bodyNone := c.do("GET", "/households/H9999999", nil)
+	// The pages differ only in the path they echo (the language switch's "next").
+	if respOut.StatusCode != 404 || respNone.StatusCode != 404 ||
+		strings.ReplaceAll(bodyOut, f.outRM.id, "X") != strings.ReplaceAll(bodyNone, "H9999999", "X") {
+		t.Errorf("another region's household (%d) differs from a missing one (%d)", respOut.StatusCode, respNone.StatusCode)
+	}
+	missingRUN := int64(1)
+	for ; ; missingRUN++ {
+		var n int
+		f.d.QueryRowContext(context.Background(), `SELECT count(*) FROM persons WHERE run = ?`, missingRUN).Scan(&n)
+		if n == 0 {
+			break
+		}
+	}
+	qOut, qNone := rut.FormatDots(f.outRM.run), rut.FormatDots(missingRUN)
+	respOut, bodyOut = c.do("GET", "/search?q="+url.QueryEscape(qOut), nil)
+	respNone, bodyNone = c.do("GET", "/search?q="+url.QueryEscape(qNone), nil)
+	if respOut.StatusCode != 404 || respNone.StatusCode != 404 || strings.ReplaceAll(bodyOut, qOut, "Q") != strings.ReplaceAll(bodyNone, qNone, "Q") {
+		t.Errorf("search for another region's RUN (%d) differs from a missing RUN (%d)", respOut.StatusCode, respNone.StatusCode)
+	}
+	if strings.Contains(bodyOut, f.outRM.id) {
+		t.Errorf("the other region's household id leaked")
+	}
+}
