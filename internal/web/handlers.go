@@ -6,12 +6,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/platform/rut"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
@@ -34,6 +36,8 @@ func (s *Server) Handler() http.Handler {
 	pages.HandleFunc("POST /lang", s.setLang)
 	pages.HandleFunc("GET /search", s.requireUser(s.search))
 	pages.HandleFunc("GET /households/{id}", s.requireUser(s.household))
+	pages.HandleFunc("GET /communes", s.requireUser(s.communePicked))
+	pages.HandleFunc("GET /communes/{code}", s.requireUser(s.commune))
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
 	})
@@ -271,14 +275,46 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
-// homeData is the home page's content: the search box and its outcome.
+// homeData is the home page's content: the search box and its outcome, and
+// the communes of the user's territory for the commune picker.
 type homeData struct {
 	Query    string
 	NotFound bool
+	Regions  []communeGroup // empty for roles that do not see the registry
+}
+
+// communeGroup is one region's communes in the commune picker.
+type communeGroup struct {
+	Name     string
+	Communes []geo.Commune
+}
+
+// newHomeData fills the commune picker with the communes of the regions the
+// user sees, grouped by region, in code order.
+func (s *Server) newHomeData(r *http.Request, query string, notFound bool) homeData {
+	d := homeData{Query: query, NotFound: notFound}
+	p := viewerOf(r.Context()).p
+	if p == nil || !p.SeesRegistry() || s.cfg.Registry == nil {
+		return d
+	}
+	terr := s.cfg.Registry.Territory()
+	for _, reg := range terr.Regions {
+		if !p.SeesRegion(reg.Code) {
+			continue
+		}
+		g := communeGroup{Name: reg.Name}
+		for _, c := range terr.Communes {
+			if c.RegionCode == reg.Code {
+				g.Communes = append(g.Communes, c)
+			}
+		}
+		d.Regions = append(d.Regions, g)
+	}
+	return d
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "home", homeData{})
+	s.render(w, r, http.StatusOK, "home", s.newHomeData(r, "", false))
 }
 
 // search finds a household by a member's RUN (with or without dots and
@@ -291,7 +327,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(q) > 64 {
-		s.render(w, r, http.StatusNotFound, "home", homeData{Query: q[:64], NotFound: true})
+		s.render(w, r, http.StatusNotFound, "home", s.newHomeData(r, q[:64], true))
 		return
 	}
 	ctx := r.Context()
@@ -307,7 +343,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	case "":
 		http.Redirect(w, r, "/households/"+url.PathEscape(h.ID), http.StatusSeeOther)
 	case fosis.ENOTFOUND:
-		s.render(w, r, http.StatusNotFound, "home", homeData{Query: q, NotFound: true})
+		s.render(w, r, http.StatusNotFound, "home", s.newHomeData(r, q, true))
 	default:
 		s.fail(w, r, err)
 	}
@@ -344,4 +380,54 @@ func (s *Server) household(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Income.Total = d.Income.Labor + d.Income.Pension + d.Income.Capital
 	s.render(w, r, http.StatusOK, "household", d)
+}
+
+// communeData is the commune page's content: one page of its households.
+type communeData struct {
+	Code, Name, RegionName string
+	After                  int64 // the cursor this page starts after (0 on the first page)
+	Page                   *registry.Page[registry.HouseholdView]
+}
+
+// communePicked is where the home page's commune picker submits: it goes to
+// the chosen commune's page.
+func (s *Server) communePicked(w http.ResponseWriter, r *http.Request) {
+	code := strings.TrimSpace(r.URL.Query().Get("code"))
+	if code == "" {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/communes/"+url.PathEscape(code), http.StatusSeeOther)
+}
+
+// commune lists a commune's households, a page at a time (keyset: ?after=
+// is the next cursor of the page before). A commune outside the user's
+// territory is not found, exactly like a code that is no commune.
+func (s *Server) commune(w http.ResponseWriter, r *http.Request) {
+	var after int64
+	if a := r.URL.Query().Get("after"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n < 0 {
+			s.fail(w, r, fosis.Errorf(fosis.EINVALID, "after: not a cursor"))
+			return
+		}
+		after = n
+	}
+	size := s.cfg.PageSize
+	if size <= 0 {
+		size = 50
+	}
+	code := r.PathValue("code")
+	pg, err := s.cfg.Registry.ListByCommune(r.Context(), code, after, size)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := communeData{Code: code, After: after, Page: pg}
+	terr := s.cfg.Registry.Territory()
+	if ci, ok := terr.CommuneIndex(code); ok {
+		d.Name = terr.Communes[ci].Name
+		d.RegionName = terr.Regions[terr.CommuneRegion(ci)].Name
+	}
+	s.render(w, r, http.StatusOK, "commune", d)
 }

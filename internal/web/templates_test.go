@@ -10,13 +10,16 @@ import (
 	"time"
 
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
 // TestCatalogs checks that both languages have the same keys, that every
-// {{t "key"}} in the templates exists, and that the keys templates build
-// (role.<role>, home.role.<role>) exist for every role.
+// {{t "key"}} in the templates exists, that the keys templates build
+// (role.<role>, home.role.<role>) exist for every role, and that every word
+// of every enum the pages show (code.<enum>.<word>) has a message: a word
+// added to a registry enum later fails here until it is translated.
 func TestCatalogs(t *testing.T) {
 	c, err := loadCatalog()
 	if err != nil {
@@ -33,6 +36,8 @@ func TestCatalogs(t *testing.T) {
 	}
 	used := map[string]bool{}
 	re := regexp.MustCompile(`\bt "([^"]+)"`)
+	codeRe := regexp.MustCompile(`\bcode "([^"]+)"`)
+	enumsUsed := map[string]bool{}
 	err = fs.WalkDir(templateFS, "templates", func(name string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
 			return err
@@ -41,6 +46,9 @@ func TestCatalogs(t *testing.T) {
 		for _, m := range re.FindAllSubmatch(b, -1) {
 			used[string(m[1])] = true
 		}
+		for _, m := range codeRe.FindAllSubmatch(b, -1) {
+			enumsUsed[string(m[1])] = true
+		}
 		return err
 	})
 	if err != nil {
@@ -48,6 +56,22 @@ func TestCatalogs(t *testing.T) {
 	}
 	if len(used) < 20 {
 		t.Fatalf("found only %d keys in the templates: is the pattern still right?", len(used))
+	}
+	if len(enumsUsed) < 7 {
+		t.Fatalf("found only %d enums in {{code}} calls in the templates: is the pattern still right?", len(enumsUsed))
+	}
+	for name := range enumsUsed {
+		if _, ok := pageEnums[name]; !ok {
+			t.Errorf("templates show enum %q, which is not in pageEnums", name)
+		}
+	}
+	for name, e := range pageEnums {
+		if len(e.Words) < 2 {
+			t.Errorf("enum %q has no words", name)
+		}
+		for _, w := range e.Words[1:] {
+			used["code."+name+"."+w] = true
+		}
 	}
 	for _, r := range auth.Roles {
 		used["role."+string(r)], used["home.role."+string(r)] = true, true
@@ -73,8 +97,8 @@ func TestTemplates(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := &registry.HouseholdView{Key: 7, ID: "H0000007", CommuneCode: "13101", CommuneName: "Santiago", RegionCode: "13",
-		RegionName: "Metropolitana de Santiago", Zone: "urban", Tenure: "owned", Rooms: 2, Floor: "wood", Walls: "brick",
-		Roof: "zinc", Water: "network", Sanitation: "sewer", VehicleCLP: 3500000, RegisteredOn: "2024-03-01",
+		RegionName: "Metropolitana de Santiago", Zone: "urban", Tenure: "owner", Rooms: 2, Floor: "good", Walls: "fair",
+		Roof: "poor", Water: "public_network", Sanitation: "sewer", VehicleCLP: 3500000, RegisteredOn: "2024-03-01",
 		UpdatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), MemberCount: 2,
 		Members: []registry.PersonView{
 			{RUN: "12.345.678-5", Relation: "head", Sex: "F", Age: 41, Schooling: 12, Employed: true, LaborCLP: 650000},
@@ -86,6 +110,23 @@ func TestTemplates(t *testing.T) {
 	pmt := *scored
 	pmt.Explanation.Kind = targeting.KindPMT
 	hist := []targeting.HouseholdResult{*res, {Run: 1, Value: 300000, Percentile: 35, Bracket: 40}}
+	rural := *h
+	rural.Key, rural.ID, rural.Zone, rural.MemberCount = 9, "H0000009", "rural", 4
+	listed := &registry.Page[registry.HouseholdView]{Items: []registry.HouseholdView{*h, rural}, Next: "9", Total: 5}
+	last := &registry.Page[registry.HouseholdView]{Items: []registry.HouseholdView{*h}, Total: 5}
+	empty := &registry.Page[registry.HouseholdView]{Items: []registry.HouseholdView{}}
+	communeOf := func(after int64, p *registry.Page[registry.HouseholdView]) communeData {
+		return communeData{Code: "13101", Name: "Santiago", RegionName: "Metropolitana de Santiago", After: after, Page: p}
+	}
+	picker := homeData{Regions: []communeGroup{{Name: "Metropolitana de Santiago", Communes: []geo.Commune{
+		{Code: "13101", Name: "Santiago", RegionCode: "13"}, {Code: "13102", Name: "Cerrillos", RegionCode: "13"}}}}}
+	// Texts that must appear in one language only (the code words translated).
+	byLang := map[string]map[string][]string{
+		"es": {"household": {"jefatura", "hijo(a)", "Mujer", "Hombre", "urbana", "propietario", "buena", "regular", "mala", "red pública", "alcantarillado"},
+			"commune": {"urbana", "rural", "Hogares inscritos: 5"}},
+		"en": {"household": {"head of household", "child", "Woman", "Man", "urban", "owner", "good", "fair", "poor", "public network", "sewer"},
+			"commune": {"urban", "rural", "Registered households: 5"}},
+	}
 	cases := []struct {
 		page string
 		data any
@@ -95,9 +136,17 @@ func TestTemplates(t *testing.T) {
 		{"signin", signinData{Username: "ana", Error: "signin.failed"}, `id="signin-error"`},
 		{"home", homeData{}, `id="q"`},
 		{"home", homeData{Query: "x", NotFound: true}, `id="search-none"`},
+		{"home", picker, `<optgroup label="Metropolitana de Santiago">`},
+		{"home", picker, `<option value="13102">Cerrillos</option>`},
 		{"household", householdData{H: h, Score: scored, History: hist, Income: incomeTotals{Labor: 650000, Total: 650000}}, "Ingreso por persona bajo."},
 		{"household", householdData{H: h, Score: &pmt, History: hist}, `id="bracket"`},
 		{"household", householdData{H: h}, `id="score-none"`},
+		{"household", householdData{H: h}, `href="/communes/13101"`},
+		{"commune", communeOf(0, listed), `href="/households/H0000009"`},
+		{"commune", communeOf(0, listed), `id="next-page" href="/communes/13101?after=9"`},
+		{"commune", communeOf(9, last), `id="first-page" href="/communes/13101"`},
+		{"commune", communeOf(0, empty), `id="commune-empty"`},
+		{"commune", communeOf(9, empty), `id="commune-end"`},
 		{"error", errorData{Message: "error.notfound"}, `id="error"`},
 	}
 	users := []*auth.Principal{nil, {Username: "rosa", Role: auth.RoleRegional, RegionCode: "13"}, {Username: "ana", Role: auth.RoleAnalyst}}
@@ -117,10 +166,20 @@ func TestTemplates(t *testing.T) {
 				if !strings.Contains(out, c.want) {
 					t.Errorf("%s %s: output lacks %q", lang, c.page, c.want)
 				}
+				if c.want == `href="/communes/13101"` || c.want == `href="/households/H0000009"` {
+					for _, w := range byLang[lang][c.page] {
+						if !strings.Contains(out, ">"+w) {
+							t.Errorf("%s %s: output lacks %q", lang, c.page, w)
+						}
+					}
+				}
+				if c.page == "commune" && c.data.(communeData).After == 0 && strings.Contains(out, `id="first-page"`) {
+					t.Errorf("%s: a first page links to the first page", lang)
+				}
 				if strings.Contains(out, "style=") || strings.Contains(out, "<script>") {
 					t.Errorf("%s %s: inline style or script (the CSP forbids them)", lang, c.page)
 				}
-				if k := regexp.MustCompile(`\b(role|home|signin|score|search|error|household)\.[a-z_]+\b`).FindString(out); k != "" && !slices.Contains([]string{"household.title"}, k) {
+				if k := regexp.MustCompile(`\b(role|home|signin|score|search|error|household|commune|code|dwelling|member)\.[a-zA-Z_]+\b`).FindString(out); k != "" && !slices.Contains([]string{"household.title"}, k) {
 					t.Errorf("%s %s: untranslated key %q in the output", lang, c.page, k)
 				}
 			}

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -45,6 +46,8 @@ type Config struct {
 	// deployments behind a TLS-terminating proxy; it is always Secure on
 	// requests that arrive over TLS.
 	SecureCookies bool
+	// PageSize is the number of rows of a listing page (50 if zero).
+	PageSize int
 }
 
 // Server is the web application.
@@ -62,7 +65,20 @@ type Server struct {
 var templateFS embed.FS
 
 // pageNames are the templates under templates/, each rendered in layout.html.
-var pageNames = []string{"signin", "home", "household", "error"}
+var pageNames = []string{"signin", "home", "household", "commune", "error"}
+
+// pageEnums are the registry's code words the pages show, by the name
+// templates give them: {{code "zone" .Zone}} shows the catalog message
+// code.zone.<word> (TestCatalogs requires one for every word).
+var pageEnums = map[string]registry.Enum{
+	"zone":       registry.Zone,
+	"tenure":     registry.Tenure,
+	"condition":  registry.Condition,
+	"water":      registry.Water,
+	"sanitation": registry.Sanitation,
+	"relation":   registry.Relation,
+	"sex":        registry.Sex,
+}
 
 // New parses the templates and catalogs (an error here is a bug in them).
 func New(cfg Config) (*Server, error) {
@@ -99,6 +115,16 @@ func (s *Server) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
 		"t":     func(key string, args ...any) string { return s.msgs.T(lang, key, args...) },
 		"asset": s.assets.url,
+		"code": func(enum, word string) (string, error) {
+			if _, ok := pageEnums[enum]; !ok {
+				return "", fmt.Errorf("code: %q is not in pageEnums", enum)
+			}
+			key := "code." + enum + "." + word
+			if msg := s.msgs.T(lang, key); msg != key {
+				return msg, nil
+			}
+			return word, nil // a word no catalog knows: shown as stored
+		},
 		"int64": func(f float64) int64 { return int64(f) },
 		"clp":   func(n int64) string { return "$" + groupDigits(lang, n) },
 		"dec":   func(f float64) string { return decimal(lang, f) },

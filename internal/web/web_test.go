@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -24,6 +26,10 @@ import (
 )
 
 const password = "correct horse battery staple"
+
+// pageSize is the fixture's listing page size: small, so that a commune's
+// households take several pages.
+const pageSize = 5
 
 // fixture is a served web application over 300 synthetic households, scored,
 // with an analyst ("analista") and a regional officer of region 13 ("rosa").
@@ -66,7 +72,7 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
-	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: ts, Users: users})
+	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: ts, Users: users, PageSize: pageSize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,5 +354,153 @@ func TestScope(t *testing.T) {
 	}
 	if strings.Contains(bodyOut, f.outRM.id) {
 		t.Errorf("the other region's household id leaked")
+	}
+}
+
+var (
+	householdLink = regexp.MustCompile(`href="/households/([^"]+)"`)
+	nextLink      = regexp.MustCompile(`id="next-page" href="([^"]+)"`)
+	communeOption = regexp.MustCompile(`<option value="([0-9]+)">`)
+)
+
+// TestCommunePages walks every page of the region 13 commune with the most
+// households: each household once, as many as the total says.
+func TestCommunePages(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.signIn("analista")
+	var code string
+	var n int
+	err := f.d.QueryRowContext(context.Background(), `SELECT h.commune_code, count(*) FROM households h
+		JOIN communes c ON c.code = h.commune_code WHERE c.region_code = '13'
+		GROUP BY h.commune_code ORDER BY count(*) DESC, h.commune_code LIMIT 1`).Scan(&code, &n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n <= pageSize {
+		t.Fatalf("commune %s has %d households: too few to take several pages of %d", code, n, pageSize)
+	}
+
+	// The household page links to its commune; the home page's picker leads there.
+	var hid string
+	f.d.QueryRowContext(context.Background(), `SELECT household_id FROM households WHERE commune_code = ? LIMIT 1`, code).Scan(&hid)
+	if _, body := c.do("GET", "/households/"+hid, nil); !strings.Contains(body, `href="/communes/`+code+`"`) {
+		t.Errorf("household page does not link to its commune %s", code)
+	}
+	resp, body := c.do("GET", "/communes?code="+code, nil)
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/communes/"+code {
+		t.Fatalf("commune picker: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	if want := fmt.Sprintf("Hogares inscritos: %d", n); !strings.Contains(body, want) {
+		t.Errorf("commune page lacks %q", want)
+	}
+	if strings.Contains(body, `id="first-page"`) {
+		t.Errorf("the first page links to the first page")
+	}
+
+	seen := map[string]bool{}
+	pages := 0
+	for {
+		pages++
+		if pages > n {
+			t.Fatal("the pages do not end")
+		}
+		for _, m := range householdLink.FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Errorf("household %s listed twice", m[1])
+			}
+			seen[m[1]] = true
+		}
+		next := nextLink.FindStringSubmatch(body)
+		if next == nil {
+			break
+		}
+		resp, body = c.do("GET", html.UnescapeString(next[1]), nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", next[1], resp.StatusCode)
+		}
+		if !strings.Contains(body, `id="first-page" href="/communes/`+code+`"`) {
+			t.Errorf("page %d lacks the first-page link", pages+1)
+		}
+	}
+	if len(seen) != n || pages != (n+pageSize-1)/pageSize {
+		t.Errorf("walked %d households in %d pages, want %d in %d", len(seen), pages, n, (n+pageSize-1)/pageSize)
+	}
+	var inCommune int
+	for id := range seen {
+		var cc string
+		f.d.QueryRowContext(context.Background(), `SELECT commune_code FROM households WHERE household_id = ?`, id).Scan(&cc)
+		if cc == code {
+			inCommune++
+		}
+	}
+	if inCommune != n {
+		t.Errorf("%d of %d listed households are in commune %s", inCommune, n, code)
+	}
+
+	// A commune with no households has a helpful empty page; a bad cursor is refused.
+	terr := geo.Chile()
+	for _, cm := range terr.Communes {
+		var k int
+		f.d.QueryRowContext(context.Background(), `SELECT count(*) FROM households WHERE commune_code = ?`, cm.Code).Scan(&k)
+		if k == 0 {
+			if resp, body := c.do("GET", "/communes/"+cm.Code, nil); resp.StatusCode != 200 || !strings.Contains(body, `id="commune-empty"`) {
+				t.Errorf("empty commune %s: %d", cm.Code, resp.StatusCode)
+			}
+			break
+		}
+	}
+	if resp, _ := c.do("GET", "/communes/"+code+"?after=x", nil); resp.StatusCode != 400 {
+		t.Errorf("bad cursor: %d, want 400", resp.StatusCode)
+	}
+
+	// A national role's picker offers every commune.
+	_, body = c.do("GET", "/", nil)
+	if got := len(communeOption.FindAllStringSubmatch(body, -1)); got != len(terr.Communes) {
+		t.Errorf("the analyst's picker has %d communes, want %d", got, len(terr.Communes))
+	}
+}
+
+// TestCommuneScope: for a regional officer, another region's commune looks
+// exactly like a code that is no commune, and the picker offers only their
+// region's communes.
+func TestCommuneScope(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.signIn("rosa")
+	terr := geo.Chile()
+	var own, other string
+	want := map[string]bool{}
+	for _, cm := range terr.Communes {
+		if cm.RegionCode == "13" {
+			want[cm.Code] = true
+			own = cm.Code
+		} else if other == "" {
+			other = cm.Code
+		}
+	}
+	if resp, body := c.do("GET", "/communes/"+own, nil); resp.StatusCode != 200 || !strings.Contains(body, `id="commune-total"`) {
+		t.Errorf("own region's commune %s: %d", own, resp.StatusCode)
+	}
+	respOut, bodyOut := c.do("GET", "/communes/"+other, nil)
+	respNone, bodyNone := c.do("GET", "/communes/99999", nil)
+	if respOut.StatusCode != 404 || respNone.StatusCode != 404 ||
+		strings.ReplaceAll(bodyOut, other, "X") != strings.ReplaceAll(bodyNone, "99999", "X") {
+		t.Errorf("another region's commune (%d) differs from a missing one (%d)", respOut.StatusCode, respNone.StatusCode)
+	}
+	if resp, _ := c.do("GET", "/communes?code="+other, nil); resp.StatusCode != 404 {
+		t.Errorf("picking another region's commune by hand: %d, want 404", resp.StatusCode)
+	}
+
+	_, body := c.do("GET", "/", nil)
+	got := map[string]bool{}
+	for _, m := range communeOption.FindAllStringSubmatch(body, -1) {
+		got[m[1]] = true
+		if !want[m[1]] {
+			t.Errorf("the picker offers commune %s, outside region 13", m[1])
+		}
+	}
+	if len(got) != len(want) || strings.Count(body, "<optgroup") != 1 {
+		t.Errorf("the picker offers %d communes in %d groups, want region 13's %d in 1", len(got), strings.Count(body, "<optgroup"), len(want))
 	}
 }
