@@ -26,6 +26,7 @@ type Store struct {
 	log    *slog.Logger
 	models sync.Map // run id → *Model, see RunModel
 	runs   sync.Map // run id → *Run, see runByID
+	dists  sync.Map // run id → national []RegionBrackets, see Distribution
 }
 
 // NewStore returns a Store over d; reg supplies the registry frames.

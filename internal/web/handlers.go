@@ -38,6 +38,8 @@ func (s *Server) Handler() http.Handler {
 	pages.HandleFunc("GET /households/{id}", s.requireUser(s.household))
 	pages.HandleFunc("GET /communes", s.requireUser(s.communePicked))
 	pages.HandleFunc("GET /communes/{code}", s.requireUser(s.commune))
+	pages.HandleFunc("GET /runs", s.requireUser(s.runs))
+	pages.HandleFunc("GET /runs/{id}", s.requireUser(s.run))
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
 	})

@@ -120,12 +120,21 @@ func TestTemplates(t *testing.T) {
 	}
 	picker := homeData{Regions: []communeGroup{{Name: "Metropolitana de Santiago", Communes: []geo.Commune{
 		{Code: "13101", Name: "Santiago", RegionCode: "13"}, {Code: "13102", Name: "Cerrillos", RegionCode: "13"}}}}}
+	runs := []targeting.Run{{ID: 2, ModelID: "chile-rsh", ModelName: "RSH", ModelVersion: 1, AsOf: "2026-11-01", Households: 1200, Note: "noviembre"},
+		{ID: 1, ModelID: "chile-rsh", ModelName: "RSH", ModelVersion: 1, AsOf: "2026-10-01", Households: 1100}}
+	dist := newRunData(&runs[0], []targeting.RegionBrackets{
+		{Code: "05", Name: "Valparaíso", Households: 200, Counts: []int64{50, 50, 25, 25, 25, 15, 10}},
+		{Code: "13", Name: "Metropolitana de Santiago", Households: 1000, Counts: []int64{400, 100, 100, 100, 100, 100, 100}},
+		{Code: "11", Name: "Aysén", Counts: make([]int64, 7)},
+	})
 	// Texts that must appear in one language only (the code words translated).
 	byLang := map[string]map[string][]string{
-		"es": {"household": {"jefatura", "hijo(a)", "Mujer", "Hombre", "urbana", "propietario", "buena", "regular", "mala", "red pública", "alcantarillado"},
-			"commune": {"urbana", "rural", "Hogares inscritos: 5"}},
-		"en": {"household": {"head of household", "child", "Woman", "Man", "urban", "owner", "good", "fair", "poor", "public network", "sewer"},
-			"commune": {"urban", "rural", "Registered households: 5"}},
+		"es": {"run": {"Proceso 2", "40,0 %", "25,0 %", "Hogares por tramo y región", "1.000"}, "runs": {"Procesos de calificación", "Proceso 2"},
+			"household": {"jefatura", "hijo(a)", "Mujer", "Hombre", "urbana", "propietario", "buena", "regular", "mala", "red pública", "alcantarillado"},
+			"commune":   {"urbana", "rural", "Hogares inscritos: 5"}},
+		"en": {"run": {"Run 2", "40.0%", "25.0%", "Households by bracket and region", "1,000"}, "runs": {"Scoring runs", "Run 2"},
+			"household": {"head of household", "child", "Woman", "Man", "urban", "owner", "good", "fair", "poor", "public network", "sewer"},
+			"commune":   {"urban", "rural", "Registered households: 5"}},
 	}
 	cases := []struct {
 		page string
@@ -147,9 +156,17 @@ func TestTemplates(t *testing.T) {
 		{"commune", communeOf(9, last), `id="first-page" href="/communes/13101"`},
 		{"commune", communeOf(0, empty), `id="commune-empty"`},
 		{"commune", communeOf(9, empty), `id="commune-end"`},
+		{"runs", runsData{Runs: runs}, `href="/runs/2"`},
+		{"runs", runsData{}, `id="runs-empty"`},
+		{"run", dist, `<rect class="fosis-b40" x="0" y="18" width="225" height="18">`},
+		{"run", dist, `<rect class="fosis-b50" x="360" y="58" width="90" height="18">`},
+		{"run", dist, `<title id="chart-title">`},
+		{"run", dist, `<td class="text-end fosis-total">`},
+		{"run", newRunData(&runs[1], nil), `id="run-empty"`},
 		{"error", errorData{Message: "error.notfound"}, `id="error"`},
 	}
-	users := []*auth.Principal{nil, {Username: "rosa", Role: auth.RoleRegional, RegionCode: "13"}, {Username: "ana", Role: auth.RoleAnalyst}}
+	users := []*auth.Principal{nil, {Username: "rosa", Role: auth.RoleRegional, RegionCode: "13"}, {Username: "ana", Role: auth.RoleAnalyst},
+		{Username: "fina", Role: auth.RoleFinancer}}
 	for _, lang := range Languages {
 		for _, c := range cases {
 			for _, u := range users {
@@ -166,12 +183,18 @@ func TestTemplates(t *testing.T) {
 				if !strings.Contains(out, c.want) {
 					t.Errorf("%s %s: output lacks %q", lang, c.page, c.want)
 				}
-				if c.want == `href="/communes/13101"` || c.want == `href="/households/H0000009"` {
+				if c.want == `href="/communes/13101"` || c.want == `href="/households/H0000009"` || c.want == `href="/runs/2"` || c.want == `<title id="chart-title">` {
 					for _, w := range byLang[lang][c.page] {
 						if !strings.Contains(out, ">"+w) {
 							t.Errorf("%s %s: output lacks %q", lang, c.page, w)
 						}
 					}
+				}
+				if c.page == "run" && strings.Contains(out, `class="fosis-b40" x="0" y="98"`) {
+					t.Errorf("%s: a region without households has a bar segment", lang)
+				}
+				if navRuns := strings.Contains(out, `href="/runs" id="nav-runs"`); navRuns != (u != nil && u.SeesRegistry()) {
+					t.Errorf("%s %s: the runs link is shown %v for user %v", lang, c.page, navRuns, u)
 				}
 				if c.page == "commune" && c.data.(communeData).After == 0 && strings.Contains(out, `id="first-page"`) {
 					t.Errorf("%s: a first page links to the first page", lang)
@@ -179,7 +202,7 @@ func TestTemplates(t *testing.T) {
 				if strings.Contains(out, "style=") || strings.Contains(out, "<script>") {
 					t.Errorf("%s %s: inline style or script (the CSP forbids them)", lang, c.page)
 				}
-				if k := regexp.MustCompile(`\b(role|home|signin|score|search|error|household|commune|code|dwelling|member)\.[a-zA-Z_]+\b`).FindString(out); k != "" && !slices.Contains([]string{"household.title"}, k) {
+				if k := regexp.MustCompile(`\b(role|home|signin|score|search|error|household|commune|code|dwelling|member|runs|nav)\.[a-zA-Z_]+\b`).FindString(out); k != "" && !slices.Contains([]string{"household.title"}, k) {
 					t.Errorf("%s %s: untranslated key %q in the output", lang, c.page, k)
 				}
 			}

@@ -65,7 +65,7 @@ type Server struct {
 var templateFS embed.FS
 
 // pageNames are the templates under templates/, each rendered in layout.html.
-var pageNames = []string{"signin", "home", "household", "commune", "error"}
+var pageNames = []string{"signin", "home", "household", "commune", "runs", "run", "error"}
 
 // pageEnums are the registry's code words the pages show, by the name
 // templates give them: {{code "zone" .Zone}} shows the catalog message
@@ -129,6 +129,7 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"clp":   func(n int64) string { return "$" + groupDigits(lang, n) },
 		"dec":   func(f float64) string { return decimal(lang, f) },
 		"date":  func(t time.Time) string { return t.Format("2006-01-02 15:04") },
+		"num":   func(n int64) string { return groupDigits(lang, n) },
 		"add": func(xs ...int64) int64 {
 			var sum int64
 			for _, x := range xs {

@@ -504,3 +504,84 @@ func TestCommuneScope(t *testing.T) {
 		t.Errorf("the picker offers %d communes in %d groups, want region 13's %d in 1", len(got), strings.Count(body, "<optgroup"), len(want))
 	}
 }
+
+var (
+	runLink     = regexp.MustCompile(`href="/runs/([0-9]+)"`)
+	regionRow   = regexp.MustCompile(`<tr data-region="([0-9]+)">`)
+	bracketCell = regexp.MustCompile(`<span class="fosis-n[^"]*">([0-9.,]+)</span>`)
+)
+
+// TestRunPages: the runs list links to the fixture's run; on its page the
+// analyst sees every region, and the table's numbers add up to the run's
+// households; a regional officer sees only region 13; an unknown run is not
+// found.
+func TestRunPages(t *testing.T) {
+	f := newFixture(t)
+	var runID, households int64
+	if err := f.d.QueryRowContext(context.Background(), `SELECT id, households FROM score_runs ORDER BY id DESC LIMIT 1`).Scan(&runID, &households); err != nil {
+		t.Fatal(err)
+	}
+	regions := func(body string) []string {
+		var codes []string
+		for _, m := range regionRow.FindAllStringSubmatch(body, -1) {
+			codes = append(codes, m[1])
+		}
+		return codes
+	}
+	page := fmt.Sprintf("/runs/%d", runID)
+
+	t.Run("analyst", func(t *testing.T) {
+		c := f.client(t)
+		c.signIn("analista")
+		_, home := c.do("GET", "/", nil)
+		if !strings.Contains(home, `href="/runs" id="nav-runs"`) {
+			t.Error("the navigation lacks the runs link")
+		}
+		resp, body := c.do("GET", "/runs", nil)
+		if m := runLink.FindStringSubmatch(body); resp.StatusCode != 200 || m == nil || m[1] != fmt.Sprint(runID) {
+			t.Fatalf("GET /runs: %d, first run link %v, want run %d", resp.StatusCode, m, runID)
+		}
+		resp, body = c.do("GET", page, nil)
+		if resp.StatusCode != 200 || !strings.Contains(body, `id="chart"`) || !strings.Contains(body, `id="distribution"`) {
+			t.Fatalf("GET %s: %d\n%s", page, resp.StatusCode, body)
+		}
+		var want []string
+		for _, r := range geo.Chile().Regions {
+			want = append(want, r.Code)
+		}
+		if got := regions(body); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("the analyst sees regions %v, want %v", got, want)
+		}
+		var sum int64
+		for _, m := range bracketCell.FindAllStringSubmatch(body, -1) {
+			var n int64
+			fmt.Sscan(strings.NewReplacer(".", "", ",", "").Replace(m[1]), &n)
+			sum += n
+		}
+		if sum != households {
+			t.Errorf("the table's numbers add up to %d, the run has %d households", sum, households)
+		}
+	})
+	t.Run("regional", func(t *testing.T) {
+		c := f.client(t)
+		c.signIn("rosa")
+		resp, body := c.do("GET", page, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", page, resp.StatusCode)
+		}
+		if got := regions(body); len(got) != 1 || got[0] != "13" {
+			t.Errorf("the regional officer of 13 sees regions %v", got)
+		}
+		if strings.Contains(body, "Valparaíso") {
+			t.Error("another region's name leaked")
+		}
+	})
+	t.Run("unknown", func(t *testing.T) {
+		c := f.client(t)
+		c.signIn("analista")
+		resp, body := c.do("GET", fmt.Sprintf("/runs/%d", runID+100), nil)
+		if resp.StatusCode != 404 || !strings.Contains(body, `id="error"`) {
+			t.Errorf("unknown run: %d, want the 404 page", resp.StatusCode)
+		}
+	})
+}
