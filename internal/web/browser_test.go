@@ -101,6 +101,16 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("English explanation %q", s)
 	}
 
+	// The run's page draws its bracket chart without any script.
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/runs/1"), chromedp.WaitVisible(chromedp.CSS("svg"))); err != nil {
+		t.Fatalf("run page: %v", err)
+	}
+	if dir := os.Getenv("FOSIS_SCREENSHOTS"); dir != "" {
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			os.WriteFile(dir+"/run-en.png", png, 0o644)
+		}
+	}
+
 	// A fresh browser profile for the regional officer of region 13.
 	ctx = browser(t)
 	signIn("rosa")
