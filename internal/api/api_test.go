@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,9 +13,8 @@ import (
 	"github.com/fosis/fosis/internal/api"
 	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
-	"github.com/fosis/fosis/internal/platform/db/dbtest"
-	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/registry/registrytest"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
@@ -25,18 +23,7 @@ import (
 func newServer(t *testing.T, extra ...*targeting.Model) (*httptest.Server, *registry.Store) {
 	t.Helper()
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
-	d := dbtest.Open(t)
-	reg := registry.NewStore(d, geo.Chile(), nil)
-	if err := reg.SyncTerritory(ctx); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if _, err := registry.GenerateDir(ctx, dir, registry.GenerateOptions{Households: 400, Seed: 11}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.Import(ctx, registry.ImportOptions{Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv")}); err != nil {
-		t.Fatal(err)
-	}
+	d, reg := registrytest.Imported(t, 400, 11)
 	ts := targeting.NewStore(d, reg, nil)
 	for _, m := range append([]*targeting.Model{targeting.DefaultModel()}, extra...) {
 		if _, err := ts.ScoreAll(ctx, m, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "", nil); err != nil {

@@ -4,36 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
-	"github.com/fosis/fosis/internal/platform/db/dbtest"
-	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/registry/registrytest"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
 // scoredRegistry imports a small synthetic registry.
 func scoredRegistry(t *testing.T, n int) (*targeting.Store, *registry.Store) {
 	t.Helper()
-	ctx := auth.WithPrincipal(context.Background(), auth.System())
-	d := dbtest.Open(t)
-	reg := registry.NewStore(d, geo.Chile(), nil)
-	if err := reg.SyncTerritory(ctx); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if _, err := registry.GenerateDir(ctx, dir, registry.GenerateOptions{Households: n, Seed: 3}, nil); err != nil {
-		t.Fatal(err)
-	}
-	sum, err := reg.Import(ctx, registry.ImportOptions{Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv")})
-	if err != nil || sum.Rejected != 0 {
-		t.Fatalf("import: %+v, %v", sum, err)
-	}
+	d, reg := registrytest.Imported(t, n, 3)
 	return targeting.NewStore(d, reg, nil), reg
 }
 

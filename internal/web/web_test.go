@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,10 +16,9 @@ import (
 
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
-	"github.com/fosis/fosis/internal/platform/db/dbtest"
 	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/platform/rut"
-	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/registry/registrytest"
 	"github.com/fosis/fosis/internal/targeting"
 	"github.com/fosis/fosis/internal/web"
 )
@@ -47,18 +45,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
-	d := dbtest.Open(t)
-	reg := registry.NewStore(d, geo.Chile(), nil)
-	if err := reg.SyncTerritory(ctx); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if _, err := registry.GenerateDir(ctx, dir, registry.GenerateOptions{Households: 300, Seed: 5}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.Import(ctx, registry.ImportOptions{Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv")}); err != nil {
-		t.Fatal(err)
-	}
+	d, reg := registrytest.Imported(t, 300, 5)
 	ts := targeting.NewStore(d, reg, nil)
 	if _, err := ts.ScoreAll(ctx, targeting.DefaultModel(), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "", nil); err != nil {
 		t.Fatal(err)

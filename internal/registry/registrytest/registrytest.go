@@ -1,0 +1,37 @@
+// Package registrytest gives tests of other packages a registry loaded with
+// a small synthetic extract, on the engine the test run uses.
+package registrytest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/platform/db/dbtest"
+	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/registry"
+)
+
+// Imported returns a fresh database holding Chile's territory and a
+// synthetic extract of n households generated with seed, and the registry
+// over it. It fails the test if any household is rejected.
+func Imported(t testing.TB, n int, seed uint64) (*db.DB, *registry.Store) {
+	t.Helper()
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	d := dbtest.Open(t)
+	reg := registry.NewStore(d, geo.Chile(), nil)
+	if err := reg.SyncTerritory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := registry.GenerateDir(ctx, dir, registry.GenerateOptions{Households: n, Seed: seed}, nil); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := reg.Import(ctx, registry.ImportOptions{Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv")})
+	if err != nil || sum.Rejected != 0 || sum.OrphanPersons != 0 {
+		t.Fatalf("import of the synthetic extract: %+v, %v", sum, err)
+	}
+	return d, reg
+}
