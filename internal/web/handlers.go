@@ -40,6 +40,13 @@ func (s *Server) Handler() http.Handler {
 	pages.HandleFunc("GET /communes/{code}", s.requireUser(s.commune))
 	pages.HandleFunc("GET /runs", s.requireUser(s.runs))
 	pages.HandleFunc("GET /runs/{id}", s.requireUser(s.run))
+	pages.HandleFunc("GET /admin/users", s.requireUser(s.users))
+	pages.HandleFunc("POST /admin/users", s.requireUser(s.createUser))
+	pages.HandleFunc("POST /admin/users/{id}/active", s.requireUser(s.setActive))
+	pages.HandleFunc("GET /admin/tokens", s.requireUser(s.tokens))
+	pages.HandleFunc("POST /admin/tokens/{id}/revoke", s.requireUser(s.revokeToken))
+	pages.HandleFunc("GET /audit", s.requireUser(s.auditList))
+	pages.HandleFunc("POST /audit/verify", s.requireUser(s.auditVerify))
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
 	})

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/registry"
@@ -76,7 +78,22 @@ func TestCatalogs(t *testing.T) {
 	for _, r := range auth.Roles {
 		used["role."+string(r)], used["home.role."+string(r)] = true, true
 	}
-	for _, key := range []string{"error.notfound", "error.forbidden", "error.invalid", "error.internal", "error.crossorigin",
+	for _, sc := range auth.Scopes {
+		used["tokens.scope."+sc] = true
+	}
+	for _, k := range []string{audit.ProblemAltered, audit.ProblemLink, audit.ProblemMissing, audit.ProblemStart} {
+		used["audit.kind."+k] = true
+	}
+	for _, f := range []string{"username", "display_name", "role", "language", "password", "region_code", "other"} {
+		for _, code := range []string{fosis.EINVALID, fosis.ECONFLICT} {
+			for _, role := range []string{"", "regional", "analyst"} {
+				used[fieldErrorKey(code, f, newUserForm{Role: role})] = true
+				used[fieldErrorKey(code, f, newUserForm{Role: role, RegionCode: "13"})] = true
+			}
+		}
+	}
+	for _, key := range []string{"users.err.self_disable", "tokens.already_revoked", "audit.bad_date", "audit.bad_cursor",
+		"lang.es", "lang.en", "error.notfound", "error.forbidden", "error.invalid", "error.internal", "error.crossorigin",
 		"signin.failed", "signin.locked", "signin.disabled"} { // keys the handlers pass
 		used[key] = true
 	}
@@ -136,6 +153,19 @@ func TestTemplates(t *testing.T) {
 			"household": {"head of household", "child", "Woman", "Man", "urban", "owner", "good", "fair", "poor", "public network", "sewer"},
 			"commune":   {"urban", "rural", "Registered households: 5"}},
 	}
+	userRows := []auth.User{{ID: 1, Username: "ana", DisplayName: "Ana", Role: auth.RoleAnalyst, Language: "es", Active: true},
+		{ID: 2, Username: "rosa", DisplayName: "Rosa", Role: auth.RoleRegional, RegionCode: "13", Language: "en", FailedLogins: 5,
+			LockedUntil: time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC)}}
+	adminUsers := usersData{Users: userRows, CanManage: true, Roles: auth.Roles,
+		Regions: []geo.Region{{Code: "05", Name: "Valparaíso"}, {Code: "13", Name: "Metropolitana de Santiago"}},
+		Form:    newUserForm{Username: "Rosa!", DisplayName: "Rosa <b>", Role: "regional", RegionCode: "13", Language: "en"},
+		Errors:  map[string]string{"username": "users.err.username"}}
+	tokenRows := []auth.Token{{ID: 1, UserID: 1, Username: "ana", Name: "informes", Scopes: []string{"read"}, CreatedAt: time.Now()},
+		{ID: 2, UserID: 2, Username: "rosa", Name: "carga", Scopes: []string{"read", "write"}, CreatedAt: time.Now(),
+			LastUsedAt: time.Now(), ExpiresAt: time.Now(), RevokedAt: time.Now()}}
+	entries := []auditEntry{{Record: audit.Record{Seq: 3, At: time.Now(), Actor: "adela", ActorRole: "admin", Action: "user.create",
+		Entity: "user", EntityID: "4", Hash: "abc"}, AfterText: indentJSON(`{"display_name":"<script>"}`)},
+		{Record: audit.Record{Seq: 2, At: time.Now(), Actor: "system", Action: "registry.import"}}}
 	cases := []struct {
 		page string
 		data any
@@ -164,9 +194,24 @@ func TestTemplates(t *testing.T) {
 		{"run", dist, `<td class="text-end fosis-total">`},
 		{"run", newRunData(&runs[1], nil), `id="run-empty"`},
 		{"error", errorData{Message: "error.notfound"}, `id="error"`},
+		{"users", adminUsers, `id="user-rosa"`},
+		{"users", adminUsers, `<option value="13" selected>13 · Metropolitana de Santiago</option>`},
+		{"users", adminUsers, `id="username-error"`},
+		{"users", adminUsers, `value="Rosa &lt;b&gt;"`},
+		{"users", usersData{Users: userRows, CanManage: true, Created: &userRows[0], Password: "ABCD-EFGH"}, `<code class="fs-5 user-select-all" id="new-password">ABCD-EFGH</code>`},
+		{"users", usersData{Users: userRows, Message: "users.err.self_disable"}, `id="users-error"`},
+		{"users", usersData{Users: userRows}, `id="user-ana"`},
+		{"tokens", tokensData{Tokens: tokenRows, All: true, Admin: true}, `id="revoke-1"`},
+		{"tokens", tokensData{}, `id="tokens-empty"`},
+		{"audit", auditData{Entries: entries, OlderURL: "/audit?actor=ana&before=2", Before: 9, NewestURL: "/audit?actor=ana"}, `href="/audit?actor=ana&amp;before=2"`},
+		{"audit", auditData{Entries: entries}, `&#34;display_name&#34;: &#34;&lt;script&gt;&#34;`},
+		{"audit", auditData{Verify: &audit.Report{OK: true, Entries: 3, LastSeq: 3, LastHash: "abc"}}, `id="verify-ok"`},
+		{"audit", auditData{Verify: &audit.Report{Entries: 3, BrokenSeq: 2, Kind: audit.ProblemAltered, Problem: "entry 2 was altered", LastSeq: 1, LastHash: "abc"}}, `id="verify-broken"`},
+		{"audit", auditData{Error: "audit.bad_date", Filter: auditForm{From: "ayer"}}, `id="audit-error"`},
+		{"audit", auditData{}, `id="audit-empty"`},
 	}
 	users := []*auth.Principal{nil, {Username: "rosa", Role: auth.RoleRegional, RegionCode: "13"}, {Username: "ana", Role: auth.RoleAnalyst},
-		{Username: "fina", Role: auth.RoleFinancer}}
+		{Username: "fina", Role: auth.RoleFinancer}, {Username: "adela", Role: auth.RoleAdmin}, {Username: "otto", Role: auth.RoleAuditor}}
 	for _, lang := range Languages {
 		for _, c := range cases {
 			for _, u := range users {
@@ -196,13 +241,16 @@ func TestTemplates(t *testing.T) {
 				if navRuns := strings.Contains(out, `href="/runs" id="nav-runs"`); navRuns != (u != nil && u.SeesRegistry()) {
 					t.Errorf("%s %s: the runs link is shown %v for user %v", lang, c.page, navRuns, u)
 				}
+				if navAudit := strings.Contains(out, `href="/audit" id="nav-audit"`); navAudit != (u != nil && u.SeesAudit()) {
+					t.Errorf("%s %s: the audit link is shown %v for user %v", lang, c.page, navAudit, u)
+				}
 				if c.page == "commune" && c.data.(communeData).After == 0 && strings.Contains(out, `id="first-page"`) {
 					t.Errorf("%s: a first page links to the first page", lang)
 				}
 				if strings.Contains(out, "style=") || strings.Contains(out, "<script>") {
 					t.Errorf("%s %s: inline style or script (the CSP forbids them)", lang, c.page)
 				}
-				if k := regexp.MustCompile(`\b(role|home|signin|score|search|error|household|commune|code|dwelling|member|runs|nav)\.[a-zA-Z_]+\b`).FindString(out); k != "" && !slices.Contains([]string{"household.title"}, k) {
+				if k := regexp.MustCompile(`\b(role|home|signin|score|search|error|household|commune|code|dwelling|member|runs|nav|users|tokens|audit|lang)\.[a-zA-Z_]+\b`).FindString(out); k != "" && !slices.Contains([]string{"household.title"}, k) {
 					t.Errorf("%s %s: untranslated key %q in the output", lang, c.page, k)
 				}
 			}

@@ -33,6 +33,12 @@ import (
 type Users interface {
 	Authenticate(ctx context.Context, username, password, ip string) (*auth.Principal, error)
 	UserByID(ctx context.Context, id int64) (*auth.User, error)
+	// The administration pages'.
+	Users(ctx context.Context, by *auth.Principal) ([]auth.User, error)
+	CreateUser(ctx context.Context, by *auth.Principal, nu auth.NewUser) (*auth.User, error)
+	SetActive(ctx context.Context, by *auth.Principal, userID int64, active bool) error
+	Tokens(ctx context.Context, by *auth.Principal, userID int64) ([]auth.Token, error)
+	RevokeToken(ctx context.Context, by *auth.Principal, tokenID int64) error
 }
 
 // Config is what New needs. DB keeps the sessions.
@@ -65,7 +71,7 @@ type Server struct {
 var templateFS embed.FS
 
 // pageNames are the templates under templates/, each rendered in layout.html.
-var pageNames = []string{"signin", "home", "household", "commune", "runs", "run", "error"}
+var pageNames = []string{"signin", "home", "household", "commune", "runs", "run", "users", "tokens", "audit", "error"}
 
 // pageEnums are the registry's code words the pages show, by the name
 // templates give them: {{code "zone" .Zone}} shows the catalog message
@@ -129,7 +135,13 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"clp":   func(n int64) string { return "$" + groupDigits(lang, n) },
 		"dec":   func(f float64) string { return decimal(lang, f) },
 		"date":  func(t time.Time) string { return t.Format("2006-01-02 15:04") },
-		"num":   func(n int64) string { return groupDigits(lang, n) },
+		"datetz": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04:05 UTC")
+		},
+		"num": func(n int64) string { return groupDigits(lang, n) },
 		"add": func(xs ...int64) int64 {
 			var sum int64
 			for _, x := range xs {

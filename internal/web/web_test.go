@@ -30,7 +30,8 @@ const password = "correct horse battery staple"
 const pageSize = 5
 
 // fixture is a served web application over 300 synthetic households, scored,
-// with an analyst ("analista") and a regional officer of region 13 ("rosa").
+// with an analyst ("analista"), a regional officer of region 13 ("rosa"), an
+// administrator ("adela") and an auditor ("otilia").
 type fixture struct {
 	srv *httptest.Server
 	d   *db.DB
@@ -54,6 +55,8 @@ func newFixture(t *testing.T) *fixture {
 	for _, nu := range []auth.NewUser{
 		{Username: "analista", DisplayName: "Andrés Analista", Role: auth.RoleAnalyst, Password: password},
 		{Username: "rosa", DisplayName: "Rosa Regional", Role: auth.RoleRegional, RegionCode: "13", Password: password, Language: "en"},
+		{Username: "adela", DisplayName: "Adela Admin", Role: auth.RoleAdmin, Password: password},
+		{Username: "otilia", DisplayName: "Otilia Auditora", Role: auth.RoleAuditor, Password: password},
 	} {
 		if _, err := users.CreateUser(ctx, auth.System(), nu); err != nil {
 			t.Fatal(err)
