@@ -284,9 +284,11 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
-// homeData is the home page's content: the search box and its outcome, and
-// the communes of the user's territory for the commune picker.
+// homeData is the home page's content: the user's dashboard, the search box
+// and its outcome, and the communes of the user's territory for the commune
+// picker (search box and picker only for roles that see the registry).
 type homeData struct {
+	Dash     dashboard
 	Query    string
 	NotFound bool
 	Regions  []communeGroup // empty for roles that do not see the registry
@@ -300,11 +302,15 @@ type communeGroup struct {
 
 // newHomeData fills the commune picker with the communes of the regions the
 // user sees, grouped by region, in code order.
-func (s *Server) newHomeData(r *http.Request, query string, notFound bool) homeData {
+func (s *Server) newHomeData(r *http.Request, query string, notFound bool) (homeData, error) {
 	d := homeData{Query: query, NotFound: notFound}
 	p := viewerOf(r.Context()).p
+	var err error
+	if d.Dash, err = s.newDashboard(r.Context(), p); err != nil {
+		return d, err
+	}
 	if p == nil || !p.SeesRegistry() || s.cfg.Registry == nil {
-		return d
+		return d, nil
 	}
 	terr := s.cfg.Registry.Territory()
 	for _, reg := range terr.Regions {
@@ -319,11 +325,21 @@ func (s *Server) newHomeData(r *http.Request, query string, notFound bool) homeD
 		}
 		d.Regions = append(d.Regions, g)
 	}
-	return d
+	return d, nil
+}
+
+// homePage renders the home page with status.
+func (s *Server) homePage(w http.ResponseWriter, r *http.Request, status int, query string, notFound bool) {
+	d, err := s.newHomeData(r, query, notFound)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "home", d)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "home", s.newHomeData(r, "", false))
+	s.homePage(w, r, http.StatusOK, "", false)
 }
 
 // search finds a household by a member's RUN (with or without dots and
@@ -336,7 +352,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(q) > 64 {
-		s.render(w, r, http.StatusNotFound, "home", s.newHomeData(r, q[:64], true))
+		s.homePage(w, r, http.StatusNotFound, q[:64], true)
 		return
 	}
 	ctx := r.Context()
@@ -352,7 +368,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	case "":
 		http.Redirect(w, r, "/households/"+url.PathEscape(h.ID), http.StatusSeeOther)
 	case fosis.ENOTFOUND:
-		s.render(w, r, http.StatusNotFound, "home", s.newHomeData(r, q, true))
+		s.homePage(w, r, http.StatusNotFound, q, true)
 	default:
 		s.fail(w, r, err)
 	}

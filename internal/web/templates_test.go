@@ -78,6 +78,11 @@ func TestCatalogs(t *testing.T) {
 	for _, r := range auth.Roles {
 		used["role."+string(r)], used["home.role."+string(r)] = true, true
 	}
+	for _, r := range auth.Roles {
+		if !(&auth.Principal{Role: r}).SeesRegistry() {
+			used[moduleKey(r)] = true // the dashboard's card for roles without the registry
+		}
+	}
 	for _, sc := range auth.Scopes {
 		used["tokens.scope."+sc] = true
 	}
@@ -135,15 +140,35 @@ func TestTemplates(t *testing.T) {
 	communeOf := func(after int64, p *registry.Page[registry.HouseholdView]) communeData {
 		return communeData{Code: "13101", Name: "Santiago", RegionName: "Metropolitana de Santiago", After: after, Page: p}
 	}
-	picker := homeData{Regions: []communeGroup{{Name: "Metropolitana de Santiago", Communes: []geo.Commune{
+	reg := dashboard{Registry: true}
+	picker := homeData{Dash: reg, Regions: []communeGroup{{Name: "Metropolitana de Santiago", Communes: []geo.Commune{
 		{Code: "13101", Name: "Santiago", RegionCode: "13"}, {Code: "13102", Name: "Cerrillos", RegionCode: "13"}}}}}
 	runs := []targeting.Run{{ID: 2, ModelID: "chile-rsh", ModelName: "RSH", ModelVersion: 1, AsOf: "2026-11-01", Households: 1200, Note: "noviembre"},
 		{ID: 1, ModelID: "chile-rsh", ModelName: "RSH", ModelVersion: 1, AsOf: "2026-10-01", Households: 1100}}
-	dist := newRunData(&runs[0], []targeting.RegionBrackets{
+	dist0 := []targeting.RegionBrackets{
 		{Code: "05", Name: "Valparaíso", Households: 200, Counts: []int64{50, 50, 25, 25, 25, 15, 10}},
 		{Code: "13", Name: "Metropolitana de Santiago", Households: 1000, Counts: []int64{400, 100, 100, 100, 100, 100, 100}},
 		{Code: "11", Name: "Aysén", Counts: make([]int64, 7)},
-	})
+	}
+	dist := newRunData(&runs[0], dist0)
+	national := dashboard{Registry: true, Households: 1200, Persons: 3400, Run: &runs[0]}
+	national.setShares(dist0)
+	regional := dashboard{Registry: true, RegionName: "Metropolitana de Santiago", Households: 340, Persons: 1000, Run: &runs[0]}
+	regional.setShares(dist0[1:])
+	noRun := dashboard{Registry: true, Households: 1200, Persons: 3400}
+	auditor := dashboard{Registry: true, Households: 1200, Persons: 3400, Run: &runs[0], Audit: true,
+		AuditEntries: []audit.Record{{Seq: 3, At: time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC), Actor: "adela", Action: "user.create"}}}
+	// The dashboards' texts in each language, by the case's want.
+	dashByLang := map[string]map[string][]string{
+		`id="dash-share40"`: {"es": {"Registro social · todo el país", ">1.200<", ">3.400<", "37,5 %", "450 de 1.200", `href="/runs/2"`, "RSH, versión 1, al 2026-11-01"},
+			"en": {"Social registry · whole country", ">1,200<", ">3,400<", "37.5%", "450 of 1,200", `href="/runs/2"`, "RSH, version 1, as of 2026-11-01"}},
+		`id="dash-households">340<`: {"es": {"Registro social · Metropolitana de Santiago", "40,0 %", "400 de 1.000"},
+			"en": {"Social registry · Metropolitana de Santiago", "40.0%", "400 of 1,000"}},
+		`id="dash-run-empty"`:  {"es": {"Aún no hay procesos de calificación", "fosis score"}, "en": {"No scoring run yet", "fosis score"}},
+		`id="dash-audit-link"`: {"es": {"Últimas entradas de auditoría", ">adela<", "user.create", "2026-11-02 03:04:05 UTC"}, "en": {"Newest audit entries", ">adela<", "user.create", "2026-11-02 03:04:05 UTC"}},
+		`id="dash-modules"`:    {"es": {"cooperación internacional", "aún no están disponibles"}, "en": {"International cooperation", "not available yet"}},
+		`href="/admin/tokens"`: {"es": {"Los proyectos financiados"}, "en": {"Funded projects"}},
+	}
 	// Texts that must appear in one language only (the code words translated).
 	byLang := map[string]map[string][]string{
 		"es": {"run": {"Proceso 2", "40,0 %", "25,0 %", "Hogares por tramo y región", "1.000"}, "runs": {"Procesos de calificación", "Proceso 2"},
@@ -173,8 +198,15 @@ func TestTemplates(t *testing.T) {
 	}{
 		{"signin", signinData{Next: "/"}, `name="password"`},
 		{"signin", signinData{Username: "ana", Error: "signin.failed"}, `id="signin-error"`},
-		{"home", homeData{}, `id="q"`},
-		{"home", homeData{Query: "x", NotFound: true}, `id="search-none"`},
+		{"home", homeData{Dash: reg}, `id="q"`},
+		{"home", homeData{Dash: reg, Query: "x", NotFound: true}, `id="search-none"`},
+		{"home", homeData{Dash: national}, `id="dash-share40"`},
+		{"home", homeData{Dash: regional}, `id="dash-households">340<`},
+		{"home", homeData{Dash: noRun}, `id="dash-run-empty"`},
+		{"home", homeData{Dash: auditor}, `id="dash-audit-link"`},
+		{"home", homeData{Dash: dashboard{Registry: true, Audit: true}}, `id="dash-audit-empty"`},
+		{"home", homeData{Dash: dashboard{Module: moduleKey(auth.RoleCooperation)}}, `id="dash-modules"`},
+		{"home", homeData{Dash: dashboard{Module: moduleKey(auth.RoleFinancer)}}, `href="/admin/tokens"`},
 		{"home", picker, `<optgroup label="Metropolitana de Santiago">`},
 		{"home", picker, `<option value="13102">Cerrillos</option>`},
 		{"household", householdData{H: h, Score: scored, History: hist, Income: incomeTotals{Labor: 650000, Total: 650000}}, "Ingreso por persona bajo."},
@@ -233,6 +265,20 @@ func TestTemplates(t *testing.T) {
 						if !strings.Contains(out, ">"+w) {
 							t.Errorf("%s %s: output lacks %q", lang, c.page, w)
 						}
+					}
+				}
+				for _, w := range dashByLang[c.want][lang] {
+					if !strings.Contains(out, w) {
+						t.Errorf("%s home %s: output lacks %q", lang, c.want, w)
+					}
+				}
+				if c.page == "home" {
+					d := c.data.(homeData).Dash
+					if hasSearch := strings.Contains(out, `id="q"`); hasSearch != d.Registry {
+						t.Errorf("%s home %s: search box shown %v, registry %v", lang, c.want, hasSearch, d.Registry)
+					}
+					if strings.Contains(out, `id="dash-audit"`) != d.Audit || strings.Contains(out, `id="dash-registry"`) != d.Registry {
+						t.Errorf("%s home %s: the audit or registry card does not match the dashboard", lang, c.want)
 					}
 				}
 				if c.page == "run" && strings.Contains(out, `class="fosis-b40" x="0" y="98"`) {

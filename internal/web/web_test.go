@@ -18,6 +18,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/platform/rut"
+	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/registry/registrytest"
 	"github.com/fosis/fosis/internal/targeting"
 	"github.com/fosis/fosis/internal/web"
@@ -574,4 +575,88 @@ func TestRunPages(t *testing.T) {
 			t.Errorf("unknown run: %d, want the 404 page", resp.StatusCode)
 		}
 	})
+}
+
+var dashHouseholds = regexp.MustCompile(`id="dash-households">([0-9.,]+)<`)
+
+// TestDashboard: the analyst's home shows the national number of households
+// and the latest run; the regional officer's shows their region's (smaller,
+// and what the registry counts under their principal), labelled with its
+// name; the administrator sees the newest audit entries; a cooperation
+// officer gets the card of modules to come and no search box nor picker.
+func TestDashboard(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	households := func(t *testing.T, body string) int64 {
+		t.Helper()
+		m := dashHouseholds.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("the home page has no household count:\n%s", body)
+		}
+		var n int64
+		fmt.Sscan(strings.NewReplacer(".", "", ",", "").Replace(m[1]), &n)
+		return n
+	}
+	var national, runID int64
+	if err := f.d.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM households), (SELECT max(id) FROM score_runs)`).Scan(&national, &runID); err != nil {
+		t.Fatal(err)
+	}
+
+	a := f.client(t)
+	a.signIn("analista")
+	_, body := a.do("GET", "/", nil)
+	if got := households(t, body); got != national {
+		t.Errorf("the analyst sees %d households, the registry has %d", got, national)
+	}
+	if !strings.Contains(body, fmt.Sprintf(`href="/runs/%d" id="dash-run-link"`, runID)) || !strings.Contains(body, `id="dash-share40"`) {
+		t.Errorf("the analyst's dashboard lacks the latest run:\n%s", body)
+	}
+	if strings.Contains(body, `id="dash-audit"`) {
+		t.Error("the analyst sees the audit entries")
+	}
+
+	r := f.client(t)
+	r.signIn("rosa")
+	_, body = r.do("GET", "/", nil)
+	reg := registry.NewStore(f.d, geo.Chile(), nil)
+	rosa := auth.WithPrincipal(ctx, &auth.Principal{Username: "rosa", Role: auth.RoleRegional, RegionCode: "13"})
+	want, _, err := reg.Count(rosa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := households(t, body); got != want || got >= national {
+		t.Errorf("the regional officer sees %d households, want %d (fewer than the national %d)", got, want, national)
+	}
+	var regionName string
+	for _, g := range geo.Chile().Regions {
+		if g.Code == "13" {
+			regionName = g.Name
+		}
+	}
+	if !strings.Contains(body, "Social registry · "+regionName+"<") || strings.Contains(body, "whole country") {
+		t.Errorf("the regional officer's count is not labelled with the region:\n%s", body)
+	}
+
+	ad := f.client(t)
+	ad.signIn("adela")
+	_, body = ad.do("GET", "/", nil)
+	if !strings.Contains(body, `id="dash-audit"`) || !strings.Contains(body, "user.create") || !strings.Contains(body, `href="/audit" id="dash-audit-link"`) {
+		t.Errorf("the administrator's dashboard lacks the audit entries:\n%s", body)
+	}
+
+	users := auth.NewStore(f.d, time.Now)
+	if _, err := users.CreateUser(auth.WithPrincipal(ctx, auth.System()), auth.System(),
+		auth.NewUser{Username: "coop", DisplayName: "Cora Cooperación", Role: auth.RoleCooperation, Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	resp, body := c.do("POST", "/signin", url.Values{"username": {"coop"}, "password": {password}, "next": {"/"}})
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="dash-modules"`) || !strings.Contains(body, "cooperación internacional") {
+		t.Fatalf("the cooperation officer's home: %d\n%s", resp.StatusCode, body)
+	}
+	for _, no := range []string{`id="q"`, `id="search"`, `id="commune"`, `id="dash-households"`, `id="dash-audit"`} {
+		if strings.Contains(body, no) {
+			t.Errorf("the cooperation officer's home has %s", no)
+		}
+	}
 }
