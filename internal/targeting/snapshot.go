@@ -31,6 +31,11 @@ func (s *Store) Result(ctx context.Context, runID, key int64) (*HouseholdResult,
 	if err := s.reg.InScope(ctx, key); err != nil {
 		return nil, err
 	}
+	return s.result(ctx, runID, key)
+}
+
+// result is Result without the scope check, for callers that made it.
+func (s *Store) result(ctx context.Context, runID, key int64) (*HouseholdResult, error) {
 	r := HouseholdResult{Run: runID}
 	var p5 int
 	err := s.db.QueryRowContext(ctx, `SELECT value, percentile, bracket, poorest5, upgrade FROM score_results WHERE run = ? AND household = ?`,
@@ -231,7 +236,7 @@ func (s *Store) Explained(ctx context.Context, run *Run, key int64, lang string)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.Result(ctx, run.ID, key)
+	res, err := s.result(ctx, run.ID, key)
 	if err != nil {
 		return nil, err
 	}
