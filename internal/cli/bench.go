@@ -41,6 +41,7 @@ All figures come from the same process, side by side, because shared machines ar
 noisy. --only score measures a scoring run on the existing --db instead (for 7M);
 --only api serves the existing --db on loopback and loads it with concurrent clients
 looking up random households, against the health endpoint as a baseline.
+With --only api, FOSIS_CPUPROFILE=FILE writes a CPU profile of the lookup load (go tool pprof).
 Results are printed and, with --out, written as Markdown.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
