@@ -4,7 +4,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -12,7 +14,11 @@ import (
 // Languages are the interface languages, the default first.
 var Languages = []string{"es", "en"}
 
-//go:embed i18n/*.json
+// The catalogs are split by feature, i18n/<lang>/<feature>.json, so that
+// modules add their messages in files of their own; every language has the
+// same files, and a key may appear in only one file.
+//
+//go:embed i18n
 var catalogFS embed.FS
 
 // catalog holds each language's messages by key ("nav.search"). Messages
@@ -21,14 +27,42 @@ type catalog map[string]map[string]string
 
 func loadCatalog() (catalog, error) {
 	c := catalog{}
-	for _, lang := range Languages {
-		b, err := catalogFS.ReadFile("i18n/" + lang + ".json")
+	var files []string
+	for i, lang := range Languages {
+		entries, err := fs.ReadDir(catalogFS, "i18n/"+lang)
 		if err != nil {
 			return nil, err
 		}
+		var names []string
+		for _, e := range entries {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
+				names = append(names, e.Name())
+			}
+		}
+		if i == 0 {
+			files = names
+		} else if !slices.Equal(names, files) {
+			return nil, fmt.Errorf("i18n/%s has files %v, i18n/%s has %v: every language needs the same files",
+				lang, names, Languages[0], files)
+		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("i18n/%s.json: %w", lang, err)
+		from := map[string]string{}
+		for _, name := range names {
+			path := "i18n/" + lang + "/" + name
+			b, err := catalogFS.ReadFile(path)
+			if err != nil {
+				return nil, err
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			for k, v := range part {
+				if prev, dup := from[k]; dup {
+					return nil, fmt.Errorf("%s: key %q is also in %s", path, k, prev)
+				}
+				m[k], from[k] = v, path
+			}
 		}
 		c[lang] = m
 	}

@@ -5,10 +5,11 @@
 // and render a page.
 //
 // To add a page: write templates/<page>.html (defining "title" and
-// "content"; it is rendered inside templates/layout.html), add its name to
-// pageNames, add a handler and its route in (*Server).Handler, put every text
-// in i18n/es.json and i18n/en.json and use it with {{t "key"}}, and add a case
-// to the template test with representative data.
+// "content"; it is rendered inside templates/layout.html), add a handler and
+// its route in (*Server).Handler, put every text in the catalogs,
+// i18n/es/<feature>.json and i18n/en/<feature>.json, and use it with
+// {{t "key"}}, and add a case to the template test with representative data
+// (TestTemplates fails for a page without one).
 package web
 
 import (
@@ -17,8 +18,10 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -70,8 +73,21 @@ type Server struct {
 //go:embed templates
 var templateFS embed.FS
 
-// pageNames are the templates under templates/, each rendered in layout.html.
-var pageNames = []string{"signin", "home", "household", "commune", "runs", "run", "users", "tokens", "audit", "error"}
+// pageNames lists the pages: every templates/<page>.html but the layout,
+// each rendered inside layout.html.
+func pageNames() ([]string, error) {
+	entries, err := fs.ReadDir(templateFS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".html"); ok && !e.IsDir() && name != "layout" {
+			names = append(names, name)
+		}
+	}
+	return names, nil
+}
 
 // pageEnums are the registry's code words the pages show, by the name
 // templates give them: {{code "zone" .Zone}} shows the catalog message
@@ -99,10 +115,14 @@ func New(cfg Config) (*Server, error) {
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
+	names, err := pageNames()
+	if err != nil {
+		return nil, err
+	}
 	s.pages = map[string]map[string]*template.Template{}
 	for _, lang := range Languages {
 		s.pages[lang] = map[string]*template.Template{}
-		for _, page := range pageNames {
+		for _, page := range names {
 			t, err := template.New("layout.html").Funcs(s.funcs(lang)).
 				ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 			if err != nil {
