@@ -130,19 +130,9 @@ func makeTemplate() (string, error) {
 	if exists {
 		return name, nil
 	}
-	// Templates of older schema versions are of no further use.
-	if rows, err := conn.QueryContext(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'fosis\\_tmpl\\_%' AND datname <> $1", name); err == nil {
-		var old []string
-		for rows.Next() {
-			var n string
-			rows.Scan(&n)
-			old = append(old, n)
-		}
-		rows.Close()
-		for _, n := range old {
-			conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+n)
-		}
-	}
+	// Templates of other schema versions are left alone: another checkout's
+	// tests (a branch, a worktree) may be copying from one right now. Each
+	// is a few megabytes.
 	building := name + "_new"
 	conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+building+" WITH (FORCE)")
 	if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+building); err != nil {
