@@ -280,6 +280,14 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	v := viewerOf(r.Context())
 	if l := validLang(r.PostFormValue("lang")); l != "" {
 		v.sm.Put(r.Context(), keyLang, l)
+		// A signed-in user's choice is kept with the account, so the next
+		// sign-in, on any device, opens in it. The session already has it, so
+		// a failure here costs only that: it is logged, not shown.
+		if v.p != nil {
+			if err := s.cfg.Users.SetLanguage(r.Context(), v.p, l); err != nil {
+				s.log.Warn("remember the language", "user", v.p.Username, "err", err)
+			}
+		}
 	}
 	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
 }

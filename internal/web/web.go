@@ -42,6 +42,8 @@ type Users interface {
 	SetActive(ctx context.Context, by *auth.Principal, userID int64, active bool) error
 	Tokens(ctx context.Context, by *auth.Principal, userID int64) ([]auth.Token, error)
 	RevokeToken(ctx context.Context, by *auth.Principal, tokenID int64) error
+	// SetLanguage keeps the user's interface language with the account.
+	SetLanguage(ctx context.Context, by *auth.Principal, lang string) error
 }
 
 // Config is what New needs. DB keeps the sessions.

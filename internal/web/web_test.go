@@ -234,6 +234,16 @@ func TestSignIn(t *testing.T) {
 	if _, body := c.do("GET", "/", nil); !strings.Contains(body, "Sign out") {
 		t.Errorf("language switch to English not remembered:\n%s", body)
 	}
+	// It is remembered with the account: a new session (another device)
+	// opens in English without choosing again.
+	other := f.client(t)
+	if _, body := other.do("GET", "/signin", nil); !strings.Contains(body, "Iniciar sesión") {
+		t.Errorf("a new visitor's sign-in page is not in Spanish")
+	}
+	other.signIn("analista")
+	if _, body := other.do("GET", "/", nil); !strings.Contains(body, "Sign out") {
+		t.Errorf("the language chosen in another session was not remembered with the account")
+	}
 
 	resp, _ = c.do("POST", "/signout", url.Values{})
 	if resp.Request.URL.Path != "/signin" {

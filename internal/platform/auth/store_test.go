@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"slices"
 	"testing"
 	"time"
 
@@ -613,6 +614,34 @@ func TestTokens(t *testing.T) {
 		"user.disable system user/2", "user.enable system user/2",
 		"token.revoke auditor api_token/2",
 	}
+	if diff := cmp.Diff(want, auditActions(t, d)); diff != "" {
+		t.Errorf("audit trail (-want +got):\n%s", diff)
+	}
+}
+
+func TestSetLanguage(t *testing.T) {
+	s, _, d := newStore(t)
+	ctx := context.Background()
+	auditor := mustCreate(t, s, NewUser{Username: "otto", Role: RoleAuditor}).Principal()
+	if err := s.SetLanguage(ctx, auditor, "fr"); fosis.ErrorCode(err) != fosis.EINVALID || !slices.Equal(fields(err), []string{"language"}) {
+		t.Errorf("SetLanguage(fr) = %v, want invalid language", err)
+	}
+	if err := s.SetLanguage(ctx, nil, "en"); fosis.ErrorCode(err) != fosis.EUNAUTHORIZED {
+		t.Errorf("SetLanguage without a user = %v, want unauthorized", err)
+	}
+	if err := s.SetLanguage(ctx, System(), "en"); fosis.ErrorCode(err) != fosis.EUNAUTHORIZED {
+		t.Errorf("SetLanguage(system) = %v, want unauthorized: the system has no account", err)
+	}
+	// Even a read-only role keeps its own preference.
+	for range 2 {
+		if err := s.SetLanguage(ctx, auditor, "en"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if u, err := s.UserByID(ctx, auditor.UserID); err != nil || u.Language != "en" {
+		t.Errorf("language after SetLanguage = %v, %v", u, err)
+	}
+	want := []string{"user.create system user/1", "user.language otto user/1"}
 	if diff := cmp.Diff(want, auditActions(t, d)); diff != "" {
 		t.Errorf("audit trail (-want +got):\n%s", diff)
 	}

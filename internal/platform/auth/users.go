@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -265,6 +266,33 @@ func (s *Store) SetActive(ctx context.Context, by *Principal, userID int64, acti
 			return err
 		}
 		return s.audit(ctx, tx, by, action, "user", userID, map[string]bool{"active": u.Active}, map[string]bool{"active": active})
+	})
+}
+
+// SetLanguage records the interface language by's own account uses, so the
+// next sign-in, on any device, opens in it. Any signed-in user may set their
+// own; the change is audited like every write.
+func (s *Store) SetLanguage(ctx context.Context, by *Principal, lang string) error {
+	if by == nil || by.UserID == 0 {
+		return fosis.Errorf(fosis.EUNAUTHORIZED, "sign in first")
+	}
+	if !slices.Contains(Languages, lang) {
+		return &fosis.Error{Code: fosis.EINVALID, Message: "choose an interface language: es or en",
+			Fields: []fosis.FieldError{{Field: "language", Message: fmt.Sprintf("%q is not one of es, en", lang)}}}
+	}
+	u, err := s.UserByID(ctx, by.UserID)
+	if err != nil {
+		return err
+	}
+	if u.Language == lang {
+		return nil
+	}
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET language = ?, updated_at = ? WHERE id = ?",
+			lang, instant(s.db, s.clock()), u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "user.language", "user", u.ID, map[string]string{"language": u.Language}, map[string]string{"language": lang})
 	})
 }
 
