@@ -53,6 +53,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/openapi.json", true, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/api/v1/households/{id}", false, handle(s.household)},
 		{"GET", "/api/v1/households/{id}/sensitive", false, handle(s.sensitive)},
+		{"GET", "/api/v1/persons", false, handle(s.searchNames)},
 		{"GET", "/api/v1/persons/{run}/household", false, handle(s.householdOfRUN)},
 		{"GET", "/api/v1/communes/{code}/households", false, handle(s.listByCommune)},
 		{"GET", "/api/v1/territory", false, handle(s.territory)},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +239,18 @@ func TestRegionalOfficerSeesOnlyTheirRegion(t *testing.T) {
 		restore()
 		if code := get(t, srv.URL+"/api/v1/persons/"+h.Household.Members[0].RUN+"/household", nil); code != 404 {
 			t.Fatalf("RUN of region %s: status %d, want 404", h.Household.RegionCode, code)
+		}
+		// By name, the same person is not found, and whoever is listed lives
+		// in region 13.
+		m := h.Household.Members[0]
+		var found registry.NameResults
+		if code := get(t, srv.URL+"/api/v1/persons?limit=200&name="+url.QueryEscape(m.Paternal+" "+m.GivenNames), &found); code != 200 {
+			t.Fatalf("name search: status %d", code)
+		}
+		for _, x := range found.Matches {
+			if x.RUN == m.RUN || x.RegionCode != "13" {
+				t.Fatalf("name search %q lists %+v of region %s", m.Paternal+" "+m.GivenNames, x, x.RegionCode)
+			}
 		}
 	}
 	listed := 0

@@ -33,6 +33,25 @@ func (s *Server) householdOfRUN(r *http.Request) (any, error) {
 	return s.withScore(r, h)
 }
 
+func (s *Server) searchNames(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "limit must be a number from 1 to 200",
+				Fields: []fosis.FieldError{{Field: "limit", Message: "must be 1–200"}}}
+		}
+		limit = n
+	}
+	name := q.Get("name")
+	if len(name) > 64 {
+		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "name is longer than 64 characters",
+			Fields: []fosis.FieldError{{Field: "name", Message: "at most 64 characters"}}}
+	}
+	return s.Registry.SearchNames(r.Context(), name, limit)
+}
+
 func lang(r *http.Request) string {
 	if l := r.URL.Query().Get("lang"); l == "en" || l == "es" {
 		return l

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -362,6 +363,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		t.Fatal(err)
 	}
 	commune, run := h.Household.CommuneCode, h.Household.Members[0].RUN
+	surname := url.QueryEscape(h.Household.Members[0].Paternal + " " + h.Household.Members[0].GivenNames)
 
 	tests := []struct {
 		name   string
@@ -383,6 +385,10 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		{"sensitive data, role without the need", income, "coop", "GET /api/v1/households/{id}/sensitive", "/api/v1/households/" + someID + "/sensitive", 403},
 		{"household by RUN", income, "admin", "GET /api/v1/persons/{run}/household", "/api/v1/persons/" + run + "/household?lang=es", 200},
 		{"household by RUN, pmt model", pmtSrv, "admin", "GET /api/v1/persons/{run}/household", "/api/v1/persons/" + run + "/household", 200},
+		{"persons by name", income, "admin", "GET /api/v1/persons", "/api/v1/persons?name=" + surname, 200},
+		{"persons by name, regional officer", income, "rm", "GET /api/v1/persons", "/api/v1/persons?name=" + surname + "&limit=1", 200},
+		{"persons by name, no word", income, "admin", "GET /api/v1/persons", "/api/v1/persons?name=a", 400},
+		{"persons by name, bad limit", income, "admin", "GET /api/v1/persons", "/api/v1/persons?name=perez&limit=201", 400},
 		{"commune, first page", income, "admin", "GET /api/v1/communes/{code}/households", "/api/v1/communes/" + commune + "/households?limit=2", 200},
 		{"commune, last page", income, "admin", "GET /api/v1/communes/{code}/households", "/api/v1/communes/" + commune + "/households?limit=500", 200},
 		{"territory", income, "admin", "GET /api/v1/territory", "/api/v1/territory", 200},

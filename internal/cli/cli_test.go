@@ -154,10 +154,10 @@ func TestOtherCountry(t *testing.T) {
 			"X2,B101,rural,renter,1,poor,poor,poor,well,latrine,0,0,0,2024-01-01\n"+
 			"X3,13101,urban,owner,3,good,good,good,public_network,sewer,0,0,0,2024-01-01\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "persons.csv"), []byte(
-		"run,household_id,relation,sex,birth_date,schooling_years,in_school,employed,labor_income_clp,pension_income_clp,capital_income_clp,health_plan,disability,dependency,indigenous,pregnant\n"+
-			"12345678-5,X1,head,F,1980-01-01,12,0,1,900000,0,0,fonasa_d,none,none,0,0\n"+
-			"9868503-0,X2,head,M,1960-01-01,4,0,0,0,150000,0,fonasa_a,none,none,0,0\n"+
-			"6265837-1,X3,head,M,1960-01-01,4,0,0,0,150000,0,fonasa_a,none,none,0,0\n"), 0o644)
+		"run,household_id,relation,sex,birth_date,schooling_years,in_school,employed,labor_income_clp,pension_income_clp,capital_income_clp,health_plan,disability,dependency,indigenous,pregnant,given_names,paternal_surname,maternal_surname\n"+
+			"12345678-5,X1,head,F,1980-01-01,12,0,1,900000,0,0,fonasa_d,none,none,0,0,Ama,Ncube,\n"+
+			"9868503-0,X2,head,M,1960-01-01,4,0,0,0,150000,0,fonasa_a,none,none,0,0,Kofi,Mensah,Owusu\n"+
+			"6265837-1,X3,head,M,1960-01-01,4,0,0,0,150000,0,fonasa_a,none,none,0,0,Juan,Soto,\n"), 0o644)
 	args := []string{"--db", dsn, "--territory", terr, "--country", "xx"}
 	code, out, _ := runCLI(t, append(args, "registry", "import", dir)...)
 	if code != ExitRejected || !strings.Contains(out, "2 new, 0 updated") {

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -187,18 +189,20 @@ func printDemoGuide(ctx context.Context, a *App, addr, token string) error {
 	if err != nil {
 		return err
 	}
-	run := ""
+	run, name := "", ""
 	if len(h.Members) > 0 {
 		run = h.Members[0].RUN
+		name = h.Members[0].Paternal + " " + strings.Fields(h.Members[0].GivenNames)[0]
 	}
 	base := "http://" + addr
 	fmt.Fprintf(a.Stdout, "\nAPI token of the analyst (valid 30 days): %s\nTry:\n", token)
 	fmt.Fprintf(a.Stdout, "  curl %s/healthz\n", base)
 	fmt.Fprintf(a.Stdout, "  export FOSIS_TOKEN=%s\n", token)
 	for _, path := range []string{"/api/v1/households/" + h.ID, "/api/v1/persons/" + run + "/household?lang=en",
-		"/api/v1/communes/" + h.CommuneCode + "/households?limit=5", "/api/v1/score/runs"} {
+		"/api/v1/persons?name=" + url.QueryEscape(name), "/api/v1/communes/" + h.CommuneCode + "/households?limit=5",
+		"/api/v1/score/runs"} {
 		fmt.Fprintf(a.Stdout, "  curl -H \"Authorization: Bearer $FOSIS_TOKEN\" '%s%s'\n", base, path)
 	}
-	fmt.Fprintln(a.Stdout)
+	fmt.Fprintf(a.Stdout, "In the web application, search for %s, %s or %q.\n\n", run, h.ID, name)
 	return nil
 }

@@ -128,7 +128,7 @@ func (s *Store) exportHouseholds(ctx context.Context, w *bufio.Writer, tick func
 }
 
 func (s *Store) exportPersons(ctx context.Context, w *bufio.Writer, tick func()) (int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.run, h.household_id, p.relation, p.sex, p.birth_date, p.schooling_years,
+	rows, err := s.db.QueryContext(ctx, `SELECT p.run, p.given_names, p.paternal_surname, p.maternal_surname, h.household_id, p.relation, p.sex, p.birth_date, p.schooling_years,
 		p.in_school, p.employed, p.labor_income_clp, p.pension_income_clp, p.capital_income_clp, p.health_plan,
 		p.disability, p.dependency, p.indigenous, p.pregnant
 		FROM persons p JOIN households h ON h.id = p.household ORDER BY p.household, p.run`)
@@ -145,7 +145,7 @@ func (s *Store) exportPersons(ctx context.Context, w *bufio.Writer, tick func())
 		buf                                      []byte
 	)
 	for rows.Next() {
-		if err := rows.Scan(&p.RUN, &p.HouseholdID, &rel, &sex, &born, &p.Schooling, &inSchool, &employed,
+		if err := rows.Scan(&p.RUN, &p.GivenNames, &p.Paternal, &p.Maternal, &p.HouseholdID, &rel, &sex, &born, &p.Schooling, &inSchool, &employed,
 			&p.LaborCLP, &p.PensionCLP, &p.CapitalCLP, &health, &disability, &dependency, &indigenous, &pregnant); err != nil {
 			return n, err
 		}

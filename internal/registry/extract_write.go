@@ -22,7 +22,7 @@ var HouseholdColumns = []string{
 
 // PersonColumns is the header of persons.csv, in column order.
 var PersonColumns = []string{
-	"run", "household_id", "relation", "sex", "birth_date",
+	"run", "given_names", "paternal_surname", "maternal_surname", "household_id", "relation", "sex", "birth_date",
 	"schooling_years", "in_school", "employed",
 	"labor_income_clp", "pension_income_clp", "capital_income_clp",
 	"health_plan", "disability", "dependency", "indigenous", "pregnant",
@@ -75,6 +75,12 @@ func AppendPersonRow(dst []byte, p *Person) []byte {
 		dst = strconv.AppendInt(dst, p.RUN, 10)
 		dst = append(dst, '-', rut.CheckDigit(p.RUN))
 	}
+	dst = append(dst, ',')
+	dst = csvin.AppendField(dst, p.GivenNames)
+	dst = append(dst, ',')
+	dst = csvin.AppendField(dst, p.Paternal)
+	dst = append(dst, ',')
+	dst = csvin.AppendField(dst, p.Maternal)
 	dst = append(dst, ',')
 	dst = csvin.AppendField(dst, p.HouseholdID)
 	dst = append(dst, ',')

@@ -54,6 +54,9 @@ func sampleHousehold() *Household {
 func samplePerson() *Person {
 	return &Person{
 		RUN:         12_667_869, // check digit K
+		GivenNames:  "María José",
+		Paternal:    "Núñez",
+		Maternal:    "O'Ryan, Soto", // a comma: quoted
 		HouseholdID: "H0000042",
 		Relation:    RelSpouse,
 		Sex:         SexF,
@@ -86,7 +89,7 @@ func TestAppendHouseholdRowRoundTrip(t *testing.T) {
 func TestAppendPersonRowRoundTrip(t *testing.T) {
 	p := samplePerson()
 	got := readCSVLine(t, AppendPersonRow(nil, p))
-	want := []string{"12667869-K", "H0000042", "spouse", "F", "1979-12-31", "12", "0", "1", "612345", "0", "15000", "fonasa_c", "mild", "none", "1", "0"}
+	want := []string{"12667869-K", "María José", "Núñez", "O'Ryan, Soto", "H0000042", "spouse", "F", "1979-12-31", "12", "0", "1", "612345", "0", "15000", "fonasa_c", "mild", "none", "1", "0"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("person row (-want +got):\n%s", diff)
 	}
@@ -122,7 +125,7 @@ func TestAppendHouseholdRowQuoting(t *testing.T) {
 
 	p := samplePerson()
 	p.HouseholdID = "a\nb"
-	if got := readCSVLine(t, AppendPersonRow(nil, p))[1]; got != p.HouseholdID {
+	if got := readCSVLine(t, AppendPersonRow(nil, p))[4]; got != p.HouseholdID {
 		t.Errorf("household_id with a newline round-trips as %q", got)
 	}
 
@@ -139,7 +142,7 @@ func TestAppendRowsEmptyValues(t *testing.T) {
 		t.Errorf("unset household (-want +got):\n%s", diff)
 	}
 	got = readCSVLine(t, AppendPersonRow(nil, &Person{HouseholdID: "H1", Sex: 200}))
-	want = []string{"", "H1", "", "", "", "0", "0", "0", "0", "0", "0", "", "", "", "0", "0"}
+	want = []string{"", "", "", "", "H1", "", "", "", "0", "0", "0", "0", "0", "0", "", "", "", "0", "0"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("unset person (-want +got):\n%s", diff)
 	}
@@ -150,7 +153,7 @@ func TestAppendExtractHeader(t *testing.T) {
 	if diff := cmp.Diff(HouseholdColumns, got); diff != "" {
 		t.Errorf("household header (-want +got):\n%s", diff)
 	}
-	if s := string(appendExtractHeader(nil, PersonColumns)); !strings.HasPrefix(s, "run,household_id,relation,sex,birth_date,") {
+	if s := string(appendExtractHeader(nil, PersonColumns)); !strings.HasPrefix(s, "run,given_names,paternal_surname,maternal_surname,household_id,relation,sex,birth_date,") {
 		t.Errorf("person header %q", s)
 	}
 }

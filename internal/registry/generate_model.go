@@ -361,6 +361,7 @@ type genMember struct {
 	indigenous bool
 	pregnant   bool
 	health     uint8
+	name       genPersonName
 }
 
 // genWorker generates chunks; one per worker goroutine.
@@ -368,6 +369,8 @@ type genWorker struct {
 	m       *genModel
 	pcg     rand.PCG
 	r       *rand.Rand
+	npcg    rand.PCG // the names' own stream
+	nr      *rand.Rand
 	runUsed []int32
 	mem     [genMaxSize]genMember
 	h       Household
@@ -377,6 +380,7 @@ type genWorker struct {
 func newGenWorker(m *genModel) *genWorker {
 	g := &genWorker{m: m, runUsed: make([]int32, m.runYears)}
 	g.r = rand.New(&g.pcg)
+	g.nr = rand.New(&g.npcg)
 	return g
 }
 
@@ -384,6 +388,7 @@ func newGenWorker(m *genModel) *genWorker {
 func (g *genWorker) generate(c *genChunk) {
 	m := g.m
 	g.pcg.Seed(m.seed, uint64(c.idx)*0x9e3779b97f4a7c15^0xd1b54a32d192ed03)
+	g.npcg.Seed(m.seed^0x6e616d6573, uint64(c.idx))
 	clear(g.runUsed)
 	c.households, c.persons, c.truth = c.households[:0], c.persons[:0], c.truth[:0]
 	c.nPersons, c.err = 0, nil
@@ -437,6 +442,7 @@ func (g *genWorker) household(i int, c *genChunk) error {
 		}
 	}
 	g.healthPlans(mem, s, formalTop)
+	g.names(mem, indigHH)
 
 	// Dwelling.
 	h := &g.h
@@ -464,6 +470,9 @@ func (g *genWorker) household(i int, c *genChunk) error {
 		}
 		*p = Person{
 			RUN:         run,
+			GivenNames:  q.name.given,
+			Paternal:    q.name.paternal,
+			Maternal:    q.name.maternal,
 			HouseholdID: h.ID,
 			Relation:    q.rel,
 			Sex:         q.sex,

@@ -193,22 +193,22 @@ func TestGenerateValid(t *testing.T) {
 			t.Fatalf("person %d: RUN body %d out of range", i, body)
 		}
 		if other, dup := runs[body]; dup {
-			t.Fatalf("RUN %s used in households %s and %s", p[0], other, p[1])
+			t.Fatalf("RUN %s used in households %s and %s", p[0], other, p[4])
 		}
-		runs[body] = p[1]
-		if _, ok := tenure[p[1]]; !ok {
-			t.Fatalf("person %s: household %q does not exist", p[0], p[1])
+		runs[body] = p[4]
+		if _, ok := tenure[p[4]]; !ok {
+			t.Fatalf("person %s: household %q does not exist", p[0], p[4])
 		}
-		if p[1] < lastID {
+		if p[4] < lastID {
 			t.Fatalf("persons not grouped by household at row %d", i)
 		}
-		lastID = p[1]
-		rel := enum(Relation, p[2])
+		lastID = p[4]
+		rel := enum(Relation, p[5])
 		if rel == RelHead {
-			heads[p[1]]++
+			heads[p[4]]++
 		}
-		sex := enum(Sex, p[3])
-		born := date(p[4])
+		sex := enum(Sex, p[6])
+		born := date(p[7])
 		if born.After(asOf) {
 			t.Fatalf("person %s born after the reference date", p[0])
 		}
@@ -216,23 +216,23 @@ func TestGenerateValid(t *testing.T) {
 		if rel == RelHead && age < 18 {
 			t.Fatalf("person %s: head aged %d", p[0], age)
 		}
-		if sch, err := strconv.Atoi(p[5]); err != nil || sch < 0 || sch > 20 || sch > max(0, age-4) {
-			t.Fatalf("person %s aged %d: schooling %q", p[0], age, p[5])
+		if sch, err := strconv.Atoi(p[8]); err != nil || sch < 0 || sch > 20 || sch > max(0, age-4) {
+			t.Fatalf("person %s aged %d: schooling %q", p[0], age, p[8])
 		}
-		flag("in_school", p[6])
-		flag("employed", p[7])
-		money("labour", p[8])
-		money("pension", p[9])
-		money("capital", p[10])
-		enum(HealthPlan, p[11])
-		dis := enum(Severity, p[12])
-		dep := enum(Severity, p[13])
+		flag("in_school", p[9])
+		flag("employed", p[10])
+		money("labour", p[11])
+		money("pension", p[12])
+		money("capital", p[13])
+		enum(HealthPlan, p[14])
+		dis := enum(Severity, p[15])
+		dep := enum(Severity, p[16])
 		if dis == 0 || dep == 0 {
 			t.Fatalf("person %s: empty disability or dependency", p[0])
 		}
-		flag("indigenous", p[14])
-		if flag("pregnant", p[15]) && (sex != SexF || age < 15 || age > 45) {
-			t.Fatalf("person %s: pregnant but sex %s aged %d", p[0], p[3], age)
+		flag("indigenous", p[17])
+		if flag("pregnant", p[18]) && (sex != SexF || age < 15 || age > 45) {
+			t.Fatalf("person %s: pregnant but sex %s aged %d", p[0], p[6], age)
 		}
 	}
 	for id := range tenure {
@@ -273,7 +273,7 @@ func TestGenerateRUNs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		y, _ := strconv.Atoi(p[4][:4])
+		y, _ := strconv.Atoi(p[7][:4])
 		ps = append(ps, pair{y, body})
 	}
 	for _, d := range "0123456789K" {
@@ -331,9 +331,9 @@ func TestGenerateRealism(t *testing.T) {
 	var kids, old, adults, women, wa, waEmployed, earners, isapre, disabled, indigenous, araucania, araucaniaInd int
 	var earnSum int64
 	for _, p := range pp {
-		h := hs[p[1]]
+		h := hs[p[4]]
 		h.size++
-		born, _ := time.Parse(time.DateOnly, p[4])
+		born, _ := time.Parse(time.DateOnly, p[7])
 		age := AgeYears(DayNumber(born), asOf)
 		switch {
 		case age <= 14:
@@ -343,36 +343,36 @@ func TestGenerateRealism(t *testing.T) {
 		}
 		if age >= 18 {
 			adults++
-			if p[3] == "F" {
+			if p[6] == "F" {
 				women++
 			}
 		}
 		if age >= 18 && age <= 64 {
 			wa++
-			if p[7] == "1" {
+			if p[10] == "1" {
 				waEmployed++
 			}
 		}
-		lab, _ := strconv.ParseInt(p[8], 10, 64)
-		pen, _ := strconv.ParseInt(p[9], 10, 64)
-		capi, _ := strconv.ParseInt(p[10], 10, 64)
+		lab, _ := strconv.ParseInt(p[11], 10, 64)
+		pen, _ := strconv.ParseInt(p[12], 10, 64)
+		capi, _ := strconv.ParseInt(p[13], 10, 64)
 		if lab > 0 {
 			earners++
 			earnSum += lab
 		}
 		h.recorded += lab + pen + capi
-		if p[11] == "isapre" {
+		if p[14] == "isapre" {
 			isapre++
 		}
-		if p[12] != "none" {
+		if p[15] != "none" {
 			disabled++
 		}
-		if p[14] == "1" {
+		if p[17] == "1" {
 			indigenous++
 		}
 		if h.region == "09" {
 			araucania++
-			if p[14] == "1" {
+			if p[17] == "1" {
 				araucaniaInd++
 			}
 		}
@@ -559,8 +559,8 @@ func TestGenerateOptions(t *testing.T) {
 		}
 	}
 	for _, p := range readAllCSV(t, "persons.csv", out.persons, PersonColumns) {
-		if p[4] > "2020-06-30" {
-			t.Fatalf("birth_date %s with AsOf 2020-06-30", p[4])
+		if p[7] > "2020-06-30" {
+			t.Fatalf("birth_date %s with AsOf 2020-06-30", p[7])
 		}
 	}
 }

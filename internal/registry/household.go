@@ -28,6 +28,9 @@ type Household struct {
 // shown only to roles that need them and every read of them is logged.
 type Person struct {
 	RUN         int64 // RUN body without check digit; the check digit is derived
+	GivenNames  string
+	Paternal    string // paternal surname (first surname)
+	Maternal    string // maternal surname (second surname; may be empty)
 	HouseholdID string
 	Relation    uint8
 	Sex         uint8

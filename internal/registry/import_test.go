@@ -22,15 +22,15 @@ import (
 )
 
 const hHeader = "household_id,commune_code,zone,tenure,rooms,floor,walls,roof,water,sanitation,vehicle_value_clp,property_value_clp,school_fees_clp,registered_on\n"
-const pHeader = "run,household_id,relation,sex,birth_date,schooling_years,in_school,employed,labor_income_clp,pension_income_clp,capital_income_clp,health_plan,disability,dependency,indigenous,pregnant\n"
+const pHeader = "run,household_id,relation,sex,birth_date,schooling_years,in_school,employed,labor_income_clp,pension_income_clp,capital_income_clp,health_plan,disability,dependency,indigenous,pregnant,given_names,paternal_surname,maternal_surname\n"
 
 // Two valid households: H1 (head + child) and H2 (head alone).
 var (
 	hRowH1 = "H1,13101,urban,renter,3,good,fair,good,public_network,sewer,0,0,0,2020-05-01\n"
 	hRowH2 = "H2,09101,rural,owner,2,poor,poor,fair,well,latrine,0,15000000,0,2019-01-10\n"
-	pRowA  = "12.345.678-5,H1,head,F,1985-03-02,12,0,1,450000,0,0,fonasa_b,none,none,0,0\n"
-	pRowB  = "20.000.003-K,H1,child,M,2012-07-09,6,1,0,0,0,0,fonasa_b,none,none,0,0\n"
-	pRowC  = "9.868.503-0,H2,head,M,1950-11-30,6,0,0,0,214000,0,fonasa_a,moderate,none,1,0\n"
+	pRowA  = "12.345.678-5,H1,head,F,1985-03-02,12,0,1,450000,0,0,fonasa_b,none,none,0,0,María José,Núñez,Soto\n"
+	pRowB  = "20.000.003-K,H1,child,M,2012-07-09,6,1,0,0,0,0,fonasa_b,none,none,0,0,Tomás,Pérez,Núñez\n"
+	pRowC  = "9.868.503-0,H2,head,M,1950-11-30,6,0,0,0,214000,0,fonasa_a,moderate,none,1,0,José Luis,Catrileo,\n"
 )
 
 func newStore(t *testing.T) (*registry.Store, *db.DB) {
@@ -105,10 +105,10 @@ func TestImportBadInput(t *testing.T) {
 		{
 			name:       "semicolons, BOM, CRLF, columns reordered, unknown column",
 			households: "\ufeff" + strings.ReplaceAll(strings.ReplaceAll(hHeader+hRowH1+hRowH2, ",", ";"), "\n", "\r\n"),
-			persons: "notes,household_id,run,relation,sex,birth_date,schooling_years,in_school,employed,labor_income_clp,pension_income_clp,capital_income_clp,health_plan,disability,dependency,indigenous,pregnant\n" +
-				`"x, y",H1,12345678-5,head,F,1985-03-02,12,0,1,450000,0,0,fonasa_b,none,none,0,0` + "\n" +
-				"z,H1,20000003-k,child,M,2012-07-09,6,1,0,0,0,0,fonasa_b,none,none,0,0\n" +
-				"z,H2,98685030,head,M,1950-11-30,6,0,0,0,214000,0,fonasa_a,moderate,none,1,0\n",
+			persons: "notes,household_id,run,relation,sex,birth_date,schooling_years,in_school,employed,labor_income_clp,pension_income_clp,capital_income_clp,health_plan,disability,dependency,indigenous,pregnant,maternal_surname,paternal_surname,given_names\n" +
+				`"x, y",H1,12345678-5,head,F,1985-03-02,12,0,1,450000,0,0,fonasa_b,none,none,0,0,Soto,Núñez,"María José"` + "\n" +
+				"z,H1,20000003-k,child,M,2012-07-09,6,1,0,0,0,0,fonasa_b,none,none,0,0,Núñez,Pérez,Tomás\n" +
+				"z,H2,98685030,head,M,1950-11-30,6,0,0,0,214000,0,fonasa_a,moderate,none,1,0,,Catrileo,José Luis\n",
 			imported: []string{"H1", "H2"},
 		},
 		{
@@ -166,6 +166,13 @@ func TestImportBadInput(t *testing.T) {
 			imported:   []string{"H1"},
 			problems: []string{"households.csv:3:zone:not a valid zone", "households.csv:3:property_value_clp:not a whole number",
 				"persons.csv:4:birth_date:in the future", "persons.csv:4:pension_income_clp:must be between"},
+		},
+		{
+			name:       "a name missing or with a control character rejects the household",
+			households: hHeader + hRowH1 + hRowH2,
+			persons:    pHeader + pRowA + strings.Replace(pRowB, ",Tomás,", ",,", 1) + strings.Replace(pRowC, "Catrileo", "Catri\x07leo", 1),
+			imported:   nil,
+			problems:   []string{"persons.csv:3:given_names:is empty", "persons.csv:4:paternal_surname:control character"},
 		},
 		{
 			name:       "unterminated quote",
@@ -241,7 +248,7 @@ func TestReimportUpdatesMovesAndRemoves(t *testing.T) {
 	// The child moves to H2; H1's head leaves the registry... no: she stays,
 	// and a new household H3 appears.
 	newer := writeExtract(t, hHeader+hRowH1+hRowH2+strings.Replace(hRowH2, "H2", "H3", 1),
-		pHeader+pRowA+strings.Replace(pRowB, "H1,child", "H2,child", 1)+pRowC+"6.265.837-1,H3,head,F,1970-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0\n")
+		pHeader+pRowA+strings.Replace(pRowB, "H1,child", "H2,child", 1)+pRowC+"6.265.837-1,H3,head,F,1970-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0,Rosa,Fica,Lillo\n")
 	sum, err := s.Import(ctx, newer)
 	if err != nil {
 		t.Fatal(err)
@@ -259,13 +266,13 @@ func TestReimportUpdatesMovesAndRemoves(t *testing.T) {
 	}
 	// The head of H3 is dropped from H3 in the next extract (and appears nowhere).
 	last := writeExtract(t, hHeader+hRowH1+hRowH2+strings.Replace(hRowH2, "H2", "H3", 1),
-		pHeader+pRowA+strings.Replace(pRowB, "H1,child", "H2,child", 1)+pRowC+"6.265.837-1,H3,head,F,1970-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0\n"+
-			"11.111.111-1,H3,spouse,M,1971-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0\n")
+		pHeader+pRowA+strings.Replace(pRowB, "H1,child", "H2,child", 1)+pRowC+"6.265.837-1,H3,head,F,1970-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0,Rosa,Fica,Lillo\n"+
+			"11.111.111-1,H3,spouse,M,1971-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0,Raúl,Mella,Toledo\n")
 	if _, err := s.Import(ctx, last); err != nil {
 		t.Fatal(err)
 	}
 	removal := writeExtract(t, hHeader+hRowH1+hRowH2+strings.Replace(hRowH2, "H2", "H3", 1),
-		pHeader+pRowA+strings.Replace(pRowB, "H1,child", "H2,child", 1)+pRowC+"6.265.837-1,H3,head,F,1970-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0\n")
+		pHeader+pRowA+strings.Replace(pRowB, "H1,child", "H2,child", 1)+pRowC+"6.265.837-1,H3,head,F,1970-01-01,8,0,1,300000,0,0,fonasa_a,none,none,0,0,Rosa,Fica,Lillo\n")
 	sum, err = s.Import(ctx, removal)
 	if err != nil {
 		t.Fatal(err)

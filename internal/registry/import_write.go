@@ -19,7 +19,7 @@ var (
 	householdDBCols = []string{"id", "household_id", "commune_code", "zone", "tenure", "rooms", "floor", "walls", "roof",
 		"water", "sanitation", "vehicle_value_clp", "property_value_clp", "school_fees_clp", "registered_on",
 		"members", "score_inputs", "import_id", "updated_at"}
-	personDBCols = []string{"run", "household", "relation", "sex", "birth_date", "schooling_years", "in_school", "employed",
+	personDBCols = []string{"run", "given_names", "paternal_surname", "maternal_surname", "name_key", "household", "relation", "sex", "birth_date", "schooling_years", "in_school", "employed",
 		"labor_income_clp", "pension_income_clp", "capital_income_clp", "health_plan", "disability", "dependency",
 		"indigenous", "pregnant", "updated_at"}
 )
@@ -296,11 +296,13 @@ func (x *extract) personSource(p *plan, d *db.DB, now any, progress func(int64))
 		}
 		k := byRUN[j]
 		per := &x.ps[k]
-		v[0], v[1], v[2], v[3] = per.RUN, p.keys[x.pHouse[k]], Relation.Word(per.Relation), Sex.Word(per.Sex)
-		v[4], v[5], v[6], v[7] = d.Date(per.BirthDate), per.Schooling, b01(per.InSchool), b01(per.Employed)
-		v[8], v[9], v[10] = per.LaborCLP, per.PensionCLP, per.CapitalCLP
-		v[11], v[12], v[13] = HealthPlan.Word(per.HealthPlan), Severity.Word(per.Disability), Severity.Word(per.Dependency)
-		v[14], v[15], v[16] = b01(per.Indigenous), b01(per.Pregnant), now
+		v[0], v[1], v[2], v[3] = per.RUN, per.GivenNames, per.Paternal, per.Maternal
+		v[4] = NameKey(per.GivenNames, per.Paternal, per.Maternal)
+		v[5], v[6], v[7] = p.keys[x.pHouse[k]], Relation.Word(per.Relation), Sex.Word(per.Sex)
+		v[8], v[9], v[10], v[11] = d.Date(per.BirthDate), per.Schooling, b01(per.InSchool), b01(per.Employed)
+		v[12], v[13], v[14] = per.LaborCLP, per.PensionCLP, per.CapitalCLP
+		v[15], v[16], v[17] = HealthPlan.Word(per.HealthPlan), Severity.Word(per.Disability), Severity.Word(per.Dependency)
+		v[18], v[19], v[20] = b01(per.Indigenous), b01(per.Pregnant), now
 		return nil
 	}}
 }

@@ -41,6 +41,9 @@ const (
 
 const (
 	pcRUN = iota
+	pcGiven
+	pcPaternal
+	pcMaternal
 	pcHousehold
 	pcRelation
 	pcSex
@@ -162,6 +165,12 @@ func parsePerson(r *csvin.Reader, today time.Time) (Person, []Problem) {
 		p.fail(pcRUN, runReason(err))
 	}
 	per.RUN = run
+	per.GivenNames, per.Paternal, per.Maternal = r.Field(pcGiven), r.Field(pcPaternal), r.Field(pcMaternal)
+	for _, k := range []int{pcGiven, pcPaternal, pcMaternal} {
+		if reason := checkName(r.Field(k), k != pcMaternal); reason != "" {
+			p.fail(k, reason)
+		}
+	}
 	if per.HouseholdID == "" {
 		p.fail(pcHousehold, "is empty")
 	}

@@ -40,6 +40,10 @@ type HouseholdView struct {
 // are left out here; they are served only through access-checked, logged reads.
 type PersonView struct {
 	RUN        string `json:"run"`
+	Name       string `json:"name"` // given names and surnames, as shown
+	GivenNames string `json:"given_names"`
+	Paternal   string `json:"paternal_surname"`
+	Maternal   string `json:"maternal_surname"`
 	Relation   string `json:"relation"`
 	Sex        string `json:"sex"`
 	BirthDate  string `json:"birth_date"`
@@ -150,7 +154,7 @@ func (s *Store) InScope(ctx context.Context, key int64) error {
 // trip: the household page is the registry's busiest read). It returns
 // sql.ErrNoRows when no household matches.
 func (s *Store) withMembers(ctx context.Context, where string, arg any) (*HouseholdView, error) {
-	rows, err := s.db.QueryContext(ctx, householdColumns+`, pe.run, pe.relation, pe.sex, pe.birth_date, pe.schooling_years,
+	rows, err := s.db.QueryContext(ctx, householdColumns+`, pe.run, pe.given_names, pe.paternal_surname, pe.maternal_surname, pe.relation, pe.sex, pe.birth_date, pe.schooling_years,
 		pe.in_school, pe.employed, pe.labor_income_clp, pe.pension_income_clp, pe.capital_income_clp`+householdFrom+`
 		JOIN persons pe ON pe.household = h.id WHERE `+where+`
 		ORDER BY CASE pe.relation WHEN 'head' THEN 0 WHEN 'spouse' THEN 1 ELSE 2 END, pe.birth_date, pe.run`, arg)
@@ -172,10 +176,11 @@ func (s *Store) withMembers(ctx context.Context, where string, arg any) (*Househ
 		if err := rows.Scan(&h.Key, &h.ID, &h.CommuneCode, &h.CommuneName, &h.RegionCode, &h.RegionName, &h.Zone, &h.Tenure, &h.Rooms,
 			&h.Floor, &h.Walls, &h.Roof, &h.Water, &h.Sanitation, &h.VehicleCLP, &h.PropertyCLP, &h.SchoolFeesCLP,
 			&reg, &upd, &h.MemberCount,
-			&run, &p.Relation, &p.Sex, &born, &p.Schooling, &inSchool, &employed, &p.LaborCLP, &p.PensionCLP, &p.CapitalCLP); err != nil {
+			&run, &p.GivenNames, &p.Paternal, &p.Maternal, &p.Relation, &p.Sex, &born, &p.Schooling, &inSchool, &employed, &p.LaborCLP, &p.PensionCLP, &p.CapitalCLP); err != nil {
 			return nil, err
 		}
 		p.RUN, p.BirthDate = rut.Format(run), born.Format(time.DateOnly)
+		p.Name = FullName(p.GivenNames, p.Paternal, p.Maternal)
 		p.Age = AgeYears(DayNumber(born.Time), today)
 		p.InSchool, p.Employed = inSchool == 1, employed == 1
 		h.Members = append(h.Members, p)

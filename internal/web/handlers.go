@@ -351,8 +351,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 }
 
 // search finds a household by a member's RUN (with or without dots and
-// hyphen) or by its household id, and goes to its page. Households outside
-// the user's territory are not found, exactly like missing ones.
+// hyphen) or by its household id, and goes to its page; failing both, it
+// searches persons by name and lists them. Households outside the user's
+// territory are not found, exactly like missing ones.
 func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if q == "" {
@@ -375,11 +376,37 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	switch fosis.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, "/households/"+url.PathEscape(h.ID), http.StatusSeeOther)
+		return
 	case fosis.ENOTFOUND:
-		s.homePage(w, r, http.StatusNotFound, q, true)
 	default:
 		s.fail(w, r, err)
+		return
 	}
+	res, err := s.cfg.Registry.SearchNames(ctx, q, s.pageSize())
+	switch {
+	case fosis.ErrorCode(err) == fosis.EINVALID:
+		s.homePage(w, r, http.StatusNotFound, q, true) // not a name either
+	case err != nil:
+		s.fail(w, r, err)
+	case len(res.Matches) == 0:
+		s.homePage(w, r, http.StatusNotFound, q, true)
+	default:
+		s.render(w, r, http.StatusOK, "search", searchData{Query: q, Results: res})
+	}
+}
+
+// searchData is the name search's page: the query and its matches.
+type searchData struct {
+	Query   string
+	Results *registry.NameResults
+}
+
+// pageSize is the number of rows of a listing page.
+func (s *Server) pageSize() int {
+	if s.cfg.PageSize > 0 {
+		return s.cfg.PageSize
+	}
+	return 50
 }
 
 // householdData is the household page's content.

@@ -134,7 +134,7 @@ func TestTemplates(t *testing.T) {
 		Roof: "poor", Water: "public_network", Sanitation: "sewer", VehicleCLP: 3500000, RegisteredOn: "2024-03-01",
 		UpdatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), MemberCount: 2,
 		Members: []registry.PersonView{
-			{RUN: "12.345.678-5", Relation: "head", Sex: "F", Age: 41, Schooling: 12, Employed: true, LaborCLP: 650000},
+			{RUN: "12.345.678-5", Name: "Ana Núñez", Relation: "head", Sex: "F", Age: 41, Schooling: 12, Employed: true, LaborCLP: 650000},
 			{RUN: "23.456.789-K", Relation: "child", Sex: "M", Age: 9, Schooling: 3, InSchool: true},
 		}}
 	res := &targeting.HouseholdResult{Run: 2, Value: 325000, Percentile: 37.5, Bracket: 40, Poorest5: true}
@@ -248,6 +248,10 @@ func TestTemplates(t *testing.T) {
 		{"audit", auditData{Verify: &audit.Report{Entries: 3, BrokenSeq: 2, Kind: audit.ProblemAltered, Problem: "entry 2 was altered", LastSeq: 1, LastHash: "abc"}}, `id="verify-broken"`},
 		{"audit", auditData{Error: "audit.bad_date", Filter: auditForm{From: "ayer"}}, `id="audit-error"`},
 		{"audit", auditData{}, `id="audit-empty"`},
+		{"search", searchData{Query: "perez", Results: &registry.NameResults{Query: "perez", More: true, Matches: []registry.NameMatch{
+			{RUN: "12345678-5", Name: "Juan <b>Pérez</b>", Relation: "head", Age: 40, HouseholdID: "H0000007", CommuneName: "Santiago"}}}},
+			`id="search-more"`},
+		{"search", searchData{Query: "zz", Results: &registry.NameResults{Query: "zz", Matches: []registry.NameMatch{}}}, `id="search-none"`},
 	}
 	cases = append(cases, moreTemplateCases...)
 	keyRe := untranslatedKey()

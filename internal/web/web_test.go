@@ -302,6 +302,23 @@ func TestSearchAndHousehold(t *testing.T) {
 	if resp, _ := c.do("GET", "/search?q="+url.QueryEscape("' OR 1=1 --"), nil); resp.StatusCode != 404 {
 		t.Errorf("SQL metacharacters: %d", resp.StatusCode)
 	}
+	// By name: a list of the people who match, each linked to their household.
+	given, paternal := f.name(t, f.inRM.run)
+	q := strings.ToUpper(paternal) + " " + strings.Fields(given)[0]
+	resp, body := c.do("GET", "/search?q="+url.QueryEscape(q), nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="search-results"`) || !strings.Contains(body, `href="/households/`+f.inRM.id+`"`) {
+		t.Errorf("search by name %q: %d\n%s", q, resp.StatusCode, body)
+	}
+}
+
+// name returns the given names and first surname of the person with run.
+func (f *fixture) name(t *testing.T, run int64) (given, paternal string) {
+	t.Helper()
+	err := f.d.QueryRowContext(context.Background(), `SELECT given_names, paternal_surname FROM persons WHERE run = ?`, run).Scan(&given, &paternal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return given, paternal
 }
 
 func TestXSSInert(t *testing.T) {
@@ -355,6 +372,12 @@ func TestScope(t *testing.T) {
 	}
 	if strings.Contains(bodyOut, f.outRM.id) {
 		t.Errorf("the other region's household id leaked")
+	}
+	// By name, the other region's person is not among the matches.
+	given, paternal := f.name(t, f.outRM.run)
+	_, body := c.do("GET", "/search?q="+url.QueryEscape(paternal+" "+given), nil)
+	if strings.Contains(body, f.outRM.id) || strings.Contains(body, rut.Format(f.outRM.run)) {
+		t.Errorf("a name search shows the other region's person")
 	}
 }
 

@@ -3,9 +3,9 @@ package auth
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
-	"slices"
 	"testing"
 	"time"
 
