@@ -89,7 +89,18 @@ func (s *Server) listByCommune(r *http.Request) (any, error) {
 		}
 		limit = n
 	}
-	return s.Registry.ListByCommune(r.Context(), r.PathValue("code"), after, limit)
+	filter, err := registry.ParseListFilter(q)
+	if err != nil {
+		return nil, err
+	}
+	if (len(filter.Brackets) > 0 || filter.Poorest5) && filter.Run == 0 {
+		run, err := s.Targeting.Run(r.Context(), "latest")
+		if err != nil {
+			return nil, err
+		}
+		filter.Run = run.ID
+	}
+	return s.Registry.ListCommune(r.Context(), r.PathValue("code"), filter, after, limit)
 }
 
 func (s *Server) territory(r *http.Request) (any, error) {

@@ -390,6 +390,8 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		{"persons by name, no word", income, "admin", "GET /api/v1/persons", "/api/v1/persons?name=a", 400},
 		{"persons by name, bad limit", income, "admin", "GET /api/v1/persons", "/api/v1/persons?name=perez&limit=201", 400},
 		{"commune, first page", income, "admin", "GET /api/v1/communes/{code}/households", "/api/v1/communes/" + commune + "/households?limit=2", 200},
+		{"commune, filtered", income, "admin", "GET /api/v1/communes/{code}/households", "/api/v1/communes/" + commune + "/households?zone=urban&bracket=40,50&female_head=1&limit=3", 200},
+		{"commune, bad filter", income, "admin", "GET /api/v1/communes/{code}/households", "/api/v1/communes/" + commune + "/households?zone=x&min_members=y", 400},
 		{"commune, last page", income, "admin", "GET /api/v1/communes/{code}/households", "/api/v1/communes/" + commune + "/households?limit=500", 200},
 		{"territory", income, "admin", "GET /api/v1/territory", "/api/v1/territory", 200},
 		{"runs", pmtSrv, "admin", "GET /api/v1/score/runs", "/api/v1/score/runs", 200},

@@ -34,6 +34,9 @@ type HouseholdView struct {
 	UpdatedAt     time.Time    `json:"updated_at"`
 	Members       []PersonView `json:"members,omitempty"`
 	MemberCount   int          `json:"member_count"`
+	// HeadName is the head of household's name, in listings (the members
+	// are not listed there).
+	HeadName string `json:"head_name,omitempty"`
 }
 
 // PersonView is a household member as the API shows it. Sensitive attributes
@@ -207,34 +210,5 @@ type Page[T any] struct {
 // ListByCommune returns households of a commune in key order, limit at a
 // time, starting after the key in the cursor.
 func (s *Store) ListByCommune(ctx context.Context, commune string, after int64, limit int) (*Page[HouseholdView], error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if ci, ok := s.terr.CommuneIndex(commune); !ok || !p.SeesRegion(s.terr.Communes[ci].RegionCode) {
-		return nil, &fosis.Error{Code: fosis.ENOTFOUND, Message: fmt.Sprintf("no commune with code %q", commune),
-			Fields: []fosis.FieldError{{Field: "commune", Message: "not an official commune code"}}}
-	}
-	limit = min(max(limit, 1), 500)
-	page := &Page[HouseholdView]{Items: []HouseholdView{}}
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM households WHERE commune_code = ?`, commune).Scan(&page.Total); err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, householdSelect+` WHERE h.commune_code = ? AND h.id > ? ORDER BY h.id LIMIT ?`, commune, after, limit+1)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		h, err := scanHousehold(rows)
-		if err != nil {
-			return nil, err
-		}
-		page.Items = append(page.Items, *h)
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = fmt.Sprint(page.Items[limit-1].Key)
-	}
-	return page, rows.Err()
+	return s.ListCommune(ctx, commune, ListFilter{}, after, limit)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
@@ -86,4 +87,14 @@ func TestDistribution(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRegistryFilterKnowsTheBrackets keeps the registry's list filter in step
+// with the brackets runs assign.
+func TestRegistryFilterKnowsTheBrackets(t *testing.T) {
+	for _, b := range targeting.Brackets() {
+		if err := (registry.ListFilter{Run: 1, Brackets: []int{int(b)}}).Validate(); err != nil {
+			t.Errorf("bracket %d: %v", b, err)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"html/template"
 	"io/fs"
 	"regexp"
 	"slices"
@@ -151,6 +152,15 @@ func TestTemplates(t *testing.T) {
 	communeOf := func(after int64, p *registry.Page[registry.HouseholdView]) communeData {
 		return communeData{Code: "13101", Name: "Santiago", RegionName: "Metropolitana de Santiago", After: after, Page: p}
 	}
+	filtered := func(p *registry.Page[registry.HouseholdView], errs map[string]string) communeData {
+		d := communeOf(0, p)
+		d.Filter = registry.ListFilter{Zone: "rural", Run: 2, Brackets: []int{40}}
+		d.FilterQuery = template.URL(d.Filter.Query().Encode())
+		d.Run = &targeting.Run{ID: 2, ModelName: "RSH", ModelVersion: 1}
+		d.Brackets = map[int64]uint8{7: 40}
+		d.Tenures, d.AllBrackets, d.Errors = registry.Tenure.Words[1:], targeting.Brackets(), errs
+		return d
+	}
 	reg := dashboard{Registry: true}
 	picker := homeData{Dash: reg, Regions: []communeGroup{{Name: "Metropolitana de Santiago", Communes: []geo.Commune{
 		{Code: "13101", Name: "Santiago", RegionCode: "13"}, {Code: "13102", Name: "Cerrillos", RegionCode: "13"}}}}}
@@ -225,6 +235,11 @@ func TestTemplates(t *testing.T) {
 		{"commune", communeOf(9, last), `id="first-page" href="/communes/13101"`},
 		{"commune", communeOf(0, empty), `id="commune-empty"`},
 		{"commune", communeOf(9, empty), `id="commune-end"`},
+		{"commune", filtered(listed, nil), `id="next-page" href="/communes/13101?bracket=40&amp;run=2&amp;zone=rural&amp;after=9"`},
+		{"commune", filtered(listed, nil), `<td>40%</td>`},
+		{"commune", filtered(listed, nil), `id="bracket-40" name="bracket" value="40" checked`},
+		{"commune", filtered(empty, nil), `id="commune-none"`},
+		{"commune", filtered(empty, map[string]string{"zone": "not a zone"}), `id="zone-error"`},
 		{"runs", runsData{Runs: runs}, `href="/runs/2"`},
 		{"runs", runsData{}, `id="runs-empty"`},
 		{"run", dist, `<rect class="fosis-b40" x="0" y="18" width="225" height="18">`},

@@ -485,6 +485,76 @@ func TestCommunePages(t *testing.T) {
 	}
 }
 
+// TestCommuneFilters: each filter lists exactly the households the database
+// says pass it, the paging links keep the filter, and a bad filter is
+// explained next to its field.
+func TestCommuneFilters(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.signIn("analista")
+	ctx := context.Background()
+	var code string
+	var runID int64
+	f.d.QueryRowContext(ctx, `SELECT commune_code FROM households GROUP BY commune_code ORDER BY count(*) DESC, commune_code LIMIT 1`).Scan(&code)
+	f.d.QueryRowContext(ctx, `SELECT max(id) FROM score_runs`).Scan(&runID)
+	for _, tt := range []struct{ query, where string }{
+		{"zone=rural", `h.zone = 'rural'`},
+		{"female_head=1&min_members=3", `h.members >= 3 AND EXISTS (SELECT 1 FROM persons p WHERE p.household = h.id AND p.relation = 'head' AND p.sex = 'F')`},
+		{"bracket=40&bracket=50", fmt.Sprintf(`EXISTS (SELECT 1 FROM score_results r WHERE r.run = %d AND r.household = h.id AND r.bracket <= 50)`, runID)},
+	} {
+		t.Run(tt.query, func(t *testing.T) {
+			want := map[string]bool{}
+			rows, err := f.d.QueryContext(ctx, `SELECT h.household_id FROM households h WHERE h.commune_code = ? AND `+tt.where, code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var id string
+				rows.Scan(&id)
+				want[id] = true
+			}
+			rows.Close()
+			got := map[string]bool{}
+			resp, body := c.do("GET", "/communes/"+code+"?"+tt.query, nil)
+			for pages := 1; ; pages++ {
+				if resp.StatusCode != 200 || !strings.Contains(body, fmt.Sprintf("%d", len(want))) {
+					t.Fatalf("page %d: %d", pages, resp.StatusCode)
+				}
+				for _, m := range householdLink.FindAllStringSubmatch(body, -1) {
+					got[m[1]] = true
+				}
+				next := nextLink.FindStringSubmatch(body)
+				if next == nil {
+					break
+				}
+				link := html.UnescapeString(next[1])
+				for _, kv := range strings.Split(tt.query, "&") {
+					if !strings.Contains(link, kv) {
+						t.Fatalf("the next page %s loses %s", link, kv)
+					}
+				}
+				resp, body = c.do("GET", link, nil)
+			}
+			if len(want) == 0 || len(got) != len(want) {
+				t.Errorf("listed %d households, the database has %d", len(got), len(want))
+			}
+			for id := range got {
+				if !want[id] {
+					t.Errorf("household %s does not pass the filter", id)
+				}
+			}
+		})
+	}
+	resp, body := c.do("GET", "/communes/"+code+"?min_members=9&max_members=2&zone=campo", nil)
+	if resp.StatusCode != 400 || !strings.Contains(body, `id="max_members-error"`) || !strings.Contains(body, `id="zone-error"`) ||
+		!strings.Contains(body, `id="filter-error"`) || strings.Contains(body, `id="households"`) {
+		t.Errorf("bad filter: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, body := c.do("GET", "/communes/"+code+"?min_members=50", nil); resp.StatusCode != 200 || !strings.Contains(body, `id="commune-none"`) {
+		t.Errorf("a filter nothing passes: %d", resp.StatusCode)
+	}
+}
+
 // TestCommuneScope: for a regional officer, another region's commune looks
 // exactly like a code that is no commune, and the picker offers only their
 // region's communes.
@@ -514,6 +584,12 @@ func TestCommuneScope(t *testing.T) {
 	}
 	if resp, _ := c.do("GET", "/communes?code="+other, nil); resp.StatusCode != 404 {
 		t.Errorf("picking another region's commune by hand: %d, want 404", resp.StatusCode)
+	}
+	// Filters do not open another region's commune, valid or not.
+	for _, q := range []string{"?zone=rural", "?zone=nope", "?bracket=40"} {
+		if resp, _ := c.do("GET", "/communes/"+other+q, nil); resp.StatusCode != 404 {
+			t.Errorf("another region's commune with %s: %d, want 404", q, resp.StatusCode)
+		}
 	}
 
 	_, body := c.do("GET", "/", nil)
