@@ -16,6 +16,7 @@ import (
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/platform/jobs"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
 )
@@ -27,6 +28,13 @@ type Server struct {
 	Targeting *targeting.Store
 	Tokens    TokenAuthenticator
 	Log       *slog.Logger
+	// Jobs runs imports in the background (nil: no import endpoint).
+	Jobs *jobs.Tracker
+	// UploadDir is where uploaded extracts wait for their import (the
+	// system's temporary folder if empty); MaxUpload bounds an upload, in
+	// bytes (4 GiB if zero).
+	UploadDir string
+	MaxUpload int64
 }
 
 // TokenAuthenticator turns an API bearer token into the principal it acts
@@ -59,6 +67,10 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/territory", false, handle(s.territory)},
 		{"GET", "/api/v1/score/runs", false, handle(s.runs)},
 		{"GET", "/api/v1/score/runs/{run}", false, handle(s.run)},
+		{"GET", "/api/v1/imports", false, handle(s.imports)},
+		{"POST", "/api/v1/imports", false, handleW(s.startImport)},
+		{"GET", "/api/v1/imports/{id}/problems", false, http.HandlerFunc(s.importProblems)},
+		{"GET", "/api/v1/jobs/{id}", false, handle(s.job)},
 	}
 }
 
@@ -139,6 +151,23 @@ func handle(fn func(r *http.Request) (any, error)) http.Handler {
 			return
 		}
 		writeJSON(w, http.StatusOK, v)
+	})
+}
+
+// handleW is handle for handlers that need the response writer (to bound
+// the request body); a value with a status method sets the status.
+func handleW(fn func(w http.ResponseWriter, r *http.Request) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := fn(w, r)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		status := http.StatusOK
+		if s, ok := v.(interface{ status() int }); ok {
+			status = s.status()
+		}
+		writeJSON(w, status, v)
 	})
 }
 

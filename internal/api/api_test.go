@@ -14,6 +14,7 @@ import (
 	"github.com/fosis/fosis/internal/api"
 	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/jobs"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/registry/registrytest"
 	"github.com/fosis/fosis/internal/targeting"
@@ -23,6 +24,13 @@ import (
 // default model and then, each as a newer run, with the extra models.
 func newServer(t *testing.T, extra ...*targeting.Model) (*httptest.Server, *registry.Store) {
 	t.Helper()
+	srv, reg, _ := newServerJobs(t, extra...)
+	return srv, reg
+}
+
+// newServerJobs is newServer with the tracker of its background jobs.
+func newServerJobs(t *testing.T, extra ...*targeting.Model) (*httptest.Server, *registry.Store, *jobs.Tracker) {
+	t.Helper()
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
 	d, reg := registrytest.Imported(t, 400, 11)
 	ts := targeting.NewStore(d, reg, nil)
@@ -31,9 +39,11 @@ func newServer(t *testing.T, extra ...*targeting.Model) (*httptest.Server, *regi
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer((&api.Server{DB: d, Registry: reg, Targeting: ts, Tokens: fakeTokens}).Handler())
+	tracker := jobs.New(10, nil, nil)
+	srv := httptest.NewServer((&api.Server{DB: d, Registry: reg, Targeting: ts, Tokens: fakeTokens, Jobs: tracker, UploadDir: t.TempDir()}).Handler())
 	t.Cleanup(srv.Close)
-	return srv, reg
+	t.Cleanup(tracker.Wait)
+	return srv, reg, tracker
 }
 
 // fakeTokens stands in for the user store: the API's job is to run each

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/fosis/fosis/internal/api"
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/registry/registrytest"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
@@ -205,7 +207,10 @@ func TestOpenAPIDocument(t *testing.T) {
 			t.Errorf("%s: path parameters (-in the path +declared):\n%s", at, diff)
 		}
 		responses := obj(t, o.op, "responses")
-		want := []string{"200", "500"}
+		want := []string{"500"}
+		if _, ok := responses["202"]; !ok {
+			want = append(want, "200") // 202 for operations that start a background job
+		}
 		if !isPublic(o.op) {
 			want = append(want, "401", "403")
 		}
@@ -215,7 +220,7 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 		}
 		for status, r := range responses {
-			if status == "200" || o.path == "/healthz" && status == "503" {
+			if status == "200" || status == "202" || o.path == "/healthz" && status == "503" {
 				continue
 			}
 			schema := obj(t, deref(t, doc, r.(map[string]any)), "content", "application/json", "schema")
@@ -252,6 +257,8 @@ func TestOpenAPIRoutes(t *testing.T) {
 	}
 	slices.Sort(routes)
 	slices.Sort(publicRoutes)
+	slices.Sort(documented)
+	slices.Sort(public)
 	if diff := cmp.Diff(routes, documented); diff != "" {
 		t.Errorf("routes (-registered +documented):\n%s", diff)
 	}
@@ -304,6 +311,30 @@ func fetch(t *testing.T, url, tok string) (int, []byte, http.Header) {
 	return resp.StatusCode, body, resp.Header
 }
 
+// post uploads files (form field → content) as multipart/form-data.
+func post(t *testing.T, url, tok string, files map[string]string) (int, []byte, http.Header) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, name := range []string{"households", "persons"} {
+		if data, ok := files[name]; ok {
+			fw, _ := mw.CreateFormFile(name, name+".csv")
+			fw.Write([]byte(data))
+		}
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", url, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, resp.Header
+}
+
 // responseSchema is the JSON schema the document gives for one status of
 // one operation.
 func responseSchema(t *testing.T, doc map[string]any, method, path string, status int) map[string]any {
@@ -329,7 +360,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		t.Fatal("no built-in pmt model")
 	}
 	income, reg := newServer(t)
-	pmtSrv, _ := newServer(t, pmt)
+	pmtSrv, _, pmtJobs := newServerJobs(t, pmt)
 	f, err := reg.LoadFrame(auth.WithPrincipal(context.Background(), auth.System()), true)
 	if err != nil {
 		t.Fatal(err)
@@ -411,22 +442,82 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	doc := openAPIDoc(t)
 	c := &checker{doc: doc, visited: map[string]bool{}}
 	ok200 := map[string]bool{}
+	// checkResponse checks one real response against the document: its
+	// media type, and a JSON body against the schema.
+	checkResponse := func(t *testing.T, route string, wantStatus, status int, body []byte, header http.Header) {
+		t.Helper()
+		if status != wantStatus {
+			t.Fatalf("status %d, want %d: %s", status, wantStatus, body)
+		}
+		method, path, _ := strings.Cut(route, " ")
+		op := obj(t, doc, "paths", path, strings.ToLower(method))
+		content := obj(t, deref(t, doc, obj(t, op, "responses", strconv.Itoa(status))), "content")
+		mt, _, _ := mime.ParseMediaType(header.Get("Content-Type"))
+		if _, ok := content[mt]; !ok {
+			t.Errorf("content type %q is not documented for %s %d", header.Get("Content-Type"), route, status)
+		}
+		if mt == "application/json" {
+			for _, e := range c.check(responseSchema(t, doc, method, path, status), decodeJSON(t, body), "$") {
+				t.Error(e)
+			}
+		}
+		if status >= 200 && status < 300 {
+			ok200[method+" "+normalise(path)] = true
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			status, body, header := fetch(t, tt.srv.URL+tt.url, tt.tok)
-			if status != tt.status {
-				t.Fatalf("status %d, want %d: %s", status, tt.status, body)
+			checkResponse(t, tt.route, tt.status, status, body, header)
+		})
+	}
+	// Imports: uploads (multipart), jobs, CSV reports.
+	extract := registrytest.Extract(t, 30, 77)
+	bad := map[string]string{"households": strings.Replace(extract["households"], ",urban,", ",urbano,", 1), "persons": extract["persons"]}
+	status, body, header := post(t, pmtSrv.URL+"/api/v1/imports", "admin", bad)
+	checkResponse(t, "POST /api/v1/imports", 202, status, body, header)
+	var job struct{ ID string }
+	json.Unmarshal(body, &job)
+	pmtJobs.Wait()
+	status, body, header = fetch(t, pmtSrv.URL+"/api/v1/jobs/"+job.ID, "admin")
+	checkResponse(t, "GET /api/v1/jobs/{id}", 200, status, body, header)
+	var done struct {
+		Result struct {
+			ID       int64
+			Problems int
+		}
+	}
+	if json.Unmarshal(body, &done); done.Result.Problems == 0 {
+		t.Fatalf("the import found no problem: %s", body)
+	}
+	importID := strconv.FormatInt(done.Result.ID, 10)
+	for _, tt := range []struct {
+		name, tok, route, url string
+		files                 map[string]string // POST these as multipart
+		status                int
+	}{
+		{"imports", "admin", "GET /api/v1/imports", "/api/v1/imports?limit=1", nil, 200},
+		{"import problems", "admin", "GET /api/v1/imports/{id}/problems", "/api/v1/imports/" + importID + "/problems", nil, 200},
+		{"problems of a clean import", "admin", "GET /api/v1/imports/{id}/problems", "/api/v1/imports/1/problems", nil, 404},
+		{"problems, bad id", "admin", "GET /api/v1/imports/{id}/problems", "/api/v1/imports/x/problems", nil, 400},
+		{"imports, regional officer", "rm", "GET /api/v1/imports", "/api/v1/imports", nil, 403},
+		{"imports, bad cursor", "admin", "GET /api/v1/imports", "/api/v1/imports?before=0", nil, 400},
+		{"another user's job", "coop", "GET /api/v1/jobs/{id}", "/api/v1/jobs/" + job.ID, nil, 404},
+		{"import, one file", "admin", "POST /api/v1/imports", "/api/v1/imports", map[string]string{"persons": extract["persons"]}, 400},
+		{"import, read-only token", "rm", "POST /api/v1/imports", "/api/v1/imports", extract, 403},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var status int
+			var body []byte
+			var header http.Header
+			if tt.files != nil {
+				status, body, header = post(t, pmtSrv.URL+tt.url, tt.tok, tt.files)
+			} else {
+				status, body, header = fetch(t, pmtSrv.URL+tt.url, tt.tok)
 			}
-			if mt, _, _ := mime.ParseMediaType(header.Get("Content-Type")); mt != "application/json" {
-				t.Errorf("content type %q", header.Get("Content-Type"))
-			}
-			method, path, _ := strings.Cut(tt.route, " ")
-			schema := responseSchema(t, doc, method, path, status)
-			for _, e := range c.check(schema, decodeJSON(t, body), "$") {
-				t.Error(e)
-			}
-			if status == 200 {
-				ok200[method+" "+normalise(path)] = true
+			checkResponse(t, tt.route, tt.status, status, body, header)
+			if tt.name == "import problems" && !strings.HasPrefix(string(body), "file,line,column,value,reason,household_id\n") {
+				t.Errorf("report:\n%s", body)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fosis/fosis/internal/api"
+	"github.com/fosis/fosis/internal/platform/jobs"
 	"github.com/fosis/fosis/internal/web"
 )
 
@@ -46,12 +47,15 @@ func serve(ctx context.Context, a *App, addr string, ready func(string)) error {
 // handler is the web application at / beside the API under /api/v1 and the
 // health endpoint.
 func handler(a *App, opts serveOptions) (http.Handler, error) {
+	// One tracker for the pages and the API: an import started in either
+	// shows in both, and only one runs at a time.
+	tracker := jobs.New(50, nil, a.Log)
 	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Users: a.Auth, Log: a.Log,
-		SecureCookies: opts.secureCookies})
+		SecureCookies: opts.secureCookies, Jobs: tracker})
 	if err != nil {
 		return nil, err
 	}
-	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth, Log: a.Log}).Handler()
+	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth, Log: a.Log, Jobs: tracker}).Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", apiH)
 	mux.Handle("/healthz", apiH)

@@ -1,6 +1,9 @@
 package registry
 
 import (
+	"bytes"
+	"cmp"
+	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -31,6 +34,13 @@ type ImportOptions struct {
 	Progress func(stage string, done, total int64)
 	// Today bounds dates (nothing may be in the future); zero means now.
 	Today time.Time
+	// Source is how the import is named in the list of imports (the
+	// households file's path if empty).
+	Source string
+	// HouseholdsName and PersonsName name the files in the problem report
+	// and in error messages (the base names of the paths if empty), for
+	// files stored under another name than the user gave them.
+	HouseholdsName, PersonsName string
 }
 
 // ImportSummary tells what an import did.
@@ -65,6 +75,8 @@ type extract struct {
 	runAt   map[int64]int32  // RUN → index in ps (first occurrence)
 	problem []Problem
 	unknown []string
+	// hfile and pfile name the files in problems.
+	hfile, pfile string
 }
 
 // Import loads a national extract into the registry. Households with any
@@ -125,11 +137,11 @@ func (s *Store) readExtract(ctx context.Context, opt ImportOptions) (*extract, e
 		return nil, fosis.Errorf(fosis.EINVALID, "cannot open the persons file: %v", err)
 	}
 	defer pf.Close()
-	hr, err := csvin.NewReader(hf, filepath.Base(opt.Households), HouseholdColumns)
+	hr, err := csvin.NewReader(hf, cmp.Or(opt.HouseholdsName, filepath.Base(opt.Households)), HouseholdColumns)
 	if err != nil {
 		return nil, headerError(err)
 	}
-	pr, err := csvin.NewReader(pf, filepath.Base(opt.Persons), PersonColumns)
+	pr, err := csvin.NewReader(pf, cmp.Or(opt.PersonsName, filepath.Base(opt.Persons)), PersonColumns)
 	if err != nil {
 		return nil, headerError(err)
 	}
@@ -165,6 +177,7 @@ func (s *Store) readExtract(ctx context.Context, opt ImportOptions) (*extract, e
 	x := &extract{
 		hs: make([]Household, 0, hSize/80+16), hLine: make([]int32, 0, hSize/80+16), bad: make([]bool, 0, hSize/80+16),
 		ps: make([]Person, 0, pSize/85+16), pLine: make([]int32, 0, pSize/85+16),
+		hfile: hr.File, pfile: pr.File,
 	}
 	for _, u := range hr.Unknown {
 		x.unknown = append(x.unknown, hr.File+": "+u)
@@ -272,7 +285,7 @@ func readPersons(ctx context.Context, r *csvin.Reader, x *extract, today time.Ti
 // pointing at households of the extract, one household per RUN, exactly one
 // head per household. A household with any problem is marked bad.
 func (x *extract) validate() {
-	const hfile, pfile = "households.csv", "persons.csv"
+	hfile, pfile := x.hfile, x.pfile
 	idx := make(map[string]int32, len(x.hs))
 	for i := range x.hs {
 		id := x.hs[i].ID
@@ -365,17 +378,36 @@ func writeProblems(path string, problems []Problem) error {
 	if err != nil {
 		return err
 	}
-	w := csv.NewWriter(f)
-	w.Write([]string{"file", "line", "column", "value", "reason", "household_id"})
-	for _, p := range problems {
-		w.Write([]string{p.File, strconv.Itoa(p.Line), p.Column, p.Value, p.Reason, p.HouseholdID})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := problemsCSV(f, problems); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
+}
+
+// problemsCSV writes the problem report: a header, then one row per problem.
+func problemsCSV(w io.Writer, problems []Problem) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"file", "line", "column", "value", "reason", "household_id"})
+	for _, p := range problems {
+		cw.Write([]string{p.File, strconv.Itoa(p.Line), p.Column, p.Value, p.Reason, p.HouseholdID})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// problemsGzip is the problem report, gzip-compressed, as the database
+// keeps it.
+func problemsGzip(problems []Problem) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := problemsCSV(zw, problems); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // ErrRejected is returned (wrapped) by callers that want a non-zero exit when

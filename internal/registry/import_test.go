@@ -1,8 +1,10 @@
 package registry_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -351,5 +353,56 @@ func TestScope(t *testing.T) {
 	counterpart := auth.WithPrincipal(context.Background(), &auth.Principal{Username: "c", Role: auth.RoleCounterpart})
 	if _, err := s.Household(counterpart, "H1"); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
 		t.Errorf("household as a partner counterpart: %v", err)
+	}
+}
+
+// TestImportReportKept: the problem report of an import is kept with it and
+// reads back as the CSV written beside the files; an import without problems
+// has none; the list shows both, newest first; only national roles see them.
+func TestImportReportKept(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	opt := writeExtract(t, hHeader+hRowH1+hRowH2, pHeader+pRowA+pRowB+pRowC)
+	opt.Source = "prueba limpia"
+	clean, err := s.Import(ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := writeExtract(t, hHeader+hRowH1+strings.Replace(hRowH2, "rural", "campo", 1), pHeader+pRowA+pRowB+pRowC)
+	dirty, err := s.Import(ctx, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := s.ImportReport(ctx, dirty.ID, &got); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(dirty.ErrorsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) || !strings.Contains(got.String(), "campo") {
+		t.Errorf("kept report:\n%s\nfile:\n%s", got.String(), want)
+	}
+	if err := s.ImportReport(ctx, clean.ID, io.Discard); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("report of a clean import: %v", err)
+	}
+	page, err := s.Imports(ctx, 0, 1)
+	if err != nil || len(page.Items) != 1 || page.Total != 2 || page.Next == "" {
+		t.Fatalf("first page: %+v, %v", page, err)
+	}
+	if r := page.Items[0]; r.ID != dirty.ID || !r.HasReport || r.Problems != 1 || r.Rejected != 1 || r.FinishedAt.IsZero() {
+		t.Errorf("newest import: %+v", r)
+	}
+	page, err = s.Imports(ctx, dirty.ID, 10)
+	if err != nil || len(page.Items) != 1 || page.Items[0].Source != "prueba limpia" || page.Items[0].HasReport || page.Next != "" {
+		t.Errorf("second page: %+v, %v", page, err)
+	}
+	rm := auth.WithPrincipal(context.Background(), &auth.Principal{Username: "rm", Role: auth.RoleRegional, RegionCode: "13"})
+	if _, err := s.Imports(rm, 0, 10); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
+		t.Errorf("imports as a regional officer: %v", err)
+	}
+	if err := s.ImportReport(rm, dirty.ID, io.Discard); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
+		t.Errorf("report as a regional officer: %v", err)
 	}
 }

@@ -181,7 +181,11 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 	t0 := time.Now()
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		d := tx.DB()
-		id, err := tx.InsertID(ctx, `INSERT INTO imports (source, started_at) VALUES (?, ?)`, opt.Households, d.Time(tx.Now))
+		source := opt.Source
+		if source == "" {
+			source = opt.Households
+		}
+		id, err := tx.InsertID(ctx, `INSERT INTO imports (source, started_at) VALUES (?, ?)`, source, d.Time(tx.Now))
 		if err != nil {
 			return err
 		}
@@ -240,6 +244,16 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 			sum.PersonsMoved, len(x.problem), id)
 		if err != nil {
 			return err
+		}
+		if len(x.problem) > 0 {
+			report, err := problemsGzip(x.problem)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO import_reports (import_id, problems, csv_gzip) VALUES (?, ?, ?)`,
+				id, len(x.problem), report); err != nil {
+				return fmt.Errorf("keep the problem report: %w", err)
+			}
 		}
 		// One audit entry per import (not per row): it names the files and
 		// what changed; person_moves and the import row hold the detail.

@@ -103,6 +103,9 @@ func TestCatalogs(t *testing.T) {
 		"signin.failed", "signin.locked", "signin.disabled"} { // keys the handlers pass
 		used[key] = true
 	}
+	for _, key := range moreHandlerKeys {
+		used[key] = true
+	}
 	for k := range used {
 		for _, lang := range Languages {
 			if _, ok := c[lang][k]; !ok {
@@ -118,6 +121,10 @@ type templateCase struct {
 	data any
 	want string
 }
+
+// moreHandlerKeys are catalog keys a feature's handlers pass to its
+// templates (appended from the feature's test file).
+var moreHandlerKeys []string
 
 // moreTemplateCases are the cases of feature test files, which append to it
 // from an init function (templates_<feature>_test.go).

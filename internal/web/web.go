@@ -28,6 +28,7 @@ import (
 
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/platform/jobs"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
 )
@@ -59,6 +60,13 @@ type Config struct {
 	SecureCookies bool
 	// PageSize is the number of rows of a listing page (50 if zero).
 	PageSize int
+	// Jobs runs imports in the background.
+	Jobs *jobs.Tracker
+	// UploadDir is where uploaded extracts wait for their import (the
+	// system's temporary folder if empty); MaxUpload bounds an upload, in
+	// bytes (4 GiB if zero).
+	UploadDir string
+	MaxUpload int64
 }
 
 // Server is the web application.
@@ -133,6 +141,9 @@ func New(cfg Config) (*Server, error) {
 			s.pages[lang][page] = t
 		}
 	}
+	if s.cfg.Jobs == nil {
+		s.cfg.Jobs = jobs.New(50, nil, s.log)
+	}
 	s.store = &sessionStore{db: cfg.DB}
 	s.sessions[0], s.sessions[1] = newSessions(cfg.DB)
 	return s, nil
@@ -163,7 +174,8 @@ func (s *Server) funcs(lang string) template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02 15:04:05 UTC")
 		},
-		"num": func(n int64) string { return groupDigits(lang, n) },
+		"num":  func(n int64) string { return groupDigits(lang, n) },
+		"numi": func(n int) string { return groupDigits(lang, int64(n)) },
 		"add": func(xs ...int64) int64 {
 			var sum int64
 			for _, x := range xs {

@@ -17,6 +17,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/platform/jobs"
 	"github.com/fosis/fosis/internal/platform/rut"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/registry/registrytest"
@@ -34,8 +35,9 @@ const pageSize = 5
 // with an analyst ("analista"), a regional officer of region 13 ("rosa"), an
 // administrator ("adela") and an auditor ("otilia").
 type fixture struct {
-	srv *httptest.Server
-	d   *db.DB
+	srv  *httptest.Server
+	d    *db.DB
+	jobs *jobs.Tracker
 	// inRM and outRM are a household id and a member's RUN (body) in
 	// region 13 and outside it.
 	inRM, outRM struct {
@@ -63,11 +65,14 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
-	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: ts, Users: users, PageSize: pageSize})
+	tracker := jobs.New(10, nil, nil)
+	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: ts, Users: users, PageSize: pageSize, Jobs: tracker,
+		UploadDir: t.TempDir(), MaxUpload: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{srv: httptest.NewServer(w.Handler()), d: d}
+	f := &fixture{srv: httptest.NewServer(w.Handler()), d: d, jobs: tracker}
+	t.Cleanup(tracker.Wait)
 	t.Cleanup(f.srv.Close)
 	q := `SELECT h.household_id, p.run FROM persons p JOIN households h ON h.id = p.household
 		JOIN communes c ON c.code = h.commune_code WHERE c.region_code %s '13' ORDER BY p.run LIMIT 1`

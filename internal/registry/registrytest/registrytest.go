@@ -3,7 +3,9 @@
 package registrytest
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"testing"
 
@@ -34,4 +36,16 @@ func Imported(t testing.TB, n int, seed uint64) (*db.DB, *registry.Store) {
 		t.Fatalf("import of the synthetic extract: %+v, %v", sum, err)
 	}
 	return d, reg
+}
+
+// Extract returns the two files of a synthetic extract of n households
+// generated with seed, by name ("households", "persons"), for tests that
+// upload one.
+func Extract(t testing.TB, n int, seed uint64) map[string]string {
+	t.Helper()
+	var h, p bytes.Buffer
+	if _, err := registry.Generate(context.Background(), registry.GenerateOptions{Households: n, Seed: seed}, &h, &p, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"households": h.String(), "persons": p.String()}
 }

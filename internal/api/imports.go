@@ -1,0 +1,141 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/jobs"
+	"github.com/fosis/fosis/internal/platform/upload"
+	"github.com/fosis/fosis/internal/registry"
+)
+
+// defaultMaxUpload bounds an upload of the two extract files together.
+const defaultMaxUpload = 4 << 30
+
+// accepted is a response with status 202: a job was started.
+type accepted struct{ jobs.Job }
+
+func (accepted) status() int { return http.StatusAccepted }
+
+func (s *Server) imports(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	var before int64
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "before must be the next cursor of a previous page",
+				Fields: []fosis.FieldError{{Field: "before", Message: "not a cursor"}}}
+		}
+		before = n
+	}
+	limit, err := limitParam(q.Get("limit"), 50, 200)
+	if err != nil {
+		return nil, err
+	}
+	return s.Registry.Imports(r.Context(), before, limit)
+}
+
+// startImport receives households and persons as a multipart upload,
+// streams them to disk and starts the import in the background: 202 with
+// the job, to follow at /api/v1/jobs/{id}.
+func (s *Server) startImport(w http.ResponseWriter, r *http.Request) (any, error) {
+	ctx := r.Context()
+	if _, err := auth.National(ctx, true); err != nil {
+		return nil, err
+	}
+	if s.Jobs == nil {
+		return nil, fosis.Errorf(fosis.EUNAVAILABLE, "this server does not run background jobs")
+	}
+	max := s.MaxUpload
+	if max <= 0 {
+		max = defaultMaxUpload
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, max)
+	dir, err := os.MkdirTemp(s.UploadDir, "fosis-import-")
+	if err != nil {
+		return nil, err
+	}
+	names, err := upload.SaveFiles(r, dir, "households", "persons")
+	if err != nil {
+		os.RemoveAll(dir)
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("the upload exceeds %d MiB: split the extract or import it on the server with 'fosis registry import'", max>>20),
+				Fields: []fosis.FieldError{{Field: "households", Message: "too large"}}}
+		}
+		return nil, err
+	}
+	p := auth.FromContext(ctx)
+	opt := registry.ImportOptions{
+		Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv"),
+		ErrorsPath: filepath.Join(dir, "import-errors.csv"), HouseholdsName: names["households"], PersonsName: names["persons"],
+		Source: fmt.Sprintf("%s + %s (%s, API)", names["households"], names["persons"], p.Username),
+	}
+	job, err := s.Jobs.Start(ctx, registry.ImportJobKind, true, s.Registry.ImportTask(opt, func() { os.RemoveAll(dir) }))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return accepted{job}, nil
+}
+
+func (s *Server) job(r *http.Request) (any, error) {
+	if s.Jobs == nil {
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "no job %q", r.PathValue("id"))
+	}
+	return s.Jobs.Get(r.Context(), r.PathValue("id"))
+}
+
+// importProblems serves an import's problem report as CSV.
+func (s *Server) importProblems(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		writeError(w, &fosis.Error{Code: fosis.EINVALID, Message: "the import id is a number",
+			Fields: []fosis.FieldError{{Field: "id", Message: "not a number"}}})
+		return
+	}
+	cw := &lazyCSV{w: w, name: fmt.Sprintf("import-%d-problems.csv", id)}
+	if err := s.Registry.ImportReport(r.Context(), id, cw); err != nil {
+		if cw.started {
+			s.Log.Error("problem report", "import", id, "err", err) // too late for an error body
+			return
+		}
+		writeError(w, err)
+	}
+}
+
+// lazyCSV sets the CSV headers on the first write, so that an error before
+// any data is still a JSON error.
+type lazyCSV struct {
+	w       http.ResponseWriter
+	name    string
+	started bool
+}
+
+func (c *lazyCSV) Write(p []byte) (int, error) {
+	if !c.started {
+		c.started = true
+		c.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		c.w.Header().Set("Content-Disposition", `attachment; filename="`+c.name+`"`)
+	}
+	return c.w.Write(p)
+}
+
+// limitParam reads a limit query parameter: def if empty, else 1..max.
+func limitParam(v string, def, max int) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("limit must be a number from 1 to %d", max),
+			Fields: []fosis.FieldError{{Field: "limit", Message: fmt.Sprintf("must be 1–%d", max)}}}
+	}
+	return n, nil
+}

@@ -1,0 +1,201 @@
+// Package jobs runs long tasks (an import of the national extract, say) in
+// the background of the server and keeps their progress, so that the page
+// or API call that started one returns at once and the user follows a
+// progress bar. Jobs live in the memory of one server process: the outcome
+// that matters (an import, its problem report) is written to the database
+// by the task itself; a job only tells how far it has got.
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
+)
+
+// Job is a snapshot of a background task.
+type Job struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Owner     string    `json:"owner"` // username of who started it
+	StartedAt time.Time `json:"started_at"`
+	// FinishedAt is zero while the job runs.
+	FinishedAt time.Time `json:"finished_at"`
+	Stage      string    `json:"stage"`
+	Done       int64     `json:"done"`
+	Total      int64     `json:"total"`
+	// Result is what the task returned, once it has finished without error.
+	Result any `json:"result,omitempty"`
+	// ErrorCode and Error describe a failed job (fosis error codes).
+	ErrorCode string `json:"error_code,omitempty"`
+	Error     string `json:"error,omitempty"`
+
+	ownerID int64
+}
+
+// Running reports whether the job has not finished yet.
+func (j Job) Running() bool { return j.FinishedAt.IsZero() }
+
+// Percent is how far the job has got, 0–100.
+func (j Job) Percent() int {
+	switch {
+	case !j.Running():
+		return 100
+	case j.Total <= 0:
+		return 0
+	}
+	return int(min(100, j.Done*100/j.Total))
+}
+
+// Progress is how a task reports: its stage and how much of it is done.
+type Progress func(stage string, done, total int64)
+
+// Task is the work of a job. ctx carries the principal who started it.
+type Task func(ctx context.Context, progress Progress) (any, error)
+
+// Tracker starts jobs and keeps them. It is safe for concurrent use.
+type Tracker struct {
+	mu      sync.Mutex
+	jobs    map[string]*Job
+	order   []string          // ids, oldest first
+	running map[string]string // kind → id of its running exclusive job
+	keep    int
+	wg      sync.WaitGroup
+	clock   func() time.Time
+	log     *slog.Logger
+}
+
+// New returns a tracker that remembers the last keep finished jobs and logs
+// jobs that fail with an internal error (their message to users says only
+// that something went wrong).
+func New(keep int, clock func() time.Time, log *slog.Logger) *Tracker {
+	if clock == nil {
+		clock = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Tracker{jobs: map[string]*Job{}, running: map[string]string{}, keep: max(keep, 1), clock: clock, log: log}
+}
+
+// Start runs task in the background as the principal of ctx and returns the
+// new job. With exclusive, a second job of the same kind is refused while one
+// runs (a conflict error naming it). The task's context is not cancelled
+// when the request that started it ends.
+func (t *Tracker) Start(ctx context.Context, kind string, exclusive bool, task Task) (Job, error) {
+	p := auth.FromContext(ctx)
+	if p == nil {
+		return Job{}, fosis.Errorf(fosis.EUNAUTHORIZED, "sign in first")
+	}
+	var b [12]byte
+	rand.Read(b[:])
+	j := &Job{ID: hex.EncodeToString(b[:]), Kind: kind, Owner: p.Username, ownerID: p.UserID, StartedAt: t.clock()}
+	t.mu.Lock()
+	if exclusive {
+		if other, busy := t.running[kind]; busy {
+			o := t.jobs[other]
+			t.mu.Unlock()
+			return Job{}, fosis.Errorf(fosis.ECONFLICT, "another %s is running (started by %s at %s): wait until it finishes",
+				kind, o.Owner, o.StartedAt.UTC().Format("15:04:05 UTC"))
+		}
+		t.running[kind] = j.ID
+	}
+	t.jobs[j.ID] = j
+	t.order = append(t.order, j.ID)
+	snap := *j
+	t.mu.Unlock()
+
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		var res any
+		var err error
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("the job stopped unexpectedly: %v", r)
+				}
+			}()
+			res, err = task(context.WithoutCancel(ctx), func(stage string, done, total int64) {
+				t.mu.Lock()
+				j.Stage, j.Done, j.Total = stage, done, total
+				t.mu.Unlock()
+			})
+		}()
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		j.FinishedAt = t.clock()
+		if err != nil {
+			j.ErrorCode, j.Error = fosis.ErrorCode(err), fosis.ErrorMessage(err)
+			if j.ErrorCode == fosis.EINTERNAL {
+				t.log.Error("job failed", "kind", kind, "id", j.ID, "owner", j.Owner, "err", err)
+			}
+		} else {
+			j.Result = res
+		}
+		if t.running[kind] == j.ID {
+			delete(t.running, kind)
+		}
+		t.prune()
+	}()
+	return snap, nil
+}
+
+// prune forgets the oldest finished jobs beyond keep. t.mu is held.
+func (t *Tracker) prune() {
+	finished := 0
+	for _, id := range t.order {
+		if !t.jobs[id].Running() {
+			finished++
+		}
+	}
+	kept := t.order[:0]
+	for _, id := range t.order {
+		if j := t.jobs[id]; !j.Running() && finished > t.keep {
+			delete(t.jobs, id)
+			finished--
+			continue
+		}
+		kept = append(kept, id)
+	}
+	t.order = kept
+}
+
+// Get returns job id if the principal of ctx may follow it: whoever started
+// it, and administrators. Anyone else gets not found, like for a job that
+// does not exist.
+func (t *Tracker) Get(ctx context.Context, id string) (Job, error) {
+	p := auth.FromContext(ctx)
+	if p == nil {
+		return Job{}, fosis.Errorf(fosis.EUNAUTHORIZED, "sign in first")
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	j, ok := t.jobs[id]
+	if !ok || !(p.Role == auth.RoleAdmin || (j.ownerID == p.UserID && j.Owner == p.Username)) {
+		return Job{}, fosis.Errorf(fosis.ENOTFOUND, "no job %q (finished jobs are kept for a while only)", id)
+	}
+	return *j, nil
+}
+
+// Running returns the running job of kind, if any, that the principal of ctx
+// may follow.
+func (t *Tracker) Running(ctx context.Context, kind string) (Job, bool) {
+	t.mu.Lock()
+	id, ok := t.running[kind]
+	t.mu.Unlock()
+	if !ok {
+		return Job{}, false
+	}
+	j, err := t.Get(ctx, id)
+	return j, err == nil
+}
+
+// Wait blocks until every job has finished (for tests and shutdown).
+func (t *Tracker) Wait() { t.wg.Wait() }

@@ -1,0 +1,102 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/jobs"
+)
+
+func TestTracker(t *testing.T) {
+	tr := jobs.New(2, nil, nil)
+	ana := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 1, Username: "ana", Role: auth.RoleAnalyst})
+	otto := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 2, Username: "otto", Role: auth.RoleAnalyst})
+	admin := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 3, Username: "adela", Role: auth.RoleAdmin})
+
+	release, reported := make(chan struct{}), make(chan struct{})
+	j, err := tr.Start(ana, "import", true, func(ctx context.Context, progress jobs.Progress) (any, error) {
+		if p := auth.FromContext(ctx); p == nil || p.Username != "ana" {
+			return nil, errors.New("the task does not run as its owner")
+		}
+		progress("read", 25, 100)
+		close(reported)
+		<-release
+		return "listo", nil
+	})
+	if err != nil || !j.Running() || j.Owner != "ana" {
+		t.Fatalf("Start = %+v, %v", j, err)
+	}
+	<-reported
+	if got, err := tr.Get(ana, j.ID); err != nil || got.Stage != "read" || got.Percent() != 25 {
+		t.Errorf("progress: %+v, %v", got, err)
+	}
+	if _, err := tr.Start(otto, "import", true, nil); fosis.ErrorCode(err) != fosis.ECONFLICT {
+		t.Errorf("a second exclusive job: %v, want conflict", err)
+	}
+	if _, err := tr.Get(otto, j.ID); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("another user's job: %v, want not found", err)
+	}
+	if _, err := tr.Get(admin, j.ID); err != nil {
+		t.Errorf("an administrator follows any job: %v", err)
+	}
+	if r, ok := tr.Running(ana, "import"); !ok || r.ID != j.ID {
+		t.Errorf("Running = %+v, %v", r, ok)
+	}
+	close(release)
+	tr.Wait()
+	done, err := tr.Get(ana, j.ID)
+	if err != nil || done.Running() || done.Percent() != 100 || done.Result != "listo" || done.Error != "" {
+		t.Errorf("finished job: %+v, %v", done, err)
+	}
+	if _, ok := tr.Running(ana, "import"); ok {
+		t.Error("a finished job is still running")
+	}
+
+	// Failures keep their code and message; a panic is a failure too.
+	bad, _ := tr.Start(ana, "import", true, func(context.Context, jobs.Progress) (any, error) {
+		return nil, fosis.Errorf(fosis.EINVALID, "bad header")
+	})
+	boom, _ := tr.Start(ana, "other", false, func(context.Context, jobs.Progress) (any, error) { panic("boom") })
+	tr.Wait()
+	if j, _ := tr.Get(ana, bad.ID); j.ErrorCode != fosis.EINVALID || j.Error != "bad header" {
+		t.Errorf("failed job: %+v", j)
+	}
+	if j, _ := tr.Get(ana, boom.ID); j.ErrorCode != fosis.EINTERNAL || j.Running() {
+		t.Errorf("panicked job: %+v", j)
+	}
+	// Only the last two finished jobs are kept.
+	if _, err := tr.Get(ana, j.ID); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("the oldest job is still kept: %v", err)
+	}
+	if _, err := tr.Start(context.Background(), "x", false, nil); fosis.ErrorCode(err) != fosis.EUNAUTHORIZED {
+		t.Errorf("without a principal: %v", err)
+	}
+}
+
+func TestTrackerConcurrentStarts(t *testing.T) {
+	tr := jobs.New(100, nil, nil)
+	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 1, Username: "ana", Role: auth.RoleAnalyst})
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	started := 0
+	for range 20 {
+		wg.Go(func() {
+			if _, err := tr.Start(ctx, "import", true, func(context.Context, jobs.Progress) (any, error) { <-release; return nil, nil }); err == nil {
+				mu.Lock()
+				started++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(release)
+	tr.Wait()
+	if started != 1 {
+		t.Errorf("%d exclusive jobs started at once, want 1", started)
+	}
+}

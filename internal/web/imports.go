@@ -1,0 +1,173 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/jobs"
+	"github.com/fosis/fosis/internal/platform/upload"
+	"github.com/fosis/fosis/internal/registry"
+)
+
+// defaultMaxUpload bounds an upload of the two extract files together.
+const defaultMaxUpload = 4 << 30
+
+func (s *Server) importRoutes(pages *http.ServeMux) {
+	pages.HandleFunc("GET /imports", s.requireUser(s.imports))
+	pages.HandleFunc("POST /imports", s.requireUser(s.importUpload))
+	pages.HandleFunc("GET /imports/jobs/{id}", s.requireUser(s.importJob))
+	pages.HandleFunc("GET /imports/problems/{id}", s.requireUser(s.importProblems))
+}
+
+// importsData is the imports page: past imports, the running one, and the
+// upload form for those who may import.
+type importsData struct {
+	Page      *registry.Page[registry.ImportRecord]
+	Before    int64
+	MayImport bool
+	Running   *jobs.Job
+	Error     string // catalog key
+	ErrorArg  string
+}
+
+// mayImport reports whether p may load an extract (the registry decides; the
+// page only hides the form from others).
+func mayImport(p *auth.Principal) bool { return p != nil && p.SeesAllRegions() && p.Writes() }
+
+func (s *Server) imports(w http.ResponseWriter, r *http.Request) {
+	var before int64
+	if b := r.URL.Query().Get("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n < 1 {
+			s.fail(w, r, fosis.Errorf(fosis.EINVALID, "before: not a cursor"))
+			return
+		}
+		before = n
+	}
+	s.importsPage(w, r, http.StatusOK, before, "", "")
+}
+
+func (s *Server) importsPage(w http.ResponseWriter, r *http.Request, status int, before int64, errKey, errArg string) {
+	ctx := r.Context()
+	pg, err := s.cfg.Registry.Imports(ctx, before, s.pageSize())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := importsData{Page: pg, Before: before, MayImport: mayImport(viewerOf(ctx).p), Error: errKey, ErrorArg: errArg}
+	if j, ok := s.cfg.Jobs.Running(ctx, registry.ImportJobKind); ok {
+		d.Running = &j
+	}
+	s.render(w, r, status, "imports", d)
+}
+
+// importUpload receives households.csv and persons.csv, streams them to a
+// private temporary folder and starts the import in the background; the
+// browser goes to the job's progress page.
+func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if _, err := auth.National(ctx, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	max := s.cfg.MaxUpload
+	if max <= 0 {
+		max = defaultMaxUpload
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, max)
+	dir, err := os.MkdirTemp(s.cfg.UploadDir, "fosis-import-")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names, err := upload.SaveFiles(r, dir, "households", "persons")
+	if err != nil {
+		os.RemoveAll(dir)
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			s.importsPage(w, r, http.StatusRequestEntityTooLarge, 0, "imports.err.too_big", fmt.Sprint(max>>20))
+		case fosis.ErrorCode(err) == fosis.EINVALID:
+			s.importsPage(w, r, http.StatusBadRequest, 0, "imports.err.files", "")
+		default:
+			s.fail(w, r, err)
+		}
+		return
+	}
+	p := viewerOf(ctx).p
+	opt := registry.ImportOptions{
+		Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv"),
+		ErrorsPath: filepath.Join(dir, "import-errors.csv"), HouseholdsName: names["households"], PersonsName: names["persons"],
+		Source: fmt.Sprintf("%s + %s (%s, web)", names["households"], names["persons"], p.Username),
+	}
+	job, err := s.cfg.Jobs.Start(ctx, registry.ImportJobKind, true, s.cfg.Registry.ImportTask(opt, func() { os.RemoveAll(dir) }))
+	if err != nil {
+		os.RemoveAll(dir)
+		if fosis.ErrorCode(err) == fosis.ECONFLICT {
+			s.importsPage(w, r, http.StatusConflict, 0, "imports.err.busy", "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/imports/jobs/"+job.ID, http.StatusSeeOther)
+}
+
+// importJobData is the progress page of an import.
+type importJobData struct {
+	Job     jobs.Job
+	Summary *registry.ImportSummary
+}
+
+func (s *Server) importJob(w http.ResponseWriter, r *http.Request) {
+	j, err := s.cfg.Jobs.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := importJobData{Job: j}
+	d.Summary, _ = j.Result.(*registry.ImportSummary)
+	s.render(w, r, http.StatusOK, "importjob", d)
+}
+
+// importProblems downloads an import's problem report as CSV.
+func (s *Server) importProblems(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no such import"))
+		return
+	}
+	cw := &csvDownload{w: w, name: fmt.Sprintf("import-%d-problems.csv", id)}
+	if err := s.cfg.Registry.ImportReport(r.Context(), id, cw); err != nil {
+		if cw.started {
+			s.log.Error("problem report", "import", id, "err", err) // too late for an error page
+			return
+		}
+		s.fail(w, r, err)
+	}
+}
+
+// csvDownload sets the download headers on the first write, so that an
+// error before any data can still be an error page.
+type csvDownload struct {
+	w       http.ResponseWriter
+	name    string
+	started bool
+}
+
+func (c *csvDownload) Write(p []byte) (int, error) {
+	if !c.started {
+		c.started = true
+		h := c.w.Header()
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		h.Set("Content-Disposition", `attachment; filename="`+c.name+`"`)
+		h.Set("Cache-Control", "no-store")
+	}
+	return c.w.Write(p)
+}
