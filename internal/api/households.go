@@ -18,11 +18,15 @@ type HouseholdResponse struct {
 }
 
 func (s *Server) household(r *http.Request) (any, error) {
-	h, err := s.Registry.Household(r.Context(), r.PathValue("id"))
+	file, err := s.Registry.HouseholdFileByID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
-	return s.withScore(r, h)
+	score, hist, err := s.Targeting.LatestOf(r.Context(), file, lang(r))
+	if err != nil {
+		return nil, err
+	}
+	return &HouseholdResponse{Household: file.View(), Score: score, History: hist}, nil
 }
 
 func (s *Server) householdOfRUN(r *http.Request) (any, error) {

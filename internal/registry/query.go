@@ -89,11 +89,44 @@ func (s *Store) Household(ctx context.Context, id string) (*HouseholdView, error
 	if err != nil {
 		return nil, err
 	}
-	h, err := s.withMembers(ctx, `h.household_id = ?`, id)
+	h, _, err := s.withMembers(ctx, `h.household_id = ?`, id, false)
 	if err == sql.ErrNoRows || (err == nil && !p.SeesRegion(h.RegionCode)) {
 		return nil, outOfScope(fmt.Sprintf("household with id %q", id))
 	}
 	return h, err
+}
+
+// HouseholdFile is a household as its page shows it together with the
+// one-household frame its score is explained from, read in one query and
+// checked against the caller's territory. Only the registry makes one, so a
+// file in hand is a household the caller may see.
+type HouseholdFile struct {
+	view  *HouseholdView
+	frame *Frame
+}
+
+// View is the household with its members.
+func (f *HouseholdFile) View() *HouseholdView { return f.view }
+
+// Frame is the household's one-row frame (nil in a zero HouseholdFile).
+func (f *HouseholdFile) Frame() *Frame { return f.frame }
+
+// HouseholdFileByID is Household with the frame of the household's score
+// inputs: the household page's and API lookup's read, one query instead of
+// two.
+func (s *Store) HouseholdFileByID(ctx context.Context, id string) (*HouseholdFile, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, f, err := s.withMembers(ctx, `h.household_id = ?`, id, true)
+	if err == sql.ErrNoRows || (err == nil && !p.SeesRegion(h.RegionCode)) {
+		return nil, outOfScope(fmt.Sprintf("household with id %q", id))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &HouseholdFile{view: h, frame: f}, nil
 }
 
 // HouseholdByKey returns the household with the given internal key, if it
@@ -103,7 +136,7 @@ func (s *Store) HouseholdByKey(ctx context.Context, key int64) (*HouseholdView, 
 	if err != nil {
 		return nil, err
 	}
-	h, err := s.withMembers(ctx, `h.id = ?`, key)
+	h, _, err := s.withMembers(ctx, `h.id = ?`, key, false)
 	if err == sql.ErrNoRows || (err == nil && !p.SeesRegion(h.RegionCode)) {
 		return nil, outOfScope(fmt.Sprintf("household with key %d", key))
 	}
@@ -154,18 +187,24 @@ func (s *Store) InScope(ctx context.Context, key int64) error {
 }
 
 // withMembers reads one household and its members in one query (one round
-// trip: the household page is the registry's busiest read). It returns
-// sql.ErrNoRows when no household matches.
-func (s *Store) withMembers(ctx context.Context, where string, arg any) (*HouseholdView, error) {
-	rows, err := s.db.QueryContext(ctx, householdColumns+`, pe.run, pe.given_names, pe.paternal_surname, pe.maternal_surname, pe.relation, pe.sex, pe.birth_date, pe.schooling_years,
+// trip: the household page is the registry's busiest read), and with
+// withFrame its one-row frame too. It returns sql.ErrNoRows when no
+// household matches.
+func (s *Store) withMembers(ctx context.Context, where string, arg any, withFrame bool) (*HouseholdView, *Frame, error) {
+	inputs := `NULL`
+	if withFrame {
+		inputs = `h.score_inputs`
+	}
+	rows, err := s.db.QueryContext(ctx, householdColumns+`, `+inputs+`, pe.run, pe.given_names, pe.paternal_surname, pe.maternal_surname, pe.relation, pe.sex, pe.birth_date, pe.schooling_years,
 		pe.in_school, pe.employed, pe.labor_income_clp, pe.pension_income_clp, pe.capital_income_clp`+householdFrom+`
 		JOIN persons pe ON pe.household = h.id WHERE `+where+`
 		ORDER BY CASE pe.relation WHEN 'head' THEN 0 WHEN 'spouse' THEN 1 ELSE 2 END, pe.birth_date, pe.run`, arg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
 	var (
+		packed             []byte
 		h                  HouseholdView
 		reg                db.Day
 		upd                db.Instant
@@ -178,9 +217,9 @@ func (s *Store) withMembers(ctx context.Context, where string, arg any) (*Househ
 	for rows.Next() {
 		if err := rows.Scan(&h.Key, &h.ID, &h.CommuneCode, &h.CommuneName, &h.RegionCode, &h.RegionName, &h.Zone, &h.Tenure, &h.Rooms,
 			&h.Floor, &h.Walls, &h.Roof, &h.Water, &h.Sanitation, &h.VehicleCLP, &h.PropertyCLP, &h.SchoolFeesCLP,
-			&reg, &upd, &h.MemberCount,
+			&reg, &upd, &h.MemberCount, &packed,
 			&run, &p.GivenNames, &p.Paternal, &p.Maternal, &p.Relation, &p.Sex, &born, &p.Schooling, &inSchool, &employed, &p.LaborCLP, &p.PensionCLP, &p.CapitalCLP); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		p.RUN, p.BirthDate = rut.Format(run), born.Format(time.DateOnly)
 		p.Name = FullName(p.GivenNames, p.Paternal, p.Maternal)
@@ -189,13 +228,25 @@ func (s *Store) withMembers(ctx context.Context, where string, arg any) (*Househ
 		h.Members = append(h.Members, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(h.Members) == 0 {
-		return nil, sql.ErrNoRows
+		return nil, nil, sql.ErrNoRows
 	}
 	h.RegisteredOn, h.UpdatedAt = reg.Format(time.DateOnly), upd.Time
-	return &h, nil
+	if !withFrame {
+		return &h, nil, nil
+	}
+	ci, ok := s.terr.CommuneIndex(h.CommuneCode)
+	if !ok {
+		return nil, nil, fmt.Errorf("household %s: commune %q is not in the territory", h.ID, h.CommuneCode)
+	}
+	f := newFrame(1, 8)
+	if err := f.appendPacked(packed); err != nil {
+		return nil, nil, err
+	}
+	f.Key, f.Commune, f.Region, f.ExtID = append(f.Key, h.Key), append(f.Commune, int32(ci)), append(f.Region, uint8(s.terr.CommuneRegion(ci))), []string{h.ID}
+	return &h, f, nil
 }
 
 // Page is one page of a keyset-paginated listing.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -252,7 +253,25 @@ func (s *Store) Latest(ctx context.Context, key int64, lang string) (*ScoredHous
 	if err != nil {
 		return nil, nil, err
 	}
-	hist, err := s.history(ctx, key)
+	return s.latest(ctx, f, lang)
+}
+
+// LatestOf is Latest for a household file the registry has already read
+// (and checked against the caller's territory): one read fewer, which is
+// what the household page and the API lookup use.
+func (s *Store) LatestOf(ctx context.Context, file *registry.HouseholdFile, lang string) (*ScoredHousehold, []HouseholdResult, error) {
+	if _, err := auth.Caller(ctx); err != nil {
+		return nil, nil, err
+	}
+	f := file.Frame()
+	if f == nil || f.Len() != 1 {
+		return nil, nil, fmt.Errorf("LatestOf: a household file without its frame")
+	}
+	return s.latest(ctx, f, lang)
+}
+
+func (s *Store) latest(ctx context.Context, f *registry.Frame, lang string) (*ScoredHousehold, []HouseholdResult, error) {
+	hist, err := s.history(ctx, f.Key[0])
 	if err != nil || len(hist) == 0 {
 		return nil, hist, err
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/registry"
@@ -136,5 +138,47 @@ func TestRunsDiffExportExplain(t *testing.T) {
 	if ex.Stale || ex.Explanation.ModelID != "chile-rsh" || ex.Explanation.Value != ex.Result.Value || ex.Summary == "" {
 		t.Errorf("explanation: stale=%v model=%s value %f vs stored %f, summary %q", ex.Stale, ex.Explanation.ModelID,
 			ex.Explanation.Value, ex.Result.Value, ex.Summary)
+	}
+}
+
+// TestLatestOfMatchesLatest: the household page's one-read-fewer path gives
+// exactly what Latest gives, and refuses a file the registry did not read.
+func TestLatestOfMatchesLatest(t *testing.T) {
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	ts, reg := scoredRegistry(t, 200)
+	for _, asOf := range []time.Time{time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)} {
+		if _, err := ts.ScoreAll(ctx, targeting.DefaultModel(), asOf, "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := reg.LoadFrame(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < f.Len(); i += 17 {
+		file, err := reg.HouseholdFileByID(ctx, f.ExtID[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, gotHist, err := ts.LatestOf(ctx, file, "es")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantHist, err := ts.Latest(ctx, f.Key[i], "es")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" || !cmp.Equal(wantHist, gotHist) || len(gotHist) != 2 {
+			t.Fatalf("household %s: LatestOf differs from Latest (-want +got):\n%s", f.ExtID[i], diff)
+		}
+		if view, _ := reg.Household(ctx, f.ExtID[i]); !cmp.Equal(view, file.View()) {
+			t.Fatalf("household %s: the file's view differs from Household", f.ExtID[i])
+		}
+	}
+	if _, _, err := ts.LatestOf(ctx, &registry.HouseholdFile{}, "es"); err == nil {
+		t.Error("LatestOf accepted a file the registry did not read")
+	}
+	if _, _, err := ts.LatestOf(context.Background(), &registry.HouseholdFile{}, "es"); fosis.ErrorCode(err) != fosis.EUNAUTHORIZED {
+		t.Errorf("LatestOf without a principal: %v", err)
 	}
 }

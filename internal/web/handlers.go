@@ -425,12 +425,13 @@ type incomeTotals struct{ Labor, Pension, Capital, Total int64 }
 
 func (s *Server) household(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	h, err := s.cfg.Registry.Household(ctx, r.PathValue("id"))
+	file, err := s.cfg.Registry.HouseholdFileByID(ctx, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	score, hist, err := s.cfg.Targeting.Latest(ctx, h.Key, viewerOf(ctx).lang)
+	h := file.View()
+	score, hist, err := s.cfg.Targeting.LatestOf(ctx, file, viewerOf(ctx).lang)
 	if err != nil {
 		s.fail(w, r, err)
 		return
