@@ -7,21 +7,26 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/api"
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/web"
 )
 
-// apiOnly serves the configured database on a loopback port and loads it:
-// first GET /healthz (the baseline: an HTTP round trip and a database ping),
-// then GET /api/v1/households/{id} of random households with an analyst's
-// token, each with the given number of concurrent clients for duration.
+// apiOnly serves the configured database on a loopback port (the API and the
+// web application, as fosis serve does) and loads it: first GET /healthz
+// (the baseline: an HTTP round trip and a database ping), then GET
+// /api/v1/households/{id} of random households with an analyst's token, then
+// the same households' web pages (GET /households/{id}) in a signed-in
+// session, each with the given number of concurrent clients for duration.
 func (b *bench) apiOnly(ctx context.Context, out string, clients int, duration time.Duration) error {
 	c := b.cfg
 	c.Quiet = true
@@ -38,7 +43,11 @@ func (b *bench) apiOnly(ctx context.Context, out string, clients int, duration t
 		return fosis.Errorf(fosis.EINVALID, "the registry is empty: import an extract first")
 	}
 	b.n = f.Len()
-	token, err := benchToken(ctx, a)
+	token, password, err := benchToken(ctx, a)
+	if err != nil {
+		return err
+	}
+	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Users: a.Auth, Log: a.Log})
 	if err != nil {
 		return err
 	}
@@ -46,15 +55,28 @@ func (b *bench) apiOnly(ctx context.Context, out string, clients int, duration t
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth, Log: a.Log}).Handler()}
+	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth, Log: a.Log}).Handler()
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", apiH)
+	mux.Handle("/healthz", apiH)
+	mux.Handle("/", w.Handler())
+	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
+	cookie, err := benchSignIn(ctx, base, password)
+	if err != nil {
+		return err
+	}
 	b.header()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}, Timeout: 30 * time.Second}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	bearer := [2]string{"Authorization", "Bearer " + token}
+	session := [2]string{"Cookie", cookie}
+	var creds [2]string
 	load := func(name string, path func(r *rand.Rand) string) error {
 		b.progress("loading %s with %d clients for %s", name, clients, duration)
-		res, err := runLoad(ctx, client, base, token, clients, duration, path)
+		res, err := runLoad(ctx, client, base, creds, clients, duration, path)
 		if err != nil {
 			return err
 		}
@@ -62,6 +84,7 @@ func (b *bench) apiOnly(ctx context.Context, out string, clients int, duration t
 			res.n, secs(res.elapsed), float64(res.n)/res.elapsed.Seconds(), ms(res.p(50)), ms(res.p(90)), ms(res.p(99)), ms(res.p(100)), res.errNote())
 		return nil
 	}
+	creds = bearer
 	if err := load("baseline GET /healthz", func(*rand.Rand) string { return "/healthz" }); err != nil {
 		return err
 	}
@@ -78,27 +101,57 @@ func (b *bench) apiOnly(ctx context.Context, out string, clients int, duration t
 	}); err != nil {
 		return err
 	}
+	creds = session
+	if err := load("GET /households/{id} (the household page, signed in)", func(r *rand.Rand) string {
+		return "/households/" + f.ExtID[r.IntN(f.Len())]
+	}); err != nil {
+		return err
+	}
 	b.say("")
-	b.say("Targets: household lookup p99 under 50 ms at 50 concurrent clients, and at least 2,000 lookups per second.")
+	b.say("Targets: household page and API lookup p99 under 50 ms at 50 concurrent clients, and at least 2,000 API lookups per second.")
 	if out != "" {
 		return writeLines(out, b.lines)
 	}
 	return nil
 }
 
-// benchToken creates (or reuses) an analyst account for the benchmark and
-// returns a fresh read token of it.
-func benchToken(ctx context.Context, a *App) (string, error) {
+// benchToken creates (or reuses) an analyst account for the benchmark, gives
+// it a fresh password, and returns a fresh read token of it and the password.
+func benchToken(ctx context.Context, a *App) (token, password string, err error) {
 	sys := auth.System()
+	password = auth.GeneratePassword()
 	u, err := a.Auth.UserByUsername(ctx, "bench-analyst")
 	if fosis.ErrorCode(err) == fosis.ENOTFOUND {
-		u, err = a.Auth.CreateUser(ctx, sys, auth.NewUser{Username: "bench-analyst", DisplayName: "Benchmark", Role: auth.RoleAnalyst, Password: auth.GeneratePassword()})
+		u, err = a.Auth.CreateUser(ctx, sys, auth.NewUser{Username: "bench-analyst", DisplayName: "Benchmark", Role: auth.RoleAnalyst, Password: password})
+	} else if err == nil {
+		err = a.Auth.SetPassword(ctx, sys, u.ID, password)
 	}
+	if err != nil {
+		return "", "", err
+	}
+	token, _, err = a.Auth.CreateToken(ctx, sys, u.ID, "bench", []string{"read"}, time.Hour)
+	return token, password, err
+}
+
+// benchSignIn signs the benchmark account in to the web application and
+// returns its session cookie ("name=value").
+func benchSignIn(ctx context.Context, base, password string) (string, error) {
+	form := url.Values{"username": {"bench-analyst"}, "password": {password}, "next": {"/"}}
+	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/signin", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
 	if err != nil {
 		return "", err
 	}
-	secret, _, err := a.Auth.CreateToken(ctx, sys, u.ID, "bench", []string{"read"}, time.Hour)
-	return secret, err
+	resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "fosis_session" && resp.StatusCode == http.StatusSeeOther {
+			return ck.Name + "=" + ck.Value, nil
+		}
+	}
+	return "", fmt.Errorf("the benchmark account could not sign in (status %d)", resp.StatusCode)
 }
 
 type loadResult struct {
@@ -125,7 +178,7 @@ func (r *loadResult) errNote() string {
 
 // runLoad runs clients goroutines, each sending requests back to back until
 // duration has passed, and collects every latency.
-func runLoad(ctx context.Context, client *http.Client, base, token string, clients int, duration time.Duration, path func(*rand.Rand) string) (*loadResult, error) {
+func runLoad(ctx context.Context, client *http.Client, base string, creds [2]string, clients int, duration time.Duration, path func(*rand.Rand) string) (*loadResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
 	var mu sync.Mutex
@@ -139,7 +192,7 @@ func runLoad(ctx context.Context, client *http.Client, base, token string, clien
 			errs, first := 0, ""
 			for ctx.Err() == nil {
 				req, _ := http.NewRequestWithContext(ctx, "GET", base+path(r), nil)
-				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set(creds[0], creds[1])
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err == nil {

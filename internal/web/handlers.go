@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 
@@ -137,7 +138,19 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 		if v.lang == "" {
 			v.lang = acceptLang(r)
 		}
-		if id := sm.GetInt64(ctx, keyUser); id != 0 {
+		id := sm.GetInt64(ctx, keyUser)
+		if id != 0 {
+			now := s.now().Unix()
+			switch seen := sm.GetInt64(ctx, keySeen); {
+			case now-seen >= int64(IdleTimeout/time.Second):
+				sm.Remove(ctx, keyUser) // idle too long: signed out
+				sm.Remove(ctx, keySeen)
+				id = 0
+			case now-seen >= int64(touchEvery/time.Second):
+				sm.Put(ctx, keySeen, now)
+			}
+		}
+		if id != 0 {
 			u, err := s.cfg.Users.UserByID(ctx, id)
 			switch {
 			case err == nil && u.Active:
@@ -260,6 +273,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.sm.Put(ctx, keyUser, u.ID)
+	v.sm.Put(ctx, keySeen, s.now().Unix())
 	if validLang(u.Language) != "" {
 		v.sm.Put(ctx, keyLang, u.Language)
 	}

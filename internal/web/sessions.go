@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -12,17 +13,25 @@ import (
 	"github.com/fosis/fosis/internal/platform/db"
 )
 
-// Session lifetimes: a session ends after IdleTimeout without a request, and
+// Session lifetimes: a sign-in ends after IdleTimeout without a request, and
 // in any case Lifetime after sign-in.
+//
+// The idle timeout is kept by fosis, not by scs: scs would write the session
+// back to the database at every request to move its expiry, one write per
+// page view. fosis records when the user was last seen and writes it only
+// when it is more than touchEvery old, so the idle timeout is exact to
+// within touchEvery and a page view is a read.
 const (
 	IdleTimeout = 30 * time.Minute
 	Lifetime    = 12 * time.Hour
+	touchEvery  = time.Minute
 )
 
 // Session keys.
 const (
 	keyUser = "uid"  // int64: the signed-in user's id; absent when signed out
 	keyLang = "lang" // string: "es" or "en", chosen with the language switch
+	keySeen = "seen" // int64: Unix time the signed-in user was last seen
 )
 
 // newSessions returns two session managers over the same store that differ
@@ -30,13 +39,19 @@ const (
 // TLS requests (or always, with Config.SecureCookies). Each manager keeps its
 // session under its own context key, so a request uses one manager from
 // start to end.
-func newSessions(d *db.DB) (plain, secure *scs.SessionManager) {
+func newSessions(d *db.DB, log *slog.Logger) (plain, secure *scs.SessionManager) {
 	store := &sessionStore{db: d}
 	mk := func(sec bool) *scs.SessionManager {
 		m := scs.New()
+		m.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+			if errors.Is(err, context.Canceled) {
+				return // the client went away: nothing to answer
+			}
+			log.Error("session", "path", r.URL.Path, "err", err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		}
 		m.Store = store
-		m.IdleTimeout = IdleTimeout
-		m.Lifetime = Lifetime
+		m.Lifetime = Lifetime // the idle timeout: see keySeen
 		m.Cookie.Name = "fosis_session"
 		m.Cookie.HttpOnly = true
 		m.Cookie.SameSite = http.SameSiteLaxMode

@@ -67,6 +67,8 @@ type Config struct {
 	// bytes (4 GiB if zero).
 	UploadDir string
 	MaxUpload int64
+	// Clock is the time (time.Now if nil), for tests of the idle timeout.
+	Clock func() time.Time
 }
 
 // Server is the web application.
@@ -78,6 +80,7 @@ type Server struct {
 	pages    map[string]map[string]*template.Template // lang → page → template
 	store    *sessionStore
 	sessions [2]*scs.SessionManager // plain, secure
+	now      func() time.Time
 }
 
 //go:embed templates
@@ -141,11 +144,15 @@ func New(cfg Config) (*Server, error) {
 			s.pages[lang][page] = t
 		}
 	}
+	s.now = cfg.Clock
+	if s.now == nil {
+		s.now = time.Now
+	}
 	if s.cfg.Jobs == nil {
 		s.cfg.Jobs = jobs.New(50, nil, s.log)
 	}
 	s.store = &sessionStore{db: cfg.DB}
-	s.sessions[0], s.sessions[1] = newSessions(cfg.DB)
+	s.sessions[0], s.sessions[1] = newSessions(cfg.DB, s.log)
 	return s, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +39,8 @@ type fixture struct {
 	srv  *httptest.Server
 	d    *db.DB
 	jobs *jobs.Tracker
+	// skew moves the web application's clock forward (for the idle timeout).
+	skew atomic.Int64
 	// inRM and outRM are a household id and a member's RUN (body) in
 	// region 13 and outside it.
 	inRM, outRM struct {
@@ -66,12 +69,13 @@ func newFixture(t *testing.T) *fixture {
 		}
 	}
 	tracker := jobs.New(10, nil, nil)
+	f := &fixture{d: d, jobs: tracker}
 	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: ts, Users: users, PageSize: pageSize, Jobs: tracker,
-		UploadDir: t.TempDir(), MaxUpload: 1 << 20})
+		UploadDir: t.TempDir(), MaxUpload: 1 << 20, Clock: func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{srv: httptest.NewServer(w.Handler()), d: d, jobs: tracker}
+	f.srv = httptest.NewServer(w.Handler())
 	t.Cleanup(tracker.Wait)
 	t.Cleanup(f.srv.Close)
 	q := `SELECT h.household_id, p.run FROM persons p JOIN households h ON h.id = p.household
@@ -259,6 +263,47 @@ func TestSignIn(t *testing.T) {
 	}
 	if resp, _ := fixed.do("GET", "/", nil, "Cookie", "fosis_session="+after); resp.Request.URL.Path != "/signin" {
 		t.Errorf("the signed-out token still works")
+	}
+}
+
+// TestIdleTimeout: a sign-in ends after web.IdleTimeout without a request,
+// each request keeps it alive, and page views within a minute of each other
+// do not write the session back to the database.
+func TestIdleTimeout(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.signIn("analista")
+	stored := func() string { // the session row as stored, expiry included
+		var data []byte
+		var expiry any
+		f.d.QueryRowContext(context.Background(), `SELECT data, expiry FROM sessions`).Scan(&data, &expiry)
+		return fmt.Sprint(data, expiry)
+	}
+	before := stored()
+	for range 3 {
+		if resp, _ := c.do("GET", "/", nil); resp.Request.URL.Path != "/" {
+			t.Fatalf("signed out at once: %s", resp.Request.URL)
+		}
+	}
+	if stored() != before {
+		t.Error("page views within a minute wrote the session")
+	}
+	step := web.IdleTimeout - time.Minute
+	for i := range 3 { // each request within the timeout keeps the sign-in
+		f.skew.Add(int64(step))
+		if resp, _ := c.do("GET", "/", nil); resp.Request.URL.Path != "/" {
+			t.Fatalf("signed out after %d idle periods of %s", i+1, step)
+		}
+	}
+	if stored() == before {
+		t.Error("the last-seen time was never written")
+	}
+	f.skew.Add(int64(web.IdleTimeout + time.Second))
+	if resp, _ := c.do("GET", "/", nil); resp.Request.URL.Path != "/signin" {
+		t.Errorf("still signed in after %s idle: %s", web.IdleTimeout, resp.Request.URL)
+	}
+	if resp, _ := c.do("GET", "/", nil); resp.Request.URL.Path != "/signin" {
+		t.Errorf("the idle sign-in came back: %s", resp.Request.URL)
 	}
 }
 
