@@ -31,7 +31,8 @@ type usersData struct {
 	Errors    map[string]string // field → catalog key
 	Message   string            // catalog key of an error not tied to a field
 	Created   *auth.User        // the account just created
-	Password  string            // its generated password, shown once
+	Password  string            // its generated password (or Reset's), shown once
+	Reset     *auth.User        // the account whose password was just reset
 }
 
 // newUserForm is what was typed in the creation form, shown again when the
@@ -142,6 +143,55 @@ func (s *Server) setActive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+}
+
+// setRole changes a user's role and region.
+func (s *Server) setRole(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "not a user"))
+		return
+	}
+	role, region := r.PostFormValue("role"), r.PostFormValue("region_code")
+	err = s.cfg.Users.SetRole(ctx, auth.FromContext(ctx), id, auth.Role(role), region)
+	var fe *fosis.Error
+	switch code := fosis.ErrorCode(err); {
+	case err == nil:
+		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+	case code == fosis.ECONFLICT:
+		s.usersPage(w, r, http.StatusConflict, usersData{Message: "users.err.self_role"})
+	case code == fosis.EINVALID && errors.As(err, &fe) && len(fe.Fields) > 0:
+		s.usersPage(w, r, http.StatusBadRequest, usersData{Message: fieldErrorKey(code, fe.Fields[0].Field, newUserForm{Role: role, RegionCode: region})})
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// resetPassword gives a user a new generated password, shown once.
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "not a user"))
+		return
+	}
+	p := auth.FromContext(ctx)
+	if p.Role != auth.RoleAdmin {
+		s.fail(w, r, fosis.Errorf(fosis.EFORBIDDEN, "only an administrator may reset passwords"))
+		return
+	}
+	u, err := s.cfg.Users.UserByID(ctx, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pw := auth.GeneratePassword()
+	if err := s.cfg.Users.SetPassword(ctx, p, id, pw); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.usersPage(w, r, http.StatusOK, usersData{Reset: u, Password: pw})
 }
 
 // tokensData is the API tokens page's content.

@@ -25,7 +25,7 @@ func TestAdminForbidden(t *testing.T) {
 			t.Errorf("analyst on %s: %d", p, resp.StatusCode)
 		}
 	}
-	for _, p := range []string{"/audit/verify", "/admin/users/1/active"} {
+	for _, p := range []string{"/audit/verify", "/admin/users/1/active", "/admin/users/1/role", "/admin/users/1/password"} {
 		if resp, _ := c.do("POST", p, url.Values{"active": {"0"}}); resp.StatusCode != 403 {
 			t.Errorf("analyst posts %s: %d", p, resp.StatusCode)
 		}
@@ -151,6 +151,55 @@ func TestAdminUsers(t *testing.T) {
 	a.signIn("otilia")
 	if resp, body := a.do("POST", "/audit/verify", url.Values{}); resp.StatusCode != 200 || !strings.Contains(body, `id="verify-ok"`) {
 		t.Errorf("auditor verifies: %d", resp.StatusCode)
+	}
+}
+
+// TestAdminRoleAndPassword: an administrator moves a regional officer to
+// another region (she sees the new one at her next request) and gives her a
+// new password (the old one stops working); changing one's own role is
+// refused with an explanation.
+func TestAdminRoleAndPassword(t *testing.T) {
+	f := newFixture(t)
+	admin := f.client(t)
+	admin.signIn("adela")
+	rosa := f.client(t)
+	rosa.signIn("rosa")
+	if resp, _ := rosa.do("GET", "/households/"+f.inRM.id, nil); resp.StatusCode != 200 {
+		t.Fatalf("rosa's own region: %d", resp.StatusCode)
+	}
+	var rosaID, adelaID string
+	f.d.QueryRowContext(context.Background(), `SELECT id FROM users WHERE username = 'rosa'`).Scan(&rosaID)
+	f.d.QueryRowContext(context.Background(), `SELECT id FROM users WHERE username = 'adela'`).Scan(&adelaID)
+	var other string
+	f.d.QueryRowContext(context.Background(), `SELECT c.region_code FROM households h JOIN communes c ON c.code = h.commune_code
+		WHERE h.household_id = ?`, f.outRM.id).Scan(&other)
+	resp, _ := admin.do("POST", "/admin/users/"+rosaID+"/role", url.Values{"role": {"regional"}, "region_code": {other}})
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/admin/users" {
+		t.Fatalf("change rosa's region: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	if resp, _ := rosa.do("GET", "/households/"+f.inRM.id, nil); resp.StatusCode != 404 {
+		t.Errorf("rosa still sees region 13 after the move: %d", resp.StatusCode)
+	}
+	if resp, _ := rosa.do("GET", "/households/"+f.outRM.id, nil); resp.StatusCode != 200 {
+		t.Errorf("rosa does not see her new region %s: %d", other, resp.StatusCode)
+	}
+	if resp, body := admin.do("POST", "/admin/users/"+rosaID+"/role", url.Values{"role": {"regional"}}); resp.StatusCode != 400 || !strings.Contains(body, `id="users-error"`) {
+		t.Errorf("a regional officer without region: %d", resp.StatusCode)
+	}
+	if resp, body := admin.do("POST", "/admin/users/"+adelaID+"/role", url.Values{"role": {"analyst"}}); resp.StatusCode != 409 || !strings.Contains(body, `id="users-error"`) {
+		t.Errorf("an administrator demoting herself: %d", resp.StatusCode)
+	}
+	resp, body := admin.do("POST", "/admin/users/"+rosaID+"/password", url.Values{})
+	m := passwordRE.FindStringSubmatch(body)
+	if resp.StatusCode != 200 || m == nil || !strings.Contains(body, `id="password-reset"`) {
+		t.Fatalf("reset rosa's password: %d", resp.StatusCode)
+	}
+	fresh := f.client(t)
+	if resp, _ := fresh.do("POST", "/signin", url.Values{"username": {"rosa"}, "password": {password}}); resp.StatusCode != 401 {
+		t.Errorf("the old password still works: %d", resp.StatusCode)
+	}
+	if resp, _ := fresh.do("POST", "/signin", url.Values{"username": {"rosa"}, "password": {html.UnescapeString(m[1])}, "next": {"/"}}); resp.StatusCode != 200 || resp.Request.URL.Path != "/" {
+		t.Errorf("the new password does not work: %d at %s", resp.StatusCode, resp.Request.URL)
 	}
 }
 

@@ -46,6 +46,8 @@ func (s *Server) Handler() http.Handler {
 	pages.HandleFunc("GET /admin/users", s.requireUser(s.users))
 	pages.HandleFunc("POST /admin/users", s.requireUser(s.createUser))
 	pages.HandleFunc("POST /admin/users/{id}/active", s.requireUser(s.setActive))
+	pages.HandleFunc("POST /admin/users/{id}/role", s.requireUser(s.setRole))
+	pages.HandleFunc("POST /admin/users/{id}/password", s.requireUser(s.resetPassword))
 	pages.HandleFunc("GET /admin/tokens", s.requireUser(s.tokens))
 	pages.HandleFunc("POST /admin/tokens/{id}/revoke", s.requireUser(s.revokeToken))
 	pages.HandleFunc("GET /audit", s.requireUser(s.auditList))

@@ -98,7 +98,7 @@ func TestCatalogs(t *testing.T) {
 			}
 		}
 	}
-	for _, key := range []string{"users.err.self_disable", "tokens.already_revoked", "audit.bad_date", "audit.bad_cursor",
+	for _, key := range []string{"users.err.self_disable", "users.err.self_role", "tokens.already_revoked", "audit.bad_date", "audit.bad_cursor",
 		"lang.es", "lang.en", "error.notfound", "error.forbidden", "error.invalid", "error.internal", "error.crossorigin",
 		"signin.failed", "signin.locked", "signin.disabled"} { // keys the handlers pass
 		used[key] = true
@@ -258,6 +258,9 @@ func TestTemplates(t *testing.T) {
 		{"users", adminUsers, `id="user-rosa"`},
 		{"users", adminUsers, `<option value="13" selected>13 · Metropolitana de Santiago</option>`},
 		{"users", adminUsers, `id="username-error"`},
+		{"users", adminUsers, `id="role-form-rosa"`},
+		{"users", adminUsers, `<option value="regional" selected>`},
+		{"users", usersData{Users: userRows, CanManage: true, Reset: &userRows[1], Password: "WXYZ-1234"}, `id="password-reset"`},
 		{"users", adminUsers, `value="Rosa &lt;b&gt;"`},
 		{"users", usersData{Users: userRows, CanManage: true, Created: &userRows[0], Password: "ABCD-EFGH"}, `<code class="fs-5 user-select-all" id="new-password">ABCD-EFGH</code>`},
 		{"users", usersData{Users: userRows, Message: "users.err.self_disable"}, `id="users-error"`},

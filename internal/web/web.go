@@ -41,6 +41,8 @@ type Users interface {
 	Users(ctx context.Context, by *auth.Principal) ([]auth.User, error)
 	CreateUser(ctx context.Context, by *auth.Principal, nu auth.NewUser) (*auth.User, error)
 	SetActive(ctx context.Context, by *auth.Principal, userID int64, active bool) error
+	SetRole(ctx context.Context, by *auth.Principal, userID int64, role auth.Role, region string) error
+	SetPassword(ctx context.Context, by *auth.Principal, userID int64, password string) error
 	Tokens(ctx context.Context, by *auth.Principal, userID int64) ([]auth.Token, error)
 	RevokeToken(ctx context.Context, by *auth.Principal, tokenID int64) error
 	// SetLanguage keeps the user's interface language with the account.

@@ -646,3 +646,47 @@ func TestSetLanguage(t *testing.T) {
 		t.Errorf("audit trail (-want +got):\n%s", diff)
 	}
 }
+
+func TestSetRole(t *testing.T) {
+	s, _, d := newStore(t)
+	ctx := context.Background()
+	admin := mustCreate(t, s, NewUser{Username: "adela", Role: RoleAdmin}).Principal()
+	ana := mustCreate(t, s, NewUser{Username: "ana", Role: RoleAnalyst})
+	for _, tt := range []struct {
+		name   string
+		by     *Principal
+		id     int64
+		role   Role
+		region string
+		code   string
+		fields []string
+	}{
+		{"not an administrator", ana.Principal(), admin.UserID, RoleAuditor, "", fosis.EFORBIDDEN, nil},
+		{"one's own role", admin, admin.UserID, RoleAnalyst, "", fosis.ECONFLICT, nil},
+		{"no such role", admin, ana.ID, "boss", "", fosis.EINVALID, []string{"role"}},
+		{"regional without region", admin, ana.ID, RoleRegional, "", fosis.EINVALID, []string{"region_code"}},
+		{"unknown region", admin, ana.ID, RoleRegional, "99", fosis.EINVALID, []string{"region_code"}},
+		{"a region for a national role", admin, ana.ID, RoleAuditor, "13", fosis.EINVALID, []string{"region_code"}},
+		{"no such user", admin, 999, RoleAuditor, "", fosis.ENOTFOUND, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.SetRole(ctx, tt.by, tt.id, tt.role, tt.region)
+			if fosis.ErrorCode(err) != tt.code || !slices.Equal(fields(err), tt.fields) {
+				t.Errorf("SetRole = %v, want %s %v", err, tt.code, tt.fields)
+			}
+		})
+	}
+	if err := s.SetRole(ctx, admin, ana.ID, RoleRegional, " 13 "); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := s.UserByID(ctx, ana.ID); u.Role != RoleRegional || u.RegionCode != "13" || u.Principal().SeesRegion("05") {
+		t.Errorf("after SetRole: %+v", u)
+	}
+	if err := s.SetRole(ctx, admin, ana.ID, RoleRegional, "13"); err != nil {
+		t.Errorf("the same role again: %v", err)
+	}
+	want := []string{"user.create system user/1", "user.create system user/2", "user.role adela user/2"}
+	if diff := cmp.Diff(want, auditActions(t, d)); diff != "" {
+		t.Errorf("audit trail (-want +got):\n%s", diff)
+	}
+}

@@ -129,22 +129,11 @@ func (s *Store) CreateUser(ctx context.Context, by *Principal, nu NewUser) (*Use
 	if utf8.RuneCountInString(u.DisplayName) > maxDisplayName {
 		bad("display_name", fmt.Sprintf("must be at most %d characters", maxDisplayName))
 	}
-	switch {
-	case !u.Role.Valid():
-		bad("role", fmt.Sprintf("%q is not a role; the roles are %s", u.Role, roleList()))
-	case u.Role == RoleRegional && u.RegionCode == "":
-		bad("region_code", "a regional officer needs a region")
-	case u.Role != RoleRegional && u.RegionCode != "":
-		bad("region_code", "only a regional officer has a region")
-	case u.Role == RoleRegional:
-		var n int
-		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM regions WHERE code = ?", u.RegionCode).Scan(&n); err != nil {
-			return nil, fmt.Errorf("look up region %s: %w", u.RegionCode, err)
-		}
-		if n == 0 {
-			bad("region_code", fmt.Sprintf("%q is not a region code", u.RegionCode))
-		}
+	roleProblems, err := s.checkRole(ctx, u.Role, u.RegionCode)
+	if err != nil {
+		return nil, err
 	}
+	problems = append(problems, roleProblems...)
 	if u.Language != "es" && u.Language != "en" {
 		bad("language", "must be es or en")
 	}
@@ -178,6 +167,68 @@ func (s *Store) CreateUser(ctx context.Context, by *Principal, nu NewUser) (*Use
 	}
 	u.passwordHash = hash
 	return u, nil
+}
+
+// checkRole returns what is wrong with a role and region: the role must
+// exist, and a regional officer, and only one, has a region of the
+// territory.
+func (s *Store) checkRole(ctx context.Context, role Role, region string) ([]fosis.FieldError, error) {
+	var problems []fosis.FieldError
+	bad := func(field, msg string) { problems = append(problems, fosis.FieldError{Field: field, Message: msg}) }
+	switch {
+	case !role.Valid():
+		bad("role", fmt.Sprintf("%q is not a role; the roles are %s", role, roleList()))
+	case role == RoleRegional && region == "":
+		bad("region_code", "a regional officer needs a region")
+	case role != RoleRegional && region != "":
+		bad("region_code", "only a regional officer has a region")
+	case role == RoleRegional:
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM regions WHERE code = ?", region).Scan(&n); err != nil {
+			return nil, fmt.Errorf("look up region %s: %w", region, err)
+		}
+		if n == 0 {
+			bad("region_code", fmt.Sprintf("%q is not a region code", region))
+		}
+	}
+	return problems, nil
+}
+
+// SetRole gives a user another role (and region, for a regional officer).
+// Administrators only, and not on their own account (an administrator who
+// demoted themselves could lock everyone out). It takes effect at the user's
+// next request, pages and API tokens alike. Audited as user.role.
+func (s *Store) SetRole(ctx context.Context, by *Principal, userID int64, role Role, region string) error {
+	if !mayManageUsers(by) {
+		return forbidden("change roles")
+	}
+	if !by.System && by.UserID == userID {
+		return fosis.Errorf(fosis.ECONFLICT, "you cannot change your own role: ask another administrator")
+	}
+	role, region = Role(strings.TrimSpace(string(role))), strings.TrimSpace(region)
+	problems, err := s.checkRole(ctx, role, region)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return invalid("the role is not valid", problems)
+	}
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.Role == role && u.RegionCode == region {
+		return nil
+	}
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET role = ?, region_code = ?, updated_at = ? WHERE id = ?",
+			string(role), region, instant(s.db, s.clock()), userID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "user.role", "user", userID,
+			map[string]string{"role": string(u.Role), "region_code": u.RegionCode},
+			map[string]string{"role": string(role), "region_code": region})
+	})
 }
 
 func roleList() string {
