@@ -27,7 +27,9 @@ type Server struct {
 	Registry  *registry.Store
 	Targeting *targeting.Store
 	Tokens    TokenAuthenticator
-	Log       *slog.Logger
+	// Users serves the administration endpoints (users, tokens).
+	Users Users
+	Log   *slog.Logger
 	// Jobs runs imports in the background (nil: no import endpoint).
 	Jobs *jobs.Tracker
 	// UploadDir is where uploaded extracts wait for their import (the
@@ -71,6 +73,15 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/imports", false, handleW(s.startImport)},
 		{"GET", "/api/v1/imports/{id}/problems", false, http.HandlerFunc(s.importProblems)},
 		{"GET", "/api/v1/jobs/{id}", false, handle(s.job)},
+		{"GET", "/api/v1/users", false, handle(s.users)},
+		{"POST", "/api/v1/users", false, handleW(s.createUser)},
+		{"POST", "/api/v1/users/{id}/active", false, handleW(s.setActive)},
+		{"POST", "/api/v1/users/{id}/role", false, handleW(s.setRole)},
+		{"POST", "/api/v1/users/{id}/password", false, handleW(s.resetPassword)},
+		{"GET", "/api/v1/tokens", false, handle(s.tokens)},
+		{"POST", "/api/v1/tokens/{id}/revoke", false, handleW(s.revokeToken)},
+		{"GET", "/api/v1/audit", false, handle(s.auditTrail)},
+		{"POST", "/api/v1/audit/verify", false, handleW(s.auditVerify)},
 	}
 }
 

@@ -326,7 +326,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, q url.Values,
 		s.render(w, r, http.StatusBadRequest, "audit", d)
 		return
 	}
-	recs, err := audit.List(r.Context(), s.cfg.DB, f)
+	recs, err := auth.BrowseAudit(r.Context(), s.cfg.DB, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -359,7 +359,7 @@ func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) {
 	if !s.mayAudit(w, r) {
 		return
 	}
-	rep, err := audit.Verify(r.Context(), s.cfg.DB)
+	rep, err := auth.VerifyAudit(r.Context(), s.cfg.DB)
 	if err != nil {
 		s.fail(w, r, err)
 		return
