@@ -542,7 +542,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	adm, tok, ids := newAdminServer(t)
 	for _, tt := range []struct {
 		name, tok, route, url, body string // a body is POSTed as JSON
-		status                          int
+		status                      int
 	}{
 		{"users", tok["admin"], "GET /api/v1/users", "/api/v1/users", "", 200},
 		{"users, auditor", tok["auditor"], "GET /api/v1/users", "/api/v1/users", "", 200},
