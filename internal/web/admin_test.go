@@ -194,6 +194,9 @@ func TestAdminRoleAndPassword(t *testing.T) {
 	if resp.StatusCode != 200 || m == nil || !strings.Contains(body, `id="password-reset"`) {
 		t.Fatalf("reset rosa's password: %d", resp.StatusCode)
 	}
+	if resp, _ := rosa.do("GET", "/", nil); resp.Request.URL.Path != "/signin" {
+		t.Errorf("rosa's session outlived her new password: %s", resp.Request.URL)
+	}
 	fresh := f.client(t)
 	if resp, _ := fresh.do("POST", "/signin", url.Values{"username": {"rosa"}, "password": {password}}); resp.StatusCode != 401 {
 		t.Errorf("the old password still works: %d", resp.StatusCode)

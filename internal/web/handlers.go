@@ -155,14 +155,14 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 		if id != 0 {
 			u, err := s.cfg.Users.UserByID(ctx, id)
 			switch {
-			case err == nil && u.Active:
+			case err == nil && u.Active && sm.GetString(ctx, keyStamp) == u.CredentialStamp():
 				v.p, v.name = u.Principal(), u.DisplayName
 				if v.name == "" {
 					v.name = u.Username
 				}
 				ctx = auth.WithPrincipal(ctx, v.p)
 			case err == nil || fosis.ErrorCode(err) == fosis.ENOTFOUND:
-				sm.Remove(ctx, keyUser) // account gone or disabled: signed out
+				sm.Remove(ctx, keyUser) // account gone or disabled, or a new password: signed out
 			default:
 				s.fail(w, r, err)
 				return
@@ -276,6 +276,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	v.sm.Put(ctx, keyUser, u.ID)
 	v.sm.Put(ctx, keySeen, s.now().Unix())
+	v.sm.Put(ctx, keyStamp, u.CredentialStamp())
 	if validLang(u.Language) != "" {
 		v.sm.Put(ctx, keyLang, u.Language)
 	}

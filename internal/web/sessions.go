@@ -29,9 +29,10 @@ const (
 
 // Session keys.
 const (
-	keyUser = "uid"  // int64: the signed-in user's id; absent when signed out
-	keyLang = "lang" // string: "es" or "en", chosen with the language switch
-	keySeen = "seen" // int64: Unix time the signed-in user was last seen
+	keyUser  = "uid"   // int64: the signed-in user's id; absent when signed out
+	keyLang  = "lang"  // string: "es" or "en", chosen with the language switch
+	keySeen  = "seen"  // int64: Unix time the signed-in user was last seen
+	keyStamp = "stamp" // string: the user's credential stamp at sign-in (a new password ends the session)
 )
 
 // newSessions returns two session managers over the same store that differ

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"runtime"
@@ -60,6 +62,15 @@ type User struct {
 	LockedUntil  time.Time `json:"locked_until,omitzero"`
 
 	passwordHash string
+}
+
+// CredentialStamp changes whenever the user's password does (it is derived
+// from the stored hash, and reveals nothing of it). A session keeps the
+// stamp of its sign-in and ends when it no longer matches: a new password
+// signs the user out everywhere.
+func (u *User) CredentialStamp() string {
+	sum := sha256.Sum256([]byte("fosis session stamp\x00" + u.passwordHash))
+	return hex.EncodeToString(sum[:8])
 }
 
 // Principal returns the user as an authenticated caller.
