@@ -1,0 +1,108 @@
+package targeting
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/audit"
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/registry"
+)
+
+// ModelRef names a model version.
+type ModelRef struct {
+	ID      string `json:"id"`
+	Version int    `json:"version"`
+	Name    string `json:"name"`
+	Digest  string `json:"digest"`
+}
+
+func refOf(m *Model) ModelRef {
+	return ModelRef{ID: m.ID, Version: m.Version, Name: m.Name, Digest: m.Digest()}
+}
+
+// WhatIfResult is what would change if the registry were scored with another
+// model instead of the active one: the brackets of the same households under
+// both, nothing stored.
+type WhatIfResult struct {
+	Base  ModelRef `json:"base"`
+	Other ModelRef `json:"other"`
+	AsOf  string   `json:"as_of"`
+	// Matrix counts households by bracket under Base (rows) and Other
+	// (columns); Total summarises it.
+	Matrix   Transitions         `json:"matrix"`
+	Total    Moves               `json:"total"`
+	ByRegion []RegionTransitions `json:"by_region"` // every region, in code order
+}
+
+// WhatIf scores the whole registry in memory under the active model and
+// under other, on day asOf, and compares the brackets. It writes no model,
+// run or result: only an audit entry saying who tried which model.
+//
+// A what-if ranks the whole country, so it is for the national roles that
+// work on models: administrators and analysts. A regional officer is refused
+// (forbidden) rather than shown their region's part: a ranking is national,
+// and its effect on one region cannot be told without reading every other.
+func (s *Store) WhatIf(ctx context.Context, other *Model, asOf time.Time) (*WhatIfResult, error) {
+	p, err := auth.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Role != auth.RoleAdmin && p.Role != auth.RoleAnalyst {
+		return nil, fosis.Errorf(fosis.EFORBIDDEN, "a what-if ranks the whole country: only analysts and administrators may run one; your role is %s", p.Role)
+	}
+	if err := other.Validate(); err != nil {
+		return nil, err
+	}
+	base, err := s.ActiveModel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.reg.LoadFrame(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if f.Len() == 0 {
+		return nil, fosis.Errorf(fosis.EINVALID, "the registry is empty: import an extract first (fosis registry import DIR)")
+	}
+	day := registry.DayNumber(asOf)
+	ra, err := Score(ctx, f, base, day)
+	if err != nil {
+		return nil, err
+	}
+	rb, err := Score(ctx, f, other, day)
+	if err != nil {
+		return nil, err
+	}
+	w := &WhatIfResult{Base: refOf(base), Other: refOf(other), AsOf: asOf.Format(time.DateOnly), ByRegion: []RegionTransitions{}}
+	regions := s.reg.Territory().Regions
+	byRegion := make([]Transitions, len(regions))
+	for i := range f.Len() {
+		from, to := ra.Bracket[i], rb.Bracket[i]
+		if !validBracket(int(from)) || !validBracket(int(to)) {
+			continue
+		}
+		a, b := bracketIndex(from), bracketIndex(to)
+		w.Matrix[a][b]++
+		if r := int(f.Region[i]); r < len(byRegion) {
+			byRegion[r][a][b]++
+		}
+	}
+	for i, r := range regions {
+		w.ByRegion = append(w.ByRegion, RegionTransitions{Code: r.Code, Name: r.Name, Matrix: byRegion[i], Moves: byRegion[i].moves()})
+	}
+	w.Total = w.Matrix.moves()
+	err = s.db.Transact(ctx, func(tx *db.Tx) error {
+		_, err := audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "score.what_if",
+			Entity: "score_model", EntityID: fmt.Sprintf("%s v%d", other.ID, other.Version),
+			After: map[string]any{"base": w.Base, "other": w.Other, "as_of": w.AsOf, "total": w.Total}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
