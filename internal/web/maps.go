@@ -100,7 +100,7 @@ func insetOf(p geo.Polygon) (key, label string) {
 	switch {
 	case maxLon < -100:
 		return "z1", "map.inset_pascua"
-	case maxLat < -60:
+	case maxLat <= -59:
 		return "z3", "map.inset_antarctica"
 	case maxLon < -76:
 		return "z2", "map.inset_islands"
@@ -296,8 +296,8 @@ func colour(areas []mapArea) []legendClass {
 	var legend []legendClass
 	if any {
 		lo, hi = math.Floor(lo), math.Ceil(hi)
-		if hi <= lo {
-			hi = lo + 1
+		if hi-lo < 5 { // classes narrower than a percent would show noise
+			hi = lo + 5
 		}
 		step := (hi - lo) / float64(len(mapFills))
 		for k, f := range mapFills {

@@ -110,6 +110,8 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 func (s *Server) scoringRoutes(pages *http.ServeMux) {
 	pages.HandleFunc("GET /runs/{id}/map", s.requireUser(s.runMap))
 	pages.HandleFunc("GET /runs/{id}/map/{region}", s.requireUser(s.runMap))
+	pages.HandleFunc("GET /runs/diff", s.requireUser(s.runDiff))
+	pages.HandleFunc("GET /runs/diff/moved.csv", s.requireUser(s.runDiffCSV))
 }
 
 // runMapData is a map page's content: a run's share of households in one

@@ -9,7 +9,7 @@ import (
 
 // The scoring pages' catalog prefixes and template cases.
 func init() {
-	keyPrefixes = append(keyPrefixes, "map")
+	keyPrefixes = append(keyPrefixes, "map", "diff", "whatif")
 	run := &targeting.Run{ID: 3, ModelID: "chile-rsh", ModelName: "RSH", ModelVersion: 1, AsOf: "2026-11-01", Households: 1200}
 	bounds := chileBounds()
 	// The national map: every region, one of them without households.
@@ -35,7 +35,27 @@ func init() {
 	}
 	valpo := &geo.Region{Code: "05", Name: "Región de Valparaíso"}
 	regional := runMapData{Run: run, Brackets: targeting.Brackets(), Bracket: 50, Region: valpo, Map: drawMap(areas, shapes, nil, nil)}
+	// A diff of two runs, with a page of moved households.
+	runs := []targeting.Run{*run, {ID: 2, ModelID: "chile-fps-pmt", ModelName: "PMT", ModelVersion: 1, AsOf: "2026-10-01", Households: 1100}}
+	var m targeting.Transitions
+	m[0][0], m[0][1], m[1][0], m[6][6] = 300, 25, 20, 100
+	rd := &targeting.RunDiff{A: 2, B: 3, Matrix: m, Total: targeting.Moves{Households: 445, Up: 25, Down: 20, Same: 400, Into40: 20, OutOf40: 25},
+		ByRegion: []targeting.RegionTransitions{{Code: "13", Name: "Metropolitana de Santiago", Matrix: m,
+			Moves: targeting.Moves{Households: 445, Up: 25, Down: 20, Same: 400, Into40: 20, OutOf40: 25}}}}
+	moved := []movedRow{{Change: targeting.Change{HouseholdID: "H0000007", CommuneCode: "13101", From: 40, To: 50}, CommuneName: "Santiago"},
+		{Change: targeting.Change{HouseholdID: "H0000009", CommuneCode: "13102", From: 50, To: 40}, CommuneName: "Cerrillos"}}
+	diff := diffData{Runs: runs, A: 2, B: 3, Brackets: targeting.Brackets(), Diff: rd, Matrix: matrixRows(m), Moved: moved,
+		FirstURL: "/runs/diff?a=2&b=3", CSVURL: "/runs/diff/moved.csv?a=2&b=3", NextURL: "/runs/diff?a=2&after=9&b=3"}
 	moreTemplateCases = append(moreTemplateCases,
+		templateCase{"rundiff", diff, `<tr data-from="40"><th scope="row">40%</th>`},
+		templateCase{"rundiff", diff, `<td class="text-end fw-semibold">25</td>`},
+		templateCase{"rundiff", diff, `<a href="/households/H0000009">H0000009</a>`},
+		templateCase{"rundiff", diff, `href="/runs/diff?a=2&amp;after=9&amp;b=3" id="diff-next"`},
+		templateCase{"rundiff", diff, `href="/runs/diff/moved.csv?a=2&amp;b=3"`},
+		templateCase{"rundiff", diff, `<option value="2" selected>`},
+		templateCase{"rundiff", diffData{Runs: runs[:1]}, `id="diff-empty"`},
+		templateCase{"rundiff", diffData{Runs: runs, A: 2, B: 3, Diff: rd, Matrix: matrixRows(m)}, `id="diff-moved-none"`},
+		templateCase{"rundiff", diffData{Runs: runs, A: 2, B: 3, Diff: rd, Matrix: matrixRows(m), After: "9", FirstURL: "/runs/diff?a=2&b=3"}, `id="diff-moved-end"`},
 		templateCase{"runmap", national, `<a href="/runs/3/map/13?bracket=40" data-code="13"><path id="area-13"`},
 		templateCase{"runmap", national, `id="map-table"`},
 		templateCase{"runmap", national, `fill="#dee2e6"`}, // Aysén, without households

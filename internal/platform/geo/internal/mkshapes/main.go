@@ -202,6 +202,23 @@ func build(src string) ([]byte, string, error) {
 		out.Communes = append(out.Communes, s)
 		points += n
 	}
+	// The source's regions lack their islands far offshore and Antarctica:
+	// a region also gets its communes' polygons outside its own extent
+	// (Isla de Pascua, Juan Fernández, the Desventuradas, Antártica).
+	for k := range out.Regions {
+		r := &out.Regions[k]
+		box := extent(r.Polygons)
+		for _, c := range out.Communes {
+			if c.Code[:2] != r.Code {
+				continue
+			}
+			for _, p := range c.Polygons {
+				if b := extent([][][]int64{p}); b[2] < box[0]-scale/2 || b[0] > box[2]+scale/2 || b[3] < box[1]-scale/2 || b[1] > box[3]+scale/2 {
+					r.Polygons = append(r.Polygons, p)
+				}
+			}
+		}
+	}
 	slices.SortFunc(out.Regions, func(a, b geo.EncodedShape) int { return strings.Compare(a.Code, b.Code) })
 	slices.SortFunc(out.Communes, func(a, b geo.EncodedShape) int { return strings.Compare(a.Code, b.Code) })
 
@@ -325,6 +342,20 @@ func simplify(code, name string, polys [][][]pt) (geo.EncodedShape, int, int) {
 		s.Polygons = append(s.Polygons, poly)
 	}
 	return s, n, dropped
+}
+
+// extent returns the bounding box (min x, min y, max x, max y) of encoded
+// polygons' outer rings.
+func extent(polys [][][]int64) [4]int64 {
+	b := [4]int64{math.MaxInt64, math.MaxInt64, math.MinInt64, math.MinInt64}
+	for _, p := range polys {
+		var x, y int64
+		for i := 0; i+1 < len(p[0]); i += 2 {
+			x, y = x+p[0][i], y+p[0][i+1]
+			b[0], b[1], b[2], b[3] = min(b[0], x), min(b[1], y), max(b[2], x), max(b[3], y)
+		}
+	}
+	return b
 }
 
 func area(ring []pt) float64 {
