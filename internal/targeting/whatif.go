@@ -38,6 +38,19 @@ type WhatIfResult struct {
 	ByRegion []RegionTransitions `json:"by_region"` // every region, in code order
 }
 
+// MayWhatIf returns the caller if they may run a what-if (see WhatIf): an
+// unauthorized error without a principal, forbidden for the other roles.
+func MayWhatIf(ctx context.Context) (*auth.Principal, error) {
+	p, err := auth.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Role != auth.RoleAdmin && p.Role != auth.RoleAnalyst {
+		return nil, fosis.Errorf(fosis.EFORBIDDEN, "a what-if ranks the whole country: only analysts and administrators may run one; your role is %s", p.Role)
+	}
+	return p, nil
+}
+
 // WhatIf scores the whole registry in memory under the active model and
 // under other, on day asOf, and compares the brackets. It writes no model,
 // run or result: only an audit entry saying who tried which model.
@@ -47,12 +60,9 @@ type WhatIfResult struct {
 // (forbidden) rather than shown their region's part: a ranking is national,
 // and its effect on one region cannot be told without reading every other.
 func (s *Store) WhatIf(ctx context.Context, other *Model, asOf time.Time) (*WhatIfResult, error) {
-	p, err := auth.Caller(ctx)
+	p, err := MayWhatIf(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if p.Role != auth.RoleAdmin && p.Role != auth.RoleAnalyst {
-		return nil, fosis.Errorf(fosis.EFORBIDDEN, "a what-if ranks the whole country: only analysts and administrators may run one; your role is %s", p.Role)
 	}
 	if err := other.Validate(); err != nil {
 		return nil, err

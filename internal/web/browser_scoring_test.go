@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -44,7 +45,8 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 }
 
 // TestBrowserScoring: the analyst opens a run's map, follows a region to
-// its communes' map.
+// its communes' map, then runs a what-if with an edited model and reads the
+// result table.
 func TestBrowserScoring(t *testing.T) {
 	f := newFixture(t)
 	runID := latestRun(t, f)
@@ -73,4 +75,41 @@ func TestBrowserScoring(t *testing.T) {
 		}
 		screenshot(t, ctx, "map-communes-"+region+"-es")
 	}
+
+	// A what-if with the model edited in the text area.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(f.srv.URL+"/runs"),
+		chromedp.Click(chromedp.CSS("#runs-whatif-link")),
+		chromedp.WaitVisible(chromedp.CSS("#model")),
+	)
+	if err != nil {
+		t.Fatalf("the what-if form: %v", err)
+	}
+	model, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#model")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(model, `"equivalence_exponent": 0.7`, `"equivalence_exponent": 0.4`, 1)
+	if edited == model {
+		t.Fatalf("nothing to edit in the model:\n%s", model)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#model"), edited),
+		chromedp.Click(chromedp.CSS("#whatif-run")),
+		chromedp.WaitVisible(chromedp.CSS("#whatif-result #moves")),
+	)
+	if err != nil {
+		t.Fatalf("run the what-if: %v", err)
+	}
+	if s := text(t, ctx, "#whatif-summary"); !strings.Contains(s, "cambiarían de tramo") || !strings.Contains(s, "No se guardó nada") {
+		t.Errorf("what-if summary %q", s)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#moves tbody tr")).map(r => r.dataset.region)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 16 {
+		t.Errorf("the what-if's table has %d regions, want 16", len(rows))
+	}
+	screenshot(t, ctx, "whatif-es")
 }

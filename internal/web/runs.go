@@ -15,6 +15,8 @@ import (
 // runsData is the runs page's content: the stored runs, newest first.
 type runsData struct {
 	Runs []targeting.Run
+	// WhatIf: the user may run a what-if.
+	WhatIf bool
 }
 
 func (s *Server) runs(w http.ResponseWriter, r *http.Request) {
@@ -23,7 +25,8 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "runs", runsData{Runs: runs})
+	_, denied := targeting.MayWhatIf(r.Context())
+	s.render(w, r, http.StatusOK, "runs", runsData{Runs: runs, WhatIf: denied == nil})
 }
 
 // The run page's chart geometry, in SVG user units: one labelled bar per
@@ -112,6 +115,8 @@ func (s *Server) scoringRoutes(pages *http.ServeMux) {
 	pages.HandleFunc("GET /runs/{id}/map/{region}", s.requireUser(s.runMap))
 	pages.HandleFunc("GET /runs/diff", s.requireUser(s.runDiff))
 	pages.HandleFunc("GET /runs/diff/moved.csv", s.requireUser(s.runDiffCSV))
+	pages.HandleFunc("GET /whatif", s.requireUser(s.whatIfForm))
+	pages.HandleFunc("POST /whatif", s.requireUser(s.whatIf))
 }
 
 // runMapData is a map page's content: a run's share of households in one

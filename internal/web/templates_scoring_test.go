@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 
+	"github.com/fosis/fosis"
+
 	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/targeting"
 )
@@ -46,7 +48,21 @@ func init() {
 		{Change: targeting.Change{HouseholdID: "H0000009", CommuneCode: "13102", From: 50, To: 40}, CommuneName: "Cerrillos"}}
 	diff := diffData{Runs: runs, A: 2, B: 3, Brackets: targeting.Brackets(), Diff: rd, Matrix: matrixRows(m), Moved: moved,
 		FirstURL: "/runs/diff?a=2&b=3", CSVURL: "/runs/diff/moved.csv?a=2&b=3", NextURL: "/runs/diff?a=2&after=9&b=3"}
+	// A what-if: the form, a model with problems, a result.
+	wr := &targeting.WhatIfResult{Base: targeting.ModelRef{ID: "chile-rsh", Version: 1, Name: "RSH"},
+		Other: targeting.ModelRef{ID: "chile-rsh", Version: 2, Name: "RSH <editado>"}, AsOf: "2026-11-01",
+		Matrix: m, Total: rd.Total, ByRegion: rd.ByRegion}
+	form := whatIfData{Model: `{"id": "chile-rsh", "name": "<script>"}`, AsOf: "2026-11-01"}
 	moreTemplateCases = append(moreTemplateCases,
+		templateCase{"whatif", form, `{&#34;id&#34;: &#34;chile-rsh&#34;, &#34;name&#34;: &#34;&lt;script&gt;&#34;}</textarea>`},
+		templateCase{"whatif", form, `id="whatif-progress"`},
+		templateCase{"whatif", whatIfData{Problems: []fosis.FieldError{{Field: "params.equivalence_exponent", Message: "must be between 0 and 1, got 3"}}},
+			`<li><code>params.equivalence_exponent</code>: must be between 0 and 1, got 3</li>`},
+		templateCase{"whatif", whatIfData{Detail: "line 3: invalid JSON"}, `id="whatif-detail">line 3: invalid JSON<`},
+		templateCase{"whatif", whatIfData{Error: "whatif.too_big"}, `id="whatif-error"`},
+		templateCase{"whatif", whatIfData{Result: wr, Matrix: matrixRows(m)}, `RSH &lt;editado&gt; (`},
+		templateCase{"whatif", whatIfData{Result: wr, Matrix: matrixRows(m)}, `<tr data-region="13">`},
+		templateCase{"runs", runsData{Runs: runs, WhatIf: true}, `href="/whatif" id="runs-whatif-link"`},
 		templateCase{"rundiff", diff, `<tr data-from="40"><th scope="row">40%</th>`},
 		templateCase{"rundiff", diff, `<td class="text-end fw-semibold">25</td>`},
 		templateCase{"rundiff", diff, `<a href="/households/H0000009">H0000009</a>`},

@@ -1,13 +1,21 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
+	"html"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/geo"
@@ -226,4 +234,115 @@ func TestRunDiff(t *testing.T) {
 			}
 		}
 	})
+}
+
+// tableCounts counts the rows of the scoring tables and the audit trail.
+func tableCounts(t *testing.T, f *fixture) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, table := range []string{"score_models", "score_runs", "score_results", "audit_log"} {
+		var n int64
+		if err := f.d.QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out[table] = n
+	}
+	return out
+}
+
+// postModelFile sends a model as an uploaded file to the what-if form.
+func (c *client) postModelFile(name, content, asOf string) (*http.Response, string) {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("as_of", asOf)
+	mw.WriteField("model", "ignored when a file is sent")
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write([]byte(content))
+	mw.Close()
+	req, _ := http.NewRequest("POST", c.base+"/whatif", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+var textarea = regexp.MustCompile(`(?s)<textarea[^>]*name="model"[^>]*>(.*?)</textarea>`)
+
+// TestWhatIf: the analyst edits the active model and sees who moves, by
+// region, with nothing written but one audit entry; an invalid model comes
+// back with every problem and its path; an uploaded YAML file works; a
+// regional officer is refused.
+func TestWhatIf(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.signIn("analista")
+	_, runs := c.do("GET", "/runs", nil)
+	if !strings.Contains(runs, `href="/whatif" id="runs-whatif-link"`) {
+		t.Error("the runs page does not offer the what-if")
+	}
+	resp, body := c.do("GET", "/whatif", nil)
+	m := textarea.FindStringSubmatch(body)
+	if resp.StatusCode != 200 || m == nil || !strings.Contains(m[1], `&#34;id&#34;: &#34;chile-rsh&#34;`) {
+		t.Fatalf("GET /whatif: %d, textarea %v", resp.StatusCode, m)
+	}
+	model := html.UnescapeString(m[1])
+	edited := strings.Replace(model, `"equivalence_exponent": 0.7`, `"equivalence_exponent": 0.5`, 1)
+	if edited == model {
+		t.Fatal("the active model has no equivalence_exponent of 0.7 to edit")
+	}
+	before := tableCounts(t, f)
+	resp, body = c.do("POST", "/whatif", url.Values{"model": {edited}, "as_of": {"2026-11-01"}})
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="whatif-result"`) || !strings.Contains(body, `id="matrix"`) {
+		t.Fatalf("POST /whatif: %d\n%s", resp.StatusCode, body)
+	}
+	if n := len(regionRow2.FindAllString(body, -1)); n != 16 {
+		t.Errorf("the result has %d regions, want 16", n)
+	}
+	after := tableCounts(t, f)
+	before["audit_log"]++
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("a what-if changed the tables (-want +got):\n%s", diff)
+	}
+
+	bad := strings.Replace(edited, `"equivalence_exponent": 0.5`, `"equivalence_exponent": 3`, 1)
+	bad = strings.Replace(bad, `"minor": `, `"minor": -`, 1)
+	resp, body = c.do("POST", "/whatif", url.Values{"model": {bad}, "as_of": {"2026-11-01"}})
+	for _, want := range []string{`id="whatif-problems"`, "<code>params.equivalence_exponent</code>", "<code>params.needs.minor</code>"} {
+		if resp.StatusCode != 400 || !strings.Contains(body, want) {
+			t.Errorf("an invalid model: %d, page lacks %q", resp.StatusCode, want)
+		}
+	}
+	if m := textarea.FindStringSubmatch(body); m == nil || html.UnescapeString(m[1]) != bad {
+		t.Error("the invalid model is not given back for correction")
+	}
+	resp, body = c.do("POST", "/whatif", url.Values{"model": {"{ not json"}, "as_of": {"2026-11-01"}})
+	if resp.StatusCode != 400 || !strings.Contains(body, `id="whatif-detail"`) {
+		t.Errorf("a syntax error: %d", resp.StatusCode)
+	}
+	yaml := "id: chile-rsh\nversion: 9\nkind: income\nname: RSH sin ajuste\nparams:\n  minimum_wage_clp: 529000\n  equivalence_exponent: 1\n"
+	resp, body = c.postModelFile("rsh.yaml", yaml, "2026-11-01")
+	if resp.StatusCode != 200 || !strings.Contains(body, "RSH sin ajuste (versión 9)") {
+		t.Errorf("an uploaded YAML model: %d\n%s", resp.StatusCode, body)
+	}
+	if diff := cmp.Diff(before["score_runs"], tableCounts(t, f)["score_runs"]); diff != "" {
+		t.Errorf("runs written: %s", diff)
+	}
+
+	r := f.client(t)
+	r.signIn("rosa")
+	if _, runs := r.do("GET", "/runs", nil); strings.Contains(runs, `href="/whatif"`) {
+		t.Error("the regional officer is offered the what-if")
+	}
+	for _, method := range []string{"GET", "POST"} {
+		resp, _ := r.do(method, "/whatif", url.Values{"model": {edited}, "as_of": {"2026-11-01"}})
+		if resp.StatusCode != 403 {
+			t.Errorf("regional officer %s /whatif: %d, want 403", method, resp.StatusCode)
+		}
+	}
 }
