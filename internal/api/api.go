@@ -58,6 +58,11 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/territory", false, handle(s.territory)},
 		{"GET", "/api/v1/score/runs", false, handle(s.runs)},
 		{"GET", "/api/v1/score/runs/{run}", false, handle(s.run)},
+		{"GET", "/api/v1/score/runs/{run}/regions", false, handle(s.runRegions)},
+		{"GET", "/api/v1/score/runs/{run}/regions/{region}/communes", false, handle(s.runCommunes)},
+		{"GET", "/api/v1/score/diff", false, handle(s.diff)},
+		{"GET", "/api/v1/score/diff/moved", false, handle(s.diffMoved)},
+		{"POST", "/api/v1/score/what-if", false, handle(s.whatIf)},
 	}
 }
 
