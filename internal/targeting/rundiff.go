@@ -93,7 +93,8 @@ type RunDiff struct {
 
 // DiffRuns compares runs a and b: the transition matrix of the households
 // scored in both, in total and by region, limited to the regions the caller
-// sees (a regional officer's totals are their region's).
+// sees (a regional officer's totals are their region's). Runs never change,
+// so the national comparison of a pair is computed once and kept.
 func (s *Store) DiffRuns(ctx context.Context, a, b int64) (*RunDiff, error) {
 	p, err := s.callerRun(ctx, a)
 	if err != nil {
@@ -102,25 +103,45 @@ func (s *Store) DiffRuns(ctx context.Context, a, b int64) (*RunDiff, error) {
 	if _, err := s.runByID(ctx, b); err != nil {
 		return nil, err
 	}
+	var all *RunDiff
+	if v, ok := s.diffs.Load([2]int64{a, b}); ok {
+		all = v.(*RunDiff)
+	} else {
+		if all, err = s.loadDiff(ctx, a, b); err != nil {
+			return nil, err
+		}
+		s.diffs.Store([2]int64{a, b}, all)
+	}
+	d := &RunDiff{A: a, B: b, ByRegion: []RegionTransitions{}}
+	for _, r := range all.ByRegion {
+		if p.SeesRegion(r.Code) {
+			d.ByRegion = append(d.ByRegion, r) // arrays: copied, the cache stays unshared
+			for i := range r.Matrix {
+				for j := range r.Matrix[i] {
+					d.Matrix[i][j] += r.Matrix[i][j]
+				}
+			}
+		}
+	}
+	d.Total = d.Matrix.moves()
+	return d, nil
+}
+
+// loadDiff counts the national transition matrix of runs a and b by region.
+func (s *Store) loadDiff(ctx context.Context, a, b int64) (*RunDiff, error) {
 	d := &RunDiff{A: a, B: b, ByRegion: []RegionTransitions{}}
 	at := map[string]int{}
 	for _, r := range s.reg.Territory().Regions {
-		if p.SeesRegion(r.Code) {
-			at[r.Code] = len(d.ByRegion)
-			d.ByRegion = append(d.ByRegion, RegionTransitions{Code: r.Code, Name: r.Name})
-		}
+		at[r.Code] = len(d.ByRegion)
+		d.ByRegion = append(d.ByRegion, RegionTransitions{Code: r.Code, Name: r.Name})
 	}
-	q, args := `SELECT c.region_code, ra.bracket, rb.bracket, count(*)
+	rows, err := s.db.QueryContext(ctx, `SELECT c.region_code, ra.bracket, rb.bracket, count(*)
 		FROM score_results ra
 		JOIN score_results rb ON rb.run = ? AND rb.household = ra.household
 		JOIN households h ON h.id = ra.household
 		JOIN communes c ON c.code = h.commune_code
-		WHERE ra.run = ?`, []any{b, a}
-	if !p.SeesAllRegions() {
-		q += ` AND c.region_code = ?` // the other regions are not even read
-		args = append(args, p.RegionCode)
-	}
-	rows, err := s.db.QueryContext(ctx, q+` GROUP BY c.region_code, ra.bracket, rb.bracket`, args...)
+		WHERE ra.run = ?
+		GROUP BY c.region_code, ra.bracket, rb.bracket`, b, a)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +158,6 @@ func (s *Store) DiffRuns(ctx context.Context, a, b int64) (*RunDiff, error) {
 			continue
 		}
 		d.ByRegion[i].Matrix[bracketIndex(from)][bracketIndex(to)] += n
-		d.Matrix[bracketIndex(from)][bracketIndex(to)] += n
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -145,7 +165,6 @@ func (s *Store) DiffRuns(ctx context.Context, a, b int64) (*RunDiff, error) {
 	for i := range d.ByRegion {
 		d.ByRegion[i].Moves = d.ByRegion[i].Matrix.moves()
 	}
-	d.Total = d.Matrix.moves()
 	return d, nil
 }
 

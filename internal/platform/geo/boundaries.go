@@ -138,6 +138,9 @@ func ParseShapes(data []byte, t *Territory) (*Boundaries, error) {
 						x, y = x+ring[2*i], y+ring[2*i+1]
 						pts[i] = Point{float64(x) / float64(f.Scale), float64(y) / float64(f.Scale)}
 					}
+					if pts[0] != pts[len(pts)-1] {
+						return nil, fmt.Errorf("shapes: %s %q polygon %d ring %d is not closed", kind, e.Code, k, r)
+					}
 					poly = append(poly, pts)
 				}
 				if len(poly) > 0 {

@@ -86,6 +86,7 @@ func TestParseShapesRejects(t *testing.T) {
 		"odd ring":        {func(f *ShapeFile) { f.Communes[0].Polygons[0][0] = f.Communes[0].Polygons[0][0][1:] }, `commune "01101" polygon 0 ring 0`},
 		"no polygon":      {func(f *ShapeFile) { f.Regions[0].Polygons = nil }, `region "01" has no polygon`},
 		"no scale":        {func(f *ShapeFile) { f.Scale = 0 }, "scale 0"},
+		"open ring":       {func(f *ShapeFile) { f.Communes[0].Polygons[0][0][2]++ }, `commune "01101" polygon 0 ring 0 is not closed`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var f ShapeFile
@@ -100,4 +101,32 @@ func TestParseShapesRejects(t *testing.T) {
 	if _, err := ParseShapes(encode(good), cl); err != nil {
 		t.Errorf("the embedded file, re-encoded: %v", err)
 	}
+}
+
+// FuzzParseShapes: any input is parsed or refused, never a panic, and what
+// is parsed has every region and commune with closed rings.
+func FuzzParseShapes(f *testing.F) {
+	f.Add(chileShapes)
+	f.Add([]byte(`{"scale":1000,"regions":[{"code":"01","p":[[[1,2,3]]]}]}`))
+	f.Add([]byte(`{"scale":-1}`))
+	cl := Chile()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, err := ParseShapes(data, cl)
+		if err != nil {
+			return
+		}
+		for _, c := range cl.Communes {
+			s, ok := b.Commune(c.Code)
+			if !ok || len(s.Polygons) == 0 {
+				t.Fatalf("commune %s parsed without a shape", c.Code)
+			}
+			for _, p := range s.Polygons {
+				for _, ring := range p {
+					if len(ring) < 4 || ring[0] != ring[len(ring)-1] {
+						t.Fatalf("commune %s: a ring of %d points, not closed", c.Code, len(ring))
+					}
+				}
+			}
+		}
+	})
 }
