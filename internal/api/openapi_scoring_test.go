@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
@@ -56,6 +57,26 @@ func TestScoringScope(t *testing.T) {
 	srv, _ := newServer(t, pmtModel(t))
 	token = "rm"
 	defer func() { token = "admin" }()
+
+	// No other region's name, nor any of its communes', in the answers.
+	cl := geo.Chile()
+	for _, path := range []string{"/api/v1/score/runs/1/regions", "/api/v1/score/runs/2/regions/13/communes",
+		"/api/v1/score/diff?a=1&b=2", "/api/v1/score/diff/moved?a=1&b=2&limit=1000"} {
+		status, body, _ := fetch(t, srv.URL+path, "rm")
+		if status != 200 {
+			t.Errorf("%s: %d", path, status)
+		}
+		for _, r := range cl.Regions {
+			if r.Code != "13" && strings.Contains(string(body), `"`+r.Name+`"`) {
+				t.Errorf("%s names region %s", path, r.Name)
+			}
+		}
+		for _, c := range cl.Communes {
+			if c.RegionCode != "13" && strings.Contains(string(body), `"`+c.Code+`"`) {
+				t.Errorf("%s has commune %s (%s)", path, c.Code, c.Name)
+			}
+		}
+	}
 
 	var regions struct{ Items []targeting.RegionBrackets }
 	if get(t, srv.URL+"/api/v1/score/runs/1/regions", &regions) != 200 || len(regions.Items) != 1 || regions.Items[0].Code != "13" {

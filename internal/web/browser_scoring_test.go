@@ -112,4 +112,20 @@ func TestBrowserScoring(t *testing.T) {
 		t.Errorf("the what-if's table has %d regions, want 16", len(rows))
 	}
 	screenshot(t, ctx, "whatif-es")
+
+	// The regional officer of 13 (who reads English) gets their region's
+	// communes on the map, and no what-if.
+	ctx = browserSignIn(t, f, "rosa")
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/runs/%d", f.srv.URL, runID)),
+		chromedp.Click(chromedp.CSS("#run-map-link")),
+		chromedp.WaitVisible(chromedp.CSS("#map #area-13101")),
+	)
+	if err != nil {
+		t.Fatalf("the regional officer's map: %v", err)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#map path[id^=area-]").length`)); err != nil || n != 52 {
+		t.Errorf("the regional officer's map has %d communes (%v), want region 13's 52", n, err)
+	}
+	screenshot(t, ctx, "map-communes-13-en-regional")
 }

@@ -127,9 +127,8 @@ type runMapData struct {
 	Bracket  uint8
 	Region   *geo.Region
 	// National: the user may see the map of all regions.
-	National    bool
-	Map         choropleth
-	Attribution string
+	National bool
+	Map      choropleth
 }
 
 // bracketParam reads the bracket= parameter (40 when absent).
@@ -170,7 +169,10 @@ func (s *Server) runMap(w http.ResponseWriter, r *http.Request) {
 	}
 	terr := s.cfg.Registry.Territory()
 	bounds := chileBounds()
-	d := runMapData{Run: run, Brackets: targeting.Brackets(), Bracket: bracket, National: p.SeesAllRegions(), Attribution: bounds.Attribution}
+	if terr.Country != "CL" {
+		bounds = &geo.Boundaries{} // only Chile's boundaries are embedded: the tables stay, the map goes
+	}
+	d := runMapData{Run: run, Brackets: targeting.Brackets(), Bracket: bracket, National: p.SeesAllRegions()}
 	k := slices.Index(d.Brackets, bracket)
 	var areas []mapArea
 	var shapes, others []*geo.Shape

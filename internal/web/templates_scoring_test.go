@@ -25,7 +25,7 @@ func init() {
 		areas = append(areas, newMapArea(r.Code, r.Name, fmt.Sprintf("/runs/3/map/%s?bracket=40", r.Code), []int64{int64(30 + i), 0, 0, 0, 0, 0, 0}, 0, n))
 		shapes = append(shapes, &bounds.Regions[i])
 	}
-	national := runMapData{Run: run, Brackets: targeting.Brackets(), Bracket: 40, National: true, Attribution: bounds.Attribution,
+	national := runMapData{Run: run, Brackets: targeting.Brackets(), Bracket: 40, National: true,
 		Map: drawMap(areas, shapes, []*geo.Shape{&bounds.Other[0]}, regionColumn)}
 	// Valparaíso's communes, with the islands in insets.
 	areas, shapes = nil, nil
