@@ -41,11 +41,13 @@ func BenchmarkScoringPages(b *testing.B) {
 		}
 	})
 	b.Run("WhatIf", func(b *testing.B) {
+		var w *targeting.WhatIfResult
 		for b.Loop() {
-			if _, err := ts.WhatIf(analyst, other, day); err != nil {
+			if w, err = ts.WhatIf(analyst, other, day); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64(w.Total.Households), "households")
 	})
 	b.Run("DiffRuns-uncached", func(b *testing.B) {
 		for b.Loop() {
