@@ -20,12 +20,38 @@ type diffData struct {
 	A, B     int64
 	Brackets []uint8
 	Diff     *targeting.RunDiff
-	Matrix   []matrixRow
+	Matrix   matrixTable
+	Regions  []regionMatrix
 	Moved    []movedRow
 	After    string
 	NextURL  string
 	FirstURL string
 	CSVURL   string
+}
+
+// matrixTable is a transition matrix's table and its element id.
+type matrixTable struct {
+	ID   string
+	Rows []matrixRow
+}
+
+// regionMatrix is one region's transition matrix.
+type regionMatrix struct {
+	Code, Name string
+	Households int64
+	Table      matrixTable
+}
+
+// regionMatrices lays out the matrices of the regions with households.
+func regionMatrices(rs []targeting.RegionTransitions) []regionMatrix {
+	var out []regionMatrix
+	for _, r := range rs {
+		if r.Households > 0 {
+			out = append(out, regionMatrix{Code: r.Code, Name: r.Name, Households: r.Households,
+				Table: matrixTable{ID: "matrix-" + r.Code, Rows: matrixRows(r.Matrix)}})
+		}
+	}
+	return out
 }
 
 // matrixRow is a row of a transition matrix table: the households in bracket
@@ -104,7 +130,8 @@ func (s *Server) runDiff(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		d.Matrix = matrixRows(d.Diff.Matrix)
+		d.Matrix = matrixTable{ID: "matrix", Rows: matrixRows(d.Diff.Matrix)}
+		d.Regions = regionMatrices(d.Diff.ByRegion)
 		d.After = r.URL.Query().Get("after")
 		page, err := s.cfg.Targeting.Moved(ctx, a, b, d.After, s.pageSize())
 		if err != nil {

@@ -26,7 +26,8 @@ type whatIfData struct {
 	Error    string // catalog key of a problem with the request itself
 	Detail   string // a model problem without a field, e.g. a syntax error (the slice's words)
 	Result   *targeting.WhatIfResult
-	Matrix   []matrixRow
+	Matrix   matrixTable
+	Regions  []regionMatrix
 }
 
 // whatIfForm shows the active model, ready to edit.
@@ -85,7 +86,8 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) {
 	var fe *fosis.Error
 	switch {
 	case err == nil:
-		d.Matrix = matrixRows(d.Result.Matrix)
+		d.Matrix = matrixTable{ID: "matrix", Rows: matrixRows(d.Result.Matrix)}
+		d.Regions = regionMatrices(d.Result.ByRegion)
 		s.render(w, r, http.StatusOK, "whatif", d)
 	case errors.As(err, &fe) && fe.Code == fosis.EINVALID:
 		d.Problems = fe.Fields
