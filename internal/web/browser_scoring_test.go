@@ -76,6 +76,21 @@ func TestBrowserScoring(t *testing.T) {
 		screenshot(t, ctx, "map-communes-"+region+"-es")
 	}
 
+	// The diff of the fixture's run and a second one, with the pmt model.
+	second := secondRun(t, f)
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(f.srv.URL+"/runs"),
+		chromedp.Click(chromedp.CSS("#runs-diff-link")),
+		chromedp.WaitVisible(chromedp.CSS("#matrix")),
+	)
+	if err != nil {
+		t.Fatalf("the diff page: %v", err)
+	}
+	if s := text(t, ctx, "#diff-summary-h"); !strings.Contains(s, fmt.Sprintf("%d → proceso %d", runID, second)) {
+		t.Errorf("the diff compares %q, want run %d to %d", s, runID, second)
+	}
+	screenshot(t, ctx, "diff-es")
+
 	// A what-if with the model edited in the text area.
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(f.srv.URL+"/runs"),
