@@ -263,7 +263,7 @@ func (pn *panel) path(b *strings.Builder, p geo.Polygon) {
 		for k, q := range ring[:len(ring)-1] {
 			x, y := pn.project(q)
 			x, y = x*pn.scale+pn.dx, y*pn.scale+pn.dy
-			if k > 0 && math.Abs(x-lx) < 0.5 && math.Abs(y-ly) < 0.5 && len(ring)-k > 3-n {
+			if k > 0 && math.Abs(x-lx) < 0.5 && math.Abs(y-ly) < 0.5 && len(ring)-k > 4-n {
 				continue
 			}
 			if n == 0 {
