@@ -19,10 +19,13 @@ var chileBounds = sync.OnceValue(geo.ChileBoundaries)
 // fill attributes (the CSP forbids inline styles; attributes are not styles).
 type choropleth struct {
 	Width, Height int
-	Areas         []mapArea  // with a value, in code order
-	Others        []mapArea  // drawn without a value (the undemarcated zone)
-	Insets        []mapInset // framed panels: islands, Antarctica
-	Legend        []legendClass
+	// Drawn: some area has a shape (a territory without boundaries gets
+	// the table alone).
+	Drawn  bool
+	Areas  []mapArea  // with a value, in code order
+	Others []mapArea  // drawn without a value (the undemarcated zone)
+	Insets []mapInset // framed panels: islands, Antarctica
+	Legend []legendClass
 }
 
 // mapArea is a region or commune of a map and its row of the table.
@@ -122,7 +125,8 @@ func regionColumn(code string) string {
 }
 
 // drawMap lays out shapes (areas, then others) into a choropleth: column
-// names each area's mainland column (one column if nil).
+// names each area's mainland column (one column if nil). shapes[k] is area
+// k's shape, or nil for an area to list in the table only.
 func drawMap(areas []mapArea, shapes []*geo.Shape, others []*geo.Shape, column func(code string) string) choropleth {
 	panels := map[string]*panel{}
 	add := func(k int, code string, p geo.Polygon) {
@@ -141,6 +145,9 @@ func drawMap(areas []mapArea, shapes []*geo.Shape, others []*geo.Shape, column f
 		pn.polys = append(pn.polys, placed{area: k, poly: p})
 	}
 	for k, s := range shapes {
+		if s == nil {
+			continue
+		}
 		for _, p := range s.Polygons {
 			add(k, s.Code, p)
 		}
@@ -180,7 +187,7 @@ func drawMap(areas []mapArea, shapes []*geo.Shape, others []*geo.Shape, column f
 		height = max(height, (pn.maxY-pn.minY)*pn.scale)
 	}
 	// The insets stack in a column of their own, each at its own scale.
-	c := choropleth{}
+	c := choropleth{Drawn: len(panels) > 0}
 	y := 0.0
 	for _, pn := range insets {
 		w, h := pn.maxX-pn.minX, pn.maxY-pn.minY

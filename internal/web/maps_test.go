@@ -96,3 +96,10 @@ func TestColour(t *testing.T) {
 		t.Errorf("equal shares: legend %+v, fill %s", l, same[0].Fill)
 	}
 }
+
+func TestDrawMapWithoutShapes(t *testing.T) {
+	c := drawMap([]mapArea{{Code: "R1", Households: 3, Share: 50}}, []*geo.Shape{nil}, nil, nil)
+	if c.Drawn || len(c.Areas) != 1 || c.Areas[0].D != "" || c.Areas[0].Fill == "" {
+		t.Errorf("a map without shapes: drawn %v, areas %+v", c.Drawn, c.Areas)
+	}
+}

@@ -184,10 +184,7 @@ func (s *Server) runMap(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, rb := range dist {
-			shape, ok := bounds.Region(rb.Code)
-			if !ok {
-				continue // a region without a shape is in the table of the run page
-			}
+			shape, _ := bounds.Region(rb.Code) // nil: in the table, not on the map
 			areas = append(areas, newMapArea(rb.Code, rb.Name, fmt.Sprintf("/runs/%d/map/%s?bracket=%d", run.ID, rb.Code, bracket), rb.Counts, k, rb.Households))
 			shapes = append(shapes, shape)
 		}
@@ -204,10 +201,7 @@ func (s *Server) runMap(w http.ResponseWriter, r *http.Request) {
 		i, _ := terr.RegionIndex(region)
 		d.Region = &terr.Regions[i]
 		for _, c := range communes {
-			shape, ok := bounds.Commune(c.Code)
-			if !ok {
-				continue
-			}
+			shape, _ := bounds.Commune(c.Code)
 			areas = append(areas, newMapArea(c.Code, c.Name, "/communes/"+c.Code, c.Counts, k, c.Households))
 			shapes = append(shapes, shape)
 		}

@@ -80,5 +80,9 @@ func init() {
 		templateCase{"runmap", regional, `<a href="/communes/05201" data-code="05201">`},
 		templateCase{"runmap", regional, `<option value="50" selected>`},
 		templateCase{"runmap", runMapData{Run: run, Brackets: targeting.Brackets(), Bracket: 40}, `id="map-empty"`},
+		// A territory without boundaries: the table alone.
+		templateCase{"runmap", runMapData{Run: run, Brackets: targeting.Brackets(), Bracket: 40,
+			Map: drawMap([]mapArea{newMapArea("R1", "Región Uno", "/runs/3/map/R1", []int64{2, 0, 0, 0, 0, 0, 0}, 0, 4)}, []*geo.Shape{nil}, nil, nil)},
+			`<tr data-code="R1">`},
 	)
 }
