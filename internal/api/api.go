@@ -63,6 +63,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/score/diff", false, handle(s.diff)},
 		{"GET", "/api/v1/score/diff/moved", false, handle(s.diffMoved)},
 		{"POST", "/api/v1/score/what-if", false, handle(s.whatIf)},
+		{"POST", "/api/v1/score/what-if/moved", false, handle(s.whatIfMoved)},
 	}
 }
 

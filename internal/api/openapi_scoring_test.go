@@ -45,6 +45,9 @@ func init() {
 			{name: "what-if, invalid model", srv: income, tok: "admin", route: whatIf, url: "/api/v1/score/what-if", status: 400, body: badModel, contentType: "application/json"},
 			{name: "what-if, bad date", srv: income, tok: "admin", route: whatIf, url: "/api/v1/score/what-if?as_of=ayer", status: 400, body: yamlModel, contentType: "application/yaml"},
 			{name: "what-if, regional officer", srv: income, tok: "rm", route: whatIf, url: "/api/v1/score/what-if", status: 403, body: yamlModel, contentType: "application/yaml"},
+			{name: "what-if moved", srv: income, tok: "admin", route: "POST /api/v1/score/what-if/moved", url: "/api/v1/score/what-if/moved?as_of=2026-11-01", status: 200, body: editedModel(), contentType: "application/json"},
+			{name: "what-if moved, invalid model", srv: income, tok: "admin", route: "POST /api/v1/score/what-if/moved", url: "/api/v1/score/what-if/moved", status: 400, body: badModel, contentType: "application/json"},
+			{name: "what-if moved, regional officer", srv: income, tok: "rm", route: "POST /api/v1/score/what-if/moved", url: "/api/v1/score/what-if/moved", status: 403, body: yamlModel, contentType: "application/yaml"},
 			{name: "what-if, cooperation officer", srv: income, tok: "coop", route: whatIf, url: "/api/v1/score/what-if", status: 403, body: yamlModel, contentType: "application/yaml"},
 		}
 	})
@@ -112,6 +115,15 @@ func TestScoringScope(t *testing.T) {
 	var w targeting.WhatIfResult
 	if status != 200 || json.Unmarshal(body, &w) != nil || w.Total.Households != 400 || len(w.ByRegion) != 16 || w.Other.Version != 2 {
 		t.Errorf("what-if: %d %s", status, body)
+	}
+	status, body, _ = responseCase{srv: srv, tok: "admin", route: "POST /api/v1/score/what-if/moved", url: "/api/v1/score/what-if/moved",
+		body: editedModel(), contentType: "application/json"}.fetch(t)
+	var wm struct {
+		Households int
+		Items      []targeting.Change
+	}
+	if status != 200 || json.Unmarshal(body, &wm) != nil || wm.Households != len(wm.Items) || int64(wm.Households) != w.Total.Up+w.Total.Down {
+		t.Errorf("what-if moved: %d, %d listed, the what-if counts %d", status, len(wm.Items), w.Total.Up+w.Total.Down)
 	}
 	var after struct{ Items []targeting.Run }
 	get(t, srv.URL+"/api/v1/score/runs", &after)

@@ -110,29 +110,27 @@ func (s *Server) diffMoved(r *http.Request) (any, error) {
 	return s.Targeting.Moved(r.Context(), a, b, r.URL.Query().Get("after"), limit)
 }
 
-// whatIf scores the registry under the model in the request body (JSON, or
-// YAML with a YAML content type) and compares it with the active model,
-// storing nothing.
-func (s *Server) whatIf(r *http.Request) (any, error) {
-	ctx := r.Context()
-	if _, err := targeting.MayWhatIf(ctx); err != nil {
-		return nil, err // before reading a body the caller may not send
+// whatIfModel reads a what-if request: the model in the body (JSON, or YAML
+// with a YAML content type) and the as_of date (default today).
+func whatIfModel(r *http.Request) (*targeting.Model, time.Time, error) {
+	if _, err := targeting.MayWhatIf(r.Context()); err != nil {
+		return nil, time.Time{}, err // before reading a body the caller may not send
 	}
 	asOf := time.Now().UTC()
 	if v := r.URL.Query().Get("as_of"); v != "" {
 		d, err := time.Parse(time.DateOnly, v)
 		if err != nil {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "as_of: must be a date such as 2026-11-01",
+			return nil, time.Time{}, &fosis.Error{Code: fosis.EINVALID, Message: "as_of: must be a date such as 2026-11-01",
 				Fields: []fosis.FieldError{{Field: "as_of", Message: "must be a date such as 2026-11-01"}}}
 		}
 		asOf = d
 	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxModelBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if len(data) > maxModelBytes {
-		return nil, fosis.Errorf(fosis.EINVALID, "the model is larger than 1 MB")
+		return nil, time.Time{}, fosis.Errorf(fosis.EINVALID, "the model is larger than 1 MB")
 	}
 	name := "model"
 	switch mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt {
@@ -142,8 +140,35 @@ func (s *Server) whatIf(r *http.Request) (any, error) {
 		name = "model.yaml"
 	}
 	m, err := targeting.LoadModel(name, data)
+	return m, asOf, err
+}
+
+// whatIf scores the registry under the model in the request body and
+// compares it with the active model, storing nothing.
+func (s *Server) whatIf(r *http.Request) (any, error) {
+	m, asOf, err := whatIfModel(r)
 	if err != nil {
 		return nil, err
 	}
-	return s.Targeting.WhatIf(ctx, m, asOf)
+	return s.Targeting.WhatIf(r.Context(), m, asOf)
+}
+
+// WhatIfMovedResponse lists the households a what-if would move.
+type WhatIfMovedResponse struct {
+	Households int                `json:"households"`
+	Items      []targeting.Change `json:"items"`
+}
+
+// whatIfMoved is whatIf's list of the households that would change bracket.
+func (s *Server) whatIfMoved(r *http.Request) (any, error) {
+	m, asOf, err := whatIfModel(r)
+	if err != nil {
+		return nil, err
+	}
+	out := WhatIfMovedResponse{Items: []targeting.Change{}}
+	out.Households, err = s.Targeting.WhatIfMoved(r.Context(), m, asOf, func(c targeting.Change) error {
+		out.Items = append(out.Items, c)
+		return nil
+	})
+	return out, err
 }

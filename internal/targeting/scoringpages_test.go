@@ -244,6 +244,28 @@ func TestWhatIf(t *testing.T) {
 	}
 	after = counts() // and one more audit entry
 
+	// The households that would move, listed.
+	var moved []targeting.Change
+	n, err := ts.WhatIfMoved(analyst, other, day, func(c targeting.Change) error { moved = append(moved, c); return nil })
+	if err != nil || n != len(moved) || int64(n) != w.Total.Up+w.Total.Down {
+		t.Errorf("WhatIfMoved listed %d (%d, %v), the what-if counts %d", len(moved), n, err, w.Total.Up+w.Total.Down)
+	}
+	terr := reg.Territory()
+	for _, c := range moved {
+		if _, ok := terr.CommuneIndex(c.CommuneCode); !ok || c.From == c.To || c.HouseholdID == "" {
+			t.Errorf("moved %+v", c)
+		}
+	}
+	if _, err := ts.WhatIfMoved(regional, other, day, func(targeting.Change) error { return nil }); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
+		t.Errorf("a regional officer's list: %v", err)
+	}
+	want = slices.Clone(after)
+	want[3]++
+	after = counts()
+	if diff := cmp.Diff(want, after); diff != "" {
+		t.Errorf("the list wrote (-want +got):\n%s", diff)
+	}
+
 	bad := targeting.DefaultModel()
 	bad.Income.EquivalenceExponent, bad.Version = 3, 0
 	_, err = ts.WhatIf(analyst, bad, day)

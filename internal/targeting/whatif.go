@@ -60,33 +60,11 @@ func MayWhatIf(ctx context.Context) (*auth.Principal, error) {
 // (forbidden) rather than shown their region's part: a ranking is national,
 // and its effect on one region cannot be told without reading every other.
 func (s *Store) WhatIf(ctx context.Context, other *Model, asOf time.Time) (*WhatIfResult, error) {
-	p, err := MayWhatIf(ctx)
+	sc, err := s.whatIfScore(ctx, other, asOf, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := other.Validate(); err != nil {
-		return nil, err
-	}
-	base, err := s.ActiveModel(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.reg.LoadFrame(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	if f.Len() == 0 {
-		return nil, fosis.Errorf(fosis.EINVALID, "the registry is empty: import an extract first (fosis registry import DIR)")
-	}
-	day := registry.DayNumber(asOf)
-	ra, err := Score(ctx, f, base, day)
-	if err != nil {
-		return nil, err
-	}
-	rb, err := Score(ctx, f, other, day)
-	if err != nil {
-		return nil, err
-	}
+	p, base, f, ra, rb := sc.p, sc.base, sc.f, sc.ra, sc.rb
 	w := &WhatIfResult{Base: refOf(base), Other: refOf(other), AsOf: asOf.Format(time.DateOnly), ByRegion: []RegionTransitions{}}
 	regions := s.reg.Territory().Regions
 	byRegion := make([]Transitions, len(regions))
@@ -105,14 +83,93 @@ func (s *Store) WhatIf(ctx context.Context, other *Model, asOf time.Time) (*What
 		w.ByRegion = append(w.ByRegion, RegionTransitions{Code: r.Code, Name: r.Name, Matrix: byRegion[i], Moves: byRegion[i].moves()})
 	}
 	w.Total = w.Matrix.moves()
-	err = s.db.Transact(ctx, func(tx *db.Tx) error {
-		_, err := audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "score.what_if",
-			Entity: "score_model", EntityID: fmt.Sprintf("%s v%d", other.ID, other.Version),
-			After: map[string]any{"base": w.Base, "other": w.Other, "as_of": w.AsOf, "total": w.Total}})
-		return err
-	})
+	err = s.auditWhatIf(ctx, p, "score.what_if", other, map[string]any{"base": w.Base, "other": w.Other, "as_of": w.AsOf, "total": w.Total})
 	if err != nil {
 		return nil, err
 	}
 	return w, nil
+}
+
+// whatIfScored is a what-if's work: the registry scored under both models.
+type whatIfScored struct {
+	p      *auth.Principal
+	base   *Model
+	f      *registry.Frame
+	ra, rb *Results
+}
+
+// whatIfScore checks the caller and the model, then scores the registry
+// under the active model and under other.
+func (s *Store) whatIfScore(ctx context.Context, other *Model, asOf time.Time, withIDs bool) (*whatIfScored, error) {
+	p, err := MayWhatIf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := other.Validate(); err != nil {
+		return nil, err
+	}
+	base, err := s.ActiveModel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.reg.LoadFrame(ctx, withIDs)
+	if err != nil {
+		return nil, err
+	}
+	if f.Len() == 0 {
+		return nil, fosis.Errorf(fosis.EINVALID, "the registry is empty: import an extract first (fosis registry import DIR)")
+	}
+	day := registry.DayNumber(asOf)
+	ra, err := Score(ctx, f, base, day)
+	if err != nil {
+		return nil, err
+	}
+	rb, err := Score(ctx, f, other, day)
+	if err != nil {
+		return nil, err
+	}
+	return &whatIfScored{p: p, base: base, f: f, ra: ra, rb: rb}, nil
+}
+
+func (s *Store) auditWhatIf(ctx context.Context, p *auth.Principal, action string, other *Model, after any) error {
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		_, err := audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: action,
+			Entity: "score_model", EntityID: fmt.Sprintf("%s v%d", other.ID, other.Version), After: after})
+		return err
+	})
+}
+
+// WhatIfMoved scores the registry as WhatIf does and calls fn for every
+// household whose bracket would change (From under the active model, To
+// under other), in household order, and returns how many there were. Like
+// WhatIf it stores nothing but an audit entry (score.what_if_moved, with
+// the number of households listed).
+func (s *Store) WhatIfMoved(ctx context.Context, other *Model, asOf time.Time, fn func(Change) error) (int, error) {
+	sc, err := s.whatIfScore(ctx, other, asOf, true)
+	if err != nil {
+		return 0, err
+	}
+	communes := s.reg.Territory().Communes
+	var moved []int
+	for i := range sc.f.Len() {
+		if sc.ra.Bracket[i] != sc.rb.Bracket[i] {
+			moved = append(moved, i)
+		}
+	}
+	// Audited before the list is handed out, so that no list leaves unrecorded.
+	err = s.auditWhatIf(ctx, sc.p, "score.what_if_moved", other, map[string]any{"base": refOf(sc.base), "other": refOf(other),
+		"as_of": asOf.Format(time.DateOnly), "households_listed": len(moved)})
+	if err != nil {
+		return 0, err
+	}
+	for _, i := range moved {
+		c := Change{HouseholdID: sc.f.ExtID[i], From: sc.ra.Bracket[i], To: sc.rb.Bracket[i]}
+		if k := int(sc.f.Commune[i]); k >= 0 && k < len(communes) {
+			c.CommuneCode = communes[k].Code
+		}
+		if err := fn(c); err != nil {
+			return 0, err
+		}
+	}
+	return len(moved), nil
 }

@@ -117,6 +117,7 @@ func (s *Server) scoringRoutes(pages *http.ServeMux) {
 	pages.HandleFunc("GET /runs/diff/moved.csv", s.requireUser(s.runDiffCSV))
 	pages.HandleFunc("GET /whatif", s.requireUser(s.whatIfForm))
 	pages.HandleFunc("POST /whatif", s.requireUser(s.whatIf))
+	pages.HandleFunc("POST /whatif/moved.csv", s.requireUser(s.whatIfMovedCSV))
 }
 
 // runMapData is a map page's content: a run's share of households in one

@@ -310,6 +310,23 @@ func TestWhatIf(t *testing.T) {
 		t.Errorf("a what-if changed the tables (-want +got):\n%s", diff)
 	}
 
+	// The households that would move, as CSV: one audit entry more, nothing else.
+	resp, text := c.do("POST", "/whatif/moved.csv", url.Values{"model": {edited}, "as_of": {"2026-11-01"}})
+	rows, err := csv.NewReader(strings.NewReader(text)).ReadAll()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || err != nil || len(rows) < 2 ||
+		strings.Join(rows[0], ",") != "household_id,commune_code,from_bracket,to_bracket" {
+		t.Fatalf("what-if CSV: %d %s, %d rows, %v", resp.StatusCode, resp.Header.Get("Content-Type"), len(rows), err)
+	}
+	for _, r := range rows[1:] {
+		if r[2] == r[3] {
+			t.Errorf("household %s keeps bracket %s but is listed", r[0], r[2])
+		}
+	}
+	before["audit_log"]++
+	if diff := cmp.Diff(before, tableCounts(t, f)); diff != "" {
+		t.Errorf("the what-if CSV changed the tables (-want +got):\n%s", diff)
+	}
+
 	bad := strings.Replace(edited, `"equivalence_exponent": 0.5`, `"equivalence_exponent": 3`, 1)
 	bad = strings.Replace(bad, `"minor": `, `"minor": -`, 1)
 	resp, body = c.do("POST", "/whatif", url.Values{"model": {bad}, "as_of": {"2026-11-01"}})
@@ -321,9 +338,11 @@ func TestWhatIf(t *testing.T) {
 	if m := textarea.FindStringSubmatch(body); m == nil || html.UnescapeString(m[1]) != bad {
 		t.Error("the invalid model is not given back for correction")
 	}
-	resp, body = c.do("POST", "/whatif", url.Values{"model": {"{ not json"}, "as_of": {"2026-11-01"}})
-	if resp.StatusCode != 400 || !strings.Contains(body, `id="whatif-detail"`) {
-		t.Errorf("a syntax error: %d", resp.StatusCode)
+	for _, path := range []string{"/whatif", "/whatif/moved.csv"} {
+		resp, body = c.do("POST", path, url.Values{"model": {"{ not json"}, "as_of": {"2026-11-01"}})
+		if resp.StatusCode != 400 || !strings.Contains(body, `id="whatif-detail"`) {
+			t.Errorf("%s, a syntax error: %d", path, resp.StatusCode)
+		}
 	}
 	yaml := "id: chile-rsh\nversion: 9\nkind: income\nname: RSH sin ajuste\nparams:\n  minimum_wage_clp: 529000\n  equivalence_exponent: 1\n"
 	resp, body = c.postModelFile("rsh.yaml", yaml, "2026-11-01")
@@ -339,10 +358,11 @@ func TestWhatIf(t *testing.T) {
 	if _, runs := r.do("GET", "/runs", nil); strings.Contains(runs, `href="/whatif"`) {
 		t.Error("the regional officer is offered the what-if")
 	}
-	for _, method := range []string{"GET", "POST"} {
-		resp, _ := r.do(method, "/whatif", url.Values{"model": {edited}, "as_of": {"2026-11-01"}})
+	for _, path := range []string{"GET /whatif", "POST /whatif", "POST /whatif/moved.csv"} {
+		method, p, _ := strings.Cut(path, " ")
+		resp, _ := r.do(method, p, url.Values{"model": {edited}, "as_of": {"2026-11-01"}})
 		if resp.StatusCode != 403 {
-			t.Errorf("regional officer %s /whatif: %d, want 403", method, resp.StatusCode)
+			t.Errorf("regional officer %s: %d, want 403", path, resp.StatusCode)
 		}
 	}
 }
