@@ -59,6 +59,10 @@ func TestBrowserScoring(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the run's map: %v", err)
 	}
+	// The map's own style sheet loads under the CSP.
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`Array.from(document.styleSheets).some(s => (s.href || "").includes("scoring.css") && s.cssRules.length > 0)`)); err != nil || !ok {
+		t.Errorf("scoring.css is not applied (%v)", err)
+	}
 	screenshot(t, ctx, "map-regions-es")
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#map-table tr[data-code="05"] a`)),
