@@ -2,10 +2,10 @@
 // communes (internal/platform/geo/data/cl/shapes.json) from the GeoJSON
 // files of the source (regions.geojson and communes.geojson, under -src):
 // every ring is simplified with Douglas-Peucker, with a tolerance that grows
-// with the shape's size (so that a small urban commune keeps its outline and
-// Magallanes does not keep its every islet), coordinates are rounded to a
-// thousandth of a degree and delta-encoded, and islets too small to see are
-// dropped — but every commune and region keeps at least its largest polygon,
+// with the size of the shape's largest polygon (so that a small urban
+// commune keeps its outline and Magallanes does not keep its every islet),
+// coordinates are rounded to a thousandth of a degree and delta-encoded,
+// and islets too small to see are dropped — but every commune and region keeps at least its largest polygon,
 // so islands such as Isla de Pascua and Juan Fernández stay on the map.
 //
 // Every shape is checked against the embedded territory (geo.Chile) by its
@@ -293,18 +293,20 @@ func antarcticSector() []pt {
 // rounded and delta-encoded, without the rings too small to see (the largest
 // polygon always stays). It returns the points kept and the rings dropped.
 func simplify(code, name string, polys [][][]pt) (geo.EncodedShape, int, int) {
-	// The tolerance follows the shape's size: a 200th of the square root of
-	// its bounding box's area, between 0.002° and 0.02°.
-	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	// The tolerance follows the size of the shape's largest polygon (not of
+	// all of them: Isla de Pascua's commune spans Salas y Gómez, 400 km
+	// away): a 200th of the square root of its bounding box's area, between
+	// 0.002° and 0.02°.
 	largest, largestArea := 0, -1.0
 	for k, p := range polys {
-		for _, q := range p[0] {
-			minX, maxX = min(minX, q[0]), max(maxX, q[0])
-			minY, maxY = min(minY, q[1]), max(maxY, q[1])
-		}
 		if a := math.Abs(area(p[0])); a > largestArea {
 			largest, largestArea = k, a
 		}
+	}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, q := range polys[largest][0] {
+		minX, maxX = min(minX, q[0]), max(maxX, q[0])
+		minY, maxY = min(minY, q[1]), max(maxY, q[1])
 	}
 	size := math.Sqrt((maxX - minX) * (maxY - minY))
 	tol := min(max(size/200, 0.002), 0.02)
@@ -326,6 +328,10 @@ func simplify(code, name string, polys [][][]pt) (geo.EncodedShape, int, int) {
 		return deltas(q)
 	}
 	for k, p := range polys {
+		if k != largest && remoteSpeck(p[0], minX, minY, maxX, maxY) {
+			dropped += len(p)
+			continue
+		}
 		outer := encode(p[0], k == largest)
 		if outer == nil {
 			dropped += len(p) // the outer ring, and its holes with it
@@ -342,6 +348,22 @@ func simplify(code, name string, polys [][][]pt) (geo.EncodedShape, int, int) {
 		s.Polygons = append(s.Polygons, poly)
 	}
 	return s, n, dropped
+}
+
+// remoteSpeck tells an uninhabited islet far out at sea: smaller than about
+// 5 km² and more than a degree away from the box of its shape's largest
+// polygon (Salas y Gómez off Isla de Pascua, the Desventuradas off
+// Valparaíso). Kept, such islets would stretch a map's inset to hold a dot.
+func remoteSpeck(ring []pt, minX, minY, maxX, maxY float64) bool {
+	if math.Abs(area(ring)) >= 4e-4 {
+		return false
+	}
+	for _, q := range ring {
+		if q[0] > minX-1 && q[0] < maxX+1 && q[1] > minY-1 && q[1] < maxY+1 {
+			return false
+		}
+	}
+	return true
 }
 
 // extent returns the bounding box (min x, min y, max x, max y) of encoded
