@@ -82,6 +82,12 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/tokens/{id}/revoke", false, handleW(s.revokeToken)},
 		{"GET", "/api/v1/audit", false, handle(s.auditTrail)},
 		{"POST", "/api/v1/audit/verify", false, handleW(s.auditVerify)},
+		{"GET", "/api/v1/score/runs/{run}/regions", false, handle(s.runRegions)},
+		{"GET", "/api/v1/score/runs/{run}/regions/{region}/communes", false, handle(s.runCommunes)},
+		{"GET", "/api/v1/score/diff", false, handle(s.diff)},
+		{"GET", "/api/v1/score/diff/moved", false, handle(s.diffMoved)},
+		{"POST", "/api/v1/score/what-if", false, handle(s.whatIf)},
+		{"POST", "/api/v1/score/what-if/moved", false, handle(s.whatIfMoved)},
 	}
 }
 

@@ -116,6 +116,9 @@ func buildDemo(ctx context.Context, a *App, n int, seed uint64) error {
 	if sum.Rejected > 0 {
 		return fmt.Errorf("the synthetic extract had %d rejected households; this is a bug", sum.Rejected)
 	}
+	if err := seedScoringDemo(ctx, a); err != nil {
+		return err
+	}
 	fmt.Fprintln(a.Stdout, "3/3 scoring every household with the default model…")
 	m, err := a.Targeting.ActiveModel(ctx)
 	if err != nil {

@@ -27,6 +27,8 @@ type Store struct {
 	models sync.Map // run id → *Model, see RunModel
 	runs   sync.Map // run id → *Run, see runByID
 	dists  sync.Map // run id → national []RegionBrackets, see Distribution
+	cdists sync.Map // run id → national []CommuneBrackets, see CommuneDistribution
+	diffs  sync.Map // [2]int64{a, b} → national *RunDiff, see DiffRuns
 }
 
 // NewStore returns a Store over d; reg supplies the registry frames.

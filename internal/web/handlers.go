@@ -43,6 +43,7 @@ func (s *Server) Handler() http.Handler {
 	pages.HandleFunc("GET /communes/{code}", s.requireUser(s.commune))
 	pages.HandleFunc("GET /runs", s.requireUser(s.runs))
 	pages.HandleFunc("GET /runs/{id}", s.requireUser(s.run))
+	s.scoringRoutes(pages)
 	pages.HandleFunc("GET /admin/users", s.requireUser(s.users))
 	pages.HandleFunc("POST /admin/users", s.requireUser(s.createUser))
 	pages.HandleFunc("POST /admin/users/{id}/active", s.requireUser(s.setActive))
