@@ -24,7 +24,10 @@ func (d *DB) provider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(dialect, d.w, sub)
+	// Modules are built in parallel and number their migrations as they
+	// start, so a lower version can land after a higher one; each module's
+	// migration touches only its own tables, so they apply in any order.
+	return goose.NewProvider(dialect, d.w, sub, goose.WithAllowOutofOrder(true))
 }
 
 // Migrate brings the schema up to the newest version and returns the versions
