@@ -64,10 +64,10 @@ const (
 // Placement is what the selection decided for one applicant, and why.
 type Placement struct {
 	ID      int64  `json:"id"`
-	Rank    int    `json:"rank"`              // 1-based among the eligible; 0 if ineligible
-	Seat    string `json:"seat"`              // one of the Seat constants
-	Share   int    `json:"share,omitempty"`   // the reserved share's index + 1 for SeatReserved
-	Quota   string `json:"quota"`             // commune code (reserved, commune) or region code (region, waitlist)
+	Rank    int    `json:"rank"`               // 1-based among the eligible; 0 if ineligible
+	Seat    string `json:"seat"`               // one of the Seat constants
+	Share   int    `json:"share,omitempty"`    // the reserved share's index + 1 for SeatReserved
+	Quota   string `json:"quota"`              // commune code (reserved, commune) or region code (region, waitlist)
 	WaitPos int    `json:"wait_pos,omitempty"` // position in the region's waiting list
 }
 
