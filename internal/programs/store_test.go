@@ -24,7 +24,7 @@ type fixture struct {
 	reg  *registry.Store
 	run  int64
 	hh   []*registry.HouseholdView // every household, with members
-	main string                   // the commune with the most households
+	main string                    // the commune with the most households
 }
 
 func newFixture(t *testing.T, n int) *fixture {
@@ -135,12 +135,17 @@ func TestCallBadInput(t *testing.T) {
 		want  string
 	}{
 		{"quotas over the budget", func(c *programs.CallInput) { c.BudgetCLP = 2_999_999 }, "budget_clp", "10 places × $300000 = $3000000, more than the budget envelope of $2999999"},
-		{"invalid expression", func(c *programs.CallInput) { c.Spec.Rules = []programs.Rule{{ID: "a", NameES: "a", NameEN: "a", Expr: "age >= 18 &&"}} }, "spec.rules[0].expr", "line 1, column"},
+		{"invalid expression", func(c *programs.CallInput) {
+			c.Spec.Rules = []programs.Rule{{ID: "a", NameES: "a", NameEN: "a", Expr: "age >= 18 &&"}}
+		}, "spec.rules[0].expr", "line 1, column"},
 		{"unknown commune", func(c *programs.CallInput) { c.Communes = map[string]int{"99999": 1} }, "communes", `"99999" is not a commune code`},
 		{"unknown run", func(c *programs.CallInput) { c.Run = 999 }, "run", "no scoring run 999"},
 		{"dates", func(c *programs.CallInput) { c.ClosesOn = "2026-10-01" }, "closes_on", "closes (2026-10-01) before it opens"},
 		{"unknown programme", func(c *programs.CallInput) { c.Program = "nope" }, "program", `no programme "nope"`},
-		{"region below communes", func(c *programs.CallInput) { c.Regions = map[string]int{f.hh[0].RegionCode: 0}; c.Communes = map[string]int{f.hh[0].CommuneCode: 2} }, "regions", "fewer than its communes' quotas"},
+		{"region below communes", func(c *programs.CallInput) {
+			c.Regions = map[string]int{f.hh[0].RegionCode: 0}
+			c.Communes = map[string]int{f.hh[0].CommuneCode: 2}
+		}, "regions", "fewer than its communes' quotas"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := good
