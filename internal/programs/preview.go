@@ -98,7 +98,7 @@ func (in *PreviewInput) applicants(i int, fn func(j int)) {
 type counter struct {
 	applicants, eligible, households []int64
 	combos                           int
-	cache                            map[[2]uint64]bool // the fast preview's answers, per worker
+	cache                            *answers // the fast preview's answers, per worker
 }
 
 func newCounter(n int) *counter {
@@ -138,7 +138,7 @@ func Preview(ctx context.Context, rs *RuleSet, in *PreviewInput) (*PreviewResult
 	f := in.Frame
 	return in.run(ctx, func(c *counter, lo, hi int) {
 		if c.cache == nil {
-			c.cache = make(map[[2]uint64]bool, 1024)
+			c.cache = newAnswers()
 		}
 		cache := c.cache
 		var a Attrs
@@ -157,13 +157,13 @@ func Preview(ctx context.Context, rs *RuleSet, in *PreviewInput) (*PreviewResult
 				key := [2]uint64{pw | hw, pct}
 				yes, hit := false, false
 				if hok && pok {
-					yes, hit = cache[key]
+					yes, hit = cache.get(key)
 				}
 				if !hit {
 					in.attrsOf(&a, i, j, age, k.parts(i))
 					yes = rs.Eligible(&a)
 					if hok && pok {
-						cache[key] = yes
+						cache.put(key, yes)
 					}
 				}
 				if yes {
@@ -178,7 +178,7 @@ func Preview(ctx context.Context, rs *RuleSet, in *PreviewInput) (*PreviewResult
 				c.households[ci]++
 			}
 		}
-		c.combos = len(cache)
+		c.combos = cache.n
 	})
 }
 
@@ -547,4 +547,61 @@ func thresholds(rs *RuleSet, name string) numeric {
 	}
 	sort.Float64s(ts)
 	return numeric{thresholds: slices.Compact(ts)}
+}
+
+// answers is the fast preview's per-worker cache: an open-addressing hash
+// table from key to eligible, several times faster than a Go map for the
+// preview's one lookup per person (the table of a few thousand
+// combinations stays in the CPU cache).
+type answers struct {
+	keys [][2]uint64
+	vals []uint8 // 0 empty, 1 not eligible, 2 eligible
+	n    int
+}
+
+func newAnswers() *answers {
+	return &answers{keys: make([][2]uint64, 1<<12), vals: make([]uint8, 1<<12)}
+}
+
+func hashKey(k [2]uint64) uint64 {
+	h := k[0]*0x9e3779b97f4a7c15 ^ k[1]*0xc2b2ae3d27d4eb4f
+	return h ^ h>>29
+}
+
+// get returns the answer for k and whether there is one.
+func (t *answers) get(k [2]uint64) (bool, bool) {
+	mask := uint64(len(t.keys) - 1)
+	for i := hashKey(k) & mask; ; i = (i + 1) & mask {
+		switch t.vals[i] {
+		case 0:
+			return false, false
+		default:
+			if t.keys[i] == k {
+				return t.vals[i] == 2, true
+			}
+		}
+	}
+}
+
+// put stores the answer for k (not yet in the table).
+func (t *answers) put(k [2]uint64, yes bool) {
+	if 2*(t.n+1) > len(t.keys) {
+		old, oldv := t.keys, t.vals
+		t.keys, t.vals, t.n = make([][2]uint64, 2*len(old)), make([]uint8, 2*len(old)), 0
+		for i, v := range oldv {
+			if v != 0 {
+				t.put(old[i], v == 2)
+			}
+		}
+	}
+	mask := uint64(len(t.keys) - 1)
+	i := hashKey(k) & mask
+	for t.vals[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.keys[i], t.vals[i] = k, 1
+	if yes {
+		t.vals[i] = 2
+	}
+	t.n++
 }

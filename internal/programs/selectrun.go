@@ -184,7 +184,7 @@ func sortPairs(p [][2]string) {
 
 // recheck re-evaluates eligibility of apps with today's participations (one
 // query for the whole call), updating Eligible, Failed and Attrs in place.
-func (s *Store) recheck(ctx context.Context, tx *db.Tx, c *Call, apps []Application, now time.Time) error {
+func (s *Store) recheck(ctx context.Context, tx rowsQuerier, c *Call, apps []Application, now time.Time) error {
 	rows, err := tx.QueryContext(ctx, `SELECT p.household, p.person_run, l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line
 		WHERE p.household IN (SELECT household FROM applications WHERE call = ?)`, c.ID)
 	if err != nil {

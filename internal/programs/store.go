@@ -11,7 +11,9 @@ package programs
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
+	"strconv"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/audit"
@@ -163,3 +165,11 @@ func principalName(ctx context.Context) string {
 
 // principalFrom returns the caller's principal (nil without one).
 func principalFrom(ctx context.Context) *auth.Principal { return auth.FromContext(ctx) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// nullDay scans a nullable date.
+type nullDay = sql.Null[db.Day]
+
+// DB returns the database the store works on.
+func (s *Store) DB() *db.DB { return s.db }

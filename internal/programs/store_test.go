@@ -360,3 +360,130 @@ func TestEnrollConcurrently(t *testing.T) {
 		t.Errorf("committed %d, budget %d", c2.CommittedCLP, c2.BudgetCLP)
 	}
 }
+
+func TestImportPreviewWhatIf(t *testing.T) {
+	f := newFixture(t, 400)
+	heads := f.heads(f.main)
+	c := f.openCall(t, programs.CallInput{Code: "imp", Title: "Import", Program: "yo-trabajo", OpensOn: "2026-11-01", ClosesOn: "2026-11-30",
+		Run: f.run, BudgetCLP: 10 * 300_000, Communes: map[string]int{f.main: 2},
+		Spec: programs.CallSpec{Rules: []programs.Rule{{ID: "adult", NameES: "a", NameEN: "a", Expr: "age >= 18"}}}})
+	// A file with a bad RUN, an unknown person and a repeated row: nothing is stored.
+	bad := "run\n" + heads[0] + "\n12.345.678-0\n1-9\n" + heads[0] + "\n"
+	rep, err := f.st.ImportApplications(f.ctx, c.Code, strings.NewReader(bad), "bad.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, e := range rep.Errors {
+		lines = append(lines, e.Line)
+	}
+	if diff := cmp.Diff([]int{3, 4, 5}, lines); diff != "" || rep.Stored != 0 {
+		t.Errorf("error lines (-want +got):\n%s\nreport %+v", diff, rep)
+	}
+	if apps, _ := f.st.Applications(f.ctx, c.Code, ""); len(apps) != 0 {
+		t.Fatalf("a rejected import stored %d applications", len(apps))
+	}
+	good := "run\n" + strings.Join(heads, "\n") + "\n"
+	rep, err = f.st.ImportApplications(f.ctx, c.Code, strings.NewReader(good), "good.csv")
+	if err != nil || rep.Stored != len(heads) || len(rep.Errors) != 0 {
+		t.Fatalf("import: %+v, %v", rep, err)
+	}
+	// Importing again: every row is a duplicate, and nothing changes.
+	rep, err = f.st.ImportApplications(f.ctx, c.Code, strings.NewReader(good), "good.csv")
+	if err != nil || rep.Stored != 0 || len(rep.Errors) == 0 || !strings.Contains(rep.Errors[0].Message, "already applied") {
+		t.Fatalf("second import: %+v, %v", rep, err)
+	}
+	// Preview over the whole registry: the call's rule (age ≥ 18) for every person.
+	pv, err := f.st.PreviewCall(f.ctx, c.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adults := 0
+	for _, h := range f.hh {
+		for _, m := range h.Members {
+			if m.Age >= 18 {
+				adults++
+			}
+		}
+	}
+	if pv.Eligible != int64(adults) || pv.Applicants == 0 || len(pv.Regions) == 0 {
+		t.Errorf("preview: %d eligible of %d, want %d adults", pv.Eligible, pv.Applicants, adults)
+	}
+	// What-if: one more place in the commune lets exactly one more in, at $300,000.
+	w, err := f.st.WhatIf(f.ctx, c.Code, programs.WhatIfInput{Communes: map[string]int{f.main: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Selected != 2 || w.SelectedAfter != 3 || len(w.Enter) != 1 || len(w.Leave) != 0 || w.CostAfterCLP-w.CostCLP != 300_000 {
+		t.Errorf("what-if: %+v", w)
+	}
+	// A strict cut-off takes people out; nothing is written either way.
+	w, err = f.st.WhatIf(f.ctx, c.Code, programs.WhatIfInput{MaxPercentile: 0.0001})
+	if err != nil || w.SelectedAfter != 0 || len(w.Leave) != 2 {
+		t.Errorf("cut-off what-if: %+v, %v", w, err)
+	}
+	if sel, _ := f.st.Applications(f.ctx, c.Code, programs.AppSelected); len(sel) != 0 {
+		t.Errorf("the what-if wrote placements")
+	}
+}
+
+// TestAgencyScope: agency staff see and apply only in their contracts'
+// communes and lines; others in the registry look missing.
+func TestAgencyScope(t *testing.T) {
+	f := newFixture(t, 400)
+	users := auth.NewStore(f.st.DB(), time.Now)
+	u, err := users.CreateUser(f.ctx, auth.System(), auth.NewUser{Username: "ong1", Role: auth.RoleAgency, Password: "a-long-enough-password-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.CreateAgency(f.ctx, "ong-1", "ONG Uno"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.AddContract(f.ctx, "ong-1", programs.Contract{Line: "yo-emprendo-semilla", TenderCode: "T-1", StartsOn: "2026-01-01",
+		EndsOn: "2026-12-31", Families: 20, BudgetCLP: 10_000_000, Communes: []string{f.main}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.AddStaff(f.ctx, u.ID, "ong-1"); err != nil {
+		t.Fatal(err)
+	}
+	other := ""
+	for _, h := range f.hh {
+		if h.CommuneCode != f.main {
+			other = h.CommuneCode
+			break
+		}
+	}
+	c := f.openCall(t, programs.CallInput{Code: "ag", Title: "Agency", Program: "yo-emprendo-semilla", OpensOn: "2026-11-01", ClosesOn: "2026-11-30",
+		Run: f.run, BudgetCLP: 10 * 575_000, Communes: map[string]int{f.main: 2, other: 2},
+		Spec: programs.CallSpec{Rules: []programs.Rule{{ID: "adult", NameES: "a", NameEN: "a", Expr: "age >= 18"}}}})
+	staff := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: u.ID, Username: "ong1", Role: auth.RoleAgency})
+	a, err := f.st.Apply(staff, c.Code, programs.ApplyInput{RUN: f.heads(f.main)[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Channel != programs.ChannelAgency {
+		t.Errorf("channel %q", a.Channel)
+	}
+	if _, err := f.st.Apply(staff, c.Code, programs.ApplyInput{RUN: f.heads(other)[0]}); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("applying outside the contract: %v, want not found", err)
+	}
+	staffApp, _ := f.st.Apply(f.ctx, c.Code, programs.ApplyInput{RUN: f.heads(other)[0]})
+	if _, err := f.st.Application(staff, staffApp.ID); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("reading an application outside the contract: %v", err)
+	}
+	list, err := f.st.Applications(staff, c.Code, "")
+	if err != nil || len(list) != 1 || list[0].ID != a.ID {
+		t.Errorf("agency list: %+v, %v", list, err)
+	}
+	if _, err := f.st.CreateAgency(staff, "x", "X"); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
+		t.Errorf("agency creating agencies: %v", err)
+	}
+	counsellor := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 99, Username: "c", Role: auth.RoleCounsellor})
+	if _, err := f.st.Calls(counsellor); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
+		t.Errorf("counsellor: %v", err)
+	}
+	ags, err := f.st.Agencies(staff)
+	if err != nil || len(ags) != 1 || len(ags[0].Contracts) != 1 || ags[0].Contracts[0].Communes[0] != f.main {
+		t.Errorf("agencies: %+v, %v", ags, err)
+	}
+}
