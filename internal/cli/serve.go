@@ -46,7 +46,7 @@ func serve(ctx context.Context, a *App, addr string, ready func(string)) error {
 // handler is the web application at / beside the API under /api/v1 and the
 // health endpoint.
 func handler(a *App, opts serveOptions) (http.Handler, error) {
-	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Users: a.Auth, Log: a.Log,
+	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Users: a.Auth, Log: a.Log,
 		SecureCookies: opts.secureCookies})
 	if err != nil {
 		return nil, err

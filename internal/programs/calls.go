@@ -101,7 +101,12 @@ func (c *Call) Quotas() Quotas {
 
 // EffectiveRules returns the rules applicants are checked against: the
 // call's (or the programme's) plus the generated cross-program rules.
-func (c *Call) EffectiveRules() []Rule { return c.rules.rules.Rules() }
+func (c *Call) EffectiveRules() []Rule {
+	if c.rules == nil { // a Call not read from the store
+		return c.Spec.Rules
+	}
+	return c.rules.rules.Rules()
+}
 
 // compileSpec checks spec and generates the cross-program rules. line is
 // the call's programme line code, defaults its programme's rules.
