@@ -339,19 +339,26 @@ func (s *Store) promote(ctx context.Context, tx *db.Tx, c *Call, gone *Applicati
 	}
 	// wait is in rank order. The seat is "kind[:share]@quota".
 	kind, quota, share := parseSeat(gone.Seat)
-	tiers := []func(a *Application) bool{}
+	// Each tier says who fits and which seat they then hold: a reserved
+	// place taken by someone outside the group is a commune place, and a
+	// place taken by someone of another commune is a place of the region.
+	type tier struct {
+		fits func(a *Application) bool
+		seat string
+	}
+	var tiers []tier
 	if kind == SeatReserved {
-		tiers = append(tiers, func(a *Application) bool { return a.Commune == quota && a.Reserved&(1<<(share-1)) != 0 })
+		tiers = append(tiers, tier{func(a *Application) bool { return a.Commune == quota && a.Reserved&(1<<(share-1)) != 0 }, gone.Seat})
 	}
 	if kind == SeatReserved || kind == SeatCommune {
-		tiers = append(tiers, func(a *Application) bool { return a.Commune == quota })
+		tiers = append(tiers, tier{func(a *Application) bool { return a.Commune == quota }, SeatCommune + "@" + quota})
 	}
-	tiers = append(tiers, func(a *Application) bool { return a.Region == gone.Region })
+	tiers = append(tiers, tier{func(a *Application) bool { return a.Region == gone.Region }, SeatRegion + "@" + gone.Region})
 	now := tx.DB().Time(tx.Now)
-	for _, fits := range tiers {
+	for _, tr := range tiers {
 		for i := range wait {
 			a := &wait[i]
-			if a.Status != AppWaitlisted || !fits(a) {
+			if a.Status != AppWaitlisted || !tr.fits(a) {
 				continue
 			}
 			one := []Application{*a}
@@ -367,8 +374,8 @@ func (s *Store) promote(ctx context.Context, tx *db.Tx, c *Call, gone *Applicati
 				a.Status = AppIneligible
 				continue
 			}
-			seat := gone.Seat
-			msg := fmt.Sprintf("rank %d: promoted from the waiting list to the place application %d left (%s)", a.Rank, gone.ID, gone.Seat)
+			seat := tr.seat
+			msg := fmt.Sprintf("rank %d: promoted from the waiting list to the place application %d left (%s), now %s", a.Rank, gone.ID, gone.Seat, seat)
 			if _, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, seat = ?, waitlist_pos = 0, reason = ?, updated_at = ? WHERE id = ?`,
 				AppSelected, seat, msg, now, a.ID); err != nil {
 				return nil, err

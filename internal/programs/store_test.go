@@ -2,6 +2,7 @@ package programs_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -486,4 +487,55 @@ func TestAgencyScope(t *testing.T) {
 	if err != nil || len(ags) != 1 || len(ags[0].Contracts) != 1 || ags[0].Contracts[0].Communes[0] != f.main {
 		t.Errorf("agencies: %+v, %v", ags, err)
 	}
+}
+
+// TestPromotionKeepsTheReservedShare: a reserved place left free goes to
+// the group's next waitlisted applicant of the commune, not to the best
+// ranked one. It tries groups until one gives that shape (a group member
+// holds a reserved place, and the first of the waiting list is not in the
+// group while a later one is).
+func TestPromotionKeepsTheReservedShare(t *testing.T) {
+	f := newFixture(t, 400)
+	groups := []string{`sex == "F"`, `sex == "M"`, "members > 2", "members <= 2", "age >= 45", "age < 45", "schooling >= 12", "schooling < 12"}
+	for k, expr := range groups {
+		c := f.openCall(t, programs.CallInput{Code: fmt.Sprintf("res-%d", k), Title: "Reserved", Program: "yo-emprendo-semilla",
+			OpensOn: "2026-11-01", ClosesOn: "2026-11-30", Run: f.run, BudgetCLP: 2 * 575_000, Communes: map[string]int{f.main: 2},
+			Spec: programs.CallSpec{Rules: []programs.Rule{{ID: "any", NameES: "a", NameEN: "a", Expr: "true"}},
+				Reserved: []programs.ReservedShare{{Rule: programs.Rule{ID: "g", NameES: "Grupo", NameEN: "Group", Expr: expr}, Share: 0.5}}}})
+		for _, run := range f.heads(f.main) {
+			if _, err := f.st.Apply(f.ctx, c.Code, programs.ApplyInput{RUN: run}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.st.SetStatus(f.ctx, c.Code, programs.StatusClosed)
+		if _, err := f.st.RunSelection(f.ctx, c.Code); err != nil {
+			t.Fatal(err)
+		}
+		sel, _ := f.st.Applications(f.ctx, c.Code, programs.AppSelected)
+		wait, _ := f.st.Applications(f.ctx, c.Code, programs.AppWaitlisted)
+		var reserved, next *programs.Application
+		for i := range sel {
+			if strings.HasPrefix(sel[i].Seat, "reserved:1@") {
+				reserved = &sel[i]
+			}
+		}
+		for i := range wait {
+			if wait[i].Reserved&1 != 0 {
+				next = &wait[i]
+				break
+			}
+		}
+		if reserved == nil || next == nil || wait[0].Reserved&1 != 0 {
+			continue
+		}
+		p, err := f.st.Withdraw(f.ctx, reserved.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p == nil || p.ID != next.ID || p.Seat != reserved.Seat {
+			t.Errorf("group %s: promoted %+v, want application %d on seat %s (the first waitlisted, %d, is not in the group)", expr, p, next.ID, reserved.Seat, wait[0].ID)
+		}
+		return
+	}
+	t.Fatal("no group gave the shape this test needs: change the fixture or the groups")
 }
