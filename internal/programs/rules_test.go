@@ -83,3 +83,29 @@ func TestEvalReportsFailedRulesAndValues(t *testing.T) {
 		t.Errorf("an unevaluable rule should report its error")
 	}
 }
+
+// FuzzCompileRules: any text as a rule either compiles to a rule that
+// evaluates without panicking, or is refused with an invalid error that
+// names the field.
+func FuzzCompileRules(f *testing.F) {
+	for _, s := range []string{"age >= 18", "scored && bracket <= 40", `participations["x"] > 3`, "age >", "1 +", `"a" in ["a"]`,
+		"percentile <= 40.5 || poorest5", "[1,2].all(x, x > age)", "size(commune) == 5", "\x00", "((((("} {
+		f.Add(s)
+	}
+	a := &Attrs{Age: 30, Sex: "F", Relation: "head", Commune: "13101", Region: "13", Zone: "urban", Members: 3, Scored: true, Bracket: 40,
+		Percentile: 12.5, Participations: map[string]int64{"x": 4}}
+	f.Fuzz(func(t *testing.T, expr string) {
+		rs, err := CompileRules([]Rule{{ID: "r", NameES: "r", NameEN: "r", Expr: expr}}, "rules")
+		if err != nil {
+			e, ok := err.(*fosis.Error)
+			if !ok || e.Code != fosis.EINVALID || len(e.Fields) == 0 || e.Fields[0].Field != "rules[0].expr" {
+				t.Fatalf("%q: %v", expr, err)
+			}
+			return
+		}
+		failed := rs.Eval(a)
+		if rs.Eligible(a) != (len(failed) == 0) {
+			t.Fatalf("%q: Eligible and Eval disagree", expr)
+		}
+	})
+}
