@@ -109,6 +109,9 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 		defer st.Close()
 		now := d.Time(tx.Now)
 		for i, p := range rec.Placements {
+			if apps[i].Status == AppWithdrawn {
+				continue // withdrawn before the selection: ranked as not eligible, and stays withdrawn
+			}
 			status := AppWaitlisted
 			switch {
 			case p.Seat == SeatIneligible:

@@ -229,6 +229,12 @@ func TestApplySelectWithdrawEnroll(t *testing.T) {
 	if _, err := f.st.RunSelection(f.ctx, c.Code); fosis.ErrorCode(err) != fosis.ECONFLICT {
 		t.Errorf("selection of an open call: %v", err)
 	}
+	// One eligible applicant withdraws before the selection.
+	early := eligible[len(eligible)-1]
+	if _, err := f.st.Withdraw(f.ctx, early.ID, "changed their mind"); err != nil {
+		t.Fatal(err)
+	}
+	eligible = eligible[:len(eligible)-1]
 	if _, err := f.st.SetStatus(f.ctx, c.Code, programs.StatusClosed); err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +247,9 @@ func TestApplySelectWithdrawEnroll(t *testing.T) {
 	}
 	if _, err := f.st.VerifySelection(f.ctx, c.Code); err != nil {
 		t.Errorf("the frozen selection does not re-run: %v", err)
+	}
+	if w, _ := f.st.Application(f.ctx, early.ID); w.Status != programs.AppWithdrawn || w.Rank != 0 {
+		t.Errorf("an application withdrawn before the selection became %s, rank %d", w.Status, w.Rank)
 	}
 	selected, _ := f.st.Applications(f.ctx, c.Code, programs.AppSelected)
 	waiting, _ := f.st.Applications(f.ctx, c.Code, programs.AppWaitlisted)
