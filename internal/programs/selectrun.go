@@ -315,7 +315,7 @@ func (s *Store) Withdraw(ctx context.Context, id int64, why string) (*Applicatio
 			return err
 		}
 		now := tx.DB().Time(tx.Now)
-		if _, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, reason = ?, waitlist_pos = 0, updated_at = ? WHERE id = ?`,
+		if _, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, reason = ?, seat = '', waitlist_pos = 0, updated_at = ? WHERE id = ?`,
 			AppWithdrawn, "withdrawn: "+why, now, id); err != nil {
 			return err
 		}

@@ -336,7 +336,28 @@ type traceData struct {
 	App      *programs.Application
 	Call     callView
 	Failures []failureView
+	Seat     seatView
 	Promoted *programs.Application // after a withdrawal, who took the place
+}
+
+// seatView is an application's place as a catalog key and its arguments:
+// the slice stores it as "kind[:share]@quota".
+type seatView struct {
+	Key   string // "" when there is no place to show
+	Quota string
+	Share int
+}
+
+func viewSeat(seat string) seatView {
+	kind, quota, _ := strings.Cut(seat, "@")
+	kind, share, _ := strings.Cut(kind, ":")
+	v := seatView{Quota: quota}
+	v.Share, _ = strconv.Atoi(share)
+	switch kind {
+	case programs.SeatReserved, programs.SeatCommune, programs.SeatRegion, programs.SeatWaitlist:
+		v.Key = "trace.seat." + kind
+	}
+	return v
 }
 
 // failureView is a failed rule in the reader's language with its values.
@@ -379,7 +400,8 @@ func (s *Server) traceOf(w http.ResponseWriter, r *http.Request, id int64, promo
 		return
 	}
 	lang := viewerOf(ctx).lang
-	s.render(w, r, http.StatusOK, "trace", traceData{App: a, Call: viewCall(c, lang), Failures: viewFailures(a.Failed, lang), Promoted: promoted})
+	s.render(w, r, http.StatusOK, "trace", traceData{App: a, Call: viewCall(c, lang), Failures: viewFailures(a.Failed, lang),
+		Seat: viewSeat(a.Seat), Promoted: promoted})
 }
 
 func pathID(r *http.Request) (int64, error) {

@@ -164,8 +164,15 @@ func TestCallPages(t *testing.T) {
 		t.Fatalf("not eligible trace:\n%s", body)
 	}
 	_, body = c.do("POST", "/applications/"+selected[0]+"/withdraw", url.Values{"reason": {"se cambió de comuna"}})
-	if !strings.Contains(body, `id="promoted"`) || !strings.Contains(body, ">retirada<") {
+	if !strings.Contains(body, `id="promoted"`) || !strings.Contains(body, ">retirada<") || strings.Contains(body, `id="trace-seat"`) {
 		t.Fatalf("withdraw:\n%s", body)
+	}
+	promoted := regexp.MustCompile(`id="promoted">[^<]*<a href="(/applications/\d+)"`).FindStringSubmatch(body)
+	if promoted == nil {
+		t.Fatalf("no link to the promoted application:\n%s", body)
+	}
+	if _, body := c.do("GET", promoted[1], nil); !strings.Contains(body, ">seleccionada<") || !regexp.MustCompile(`id="trace-seat">Cupo de la (comuna|región)`).MatchString(body) {
+		t.Fatalf("promoted trace:\n%s", body)
 	}
 	resp, body = c.do("POST", "/applications/"+selected[1]+"/enroll", nil)
 	if resp.Request.URL.Path != "/calls/web-call" || !strings.Contains(body, ">inscrita<") {

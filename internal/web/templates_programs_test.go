@@ -48,6 +48,9 @@ func init() {
 		templateCase{"call", callData{Call: viewCall(call, "es")}, `id="applications-empty"`},
 		templateCase{"trace", traceData{App: &ineligible, Call: viewCall(call, "es"), Failures: viewFailures(ineligible.Failed, "es")}, `bracket = 60; scored = true`},
 		templateCase{"trace", traceData{App: &apps[1], Call: viewCall(call, "es")}, `id="trace-waitpos">1<`},
+		templateCase{"trace", traceData{App: &apps[1], Call: viewCall(call, "es"), Seat: viewSeat("waitlist@13")}, `id="trace-seat">`},
+		templateCase{"trace", traceData{App: &apps[0], Call: viewCall(call, "es"), Seat: viewSeat("reserved:1@13101")}, `id="trace-seat">`},
+		templateCase{"trace", traceData{App: &apps[0], Call: viewCall(call, "es"), Seat: viewSeat("region@13")}, `id="trace-seat">`},
 		templateCase{"trace", traceData{App: &apps[0], Call: viewCall(call, "es"), Promoted: &apps[1]}, `id="promoted"`},
 	)
 }
