@@ -29,6 +29,9 @@ func (s *Server) programRoutes(pages *http.ServeMux) {
 	pages.HandleFunc("POST /calls/{code}/status", s.requireUser(s.callStatus))
 	pages.HandleFunc("POST /calls/{code}/select", s.requireUser(s.callSelect))
 	pages.HandleFunc("POST /calls/{code}/apply", s.requireUser(s.callApply))
+	pages.HandleFunc("GET /calls/{code}/preview", s.requireUser(s.previewPage))
+	pages.HandleFunc("GET /calls/{code}/whatif", s.requireUser(s.whatIfPage))
+	pages.HandleFunc("POST /calls/{code}/whatif", s.requireUser(s.whatIfPage))
 	pages.HandleFunc("GET /applications/{id}", s.requireUser(s.tracePage))
 	pages.HandleFunc("POST /applications/{id}/withdraw", s.requireUser(s.appWithdraw))
 	pages.HandleFunc("POST /applications/{id}/enroll", s.requireUser(s.appEnroll))
@@ -459,4 +462,120 @@ func (s *Server) appEnroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/calls/"+a.Call, http.StatusSeeOther)
+}
+
+// previewData is the eligibility preview page's content.
+type previewData struct {
+	Call   callView
+	Report *programs.PreviewReport
+}
+
+func (s *Server) previewPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	c, err := s.cfg.Programs.Call(ctx, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rep, err := s.cfg.Programs.PreviewCall(ctx, c.Code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "call_preview", previewData{Call: viewCall(c, viewerOf(ctx).lang), Report: rep})
+}
+
+// whatIfForm is the what-if form as typed.
+type whatIfForm struct {
+	Quotas, MaxBracket, MaxPercentile string
+}
+
+// whatIfData is the what-if page's content.
+type whatIfData struct {
+	Call    callView
+	Form    whatIfForm
+	Result  *programs.WhatIfResult
+	Errors  []fosis.FieldError
+	Changes []communeChange // places by commune, before and after
+}
+
+// communeChange is one commune's selected count before and after.
+type communeChange struct {
+	Code          string
+	Before, After int
+}
+
+func (s *Server) whatIfPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !managesCalls(auth.FromContext(ctx)) {
+		s.fail(w, r, fosis.Errorf(fosis.EFORBIDDEN, "managers only"))
+		return
+	}
+	c, err := s.cfg.Programs.Call(ctx, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := whatIfData{Call: viewCall(c, viewerOf(ctx).lang)}
+	if r.Method == http.MethodGet {
+		codes := make([]string, 0, len(c.Communes))
+		for code := range c.Communes {
+			codes = append(codes, code)
+		}
+		sort.Strings(codes)
+		for _, code := range codes {
+			d.Form.Quotas += fmt.Sprintf("%s = %d\n", code, c.Communes[code])
+		}
+		s.render(w, r, http.StatusOK, "call_whatif", d)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	d.Form = whatIfForm{Quotas: r.PostFormValue("communes"), MaxBracket: r.PostFormValue("max_bracket"), MaxPercentile: r.PostFormValue("max_percentile")}
+	var in programs.WhatIfInput
+	if q, fe := parseQuotas("communes", d.Form.Quotas); fe != nil {
+		d.Errors = append(d.Errors, *fe)
+	} else if len(q) > 0 {
+		in.Communes = q
+	}
+	if v := strings.TrimSpace(d.Form.MaxBracket); v != "" {
+		if in.MaxBracket, err = strconv.Atoi(v); err != nil || in.MaxBracket < 0 {
+			d.Errors = append(d.Errors, fosis.FieldError{Field: "max_bracket", Message: "a bracket: 40, 50, … 100"})
+		}
+	}
+	if v := strings.TrimSpace(strings.ReplaceAll(d.Form.MaxPercentile, ",", ".")); v != "" {
+		if in.MaxPercentile, err = strconv.ParseFloat(v, 64); err != nil || in.MaxPercentile < 0 {
+			d.Errors = append(d.Errors, fosis.FieldError{Field: "max_percentile", Message: "a percentile between 0 and 100"})
+		}
+	}
+	if len(d.Errors) == 0 {
+		res, err := s.cfg.Programs.WhatIf(ctx, c.Code, in)
+		var e *fosis.Error
+		switch {
+		case err == nil:
+			d.Result = res
+		case fosis.ErrorCode(err) == fosis.EINVALID && errors.As(err, &e):
+			d.Errors = append(d.Errors, e.Fields...)
+		default:
+			s.fail(w, r, err)
+			return
+		}
+	}
+	status := http.StatusOK
+	if len(d.Errors) > 0 {
+		status = http.StatusBadRequest
+	}
+	if d.Result != nil {
+		seen := map[string]bool{}
+		for code := range d.Result.ByCommune {
+			seen[code] = true
+		}
+		for code := range d.Result.ByCommuneAfter {
+			seen[code] = true
+		}
+		for code := range seen {
+			d.Changes = append(d.Changes, communeChange{code, d.Result.ByCommune[code], d.Result.ByCommuneAfter[code]})
+		}
+		sort.Slice(d.Changes, func(i, j int) bool { return d.Changes[i].Code < d.Changes[j].Code })
+	}
+	s.render(w, r, status, "call_whatif", d)
 }

@@ -135,6 +135,16 @@ func TestCallPages(t *testing.T) {
 	if resp, body := c.do("POST", "/calls/web-call/apply", url.Values{"run": {f.heads[0]}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "already applied") {
 		t.Fatalf("duplicate: %d\n%s", resp.StatusCode, body)
 	}
+	if _, body := c.do("GET", "/calls/web-call/preview", nil); !strings.Contains(body, `id="preview-regions"`) {
+		t.Fatalf("preview:\n%s", body)
+	}
+	if _, body := c.do("POST", "/calls/web-call/whatif", url.Values{"communes": {f.commune + " = 3"}}); !strings.Contains(body, `id="whatif-enter"`) ||
+		!strings.Contains(body, "Seleccionados: 2 → 3") {
+		t.Fatalf("what-if:\n%s", body)
+	}
+	if resp, _ := c.do("POST", "/calls/web-call/whatif", url.Values{"communes": {"nonsense"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bad what-if: %d", resp.StatusCode)
+	}
 	c.do("POST", "/calls/web-call/status", url.Values{"status": {"closed"}})
 	resp, body = c.do("POST", "/calls/web-call/select", nil)
 	if !strings.Contains(body, `id="call-publish"`) {

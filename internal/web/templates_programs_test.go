@@ -7,7 +7,7 @@ import (
 )
 
 func init() {
-	keyPrefixes = append(keyPrefixes, "programs", "calls", "trace")
+	keyPrefixes = append(keyPrefixes, "programs", "calls", "trace", "preview", "whatif")
 	prog := programs.Program{Code: "yo-trabajo", Area: programs.AreaEmployment, Unit: programs.UnitPerson, Version: 2, NameES: "Yo Trabajo",
 		NameEN: "Yo Trabajo (employment)", AmountCLP: 300000, Months: 7,
 		Spec: programs.Spec{ComponentsES: []string{"Formación"}, ComponentsEN: []string{"Training"}, TargetES: "Personas", TargetEN: "People"}}
@@ -46,6 +46,13 @@ func init() {
 		templateCase{"call", callData{Call: viewCall(&hh, "es"), CanApply: true}, `id="household_id"`},
 		templateCase{"call", callData{Call: viewCall(call, "es"), Error: "call yt-2027 is closed", ErrorKey: "calls.err.apply"}, `id="call-error"`},
 		templateCase{"call", callData{Call: viewCall(call, "es")}, `id="applications-empty"`},
+		templateCase{"call_preview", previewData{Call: viewCall(call, "es"), Report: &programs.PreviewReport{PreviewResult: &programs.PreviewResult{
+			Applicants: 1200, Eligible: 300, Households: 250, Regions: []programs.PreviewCount{{Code: "13", Name: "Metropolitana de Santiago", Applicants: 1200, Eligible: 300, Households: 250}}}}}, `id="preview-regions"`},
+		templateCase{"call_preview", previewData{Call: viewCall(call, "es"), Report: &programs.PreviewReport{PreviewResult: &programs.PreviewResult{}}}, `id="preview-empty"`},
+		templateCase{"call_whatif", whatIfData{Call: viewCall(call, "es"), Form: whatIfForm{Quotas: "13101 = 10"}}, `id="whatif-form"`},
+		templateCase{"call_whatif", whatIfData{Call: viewCall(call, "es"), Errors: []fosis.FieldError{{Field: "communes", Message: "line 1"}}}, `id="whatif-errors"`},
+		templateCase{"call_whatif", whatIfData{Call: viewCall(call, "es"), Result: &programs.WhatIfResult{Selected: 2, SelectedAfter: 3, BudgetCLP: 3000000, CostCLP: 600000, CostAfterCLP: 900000,
+			Enter: []programs.Move{{ID: 6, RUN: "9.876.543-3", HouseholdID: "H0000009", Commune: "13101", Rank: 2}}}, Changes: []communeChange{{"13101", 2, 3}}}, `id="whatif-enter"`},
 		templateCase{"trace", traceData{App: &ineligible, Call: viewCall(call, "es"), Failures: viewFailures(ineligible.Failed, "es")}, `bracket = 60; scored = true`},
 		templateCase{"trace", traceData{App: &apps[1], Call: viewCall(call, "es")}, `id="trace-waitpos">1<`},
 		templateCase{"trace", traceData{App: &apps[1], Call: viewCall(call, "es"), Seat: viewSeat("waitlist@13")}, `id="trace-seat">`},
