@@ -144,4 +144,31 @@ func TestCallsCommandLine(t *testing.T) {
 	if out := mustRun(t, "--db", dsn, "calls", "list"); !strings.Contains(out, "semilla-test  published") {
 		t.Fatalf("list:\n%s", out)
 	}
+
+	// An agency, its contract and its staff.
+	if out := mustRun(t, "--db", dsn, "programs", "agency", "list"); !strings.Contains(out, "no agencies yet") {
+		t.Fatalf("empty agencies:\n%s", out)
+	}
+	mustRun(t, "--db", dsn, "programs", "agency", "create", "ong-1", "ONG Uno")
+	contract := filepath.Join(dir, "contract.json")
+	os.WriteFile(contract, []byte(fmt.Sprintf(`{"program": "yo-emprendo-semilla", "tender_code": "T-2027-1", "starts_on": "2027-01-01",
+		"ends_on": "2027-12-31", "families": 30, "budget_clp": 17250000, "communes": [%q]}`, commune)), 0o644)
+	if out := mustRun(t, "--db", dsn, "programs", "agency", "contract", "ong-1", contract); !strings.Contains(out, "30 families in 1 commune(s)") {
+		t.Fatalf("contract:\n%s", out)
+	}
+	mustRun(t, "--db", dsn, "users", "add", "elena", "--role", "agency")
+	mustRun(t, "--db", dsn, "programs", "agency", "staff", "elena", "ong-1")
+	if out := mustRun(t, "--db", dsn, "programs", "agency", "list"); !strings.Contains(out, "T-2027-1  yo-emprendo-semilla  2027-01-01–2027-12-31  30 families") {
+		t.Fatalf("agencies:\n%s", out)
+	}
+	// A programme edited from a file is a new version of its line.
+	prog := filepath.Join(dir, "prog.json")
+	out = mustRun(t, "--db", dsn, "programs", "show", "yo-trabajo")
+	os.WriteFile(prog, []byte(strings.Replace(out, `"name_es": "Yo Trabajo"`, `"name_es": "Yo Trabajo 2027"`, 1)), 0o644)
+	if out := mustRun(t, "--db", dsn, "programs", "save", prog); !strings.Contains(out, "programme yo-trabajo version 2 stored") {
+		t.Fatalf("save:\n%s", out)
+	}
+	if out := mustRun(t, "--db", dsn, "programs", "show", "yo-trabajo", "--history"); strings.Count(out, `"version":`) != 2 || !strings.Contains(out, "Yo Trabajo 2027") {
+		t.Fatalf("history:\n%s", out)
+	}
 }
