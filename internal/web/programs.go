@@ -256,7 +256,13 @@ type callData struct {
 	Error     string // the slice's message after a refused action
 	ErrorKey  string // catalog key of the refused action
 	RUN       string // the apply form, as typed
+	Total     int    // applications in all; Apps holds the first maxAppRows
 }
+
+// maxAppRows caps the applications a call page lists (a national call has
+// hundreds of thousands): the ranked head of the list, the rest through
+// 'fosis calls applications' or the API.
+const maxAppRows = 500
 
 func (s *Server) callPageWith(w http.ResponseWriter, r *http.Request, status int, d callData) {
 	ctx := r.Context()
@@ -276,6 +282,10 @@ func (s *Server) callPageWith(w http.ResponseWriter, r *http.Request, status int
 	d.Counts = map[string]int{}
 	for _, a := range apps {
 		d.Counts[a.Status]++
+	}
+	d.Total = len(apps)
+	if len(d.Apps) > maxAppRows {
+		d.Apps = d.Apps[:maxAppRows]
 	}
 	s.render(w, r, status, "call", d)
 }
