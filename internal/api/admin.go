@@ -32,10 +32,14 @@ type Users interface {
 
 var errNoUsers = fosis.Errorf(fosis.EUNAVAILABLE, "this server does not administer users")
 
-// decodeBody reads a JSON request body into v, refusing unknown fields and
-// trailing data, with the problem in the error shape.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+// maxBody bounds a JSON request body.
+const maxBody = 8 << 20
+
+// decodeBody reads a JSON request body into v strictly: unknown fields and
+// trailing data are errors (a misspelt field is not silently ignored), each
+// with the problem in the error shape.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError
@@ -103,7 +107,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) (any, error)
 		return nil, errNoUsers
 	}
 	var req NewUserRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
 	pw := auth.GeneratePassword()
@@ -129,7 +133,7 @@ func (s *Server) setActive(w http.ResponseWriter, r *http.Request) (any, error) 
 		return nil, err
 	}
 	var req ActiveRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
 	if req.Active == nil {
@@ -158,7 +162,7 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	var req RoleRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
 	ctx := r.Context()

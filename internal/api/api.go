@@ -17,6 +17,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/jobs"
+	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
 )
@@ -26,6 +27,7 @@ type Server struct {
 	DB        *db.DB
 	Registry  *registry.Store
 	Targeting *targeting.Store
+	Programs  *programs.Store
 	Tokens    TokenAuthenticator
 	// Users serves the administration endpoints (users, tokens).
 	Users Users
@@ -88,6 +90,21 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/score/diff/moved", false, handle(s.diffMoved)},
 		{"POST", "/api/v1/score/what-if", false, handle(s.whatIf)},
 		{"POST", "/api/v1/score/what-if/moved", false, handle(s.whatIfMoved)},
+		{"GET", "/api/v1/programs", false, handle(s.programsList)},
+		{"GET", "/api/v1/programs/{code}", false, handle(s.program)},
+		{"GET", "/api/v1/calls", false, handle(s.callsList)},
+		{"POST", "/api/v1/calls", false, handle(s.createCall)},
+		{"GET", "/api/v1/calls/{code}", false, handle(s.call)},
+		{"POST", "/api/v1/calls/{code}/status", false, handle(s.callStatus)},
+		{"GET", "/api/v1/calls/{code}/applications", false, handle(s.callApplications)},
+		{"POST", "/api/v1/calls/{code}/applications", false, handle(s.apply)},
+		{"GET", "/api/v1/calls/{code}/preview", false, handle(s.preview)},
+		{"POST", "/api/v1/calls/{code}/whatif", false, handle(s.callWhatIf)},
+		{"GET", "/api/v1/calls/{code}/selection", false, handle(s.selection)},
+		{"POST", "/api/v1/calls/{code}/selection", false, handle(s.runSelection)},
+		{"GET", "/api/v1/applications/{id}", false, handle(s.application)},
+		{"POST", "/api/v1/applications/{id}/withdraw", false, handle(s.withdraw)},
+		{"POST", "/api/v1/applications/{id}/enroll", false, handle(s.enroll)},
 	}
 }
 

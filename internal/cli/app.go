@@ -18,6 +18,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
 )
@@ -40,6 +41,7 @@ type App struct {
 	Territory *geo.Territory
 	Registry  *registry.Store
 	Targeting *targeting.Store
+	Programs  *programs.Store
 	Auth      *auth.Store
 	Stdout    io.Writer
 	Stderr    io.Writer
@@ -69,9 +71,10 @@ func Open(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*App, erro
 		d.Close()
 		return nil, fmt.Errorf("load the territory into the database: %w", err)
 	}
+	tgt := targeting.NewStore(d, reg, log)
 	return &App{
 		Config: cfg, Log: log, DB: d, Territory: terr, Registry: reg,
-		Targeting: targeting.NewStore(d, reg, log), Auth: auth.NewStore(d, time.Now),
+		Targeting: tgt, Programs: programs.NewStore(d, reg, tgt, log), Auth: auth.NewStore(d, time.Now),
 		Stdout: stdout, Stderr: stderr,
 	}, nil
 }

@@ -50,12 +50,13 @@ func handler(a *App, opts serveOptions) (http.Handler, error) {
 	// One tracker for the pages and the API: an import started in either
 	// shows in both, and only one runs at a time.
 	tracker := jobs.New(50, nil, a.Log)
-	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Users: a.Auth, Log: a.Log,
+	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Users: a.Auth, Log: a.Log,
 		SecureCookies: opts.secureCookies, Jobs: tracker})
 	if err != nil {
 		return nil, err
 	}
-	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth, Users: a.Auth, Log: a.Log, Jobs: tracker}).Handler()
+	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Tokens: a.Auth, Users: a.Auth,
+		Log: a.Log, Jobs: tracker}).Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", apiH)
 	mux.Handle("/healthz", apiH)

@@ -26,7 +26,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelA)
@@ -67,7 +67,7 @@ func TestBrowser(t *testing.T) {
 	}
 	signIn("analista")
 	err := chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS("#q"), rut.FormatDots(f.inRM.run)),
+		chromedp.SetValue(chromedp.CSS("#q"), rut.FormatDots(f.inRM.run)),
 		chromedp.Click(chromedp.CSS("#search")),
 		chromedp.WaitVisible(chromedp.CSS("#bracket")),
 	)

@@ -54,6 +54,7 @@ func (s *Server) Handler() http.Handler {
 	pages.HandleFunc("GET /audit", s.requireUser(s.auditList))
 	pages.HandleFunc("POST /audit/verify", s.requireUser(s.auditVerify))
 	s.importRoutes(pages)
+	s.programRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
 	})

@@ -29,6 +29,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/jobs"
+	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
 )
@@ -54,6 +55,7 @@ type Config struct {
 	DB        *db.DB
 	Registry  *registry.Store
 	Targeting *targeting.Store
+	Programs  *programs.Store
 	Users     Users
 	Log       *slog.Logger
 	// SecureCookies marks the session cookie Secure on every request, for

@@ -1,0 +1,154 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/programs"
+)
+
+// The programmes API: the catalogue, calls, applications (the API channel),
+// selection, what-if, preview, withdrawal and enrolment. The programmes
+// slice enforces who may do what from the request's principal.
+
+func (s *Server) programsList(r *http.Request) (any, error) { return s.Programs.Programs(r.Context()) }
+
+func (s *Server) program(r *http.Request) (any, error) {
+	return s.Programs.Program(r.Context(), r.PathValue("code"), 0)
+}
+
+func (s *Server) callsList(r *http.Request) (any, error) { return s.Programs.Calls(r.Context()) }
+
+func (s *Server) call(r *http.Request) (any, error) {
+	return s.Programs.Call(r.Context(), r.PathValue("code"))
+}
+
+func (s *Server) createCall(r *http.Request) (any, error) {
+	var in programs.CallInput
+	if err := decodeBody(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Programs.CreateCall(r.Context(), in)
+}
+
+// StatusChange is the body of POST /calls/{code}/status.
+type StatusChange struct {
+	Status string `json:"status"`
+}
+
+func (s *Server) callStatus(r *http.Request) (any, error) {
+	var in StatusChange
+	if err := decodeBody(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Programs.SetStatus(r.Context(), r.PathValue("code"), in.Status)
+}
+
+func (s *Server) apply(r *http.Request) (any, error) {
+	var in programs.ApplyInput
+	if err := decodeBody(r, &in); err != nil {
+		return nil, err
+	}
+	in.Channel = programs.ChannelAPI
+	return s.Programs.Apply(r.Context(), r.PathValue("code"), in)
+}
+
+func (s *Server) callApplications(r *http.Request) (any, error) {
+	return s.Programs.Applications(r.Context(), r.PathValue("code"), r.URL.Query().Get("status"))
+}
+
+func (s *Server) runSelection(r *http.Request) (any, error) {
+	return s.Programs.RunSelection(r.Context(), r.PathValue("code"))
+}
+
+func (s *Server) selection(r *http.Request) (any, error) {
+	if r.URL.Query().Get("verify") == "true" {
+		return s.Programs.VerifySelection(r.Context(), r.PathValue("code"))
+	}
+	return s.Programs.Selection(r.Context(), r.PathValue("code"))
+}
+
+func (s *Server) callWhatIf(r *http.Request) (any, error) {
+	var in programs.WhatIfInput
+	if err := decodeBody(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Programs.WhatIf(r.Context(), r.PathValue("code"), in)
+}
+
+func (s *Server) preview(r *http.Request) (any, error) {
+	return s.Programs.PreviewCall(r.Context(), r.PathValue("code"))
+}
+
+func applicationID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, &fosis.Error{Code: fosis.EINVALID, Message: "the application id is a positive number",
+			Fields: []fosis.FieldError{{Field: "id", Message: "a positive number"}}}
+	}
+	return id, nil
+}
+
+func (s *Server) application(r *http.Request) (any, error) {
+	id, err := applicationID(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.Programs.Application(r.Context(), id)
+}
+
+// WithdrawRequest is the body of POST /applications/{id}/withdraw.
+type WithdrawRequest struct {
+	Reason string `json:"reason"`
+}
+
+// WithdrawResponse says which application took the place, if any.
+type WithdrawResponse struct {
+	Withdrawn int64                 `json:"withdrawn"`
+	Promoted  *programs.Application `json:"promoted"`
+}
+
+func (s *Server) withdraw(r *http.Request) (any, error) {
+	id, err := applicationID(r)
+	if err != nil {
+		return nil, err
+	}
+	var in WithdrawRequest
+	if err := decodeBody(r, &in); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "say why the application is withdrawn (reason)",
+			Fields: []fosis.FieldError{{Field: "reason", Message: "required"}}}
+	}
+	p, err := s.Programs.Withdraw(r.Context(), id, in.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &WithdrawResponse{Withdrawn: id, Promoted: p}, nil
+}
+
+// EnrollRequest is the body of POST /applications/{id}/enroll.
+type EnrollRequest struct {
+	StartsOn string `json:"starts_on"`
+}
+
+func (s *Server) enroll(r *http.Request) (any, error) {
+	id, err := applicationID(r)
+	if err != nil {
+		return nil, err
+	}
+	var in EnrollRequest
+	if err := decodeBody(r, &in); err != nil {
+		return nil, err
+	}
+	day, err := time.Parse(time.DateOnly, in.StartsOn)
+	if err != nil {
+		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "starts_on must be a date (YYYY-MM-DD)",
+			Fields: []fosis.FieldError{{Field: "starts_on", Message: "YYYY-MM-DD"}}}
+	}
+	return s.Programs.Enroll(r.Context(), id, day)
+}

@@ -1,0 +1,162 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fosis/fosis/internal/api"
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/programs"
+	"github.com/fosis/fosis/internal/registry/registrytest"
+	"github.com/fosis/fosis/internal/targeting"
+)
+
+func init() { moreResponseChecks = append(moreResponseChecks, checkProgrammeResponses) }
+
+// send makes a request with a JSON body (nil: none) and returns the status
+// and the response body.
+func send(t *testing.T, method, url, tok string, body any) (int, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, url, rd)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+// checkProgrammeResponses walks a call's life through the API and checks
+// every response (and request body) against the document.
+func checkProgrammeResponses(t *testing.T, doc map[string]any, c *checker) []string {
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	d, reg := registrytest.Imported(t, 400, 11)
+	ts := targeting.NewStore(d, reg, nil)
+	out, err := ts.ScoreAll(ctx, targeting.DefaultModel(), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := programs.NewStore(d, reg, ts, nil)
+	if _, err := ps.SeedCatalogue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer((&api.Server{DB: d, Registry: reg, Targeting: ts, Programs: ps, Tokens: fakeTokens}).Handler())
+	defer srv.Close()
+	// The busiest commune and its heads of household.
+	byCommune := map[string][]string{}
+	for _, key := range out.Frame.Key {
+		h, err := reg.HouseholdByKey(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range h.Members {
+			if m.Relation == "head" {
+				byCommune[h.CommuneCode] = append(byCommune[h.CommuneCode], m.RUN)
+			}
+		}
+	}
+	commune := ""
+	for k, v := range byCommune {
+		if len(v) > len(byCommune[commune]) || (len(v) == len(byCommune[commune]) && k < commune) {
+			commune = k
+		}
+	}
+	heads := byCommune[commune]
+
+	var ok []string
+	requestSchema := func(method, path string) map[string]any {
+		op := obj(t, doc, "paths", path, strings.ToLower(method))
+		return obj(t, op, "requestBody", "content", "application/json", "schema")
+	}
+	call := func(route, url string, body any, want int) []byte {
+		t.Helper()
+		method, path, _ := strings.Cut(route, " ")
+		if body != nil && want == 200 { // bad requests are bad on purpose
+			b, _ := json.Marshal(body)
+			for _, e := range c.check(requestSchema(method, path), decodeJSON(t, b), "request") {
+				t.Errorf("%s: %s", route, e)
+			}
+		}
+		status, data := send(t, method, srv.URL+url, "admin", body)
+		if status != want {
+			t.Fatalf("%s %s: status %d, want %d: %s", method, url, status, want, data)
+		}
+		for _, e := range c.check(responseSchema(t, doc, method, path, status), decodeJSON(t, data), "$") {
+			t.Errorf("%s (%d): %s", route, status, e)
+		}
+		if status == 200 {
+			ok = append(ok, route)
+		}
+		return data
+	}
+	call("GET /api/v1/programs", "/api/v1/programs", nil, 200)
+	call("GET /api/v1/programs/{code}", "/api/v1/programs/yo-trabajo", nil, 200)
+	call("GET /api/v1/programs/{code}", "/api/v1/programs/nope", nil, 404)
+	in := programs.CallInput{Code: "api-call", Title: "API call", Program: "yo-emprendo-semilla", OpensOn: "2026-11-01", ClosesOn: "2026-11-30",
+		Run: out.Run.ID, BudgetCLP: 4 * 575_000, Communes: map[string]int{commune: 2},
+		Spec: programs.CallSpec{Rules: []programs.Rule{{ID: "tramo", NameES: "Tramo 60", NameEN: "Bracket 60", Expr: "scored && bracket <= 60"}},
+			CooldownMonths: 24, Priorities: []programs.Rule{{ID: "head", NameES: "Jefatura", NameEN: "Head", Expr: `relation == "head"`}},
+			Reserved: []programs.ReservedShare{{Rule: programs.Rule{ID: "p5", NameES: "5%", NameEN: "5%", Expr: "poorest5"}, Share: 0.5}}}}
+	bad := in
+	bad.BudgetCLP = 1
+	call("POST /api/v1/calls", "/api/v1/calls", bad, 400)
+	call("POST /api/v1/calls", "/api/v1/calls", in, 200)
+	call("POST /api/v1/calls", "/api/v1/calls", in, 409)
+	call("GET /api/v1/calls", "/api/v1/calls", nil, 200)
+	call("GET /api/v1/calls/{code}", "/api/v1/calls/api-call", nil, 200)
+	call("POST /api/v1/calls/{code}/status", "/api/v1/calls/api-call/status", api.StatusChange{Status: "selected"}, 400)
+	call("POST /api/v1/calls/{code}/status", "/api/v1/calls/api-call/status", api.StatusChange{Status: "open"}, 200)
+	var ids []int64
+	for _, run := range heads {
+		var a programs.Application
+		json.Unmarshal(call("POST /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications", programs.ApplyInput{RUN: run}, 200), &a)
+		ids = append(ids, a.ID)
+	}
+	call("POST /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications", programs.ApplyInput{RUN: heads[0]}, 409)
+	call("GET /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications", nil, 200)
+	call("GET /api/v1/calls/{code}/preview", "/api/v1/calls/api-call/preview", nil, 200)
+	call("POST /api/v1/calls/{code}/whatif", "/api/v1/calls/api-call/whatif", programs.WhatIfInput{Communes: map[string]int{commune: 4}}, 200)
+	call("POST /api/v1/calls/{code}/selection", "/api/v1/calls/api-call/selection", nil, 409)
+	call("POST /api/v1/calls/{code}/status", "/api/v1/calls/api-call/status", api.StatusChange{Status: "closed"}, 200)
+	call("POST /api/v1/calls/{code}/selection", "/api/v1/calls/api-call/selection", nil, 200)
+	call("GET /api/v1/calls/{code}/selection", "/api/v1/calls/api-call/selection?verify=true", nil, 200)
+	call("POST /api/v1/calls/{code}/status", "/api/v1/calls/api-call/status", api.StatusChange{Status: "published"}, 200)
+	var sel []programs.Application
+	json.Unmarshal(call("GET /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications?status=selected", nil, 200), &sel)
+	if len(sel) != 2 {
+		t.Fatalf("%d selected", len(sel))
+	}
+	for _, id := range ids {
+		call("GET /api/v1/applications/{id}", fmt.Sprintf("/api/v1/applications/%d", id), nil, 200)
+	}
+	call("GET /api/v1/applications/{id}", "/api/v1/applications/x", nil, 400)
+	var wr api.WithdrawResponse
+	json.Unmarshal(call("POST /api/v1/applications/{id}/withdraw", fmt.Sprintf("/api/v1/applications/%d/withdraw", sel[0].ID), api.WithdrawRequest{Reason: "moved"}, 200), &wr)
+	if wr.Promoted == nil {
+		t.Errorf("no promotion from the waiting list")
+	}
+	call("POST /api/v1/applications/{id}/enroll", fmt.Sprintf("/api/v1/applications/%d/enroll", sel[1].ID), api.EnrollRequest{StartsOn: "2026-12-01"}, 200)
+	call("POST /api/v1/applications/{id}/enroll", fmt.Sprintf("/api/v1/applications/%d/enroll", sel[1].ID), api.EnrollRequest{StartsOn: "2026-12-01"}, 409)
+	// A read-only token cannot apply.
+	if status, _ := send(t, "POST", srv.URL+"/api/v1/calls/api-call/applications", "rm", programs.ApplyInput{RUN: heads[1]}); status != 403 {
+		t.Errorf("read-only token applying: status %d", status)
+	}
+	return ok
+}

@@ -1,0 +1,198 @@
+package programs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
+)
+
+// Agency is an executing agency (ejecutor) hired by tender.
+type Agency struct {
+	ID        int64      `json:"id"`
+	Code      string     `json:"code"`
+	Name      string     `json:"name"`
+	Contracts []Contract `json:"contracts"`
+}
+
+// Contract is a tendered contract: which line the agency runs, where
+// (communes), for how many families and with what budget.
+type Contract struct {
+	ID         int64    `json:"id"`
+	Line       string   `json:"program"`
+	TenderCode string   `json:"tender_code"`
+	StartsOn   string   `json:"starts_on"`
+	EndsOn     string   `json:"ends_on"`
+	Families   int      `json:"families"`
+	BudgetCLP  int64    `json:"budget_clp"`
+	Communes   []string `json:"communes"`
+}
+
+// CreateAgency adds an executing agency.
+func (s *Store) CreateAgency(ctx context.Context, code, name string) (*Agency, error) {
+	if _, err := s.manager(ctx); err != nil {
+		return nil, err
+	}
+	if !validCode(code) {
+		return nil, &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("%q is not an agency code: use lower-case letters, digits, - and _", code),
+			Fields: []fosis.FieldError{{Field: "code", Message: "lower-case letters, digits, - and _"}}}
+	}
+	if name == "" {
+		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "an agency needs a name", Fields: []fosis.FieldError{{Field: "name", Message: "required"}}}
+	}
+	a := &Agency{Code: code, Name: name, Contracts: []Contract{}}
+	err := s.db.Transact(ctx, func(tx *db.Tx) error {
+		var err error
+		a.ID, err = tx.InsertID(ctx, `INSERT INTO agencies (code, name, created_at) VALUES (?, ?, ?)`, code, name, tx.DB().Time(tx.Now))
+		if fosis.ErrorCode(err) == fosis.ECONFLICT {
+			return fosis.Errorf(fosis.ECONFLICT, "there is already an agency with code %q", code)
+		}
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, "agency.create", "agency", code, nil, a)
+	})
+	return a, err
+}
+
+// AddContract records a tendered contract of agency code.
+func (s *Store) AddContract(ctx context.Context, agency string, c Contract) (*Contract, error) {
+	if _, err := s.manager(ctx); err != nil {
+		return nil, err
+	}
+	var bad []fosis.FieldError
+	starts, err1 := time.Parse(time.DateOnly, c.StartsOn)
+	ends, err2 := time.Parse(time.DateOnly, c.EndsOn)
+	if err1 != nil || err2 != nil || ends.Before(starts) {
+		bad = append(bad, fosis.FieldError{Field: "starts_on", Message: "give starts_on and ends_on as YYYY-MM-DD, the end not before the start"})
+	}
+	if c.Families < 1 {
+		bad = append(bad, fosis.FieldError{Field: "families", Message: "a contract covers at least one family"})
+	}
+	if c.BudgetCLP < 1 {
+		bad = append(bad, fosis.FieldError{Field: "budget_clp", Message: "a contract has a positive budget"})
+	}
+	if c.TenderCode == "" {
+		bad = append(bad, fosis.FieldError{Field: "tender_code", Message: "required"})
+	}
+	if len(c.Communes) == 0 {
+		bad = append(bad, fosis.FieldError{Field: "communes", Message: "a contract covers at least one commune"})
+	}
+	for _, cc := range c.Communes {
+		if _, ok := s.terr.CommuneIndex(cc); !ok {
+			bad = append(bad, fosis.FieldError{Field: "communes", Message: fmt.Sprintf("%q is not a commune code", cc)})
+		}
+	}
+	if len(bad) > 0 {
+		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "invalid contract: " + bad[0].Field + ": " + bad[0].Message, Fields: bad}
+	}
+	err := s.db.Transact(ctx, func(tx *db.Tx) error {
+		d := tx.DB()
+		var ag, line int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM agencies WHERE code = ?`, agency).Scan(&ag); err == sql.ErrNoRows {
+			return fosis.Errorf(fosis.ENOTFOUND, "no agency %q", agency)
+		} else if err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM program_lines WHERE code = ?`, c.Line).Scan(&line); err == sql.ErrNoRows {
+			return fosis.Errorf(fosis.ENOTFOUND, "no programme %q", c.Line)
+		} else if err != nil {
+			return err
+		}
+		var err error
+		c.ID, err = tx.InsertID(ctx, `INSERT INTO agency_contracts (agency, line, tender_code, starts_on, ends_on, families, budget_clp, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ag, line, c.TenderCode, d.Date(starts), d.Date(ends), c.Families, c.BudgetCLP, d.Time(tx.Now))
+		if fosis.ErrorCode(err) == fosis.ECONFLICT {
+			return fosis.Errorf(fosis.ECONFLICT, "tender %q is already recorded", c.TenderCode)
+		}
+		if err != nil {
+			return err
+		}
+		for _, cc := range c.Communes {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO agency_contract_communes (contract, commune_code) VALUES (?, ?) ON CONFLICT DO NOTHING`, c.ID, cc); err != nil {
+				return err
+			}
+		}
+		return record(ctx, tx, "agency.contract", "agency_contract", strconv.FormatInt(c.ID, 10), nil, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// AddStaff makes user userID staff of agency code (an agency user sees
+// only its contracts' applicants and participants).
+func (s *Store) AddStaff(ctx context.Context, userID int64, agency string) error {
+	if _, err := s.manager(ctx); err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		var ag int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM agencies WHERE code = ?`, agency).Scan(&ag); err == sql.ErrNoRows {
+			return fosis.Errorf(fosis.ENOTFOUND, "no agency %q", agency)
+		} else if err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO agency_staff (user_id, agency) VALUES (?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET agency = excluded.agency`, userID, ag)
+		if fosis.ErrorCode(err) == fosis.EINVALID || fosis.ErrorCode(err) == fosis.ENOTFOUND {
+			return fosis.Errorf(fosis.ENOTFOUND, "no user with id %d", userID)
+		}
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, "agency.staff", "user", strconv.FormatInt(userID, 10), nil, map[string]string{"agency": agency})
+	})
+}
+
+// Agencies lists the agencies the caller may see (all for national staff,
+// its own for agency staff) with their contracts.
+func (s *Store) Agencies(ctx context.Context) ([]Agency, error) {
+	v, err := s.who(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.code, a.name, c.id, l.code, c.tender_code, c.starts_on, c.ends_on, c.families, c.budget_clp, cc.commune_code
+		FROM agencies a LEFT JOIN agency_contracts c ON c.agency = a.id LEFT JOIN program_lines l ON l.id = c.line
+		LEFT JOIN agency_contract_communes cc ON cc.contract = c.id
+		ORDER BY a.code, c.id, cc.commune_code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Agency{}
+	for rows.Next() {
+		var a Agency
+		var cid, fam, budget sql.NullInt64
+		var line, tender, commune sql.NullString
+		var nullStarts, nullEnds sql.Null[db.Day]
+		if err := rows.Scan(&a.ID, &a.Code, &a.Name, &cid, &line, &tender, &nullStarts, &nullEnds, &fam, &budget, &commune); err != nil {
+			return nil, err
+		}
+		if !v.national && a.ID != v.agency {
+			continue
+		}
+		if len(out) == 0 || out[len(out)-1].ID != a.ID {
+			a.Contracts = []Contract{}
+			out = append(out, a)
+		}
+		last := &out[len(out)-1]
+		if !cid.Valid {
+			continue
+		}
+		if n := len(last.Contracts); n == 0 || last.Contracts[n-1].ID != cid.Int64 {
+			last.Contracts = append(last.Contracts, Contract{ID: cid.Int64, Line: line.String, TenderCode: tender.String,
+				StartsOn: nullStarts.V.Format(time.DateOnly), EndsOn: nullEnds.V.Format(time.DateOnly), Families: int(fam.Int64), BudgetCLP: budget.Int64})
+		}
+		c := &last.Contracts[len(last.Contracts)-1]
+		if commune.Valid {
+			c.Communes = append(c.Communes, commune.String)
+		}
+	}
+	return out, rows.Err()
+}

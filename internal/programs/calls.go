@@ -1,0 +1,448 @@
+package programs
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
+)
+
+// Call statuses, in lifecycle order.
+const (
+	StatusDraft     = "draft"
+	StatusOpen      = "open"
+	StatusClosed    = "closed"
+	StatusSelected  = "selected"
+	StatusPublished = "published"
+)
+
+// CallSpec is what a call decides beyond its dates and quotas: eligibility
+// rules, cross-program rules, priority groups and reserved shares. It is
+// frozen once the call opens.
+type CallSpec struct {
+	// Rules are the eligibility rules; empty means the programme's own.
+	Rules []Rule `json:"rules"`
+	// CooldownMonths: not a participant of this line in the last N months
+	// (0: no cool-down).
+	CooldownMonths int `json:"cooldown_months"`
+	// Incompatible lists lines the applicant must not be participating in now.
+	Incompatible []string `json:"incompatible"`
+	// Priorities are priority groups (disability, head of household,
+	// indigenous…): an applicant in more groups ranks higher within a bracket.
+	Priorities []Rule `json:"priorities"`
+	// Reserved are reserved shares of every commune quota for a group.
+	Reserved []ReservedShare `json:"reserved"`
+}
+
+// ReservedShare reserves Share of each commune quota for applicants for
+// whom the rule is true.
+type ReservedShare struct {
+	Rule
+	Share float64 `json:"share"`
+}
+
+// CallInput is a call as its author writes it (the file of 'fosis calls
+// create', the API's body).
+type CallInput struct {
+	Code      string         `json:"code"`
+	Title     string         `json:"title"`
+	Program   string         `json:"program"`
+	OpensOn   string         `json:"opens_on"`
+	ClosesOn  string         `json:"closes_on"`
+	Run       int64          `json:"run"`
+	BudgetCLP int64          `json:"budget_clp"`
+	Communes  map[string]int `json:"communes"`
+	Regions   map[string]int `json:"regions"`
+	Spec      CallSpec       `json:"spec"`
+}
+
+// Call is a stored call for applications.
+type Call struct {
+	ID             int64          `json:"id"`
+	Code           string         `json:"code"`
+	Title          string         `json:"title"`
+	Program        string         `json:"program"`
+	ProgramVersion int            `json:"program_version"`
+	ProgramNameES  string         `json:"program_name_es"`
+	ProgramNameEN  string         `json:"program_name_en"`
+	Unit           string         `json:"unit"`
+	AmountCLP      int64          `json:"amount_clp"`
+	Status         string         `json:"status"`
+	OpensOn        string         `json:"opens_on"`
+	ClosesOn       string         `json:"closes_on"`
+	Run            int64          `json:"run"`
+	BudgetCLP      int64          `json:"budget_clp"`
+	CommittedCLP   int64          `json:"committed_clp"`
+	Communes       map[string]int `json:"communes"`
+	Regions        map[string]int `json:"regions"`
+	Spec           CallSpec       `json:"spec"`
+	Places         int            `json:"places"`
+
+	line  int64
+	rules *compiledCall
+}
+
+// compiledCall is a call's spec checked and ready to evaluate.
+type compiledCall struct {
+	rules, priorities, reserved *RuleSet
+	shares                      []float64
+}
+
+// Quotas returns the call's quotas for the selection.
+func (c *Call) Quotas() Quotas {
+	return Quotas{Communes: c.Communes, Regions: c.Regions, Shares: c.rules.shares}
+}
+
+// EffectiveRules returns the rules applicants are checked against: the
+// call's (or the programme's) plus the generated cross-program rules.
+func (c *Call) EffectiveRules() []Rule {
+	if c.rules == nil { // a Call not read from the store
+		return c.Spec.Rules
+	}
+	return c.rules.rules.Rules()
+}
+
+// compileSpec checks spec and generates the cross-program rules. line is
+// the call's programme line code, defaults its programme's rules.
+func compileSpec(spec CallSpec, line string, defaults []Rule) (*compiledCall, error) {
+	rules := spec.Rules
+	if len(rules) == 0 {
+		rules = defaults
+	}
+	rules = append([]Rule(nil), rules...)
+	if spec.CooldownMonths < 0 {
+		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "the cool-down cannot be negative", Fields: []fosis.FieldError{{Field: "spec.cooldown_months", Message: "0 or more"}}}
+	}
+	if spec.CooldownMonths > 0 {
+		rules = append(rules, Rule{ID: "cooldown",
+			NameES: fmt.Sprintf("No haber participado en esta línea en los últimos %d meses", spec.CooldownMonths),
+			NameEN: fmt.Sprintf("Not a participant of this line in the last %d months", spec.CooldownMonths),
+			Expr:   fmt.Sprintf("!(%q in participations) || participations[%q] >= %d", line, line, spec.CooldownMonths)})
+	}
+	for _, x := range spec.Incompatible {
+		if !validCode(x) {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("%q is not a programme code", x), Fields: []fosis.FieldError{{Field: "spec.incompatible", Message: "programme codes"}}}
+		}
+		rules = append(rules, Rule{ID: "incompatible-" + x,
+			NameES: fmt.Sprintf("No estar participando en %s", x), NameEN: fmt.Sprintf("Not participating in %s now", x),
+			Expr: fmt.Sprintf("!(%q in participations) || participations[%q] > 0", x, x)})
+	}
+	c := &compiledCall{}
+	var err error
+	if c.rules, err = CompileRules(rules, "spec.rules"); err != nil {
+		return nil, err
+	}
+	if c.priorities, err = CompileRules(spec.Priorities, "spec.priorities"); err != nil {
+		return nil, err
+	}
+	res := make([]Rule, len(spec.Reserved))
+	for i, r := range spec.Reserved {
+		res[i] = r.Rule
+		c.shares = append(c.shares, r.Share)
+	}
+	if c.reserved, err = CompileRules(res, "spec.reserved"); err != nil {
+		return nil, err
+	}
+	if len(spec.Priorities) > 32 || len(spec.Reserved) > 32 {
+		return nil, fosis.Errorf(fosis.EINVALID, "a call has at most 32 priority groups and 32 reserved shares")
+	}
+	return c, nil
+}
+
+// Mask returns bit k set for every rule k of rs that a passes.
+func (rs *RuleSet) Mask(a *Attrs) uint32 {
+	var m uint32
+	for k := range rs.rules {
+		if ok, _ := rs.rules[k].eval(a); ok {
+			m |= 1 << k
+		}
+	}
+	return m
+}
+
+func invalid(field, format string, args ...any) *fosis.Error {
+	msg := fmt.Sprintf(format, args...)
+	return &fosis.Error{Code: fosis.EINVALID, Message: field + ": " + msg, Fields: []fosis.FieldError{{Field: field, Message: msg}}}
+}
+
+// CreateCall stores a new call in draft. Everything is checked before
+// anything is written: rules, dates, communes, the scoring run, quotas and
+// that the places fit the budget envelope.
+func (s *Store) CreateCall(ctx context.Context, in CallInput) (*Call, error) {
+	if _, err := s.manager(ctx); err != nil {
+		return nil, err
+	}
+	if !validCode(in.Code) {
+		return nil, invalid("code", "%q is not a call code: use lower-case letters, digits, - and _", in.Code)
+	}
+	if in.Title == "" {
+		return nil, invalid("title", "a call needs a title")
+	}
+	prog, err := s.program(ctx, s.db, in.Program, 0)
+	if err != nil {
+		if fosis.ErrorCode(err) == fosis.ENOTFOUND {
+			return nil, invalid("program", "no programme %q ('fosis programs list' shows them)", in.Program)
+		}
+		return nil, err
+	}
+	opens, err1 := time.Parse(time.DateOnly, in.OpensOn)
+	closes, err2 := time.Parse(time.DateOnly, in.ClosesOn)
+	if err1 != nil || err2 != nil {
+		return nil, invalid("opens_on", "give opens_on and closes_on as YYYY-MM-DD")
+	}
+	if closes.Before(opens) {
+		return nil, invalid("closes_on", "the call closes (%s) before it opens (%s)", in.ClosesOn, in.OpensOn)
+	}
+	if _, err := s.tgt.Run(ctx, strconv.FormatInt(in.Run, 10)); err != nil {
+		if fosis.ErrorCode(err) == fosis.ENOTFOUND || fosis.ErrorCode(err) == fosis.EINVALID {
+			return nil, invalid("run", "no scoring run %d: bind the call to a stored run ('fosis score runs' lists them)", in.Run)
+		}
+		return nil, err
+	}
+	if len(in.Communes) == 0 {
+		return nil, invalid("communes", "a call covers at least one commune (commune code → quota)")
+	}
+	for c, n := range in.Communes {
+		if _, ok := s.terr.CommuneIndex(c); !ok {
+			return nil, invalid("communes", "%q is not a commune code", c)
+		}
+		if n < 0 {
+			return nil, invalid("communes", "the quota of commune %s is negative", c)
+		}
+	}
+	for r, n := range in.Regions {
+		if _, ok := s.terr.RegionIndex(r); !ok {
+			return nil, invalid("regions", "%q is not a region code", r)
+		}
+		if n < 0 {
+			return nil, invalid("regions", "the quota of region %s is negative", r)
+		}
+	}
+	cc, err := compileSpec(in.Spec, prog.Code, prog.Spec.Rules)
+	if err != nil {
+		return nil, err
+	}
+	q := Quotas{Communes: in.Communes, Regions: in.Regions, Shares: cc.shares}
+	if err := q.Validate(s.regionOf); err != nil {
+		return nil, invalid("regions", "%s", err.Error())
+	}
+	places := q.Places(s.regionOf)
+	if in.BudgetCLP < 0 {
+		return nil, invalid("budget_clp", "the budget cannot be negative")
+	}
+	if need := int64(places) * prog.AmountCLP; need > in.BudgetCLP {
+		return nil, invalid("budget_clp", "the quotas add up to %d places × $%d = $%d, more than the budget envelope of $%d: lower the quotas or raise the budget",
+			places, prog.AmountCLP, need, in.BudgetCLP)
+	}
+	if len(in.Spec.Rules) == 0 {
+		in.Spec.Rules = prog.Spec.Rules
+	}
+	spec, err := json.Marshal(in.Spec)
+	if err != nil {
+		return nil, err
+	}
+	var id int64
+	err = s.db.Transact(ctx, func(tx *db.Tx) error {
+		d := tx.DB()
+		id, err = tx.InsertID(ctx, `INSERT INTO calls (code, program_version, title, status, opens_on, closes_on, score_run, spec, budget_clp, created_at, created_by, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.Code, prog.VersionID, in.Title, StatusDraft, d.Date(opens), d.Date(closes), in.Run,
+			string(spec), in.BudgetCLP, d.Time(tx.Now), principalName(ctx), d.Time(tx.Now))
+		if fosis.ErrorCode(err) == fosis.ECONFLICT {
+			return fosis.Errorf(fosis.ECONFLICT, "there is already a call with code %q", in.Code)
+		}
+		if err != nil {
+			return err
+		}
+		for c, n := range in.Communes {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO call_communes (call, commune_code, quota) VALUES (?, ?, ?)`, id, c, n); err != nil {
+				return err
+			}
+		}
+		for r, n := range in.Regions {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO call_regions (call, region_code, quota) VALUES (?, ?, ?)`, id, r, n); err != nil {
+				return err
+			}
+		}
+		return record(ctx, tx, "call.create", "call", in.Code, nil, in)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.call(ctx, s.db, in.Code)
+}
+
+const callSelect = `SELECT c.id, c.code, c.title, l.code, v.version, v.name_es, v.name_en, l.unit, v.amount_clp, c.status,
+	c.opens_on, c.closes_on, c.score_run, c.budget_clp, c.committed_clp, c.spec, l.id
+	FROM calls c JOIN program_versions v ON v.id = c.program_version JOIN program_lines l ON l.id = v.line`
+
+type rowsQuerier interface {
+	querier
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// call reads a call by code (or by decimal id) with its quotas, compiled.
+func (s *Store) call(ctx context.Context, q rowsQuerier, ref string) (*Call, error) {
+	var c Call
+	var opens, closes db.Day
+	var spec string
+	where, arg := ` WHERE c.code = ?`, any(ref)
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		where, arg = ` WHERE c.id = ?`, id
+	}
+	err := q.QueryRowContext(ctx, callSelect+where, arg).Scan(&c.ID, &c.Code, &c.Title, &c.Program, &c.ProgramVersion, &c.ProgramNameES, &c.ProgramNameEN,
+		&c.Unit, &c.AmountCLP, &c.Status, &opens, &closes, &c.Run, &c.BudgetCLP, &c.CommittedCLP, &spec, &c.line)
+	if err == sql.ErrNoRows {
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "no call %q ('fosis calls list' shows them)", ref)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.OpensOn, c.ClosesOn = opens.Format(time.DateOnly), closes.Format(time.DateOnly)
+	if err := json.Unmarshal([]byte(spec), &c.Spec); err != nil {
+		return nil, fmt.Errorf("call %s: %w", c.Code, err)
+	}
+	if c.rules, err = compileSpec(c.Spec, c.Program, nil); err != nil {
+		return nil, fmt.Errorf("call %s: stored rules: %w", c.Code, err)
+	}
+	c.Communes, c.Regions = map[string]int{}, map[string]int{}
+	rows, err := q.QueryContext(ctx, `SELECT commune_code, quota FROM call_communes WHERE call = ?`, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var code string
+		var n int
+		if err := rows.Scan(&code, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.Communes[code] = n
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT region_code, quota FROM call_regions WHERE call = ?`, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var code string
+		var n int
+		if err := rows.Scan(&code, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.Regions[code] = n
+	}
+	rows.Close()
+	c.Places = c.Quotas().Places(s.regionOf)
+	return &c, rows.Err()
+}
+
+// seesCall reports whether v may see call c: national staff all, a
+// regional officer calls covering a commune of the region, agency staff
+// calls of a line they hold a contract for in one of its communes.
+func (s *Store) seesCall(v *viewer, c *Call) bool {
+	if v.national {
+		return true
+	}
+	for code := range c.Communes {
+		r, _ := s.regionOf(code)
+		if v.seesApplicant(c.line, code, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Call returns a call by code or id, if the caller may see it.
+func (s *Store) Call(ctx context.Context, ref string) (*Call, error) {
+	v, err := s.who(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.call(ctx, s.db, ref)
+	if err != nil {
+		return nil, err
+	}
+	if !s.seesCall(v, c) {
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "no call %q ('fosis calls list' shows them)", ref)
+	}
+	return c, nil
+}
+
+// Calls lists the calls the caller may see, newest first.
+func (s *Store) Calls(ctx context.Context) ([]Call, error) {
+	v, err := s.who(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT code FROM calls ORDER BY id DESC`)
+	if err != nil {
+		return nil, err
+	}
+	var codes []string
+	for rows.Next() {
+		var code string
+		if err := rows.Scan(&code); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		codes = append(codes, code)
+	}
+	rows.Close()
+	out := []Call{}
+	for _, code := range codes {
+		c, err := s.call(ctx, s.db, code)
+		if err != nil {
+			return nil, err
+		}
+		if s.seesCall(v, c) {
+			out = append(out, *c)
+		}
+	}
+	return out, nil
+}
+
+// transitions are the lifecycle moves made by SetStatus (selection moves a
+// call from closed to selected).
+var transitions = map[string]string{StatusOpen: StatusDraft, StatusClosed: StatusOpen, StatusPublished: StatusSelected}
+
+// SetStatus moves a call to status: open (from draft), closed (from open)
+// or published (from selected).
+func (s *Store) SetStatus(ctx context.Context, ref, status string) (*Call, error) {
+	if _, err := s.manager(ctx); err != nil {
+		return nil, err
+	}
+	from, ok := transitions[status]
+	if !ok {
+		keys := make([]string, 0, len(transitions))
+		for k := range transitions {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return nil, invalid("status", "%q is not a status a call can be moved to (%v; selection is its own step)", status, keys)
+	}
+	var out *Call
+	err := s.db.Transact(ctx, func(tx *db.Tx) error {
+		c, err := s.call(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if c.Status != from {
+			return fosis.Errorf(fosis.ECONFLICT, "call %s is %s; only a %s call can become %s", c.Code, c.Status, from, status)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, updated_at = ? WHERE id = ?`, status, tx.DB().Time(tx.Now), c.ID); err != nil {
+			return err
+		}
+		before := c.Status
+		c.Status = status
+		out = c
+		return record(ctx, tx, "call."+status, "call", c.Code, map[string]string{"status": before}, map[string]string{"status": status})
+	})
+	return out, err
+}

@@ -1,0 +1,254 @@
+package programs
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
+)
+
+// Areas of the fund's offer.
+const (
+	AreaEntrepreneurship  = "entrepreneurship"
+	AreaEmployment        = "employment"
+	AreaSocialDevelopment = "social_development"
+)
+
+// Applicant units: who applies and who participates.
+const (
+	UnitPerson    = "person"
+	UnitHousehold = "household"
+)
+
+// Program is one version of a programme line: the line keeps its code and
+// identity across the years while its name, amounts and components change.
+type Program struct {
+	LineID    int64  `json:"line_id"`
+	Code      string `json:"code"`
+	Area      string `json:"area"`
+	Unit      string `json:"unit"`
+	VersionID int64  `json:"version_id"`
+	Version   int    `json:"version"`
+	NameES    string `json:"name_es"`
+	NameEN    string `json:"name_en"`
+	AmountCLP int64  `json:"amount_clp"`
+	Months    int    `json:"duration_months"`
+	Spec      Spec   `json:"spec"`
+	CreatedAt string `json:"created_at,omitempty"`
+	CreatedBy string `json:"created_by,omitempty"`
+}
+
+// Spec is a programme version's description: components, target group, the
+// source of its figures and its default eligibility rules (a call starts
+// from them).
+type Spec struct {
+	ComponentsES []string `json:"components_es"`
+	ComponentsEN []string `json:"components_en"`
+	TargetES     string   `json:"target_es"`
+	TargetEN     string   `json:"target_en"`
+	Source       string   `json:"source,omitempty"`
+	Rules        []Rule   `json:"rules"`
+}
+
+// Name returns the programme's name in lang.
+func (p *Program) Name(lang string) string {
+	if lang == "en" {
+		return p.NameEN
+	}
+	return p.NameES
+}
+
+// Validate checks a programme version before it is stored.
+func (p *Program) Validate() error {
+	var bad []fosis.FieldError
+	add := func(f, m string) { bad = append(bad, fosis.FieldError{Field: f, Message: m}) }
+	if !validCode(p.Code) {
+		add("code", fmt.Sprintf("%q is not a programme code: use lower-case letters, digits, - and _", p.Code))
+	}
+	if p.Area != AreaEntrepreneurship && p.Area != AreaEmployment && p.Area != AreaSocialDevelopment {
+		add("area", fmt.Sprintf("%q is not an area (entrepreneurship, employment or social_development)", p.Area))
+	}
+	if p.Unit != UnitPerson && p.Unit != UnitHousehold {
+		add("unit", fmt.Sprintf("%q is not an applicant unit (person or household)", p.Unit))
+	}
+	if strings.TrimSpace(p.NameES) == "" || strings.TrimSpace(p.NameEN) == "" {
+		add("name", "a programme needs a name in Spanish (name_es) and in English (name_en)")
+	}
+	if p.AmountCLP < 0 {
+		add("amount_clp", "the amount per participant cannot be negative")
+	}
+	if p.Months < 1 {
+		add("duration_months", "the duration must be at least one month")
+	}
+	if _, err := CompileRules(p.Spec.Rules, "spec.rules"); err != nil {
+		bad = append(bad, err.(*fosis.Error).Fields...)
+	}
+	if len(bad) > 0 {
+		return &fosis.Error{Code: fosis.EINVALID, Message: "invalid programme: " + bad[0].Field + ": " + bad[0].Message, Fields: bad}
+	}
+	return nil
+}
+
+const programSelect = `SELECT l.id, l.code, l.area, l.unit, v.id, v.version, v.name_es, v.name_en, v.amount_clp,
+	v.duration_months, v.spec, v.created_at, v.created_by
+	FROM program_lines l JOIN program_versions v ON v.line = l.id`
+
+func scanProgram(sc interface{ Scan(...any) error }) (*Program, error) {
+	var p Program
+	var spec string
+	var at db.Instant
+	if err := sc.Scan(&p.LineID, &p.Code, &p.Area, &p.Unit, &p.VersionID, &p.Version, &p.NameES, &p.NameEN,
+		&p.AmountCLP, &p.Months, &spec, &at, &p.CreatedBy); err != nil {
+		return nil, err
+	}
+	p.CreatedAt = at.Format(time.RFC3339)
+	if err := json.Unmarshal([]byte(spec), &p.Spec); err != nil {
+		return nil, fmt.Errorf("programme %s version %d: %w", p.Code, p.Version, err)
+	}
+	return &p, nil
+}
+
+// Programs lists the current version of every programme line, by area and
+// code.
+func (s *Store) Programs(ctx context.Context) ([]Program, error) {
+	if _, err := s.who(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, programSelect+` WHERE v.version = (SELECT max(version) FROM program_versions WHERE line = l.id)
+		ORDER BY l.area, l.code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Program{}
+	for rows.Next() {
+		p, err := scanProgram(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	return out, rows.Err()
+}
+
+// Program returns a line's current version (version 0) or the given one.
+func (s *Store) Program(ctx context.Context, code string, version int) (*Program, error) {
+	if _, err := s.who(ctx); err != nil {
+		return nil, err
+	}
+	return s.program(ctx, s.db, code, version)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func (s *Store) program(ctx context.Context, q querier, code string, version int) (*Program, error) {
+	var row *sql.Row
+	if version == 0 {
+		row = q.QueryRowContext(ctx, programSelect+` WHERE l.code = ? ORDER BY v.version DESC LIMIT 1`, code)
+	} else {
+		row = q.QueryRowContext(ctx, programSelect+` WHERE l.code = ? AND v.version = ?`, code, version)
+	}
+	p, err := scanProgram(row)
+	if err == sql.ErrNoRows {
+		if version == 0 {
+			return nil, fosis.Errorf(fosis.ENOTFOUND, "no programme %q ('fosis programs list' shows them)", code)
+		}
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "programme %q has no version %d", code, version)
+	}
+	return p, err
+}
+
+// History lists every version of a line, oldest first.
+func (s *Store) History(ctx context.Context, code string) ([]Program, error) {
+	if _, err := s.who(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, programSelect+` WHERE l.code = ? ORDER BY v.version`, code)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Program{}
+	for rows.Next() {
+		p, err := scanProgram(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fosis.Errorf(fosis.ENOTFOUND, "no programme %q ('fosis programs list' shows them)", code)
+	}
+	return out, nil
+}
+
+// SaveProgram stores p as a new version of its line (creating the line the
+// first time). The line's area and unit never change: a programme that
+// changes them is a new line.
+func (s *Store) SaveProgram(ctx context.Context, p *Program) (*Program, error) {
+	if _, err := s.manager(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	var out *Program
+	err := s.db.Transact(ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = s.saveProgram(ctx, tx, p)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) saveProgram(ctx context.Context, tx *db.Tx, p *Program) (*Program, error) {
+	d := tx.DB()
+	var line int64
+	var area, unit string
+	err := tx.QueryRowContext(ctx, `SELECT id, area, unit FROM program_lines WHERE code = ?`, p.Code).Scan(&line, &area, &unit)
+	var before *Program
+	switch {
+	case err == sql.ErrNoRows:
+		line, err = tx.InsertID(ctx, `INSERT INTO program_lines (code, area, unit, created_at) VALUES (?, ?, ?, ?)`, p.Code, p.Area, p.Unit, d.Time(tx.Now))
+		if err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	case area != p.Area || unit != p.Unit:
+		return nil, fosis.Errorf(fosis.ECONFLICT, "programme %s is a %s line for each %s; its area and unit cannot change (create a new line instead)", p.Code, area, unit)
+	default:
+		if before, err = s.program(ctx, tx, p.Code, 0); err != nil {
+			return nil, err
+		}
+	}
+	version := 1
+	if before != nil {
+		version = before.Version + 1
+	}
+	spec, err := json.Marshal(p.Spec)
+	if err != nil {
+		return nil, err
+	}
+	by := principalName(ctx)
+	if _, err := tx.InsertID(ctx, `INSERT INTO program_versions (line, version, name_es, name_en, spec, amount_clp, duration_months, created_at, created_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, line, version, p.NameES, p.NameEN, string(spec), p.AmountCLP, p.Months, d.Time(tx.Now), by); err != nil {
+		return nil, err
+	}
+	out, err := s.program(ctx, tx, p.Code, version)
+	if err != nil {
+		return nil, err
+	}
+	return out, record(ctx, tx, "program.version", "program", p.Code+"/"+strconv.Itoa(version), before, out)
+}

@@ -1,0 +1,218 @@
+package programs
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/registry"
+)
+
+// PreviewReport is a preview over the registry with its timings.
+type PreviewReport struct {
+	*PreviewResult
+	Run            int64         `json:"run"`
+	Unit           string        `json:"unit"`
+	Load, Evaluate time.Duration `json:"-"`
+}
+
+// PreviewRules counts, over the whole registry, who would pass rules for a
+// programme of unit, against scoring run. It needs national reach.
+func (s *Store) PreviewRules(ctx context.Context, rules []Rule, unit string, run int64) (*PreviewReport, error) {
+	v, err := s.who(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !v.national {
+		return nil, fosis.Errorf(fosis.EFORBIDDEN, "the preview counts the whole national registry; your role (%s) does not allow it", v.p.Role)
+	}
+	rs, err := CompileRules(rules, "rules")
+	if err != nil {
+		return nil, err
+	}
+	if unit != UnitPerson && unit != UnitHousehold {
+		return nil, invalid("unit", "%q is not an applicant unit (person or household)", unit)
+	}
+	t0 := time.Now()
+	f, err := s.reg.LoadFrame(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.tgt.Run(ctx, itoa(run)); err != nil {
+		return nil, err
+	}
+	res, err := s.tgt.LoadResults(ctx, run, f.Key)
+	if err != nil {
+		return nil, err
+	}
+	// Ages and cool-downs count on today, as at submission.
+	now := time.Now()
+	parts, err := s.allParticipations(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	load := time.Since(t0)
+	t0 = time.Now()
+	out, err := Preview(ctx, rs, &PreviewInput{Frame: f, Results: res, Territory: s.terr, Unit: unit, AsOf: registry.DayNumber(now), Participations: parts})
+	if err != nil {
+		return nil, err
+	}
+	return &PreviewReport{PreviewResult: out, Run: run, Unit: unit, Load: load, Evaluate: time.Since(t0)}, nil
+}
+
+// PreviewCall previews a call's rules (including its cross-program rules)
+// against its scoring run.
+func (s *Store) PreviewCall(ctx context.Context, ref string) (*PreviewReport, error) {
+	c, err := s.Call(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.PreviewRules(ctx, c.EffectiveRules(), c.Unit, c.Run)
+}
+
+// allParticipations returns every household's participations (line code →
+// whole months since it ended, 0 while it runs).
+func (s *Store) allParticipations(ctx context.Context, now time.Time) (map[int64]map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT p.household, l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]map[string]int64{}
+	for rows.Next() {
+		var h int64
+		var code string
+		var ends nullDay
+		if err := rows.Scan(&h, &code, &ends); err != nil {
+			return nil, err
+		}
+		m := int64(0)
+		if ends.Valid {
+			m = monthsBetween(ends.V.Time, now)
+		}
+		if out[h] == nil {
+			out[h] = map[string]int64{}
+		}
+		if old, ok := out[h][code]; !ok || m < old {
+			out[h][code] = m
+		}
+	}
+	return out, rows.Err()
+}
+
+// WhatIfInput is a change to try on a call before closing it. Zero fields
+// keep the call's own setting.
+type WhatIfInput struct {
+	Communes      map[string]int `json:"communes,omitempty"`
+	Regions       map[string]int `json:"regions,omitempty"`
+	MaxBracket    int            `json:"max_bracket,omitempty"`    // cut-off: only brackets up to this one
+	MaxPercentile float64        `json:"max_percentile,omitempty"` // cut-off: only percentiles up to this one
+	Priorities    []Rule         `json:"priorities,omitempty"`
+}
+
+// Move is an applicant who enters or leaves the selected list.
+type Move struct {
+	ID          int64  `json:"id"`
+	RUN         string `json:"run,omitempty"`
+	HouseholdID string `json:"household_id"`
+	Commune     string `json:"commune"`
+	Rank        int    `json:"rank"`
+}
+
+// WhatIfResult compares the call's selection now with the changed one.
+type WhatIfResult struct {
+	Selected       int            `json:"selected"`
+	SelectedAfter  int            `json:"selected_after"`
+	Enter          []Move         `json:"enter"`
+	Leave          []Move         `json:"leave"`
+	BudgetCLP      int64          `json:"budget_clp"`
+	CostCLP        int64          `json:"cost_clp"`
+	CostAfterCLP   int64          `json:"cost_after_clp"`
+	ByRegion       map[string]int `json:"selected_by_region"`
+	ByRegionAfter  map[string]int `json:"selected_by_region_after"`
+	ByCommune      map[string]int `json:"selected_by_commune"`
+	ByCommuneAfter map[string]int `json:"selected_by_commune_after"`
+}
+
+// WhatIf runs the selection of a call as it stands and with the change, in
+// memory, and reports who enters, who leaves, and the budget and territorial
+// effect. It writes nothing.
+func (s *Store) WhatIf(ctx context.Context, ref string, w WhatIfInput) (*WhatIfResult, error) {
+	if _, err := s.manager(ctx); err != nil {
+		return nil, err
+	}
+	c, err := s.call(ctx, s.db, ref)
+	if err != nil {
+		return nil, err
+	}
+	apps, err := s.applications(ctx, s.db, nil, c, "")
+	if err != nil {
+		return nil, err
+	}
+	sortByID(apps)
+	if err := s.recheck(ctx, s.db, c, apps, time.Now()); err != nil {
+		return nil, err
+	}
+	base := s.newRecord(c, apps)
+	before := Select(base.Applicants, base.Quotas, s.regionOf)
+	q := base.Quotas
+	if w.Communes != nil {
+		q.Communes = w.Communes
+	}
+	if w.Regions != nil {
+		q.Regions = w.Regions
+	}
+	if err := q.Validate(s.regionOf); err != nil {
+		return nil, invalid("communes", "%s", err.Error())
+	}
+	after := append([]Applicant(nil), base.Applicants...)
+	var prio *RuleSet
+	if w.Priorities != nil {
+		if prio, err = CompileRules(w.Priorities, "priorities"); err != nil {
+			return nil, err
+		}
+	}
+	for i := range after {
+		a := &apps[i]
+		if w.MaxBracket > 0 && (!a.Attrs.Scored || a.Attrs.Bracket > w.MaxBracket) {
+			after[i].Eligible = false
+		}
+		if w.MaxPercentile > 0 && (!a.Attrs.Scored || a.Attrs.Percentile > w.MaxPercentile) {
+			after[i].Eligible = false
+		}
+		if prio != nil {
+			after[i].Priority = prio.Mask(&a.Attrs)
+		}
+	}
+	then := Select(after, q, s.regionOf)
+	out := &WhatIfResult{Enter: []Move{}, Leave: []Move{}, BudgetCLP: c.BudgetCLP, ByRegion: map[string]int{}, ByRegionAfter: map[string]int{},
+		ByCommune: map[string]int{}, ByCommuneAfter: map[string]int{}}
+	for i := range apps {
+		a := &apps[i]
+		m := Move{ID: a.ID, RUN: a.RUN, HouseholdID: a.HouseholdID, Commune: a.Commune}
+		was, is := before[i].Selected(), then[i].Selected()
+		if was {
+			out.Selected++
+			out.ByRegion[a.Region]++
+			out.ByCommune[a.Commune]++
+		}
+		if is {
+			out.SelectedAfter++
+			out.ByRegionAfter[a.Region]++
+			out.ByCommuneAfter[a.Commune]++
+		}
+		switch {
+		case is && !was:
+			m.Rank = then[i].Rank
+			out.Enter = append(out.Enter, m)
+		case was && !is:
+			m.Rank = before[i].Rank
+			out.Leave = append(out.Leave, m)
+		}
+	}
+	sort.Slice(out.Enter, func(i, j int) bool { return out.Enter[i].Rank < out.Enter[j].Rank })
+	sort.Slice(out.Leave, func(i, j int) bool { return out.Leave[i].Rank < out.Leave[j].Rank })
+	out.CostCLP, out.CostAfterCLP = int64(out.Selected)*c.AmountCLP, int64(out.SelectedAfter)*c.AmountCLP
+	return out, nil
+}

@@ -1,0 +1,591 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/programs"
+	"github.com/fosis/fosis/internal/targeting"
+)
+
+// The programmes pages: the catalogue, calls (list, create, a call with its
+// applications and actions) and an application's decision trace. The
+// programmes slice enforces who sees and does what; these handlers parse
+// forms and show its answers.
+
+func (s *Server) programRoutes(pages *http.ServeMux) {
+	pages.HandleFunc("GET /programs", s.requireUser(s.programsPage))
+	pages.HandleFunc("GET /calls", s.requireUser(s.callsPage))
+	pages.HandleFunc("GET /calls/new", s.requireUser(s.callNew))
+	pages.HandleFunc("POST /calls", s.requireUser(s.callCreate))
+	pages.HandleFunc("GET /calls/{code}", s.requireUser(s.callPage))
+	pages.HandleFunc("POST /calls/{code}/status", s.requireUser(s.callStatus))
+	pages.HandleFunc("POST /calls/{code}/select", s.requireUser(s.callSelect))
+	pages.HandleFunc("POST /calls/{code}/apply", s.requireUser(s.callApply))
+	pages.HandleFunc("GET /calls/{code}/preview", s.requireUser(s.previewPage))
+	pages.HandleFunc("GET /calls/{code}/whatif", s.requireUser(s.whatIfPage))
+	pages.HandleFunc("POST /calls/{code}/whatif", s.requireUser(s.whatIfPage))
+	pages.HandleFunc("GET /applications/{id}", s.requireUser(s.tracePage))
+	pages.HandleFunc("POST /applications/{id}/withdraw", s.requireUser(s.appWithdraw))
+	pages.HandleFunc("POST /applications/{id}/enroll", s.requireUser(s.appEnroll))
+}
+
+// managesCalls reports whether p may create and move calls (the slice
+// checks it again).
+func managesCalls(p *auth.Principal) bool {
+	return p != nil && (p.Role == auth.RoleAdmin || p.Role == auth.RoleAnalyst)
+}
+
+// programsData is the catalogue page's content.
+type programsData struct {
+	Programs []programView
+}
+
+// programView is a programme in the reader's language.
+type programView struct {
+	programs.Program
+	Name, Target string
+	Components   []string
+}
+
+func viewProgram(p programs.Program, lang string) programView {
+	v := programView{Program: p, Name: p.NameES, Target: p.Spec.TargetES, Components: p.Spec.ComponentsES}
+	if lang == "en" {
+		v.Name, v.Target, v.Components = p.NameEN, p.Spec.TargetEN, p.Spec.ComponentsEN
+	}
+	return v
+}
+
+func (s *Server) programsPage(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.cfg.Programs.Programs(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := programsData{}
+	for _, p := range ps {
+		d.Programs = append(d.Programs, viewProgram(p, viewerOf(r.Context()).lang))
+	}
+	s.render(w, r, http.StatusOK, "programs", d)
+}
+
+// callsData is the calls page's content.
+type callsData struct {
+	Calls     []callView
+	CanManage bool
+}
+
+// callView is a call with its programme's name in the reader's language.
+type callView struct {
+	*programs.Call
+	ProgramName string
+}
+
+func viewCall(c *programs.Call, lang string) callView {
+	n := c.ProgramNameES
+	if lang == "en" {
+		n = c.ProgramNameEN
+	}
+	return callView{Call: c, ProgramName: n}
+}
+
+func (s *Server) callsPage(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.cfg.Programs.Calls(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := callsData{CanManage: managesCalls(auth.FromContext(r.Context()))}
+	for i := range cs {
+		d.Calls = append(d.Calls, viewCall(&cs[i], viewerOf(r.Context()).lang))
+	}
+	s.render(w, r, http.StatusOK, "calls", d)
+}
+
+// callForm is the new-call form as typed.
+type callForm struct {
+	Code, Title, Program, OpensOn, ClosesOn, Run, Budget, Quotas, Regions, Cooldown, Rules, Priorities string
+}
+
+// callNewData is the new-call page's content.
+type callNewData struct {
+	Form     callForm
+	Programs []programView
+	Runs     []targeting.Run
+	Errors   []fosis.FieldError // as the slice (or the form parser) said them
+}
+
+func (s *Server) callNewPage(w http.ResponseWriter, r *http.Request, status int, d callNewData) {
+	ctx := r.Context()
+	ps, err := s.cfg.Programs.Programs(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, p := range ps {
+		d.Programs = append(d.Programs, viewProgram(p, viewerOf(ctx).lang))
+	}
+	if d.Runs, err = s.cfg.Targeting.Runs(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "call_new", d)
+}
+
+func (s *Server) callNew(w http.ResponseWriter, r *http.Request) {
+	if !managesCalls(auth.FromContext(r.Context())) {
+		s.fail(w, r, fosis.Errorf(fosis.EFORBIDDEN, "managers only"))
+		return
+	}
+	today := time.Now().UTC()
+	s.callNewPage(w, r, http.StatusOK, callNewData{Form: callForm{OpensOn: today.Format(time.DateOnly),
+		ClosesOn: today.AddDate(0, 1, 0).Format(time.DateOnly), Cooldown: "0"}})
+}
+
+// parseQuotas reads "code = n" (or "code: n", "code n") lines.
+func parseQuotas(field, text string) (map[string]int, *fosis.FieldError) {
+	out := map[string]int{}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		f := strings.FieldsFunc(line, func(r rune) bool { return r == '=' || r == ':' || r == ' ' || r == '\t' || r == ';' || r == ',' })
+		if len(f) != 2 {
+			return nil, &fosis.FieldError{Field: field, Message: fmt.Sprintf("line %d: %q is not \"code = places\"", i+1, line)}
+		}
+		n, err := strconv.Atoi(f[1])
+		if err != nil {
+			return nil, &fosis.FieldError{Field: field, Message: fmt.Sprintf("line %d: %q is not a number of places", i+1, f[1])}
+		}
+		out[f[0]] = n
+	}
+	return out, nil
+}
+
+// parseRules reads "id | nombre | name | expression" lines.
+func parseRules(field, text string) ([]programs.Rule, *fosis.FieldError) {
+	var out []programs.Rule
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		f := strings.SplitN(line, "|", 4)
+		if len(f) != 4 {
+			return nil, &fosis.FieldError{Field: field, Message: fmt.Sprintf("line %d: write id | nombre | name | expression", i+1)}
+		}
+		out = append(out, programs.Rule{ID: strings.TrimSpace(f[0]), NameES: strings.TrimSpace(f[1]), NameEN: strings.TrimSpace(f[2]), Expr: strings.TrimSpace(f[3])})
+	}
+	return out, nil
+}
+
+func (s *Server) callCreate(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
+	f := callForm{Code: r.PostFormValue("code"), Title: r.PostFormValue("title"), Program: r.PostFormValue("program"),
+		OpensOn: r.PostFormValue("opens_on"), ClosesOn: r.PostFormValue("closes_on"), Run: r.PostFormValue("run"),
+		Budget: r.PostFormValue("budget_clp"), Quotas: r.PostFormValue("communes"), Regions: r.PostFormValue("regions"),
+		Cooldown: r.PostFormValue("cooldown_months"), Rules: r.PostFormValue("rules"), Priorities: r.PostFormValue("priorities")}
+	in := programs.CallInput{Code: strings.TrimSpace(f.Code), Title: strings.TrimSpace(f.Title), Program: f.Program, OpensOn: f.OpensOn, ClosesOn: f.ClosesOn}
+	var bad []fosis.FieldError
+	var err error
+	if in.Run, err = strconv.ParseInt(f.Run, 10, 64); err != nil {
+		bad = append(bad, fosis.FieldError{Field: "run", Message: "choose a scoring run"})
+	}
+	if in.BudgetCLP, err = strconv.ParseInt(strings.NewReplacer(".", "", ",", "", "$", "", " ", "").Replace(f.Budget), 10, 64); err != nil {
+		bad = append(bad, fosis.FieldError{Field: "budget_clp", Message: "the budget is a whole number of pesos"})
+	}
+	if f.Cooldown != "" {
+		if in.Spec.CooldownMonths, err = strconv.Atoi(f.Cooldown); err != nil {
+			bad = append(bad, fosis.FieldError{Field: "cooldown_months", Message: "a whole number of months"})
+		}
+	}
+	var fe *fosis.FieldError
+	if in.Communes, fe = parseQuotas("communes", f.Quotas); fe != nil {
+		bad = append(bad, *fe)
+	}
+	if in.Regions, fe = parseQuotas("regions", f.Regions); fe != nil {
+		bad = append(bad, *fe)
+	}
+	if in.Spec.Rules, fe = parseRules("rules", f.Rules); fe != nil {
+		bad = append(bad, *fe)
+	}
+	if in.Spec.Priorities, fe = parseRules("priorities", f.Priorities); fe != nil {
+		bad = append(bad, *fe)
+	}
+	if len(bad) > 0 {
+		s.callNewPage(w, r, http.StatusBadRequest, callNewData{Form: f, Errors: bad})
+		return
+	}
+	c, err := s.cfg.Programs.CreateCall(r.Context(), in)
+	if err != nil {
+		var e *fosis.Error
+		code := fosis.ErrorCode(err)
+		if (code != fosis.EINVALID && code != fosis.ECONFLICT) || !errors.As(err, &e) {
+			s.fail(w, r, err)
+			return
+		}
+		fields := e.Fields
+		if len(fields) == 0 {
+			fields = []fosis.FieldError{{Field: "code", Message: e.Message}}
+		}
+		status := http.StatusBadRequest
+		if code == fosis.ECONFLICT {
+			status = http.StatusConflict
+		}
+		s.callNewPage(w, r, status, callNewData{Form: f, Errors: fields})
+		return
+	}
+	http.Redirect(w, r, "/calls/"+c.Code, http.StatusSeeOther)
+}
+
+// callData is a call page's content.
+type callData struct {
+	Call      callView
+	Apps      []programs.Application
+	Counts    map[string]int // applications by status
+	CanManage bool
+	CanApply  bool
+	Error     string // the slice's message after a refused action
+	ErrorKey  string // catalog key of the refused action
+	RUN       string // the apply form, as typed
+	Total     int    // applications in all; Apps holds the first maxAppRows
+}
+
+// maxAppRows caps the applications a call page lists (a national call has
+// hundreds of thousands): the ranked head of the list, the rest through
+// 'fosis calls applications' or the API.
+const maxAppRows = 500
+
+func (s *Server) callPageWith(w http.ResponseWriter, r *http.Request, status int, d callData) {
+	ctx := r.Context()
+	c, err := s.cfg.Programs.Call(ctx, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	apps, err := s.cfg.Programs.Applications(ctx, c.Code, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := auth.FromContext(ctx)
+	d.Call, d.Apps, d.CanManage = viewCall(c, viewerOf(ctx).lang), apps, managesCalls(p)
+	d.CanApply = c.Status == programs.StatusOpen && p.Writes()
+	d.Counts = map[string]int{}
+	for _, a := range apps {
+		d.Counts[a.Status]++
+	}
+	d.Total = len(apps)
+	if len(d.Apps) > maxAppRows {
+		d.Apps = d.Apps[:maxAppRows]
+	}
+	s.render(w, r, status, "call", d)
+}
+
+func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
+	s.callPageWith(w, r, http.StatusOK, callData{})
+}
+
+// refused shows the call page again with the slice's reason for refusing
+// an action, or the error page for errors that are not the user's to fix.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, key string, err error) {
+	status := http.StatusBadRequest
+	switch fosis.ErrorCode(err) {
+	case fosis.EINVALID:
+	case fosis.ECONFLICT:
+		status = http.StatusConflict
+	case fosis.ENOTFOUND:
+		if r.PathValue("code") == "" {
+			s.fail(w, r, err)
+			return
+		}
+		status = http.StatusNotFound
+	default:
+		s.fail(w, r, err)
+		return
+	}
+	s.callPageWith(w, r, status, callData{Error: fosis.ErrorMessage(err), ErrorKey: key, RUN: r.PostFormValue("run")})
+}
+
+func (s *Server) callStatus(w http.ResponseWriter, r *http.Request) {
+	c, err := s.cfg.Programs.SetStatus(r.Context(), r.PathValue("code"), r.PostFormValue("status"))
+	if err != nil {
+		s.refused(w, r, "calls.err.status", err)
+		return
+	}
+	http.Redirect(w, r, "/calls/"+c.Code, http.StatusSeeOther)
+}
+
+func (s *Server) callSelect(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.cfg.Programs.RunSelection(r.Context(), r.PathValue("code"))
+	if err != nil {
+		s.refused(w, r, "calls.err.select", err)
+		return
+	}
+	http.Redirect(w, r, "/calls/"+rec.Call, http.StatusSeeOther)
+}
+
+func (s *Server) callApply(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	in := programs.ApplyInput{RUN: strings.TrimSpace(r.PostFormValue("run")), Household: strings.TrimSpace(r.PostFormValue("household_id"))}
+	a, err := s.cfg.Programs.Apply(r.Context(), r.PathValue("code"), in)
+	if err != nil {
+		s.refused(w, r, "calls.err.apply", err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/applications/%d", a.ID), http.StatusSeeOther)
+}
+
+// traceData is an application's decision trace page.
+type traceData struct {
+	App      *programs.Application
+	Call     callView
+	Failures []failureView
+	Seat     seatView
+	Promoted *programs.Application // after a withdrawal, who took the place
+}
+
+// seatView is an application's place as a catalog key and its arguments:
+// the slice stores it as "kind[:share]@quota".
+type seatView struct {
+	Key   string // "" when there is no place to show
+	Quota string
+	Share int
+}
+
+func viewSeat(seat string) seatView {
+	kind, quota, _ := strings.Cut(seat, "@")
+	kind, share, _ := strings.Cut(kind, ":")
+	v := seatView{Quota: quota}
+	v.Share, _ = strconv.Atoi(share)
+	switch kind {
+	case programs.SeatReserved, programs.SeatCommune, programs.SeatRegion, programs.SeatWaitlist:
+		v.Key = "trace.seat." + kind
+	}
+	return v
+}
+
+// failureView is a failed rule in the reader's language with its values.
+type failureView struct {
+	Name, Values, Error string
+}
+
+func viewFailures(fs []programs.Failure, lang string) []failureView {
+	var out []failureView
+	for _, f := range fs {
+		v := failureView{Name: f.NameES, Error: f.Error}
+		if lang == "en" {
+			v.Name = f.NameEN
+		}
+		keys := make([]string, 0, len(f.Values))
+		for k := range f.Values {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s = %v", k, f.Values[k]))
+		}
+		v.Values = strings.Join(parts, "; ")
+		out = append(out, v)
+	}
+	return out
+}
+
+func (s *Server) traceOf(w http.ResponseWriter, r *http.Request, id int64, promoted *programs.Application) {
+	ctx := r.Context()
+	a, err := s.cfg.Programs.Application(ctx, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.cfg.Programs.Call(ctx, a.Call)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	lang := viewerOf(ctx).lang
+	s.render(w, r, http.StatusOK, "trace", traceData{App: a, Call: viewCall(c, lang), Failures: viewFailures(a.Failed, lang),
+		Seat: viewSeat(a.Seat), Promoted: promoted})
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, fosis.Errorf(fosis.ENOTFOUND, "no application %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) tracePage(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.traceOf(w, r, id, nil)
+}
+
+func (s *Server) appWithdraw(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	why := strings.TrimSpace(r.PostFormValue("reason"))
+	if why == "" {
+		why = "at the applicant's request"
+	}
+	p, err := s.cfg.Programs.Withdraw(r.Context(), id, why)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.traceOf(w, r, id, p)
+}
+
+func (s *Server) appEnroll(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := s.cfg.Programs.Enroll(r.Context(), id, time.Now().UTC())
+	if err != nil {
+		if fosis.ErrorCode(err) == fosis.ECONFLICT {
+			a, aerr := s.cfg.Programs.Application(r.Context(), id)
+			if aerr == nil {
+				r.SetPathValue("code", a.Call)
+				s.refused(w, r, "calls.err.enroll", err)
+				return
+			}
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/calls/"+a.Call, http.StatusSeeOther)
+}
+
+// previewData is the eligibility preview page's content.
+type previewData struct {
+	Call   callView
+	Report *programs.PreviewReport
+}
+
+func (s *Server) previewPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	c, err := s.cfg.Programs.Call(ctx, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rep, err := s.cfg.Programs.PreviewCall(ctx, c.Code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "call_preview", previewData{Call: viewCall(c, viewerOf(ctx).lang), Report: rep})
+}
+
+// whatIfForm is the what-if form as typed.
+type whatIfForm struct {
+	Quotas, MaxBracket, MaxPercentile string
+}
+
+// callWhatIfData is the call what-if page's content.
+type callWhatIfData struct {
+	Call    callView
+	Form    whatIfForm
+	Result  *programs.WhatIfResult
+	Errors  []fosis.FieldError
+	Changes []communeChange // places by commune, before and after
+}
+
+// communeChange is one commune's selected count before and after.
+type communeChange struct {
+	Code          string
+	Before, After int
+}
+
+func (s *Server) whatIfPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !managesCalls(auth.FromContext(ctx)) {
+		s.fail(w, r, fosis.Errorf(fosis.EFORBIDDEN, "managers only"))
+		return
+	}
+	c, err := s.cfg.Programs.Call(ctx, r.PathValue("code"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := callWhatIfData{Call: viewCall(c, viewerOf(ctx).lang)}
+	if r.Method == http.MethodGet {
+		codes := make([]string, 0, len(c.Communes))
+		for code := range c.Communes {
+			codes = append(codes, code)
+		}
+		sort.Strings(codes)
+		for _, code := range codes {
+			d.Form.Quotas += fmt.Sprintf("%s = %d\n", code, c.Communes[code])
+		}
+		s.render(w, r, http.StatusOK, "call_whatif", d)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	d.Form = whatIfForm{Quotas: r.PostFormValue("communes"), MaxBracket: r.PostFormValue("max_bracket"), MaxPercentile: r.PostFormValue("max_percentile")}
+	var in programs.WhatIfInput
+	if q, fe := parseQuotas("communes", d.Form.Quotas); fe != nil {
+		d.Errors = append(d.Errors, *fe)
+	} else if len(q) > 0 {
+		in.Communes = q
+	}
+	if v := strings.TrimSpace(d.Form.MaxBracket); v != "" {
+		if in.MaxBracket, err = strconv.Atoi(v); err != nil || in.MaxBracket < 0 {
+			d.Errors = append(d.Errors, fosis.FieldError{Field: "max_bracket", Message: "a bracket: 40, 50, … 100"})
+		}
+	}
+	if v := strings.TrimSpace(strings.ReplaceAll(d.Form.MaxPercentile, ",", ".")); v != "" {
+		if in.MaxPercentile, err = strconv.ParseFloat(v, 64); err != nil || in.MaxPercentile < 0 {
+			d.Errors = append(d.Errors, fosis.FieldError{Field: "max_percentile", Message: "a percentile between 0 and 100"})
+		}
+	}
+	if len(d.Errors) == 0 {
+		res, err := s.cfg.Programs.WhatIf(ctx, c.Code, in)
+		var e *fosis.Error
+		switch {
+		case err == nil:
+			d.Result = res
+		case fosis.ErrorCode(err) == fosis.EINVALID && errors.As(err, &e):
+			d.Errors = append(d.Errors, e.Fields...)
+		default:
+			s.fail(w, r, err)
+			return
+		}
+	}
+	status := http.StatusOK
+	if len(d.Errors) > 0 {
+		status = http.StatusBadRequest
+	}
+	if d.Result != nil {
+		seen := map[string]bool{}
+		for code := range d.Result.ByCommune {
+			seen[code] = true
+		}
+		for code := range d.Result.ByCommuneAfter {
+			seen[code] = true
+		}
+		for code := range seen {
+			d.Changes = append(d.Changes, communeChange{code, d.Result.ByCommune[code], d.Result.ByCommuneAfter[code]})
+		}
+		sort.Slice(d.Changes, func(i, j int) bool { return d.Changes[i].Code < d.Changes[j].Code })
+	}
+	s.render(w, r, status, "call_whatif", d)
+}

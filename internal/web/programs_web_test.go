@@ -1,0 +1,311 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/programs"
+	"github.com/fosis/fosis/internal/registry/registrytest"
+	"github.com/fosis/fosis/internal/targeting"
+	"github.com/fosis/fosis/internal/web"
+)
+
+// programmesFixture is a served web application over 300 scored synthetic
+// households with the programme catalogue seeded, an analyst ("analista")
+// and a regional officer of another region than the busiest commune's
+// ("rosa"); commune and heads are the busiest commune and its heads of
+// household (RUNs with dots).
+type programmesFixture struct {
+	*fixture
+	commune string
+	heads   []string
+	run     int64
+	ps      *programs.Store
+}
+
+func newProgrammesFixture(t *testing.T) *programmesFixture {
+	t.Helper()
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	d, reg := registrytest.Imported(t, 300, 5)
+	ts := targeting.NewStore(d, reg, nil)
+	out, err := ts.ScoreAll(ctx, targeting.DefaultModel(), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := programs.NewStore(d, reg, ts, nil)
+	if _, err := ps.SeedCatalogue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := &programmesFixture{fixture: &fixture{d: d}, run: out.Run.ID, ps: ps}
+	byCommune := map[string][]string{}
+	for _, key := range out.Frame.Key {
+		h, err := reg.HouseholdByKey(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range h.Members {
+			if m.Relation == "head" {
+				byCommune[h.CommuneCode] = append(byCommune[h.CommuneCode], m.RUN)
+			}
+		}
+	}
+	for k, v := range byCommune {
+		if len(v) > len(byCommune[f.commune]) || (len(v) == len(byCommune[f.commune]) && k < f.commune) {
+			f.commune = k
+		}
+	}
+	f.heads = byCommune[f.commune]
+	other := "13"
+	if strings.HasPrefix(f.commune, "13") {
+		other = "05"
+	}
+	users := auth.NewStore(d, time.Now)
+	for _, nu := range []auth.NewUser{
+		{Username: "analista", DisplayName: "Andrés Analista", Role: auth.RoleAnalyst, Password: password},
+		{Username: "rosa", DisplayName: "Rosa Regional", Role: auth.RoleRegional, RegionCode: other, Password: password, Language: "en"},
+	} {
+		if _, err := users.CreateUser(ctx, auth.System(), nu); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: ts, Programs: ps, Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(w.Handler())
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+var appRow = regexp.MustCompile(`<tr id="app-(\d+)">`)
+
+// TestCallPages walks a call through the pages: an empty list, a refused
+// and an accepted creation, open, applications (one refused: a duplicate),
+// close, selection, publication, a not-eligible applicant's reasons,
+// withdrawal with promotion, enrolment; a regional officer of another
+// region cannot see the call.
+func TestCallPages(t *testing.T) {
+	f := newProgrammesFixture(t)
+	c := f.client(t)
+	c.signIn("analista")
+	if _, body := c.do("GET", "/calls", nil); !strings.Contains(body, `id="calls-empty"`) || !strings.Contains(body, `id="call-new"`) {
+		t.Fatalf("empty calls page:\n%s", body)
+	}
+	if _, body := c.do("GET", "/programs", nil); !strings.Contains(body, `id="program-yo-trabajo-jovenes"`) {
+		t.Fatalf("catalogue page lacks Yo Trabajo Jóvenes")
+	}
+	form := url.Values{"code": {"web-call"}, "title": {"Semilla web"}, "program": {"yo-emprendo-semilla"}, "opens_on": {"2026-11-01"},
+		"closes_on": {"2026-11-30"}, "run": {fmt.Sprint(f.run)}, "budget_clp": {"1.000.000"}, "communes": {f.commune + " = 2"},
+		"cooldown_months": {"24"}, "rules": {"tramo | Tramo 60 | Bracket 60 | scored && bracket <= 60"}}
+	resp, body := c.do("POST", "/calls", form)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "more than the budget envelope") || !strings.Contains(body, `value="web-call"`) {
+		t.Fatalf("over budget: %d\n%s", resp.StatusCode, body)
+	}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("rules", "tramo | Tramo | Bracket | bracket <=")
+	if resp, body := c.do("POST", "/calls", bad); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "line 1, column") {
+		t.Fatalf("bad rule: %d\n%s", resp.StatusCode, body)
+	}
+	form.Set("budget_clp", "1150000")
+	resp, body = c.do("POST", "/calls", form)
+	if resp.Request.URL.Path != "/calls/web-call" || !strings.Contains(body, `id="call-open"`) {
+		t.Fatalf("create: landed on %s\n%s", resp.Request.URL, body)
+	}
+	c.do("POST", "/calls/web-call/status", url.Values{"status": {"open"}})
+	for _, run := range f.heads {
+		resp, body := c.do("POST", "/calls/web-call/apply", url.Values{"run": {run}})
+		if !strings.HasPrefix(resp.Request.URL.Path, "/applications/") || !strings.Contains(body, `id="trace-eligible"`) {
+			t.Fatalf("apply %s: landed on %s\n%s", run, resp.Request.URL, body)
+		}
+	}
+	if resp, body := c.do("POST", "/calls/web-call/apply", url.Values{"run": {f.heads[0]}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "already applied") {
+		t.Fatalf("duplicate: %d\n%s", resp.StatusCode, body)
+	}
+	if _, body := c.do("GET", "/calls/web-call/preview", nil); !strings.Contains(body, `id="preview-regions"`) {
+		t.Fatalf("preview:\n%s", body)
+	}
+	if _, body := c.do("POST", "/calls/web-call/whatif", url.Values{"communes": {f.commune + " = 3"}}); !strings.Contains(body, `id="whatif-enter"`) ||
+		!strings.Contains(body, "Seleccionados: 2 → 3") {
+		t.Fatalf("what-if:\n%s", body)
+	}
+	if resp, _ := c.do("POST", "/calls/web-call/whatif", url.Values{"communes": {"nonsense"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bad what-if: %d", resp.StatusCode)
+	}
+	c.do("POST", "/calls/web-call/status", url.Values{"status": {"closed"}})
+	resp, body = c.do("POST", "/calls/web-call/select", nil)
+	if !strings.Contains(body, `id="call-publish"`) {
+		t.Fatalf("select:\n%s", body)
+	}
+	_, body = c.do("POST", "/calls/web-call/status", url.Values{"status": {"published"}})
+	if !strings.Contains(body, `data-status="published">publicada<`) {
+		t.Fatalf("publish:\n%s", body)
+	}
+	// Rows: selected first (rank order), then waitlisted, then not eligible.
+	var selected, ineligible []string
+	for _, m := range appRow.FindAllStringSubmatch(body, -1) {
+		row := body[strings.Index(body, m[0]):]
+		row = row[:strings.Index(row, "</tr>")]
+		switch {
+		case strings.Contains(row, ">seleccionada<"):
+			selected = append(selected, m[1])
+		case strings.Contains(row, ">no elegible<"):
+			ineligible = append(ineligible, m[1])
+		}
+	}
+	if len(selected) != 2 || len(ineligible) == 0 {
+		t.Fatalf("selected %v, not eligible %v:\n%s", selected, ineligible, body)
+	}
+	_, body = c.do("GET", "/applications/"+ineligible[0], nil)
+	if !strings.Contains(body, `id="trace-failures"`) || !strings.Contains(body, "Tramo 60") || !strings.Contains(body, "bracket = ") {
+		t.Fatalf("not eligible trace:\n%s", body)
+	}
+	_, body = c.do("POST", "/applications/"+selected[0]+"/withdraw", url.Values{"reason": {"se cambió de comuna"}})
+	if !strings.Contains(body, `id="promoted"`) || !strings.Contains(body, ">retirada<") || strings.Contains(body, `id="trace-seat"`) {
+		t.Fatalf("withdraw:\n%s", body)
+	}
+	promoted := regexp.MustCompile(`id="promoted">[^<]*<a href="(/applications/\d+)"`).FindStringSubmatch(body)
+	if promoted == nil {
+		t.Fatalf("no link to the promoted application:\n%s", body)
+	}
+	if _, body := c.do("GET", promoted[1], nil); !strings.Contains(body, ">seleccionada<") || !regexp.MustCompile(`id="trace-seat">Cupo de la (comuna|región)`).MatchString(body) {
+		t.Fatalf("promoted trace:\n%s", body)
+	}
+	resp, body = c.do("POST", "/applications/"+selected[1]+"/enroll", nil)
+	if resp.Request.URL.Path != "/calls/web-call" || !strings.Contains(body, ">inscrita<") {
+		t.Fatalf("enrol: %s\n%s", resp.Request.URL, body)
+	}
+	if resp, body := c.do("POST", "/applications/"+selected[1]+"/enroll", nil); resp.StatusCode != http.StatusConflict || !strings.Contains(body, `id="call-error"`) {
+		t.Fatalf("enrol twice: %d\n%s", resp.StatusCode, body)
+	}
+	// A regional officer of another region: the call looks missing.
+	r := f.client(t)
+	r.signIn("rosa")
+	if resp, _ := r.do("GET", "/calls/web-call", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("another region's call: %d", resp.StatusCode)
+	}
+	if _, body := r.do("GET", "/calls", nil); !strings.Contains(body, `id="calls-empty"`) || strings.Contains(body, `id="call-new"`) {
+		t.Errorf("regional officer's calls page:\n%s", body)
+	}
+}
+
+// TestBrowserCall drives a real browser: create a call, open it, apply,
+// close, run the selection, publish, read a rejected applicant's reasons,
+// and withdraw a selected applicant to promote the first of the waiting
+// list.
+func TestBrowserCall(t *testing.T) {
+	ctx := browser(t)
+	f := newProgrammesFixture(t)
+	click := func(sel, wait string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(wait))); err != nil {
+			t.Fatalf("click %s, wait %s: %v", sel, wait, err)
+		}
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(f.srv.URL+"/calls"),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), "analista"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#calls-empty")),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	click("#call-new", "#call-form")
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#code"), "browser-call"),
+		chromedp.SendKeys(chromedp.CSS("#title"), "Semilla en el navegador"),
+		chromedp.SetValue(chromedp.CSS("#program"), "yo-emprendo-semilla"),
+		chromedp.SetValue(chromedp.CSS("#budget_clp"), "1150000"),
+		chromedp.SendKeys(chromedp.CSS("#communes"), f.commune+" = 2"),
+		chromedp.SendKeys(chromedp.CSS("#rules"), "tramo | Tramo 60 | Bracket 60 | scored && bracket <= 60"),
+	)
+	if err != nil {
+		t.Fatalf("fill the form: %v", err)
+	}
+	click("#call-create", "#call-open")
+	click("#call-open", "#apply-form")
+	// Three applications through the page, the rest as staff would in bulk
+	// (a browser round trip each would take most of the test's time).
+	for k, run := range f.heads {
+		if k >= 3 {
+			sys := auth.WithPrincipal(context.Background(), auth.System())
+			if _, err := f.ps.Apply(sys, "browser-call", programs.ApplyInput{RUN: run}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := chromedp.Do(sctx,
+			chromedp.Navigate(f.srv.URL+"/calls/browser-call"),
+			chromedp.WaitVisible(chromedp.CSS("#apply-form #run")),
+			chromedp.SetValue(chromedp.CSS("#apply-form #run"), run),
+			chromedp.Submit(chromedp.CSS("#apply-form")),
+			chromedp.WaitVisible(chromedp.CSS("#trace-eligible")),
+		)
+		cancel()
+		if err != nil {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			body, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+			t.Fatalf("apply %s: %v at %s\n%s", run, err, loc, body)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/calls/browser-call"), chromedp.WaitVisible(chromedp.CSS("#call-close"))); err != nil {
+		t.Fatal(err)
+	}
+	click("#call-close", "#call-select")
+	click("#call-select", "#call-publish")
+	click("#call-publish", `#call-status[data-status="published"]`)
+	if st := text(t, ctx, "#call-status"); st != "publicada" {
+		t.Errorf("status %q", st)
+	}
+	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("#applications")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var selected, rejected string
+	for _, m := range appRow.FindAllStringSubmatch(html, -1) {
+		row := html[strings.Index(html, m[0]):]
+		row = row[:strings.Index(row, "</tr>")]
+		if selected == "" && strings.Contains(row, ">seleccionada<") {
+			selected = m[1]
+		}
+		if rejected == "" && strings.Contains(row, ">no elegible<") {
+			rejected = m[1]
+		}
+	}
+	if selected == "" || rejected == "" {
+		t.Fatalf("the published list lacks a selected or a rejected applicant:\n%s", html)
+	}
+	if dir := os.Getenv("FOSIS_SCREENSHOTS"); dir != "" {
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			os.WriteFile(dir+"/call-published.png", png, 0o644)
+		}
+	}
+	click(`#app-`+rejected+` a`, "#trace-failures")
+	if got := text(t, ctx, "#trace-failures"); !strings.Contains(got, "Tramo 60") || !strings.Contains(got, "bracket = ") {
+		t.Errorf("rejected applicant's reasons: %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/calls/browser-call"), chromedp.WaitVisible(chromedp.CSS("#withdraw-"+selected))); err != nil {
+		t.Fatal(err)
+	}
+	click("#withdraw-"+selected, "#promoted")
+	if got := text(t, ctx, "#trace-status"); got != "retirada" {
+		t.Errorf("withdrawn status %q", got)
+	}
+}
