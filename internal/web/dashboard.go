@@ -33,6 +33,9 @@ type dashboard struct {
 	// Module is the catalog key of the card telling a role without registry
 	// access which modules will serve it ("" for the roles that see it).
 	Module string
+	// ModuleLink is where the role's module lives, once it exists ("" while
+	// it is still to come).
+	ModuleLink string
 	// Audit: the user sees the audit trail; AuditEntries are its newest.
 	Audit        bool
 	AuditEntries []audit.Record
@@ -47,6 +50,7 @@ func (s *Server) newDashboard(ctx context.Context, p *auth.Principal) (dashboard
 	}
 	if !p.SeesRegistry() {
 		d.Module = moduleKey(p.Role)
+		d.ModuleLink = s.moduleLinks()[p.Role]
 	}
 	if p.SeesRegistry() && s.cfg.Registry != nil {
 		d.Registry = true
@@ -108,3 +112,13 @@ func (d *dashboard) setShares(dist []targeting.RegionBrackets) {
 // moduleKey is the catalog key of the card for role, which does not see the
 // registry.
 func moduleKey(role auth.Role) string { return "home.module." + string(role) }
+
+// moduleLinks are the pages where the roles without registry access work,
+// for the modules this server runs.
+func (s *Server) moduleLinks() map[auth.Role]string {
+	links := map[auth.Role]string{}
+	if s.cfg.Programs != nil {
+		links[auth.RoleAgency] = "/calls"
+	}
+	return links
+}

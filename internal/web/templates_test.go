@@ -227,6 +227,7 @@ func TestTemplates(t *testing.T) {
 		{"home", homeData{Dash: national}, `id="dash-share40"`},
 		{"home", homeData{Dash: regional}, `id="dash-households">340<`},
 		{"home", homeData{Dash: noRun}, `id="dash-run-empty"`},
+		{"home", homeData{Dash: dashboard{Module: "home.module.agency", ModuleLink: "/calls"}}, `href="/calls" id="dash-module-link"`},
 		{"home", homeData{Dash: auditor}, `id="dash-audit-link"`},
 		{"home", homeData{Dash: dashboard{Registry: true, Audit: true}}, `id="dash-audit-empty"`},
 		{"home", homeData{Dash: dashboard{Module: moduleKey(auth.RoleCooperation)}}, `id="dash-modules"`},
