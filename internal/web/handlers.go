@@ -47,6 +47,7 @@ func (s *Server) Handler() http.Handler {
 	pages.HandleFunc("POST /admin/tokens/{id}/revoke", s.requireUser(s.revokeToken))
 	pages.HandleFunc("GET /audit", s.requireUser(s.auditList))
 	pages.HandleFunc("POST /audit/verify", s.requireUser(s.auditVerify))
+	s.changesRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
 	})
@@ -380,22 +381,36 @@ type householdData struct {
 	Score   *targeting.ScoredHousehold // nil if never scored
 	History []targeting.HouseholdResult
 	Income  incomeTotals
+	Changes *changesSection // change requests and history (changes.go); nil leaves them out
 }
 
 // incomeTotals are the household's monthly incomes by source, in pesos.
 type incomeTotals struct{ Labor, Pension, Capital, Total int64 }
 
 func (s *Server) household(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	h, err := s.cfg.Registry.Household(ctx, r.PathValue("id"))
+	if asOf := r.URL.Query().Get("as_of"); asOf != "" {
+		s.householdAsOf(w, r, asOf) // changes.go
+		return
+	}
+	h, err := s.cfg.Registry.Household(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	score, hist, err := s.cfg.Targeting.Latest(ctx, h.Key, viewerOf(ctx).lang)
+	d, err := s.householdPage(r, h)
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	s.render(w, r, http.StatusOK, "household", d)
+}
+
+// householdPage gathers the household page's content for h.
+func (s *Server) householdPage(r *http.Request, h *registry.HouseholdView) (householdData, error) {
+	ctx := r.Context()
+	score, hist, err := s.cfg.Targeting.Latest(ctx, h.Key, viewerOf(ctx).lang)
+	if err != nil {
+		return householdData{}, err
 	}
 	d := householdData{H: h, Score: score, History: hist}
 	for _, m := range h.Members {
@@ -404,7 +419,8 @@ func (s *Server) household(w http.ResponseWriter, r *http.Request) {
 		d.Income.Capital += m.CapitalCLP
 	}
 	d.Income.Total = d.Income.Labor + d.Income.Pension + d.Income.Capital
-	s.render(w, r, http.StatusOK, "household", d)
+	d.Changes, err = s.newChangesSection(r, h)
+	return d, err
 }
 
 // communeData is the commune page's content: one page of its households.
