@@ -162,7 +162,7 @@ func TestChangeRequestPages(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, `id="as-of-banner"`) || strings.Contains(body, `id="change-form"`) {
 		t.Fatalf("as of %s: %d", day, resp.StatusCode)
 	}
-	if want := fmt.Sprintf(`<dd class="col-sm-3">%d</dd>`, rooms); !strings.Contains(body, want) {
+	if want := fmt.Sprintf(`<dd class="col-sm-3" id="rooms">%d</dd>`, rooms); !strings.Contains(body, want) {
 		t.Errorf("as of %s the page lacks the old rooms %q", day, want)
 	}
 	if resp, _ := rosa.do("GET", "/households/"+id+"?as_of=2000-01-01", nil); resp.StatusCode != 404 {
