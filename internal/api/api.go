@@ -48,7 +48,7 @@ type route struct {
 // routes is the table of every endpoint. Public ones are the health check
 // and the API's own description, which hold no registry data.
 func (s *Server) routes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/healthz", true, http.HandlerFunc(s.health)},
 		{"GET", "/api/v1/openapi.json", true, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/api/v1/households/{id}", false, handle(s.household)},
@@ -58,7 +58,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/territory", false, handle(s.territory)},
 		{"GET", "/api/v1/score/runs", false, handle(s.runs)},
 		{"GET", "/api/v1/score/runs/{run}", false, handle(s.run)},
-	}
+	}, s.changeRoutes()...) // changes.go
 }
 
 // Handler returns the routes, wrapped with logging and panic recovery.

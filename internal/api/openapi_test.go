@@ -251,6 +251,8 @@ func TestOpenAPIRoutes(t *testing.T) {
 	}
 	slices.Sort(routes)
 	slices.Sort(publicRoutes)
+	slices.Sort(documented) // operations are in path order; these compare "METHOD path"
+	slices.Sort(public)
 	if diff := cmp.Diff(routes, documented); diff != "" {
 		t.Errorf("routes (-registered +documented):\n%s", diff)
 	}
@@ -422,6 +424,10 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 			}
 		})
 	}
+	// Feature test files check their own routes (moreResponseChecks).
+	for _, more := range moreResponseChecks {
+		more(t, c, ok200)
+	}
 	// Every route was checked against a real 200, and every component
 	// schema was met by a real value.
 	for _, r := range api.Routes() {
@@ -499,6 +505,12 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		}
 	})
 }
+
+// moreResponseChecks are feature test files' checks of real responses
+// against the document, appended from init: each serves its own data, calls
+// its routes, checks every response with c and marks ok200 with the
+// "METHOD normalised-path" of each 200 it checked.
+var moreResponseChecks []func(t *testing.T, c *checker, ok200 map[string]bool)
 
 // checker checks decoded JSON against the document's schemas: the subset of
 // JSON Schema the document uses ($ref, oneOf, anyOf, type, enum, format
