@@ -201,7 +201,9 @@ func latestDigests(ctx context.Context, tx *db.Tx) (map[int64]int64, error) {
 // inserted or changed (its record differs from its newest version), in one
 // bulk load: the import's only extra cost is encoding the records and
 // writing the changed ones.
-func (s *Store) writeImportVersions(ctx context.Context, tx *db.Tx, x *extract, p *plan, importID int64, now any) (int, error) {
+func (s *Store) writeImportVersions(ctx context.Context, tx *db.Tx, x *extract, p *plan, importID int64, now any) (n int, err error) {
+	t0 := time.Now()
+	defer func() { s.log.Debug("import: history written", "versions", n, "elapsed", time.Since(t0)) }()
 	prev, err := latestDigests(ctx, tx)
 	if err != nil {
 		return 0, fmt.Errorf("read household history: %w", err)

@@ -117,10 +117,15 @@ var memberEnums = map[string]registry.Enum{
 }
 
 // newChangesSection fills the household page's section for h.
-func (s *Server) newChangesSection(r *http.Request, h *registry.HouseholdView) (*changesSection, error) {
+func (s *Server) newChangesSection(r *http.Request, h *registry.HouseholdView, past bool) (*changesSection, error) {
 	ctx := r.Context()
 	p := auth.FromContext(ctx)
 	reqs, err := s.cfg.Registry.HouseholdChanges(ctx, h.ID)
+	// A past version may be in the user's territory while the household
+	// now is not (it moved region): then its requests are not theirs to see.
+	if past && fosis.ErrorCode(err) == fosis.ENOTFOUND {
+		reqs, err = nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +170,7 @@ func (s *Server) householdAsOf(w http.ResponseWriter, r *http.Request, date stri
 		s.fail(w, r, err)
 		return
 	}
-	c, err := s.newChangesSection(r, v.Household)
+	c, err := s.newChangesSection(r, v.Household, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -419,7 +419,7 @@ func (s *Server) householdPage(r *http.Request, h *registry.HouseholdView) (hous
 		d.Income.Capital += m.CapitalCLP
 	}
 	d.Income.Total = d.Income.Labor + d.Income.Pension + d.Income.Capital
-	d.Changes, err = s.newChangesSection(r, h)
+	d.Changes, err = s.newChangesSection(r, h, false)
 	return d, err
 }
 
