@@ -214,3 +214,44 @@ func mustInt(s string) int64 {
 	fmt.Sscan(s, &n)
 	return n
 }
+
+// TestMovedHouseholdHistory: after a household moves out of region 13, its
+// officer still sees its past versions from when it was theirs — and
+// nothing of it since, exactly like a household that does not exist.
+func TestMovedHouseholdHistory(t *testing.T) {
+	f := newFixture(t)
+	f.ageHistory(t, 3)
+	id := f.inRM.id
+	ana := f.client(t)
+	ana.signIn("analista")
+	resp, body := ana.do("POST", "/households/"+id+"/changes", url.Values{"kind": {"update"}, "reason": {"moved to Temuco"},
+		"target0": {"h:commune_code"}, "value0": {"09101"}})
+	m := requestID.FindStringSubmatch(body)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("move submitted: %d", resp.StatusCode)
+	}
+	adela := f.client(t)
+	adela.signIn("adela")
+	if resp, _ := adela.do("POST", "/changes/"+m[1]+"/approve", url.Values{}); resp.StatusCode != 200 {
+		t.Fatalf("move approved: %d", resp.StatusCode)
+	}
+	rosa := f.client(t)
+	rosa.signIn("rosa")
+	past := time.Now().UTC().AddDate(0, 0, -2).Format(time.DateOnly)
+	resp, body = rosa.do("GET", "/households/"+id+"?as_of="+past, nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="as-of-banner"`) || strings.Contains(body, `id="change-`+m[1]+`-state"`) {
+		t.Errorf("region 13's officer, before the move: %d (banner, and no request of the new region)", resp.StatusCode)
+	}
+	if strings.Contains(body, "09101") {
+		t.Errorf("region 13's officer sees where the household went")
+	}
+	respNow, bodyNow := rosa.do("GET", "/households/"+id, nil)
+	respNone, bodyNone := rosa.do("GET", "/households/NO-SUCH-ID", nil)
+	if respNow.StatusCode != 404 || respNone.StatusCode != 404 || strings.ReplaceAll(bodyNow, id, "X") != strings.ReplaceAll(bodyNone, "NO-SUCH-ID", "X") {
+		t.Errorf("region 13's officer, now: %d, a missing household: %d", respNow.StatusCode, respNone.StatusCode)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	if resp, _ := rosa.do("GET", "/households/"+id+"?as_of="+today, nil); resp.StatusCode != 404 {
+		t.Errorf("region 13's officer, as of today: %d", resp.StatusCode)
+	}
+}
