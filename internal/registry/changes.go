@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -304,7 +305,7 @@ func memberIndex(h *Household, run int64) int {
 	return slices.IndexFunc(h.Members, func(p Person) bool { return p.RUN == run })
 }
 
-// checker collects the problems of one request.
+// problems collects the problems of one request.
 type problems []FieldProblem
 
 func (ps *problems) add(field, code string, args ...string) {
@@ -439,8 +440,8 @@ func (s *Store) prepare(ctx context.Context, q querier, p *auth.Principal, h *Ho
 			ps.add(at, "duplicate")
 			continue
 		}
-		if seen["r."+strconv.FormatInt(run, 10)] = true; slices.ContainsFunc(out.Members, func(m MemberChange) bool { return m.RUN == rut.Format(run) }) {
-			ps.add(at, "duplicate")
+		if slices.ContainsFunc(out.Members, func(m MemberChange) bool { return m.RUN == rut.Format(run) }) {
+			ps.add(at, "duplicate") // a member who leaves is not also changed
 			continue
 		}
 		removed[run] = true
@@ -601,7 +602,7 @@ func (s *Store) apply(ctx context.Context, q querier, h *Household, cs ChangeSet
 	if ws := checkWhole(&after); len(ws) > 0 {
 		return nil, changeError(fosis.ECONFLICT, "the household has changed since the request was submitted; submit a new request against it as it is now", ws)
 	}
-	slices.SortFunc(after.Members, func(a, b Person) int { return int(a.RUN - b.RUN) })
+	slices.SortFunc(after.Members, func(a, b Person) int { return cmp.Compare(a.RUN, b.RUN) })
 	return &after, nil
 }
 

@@ -207,6 +207,8 @@ func TestChangeInvalid(t *testing.T) {
 			[]prob{{"add[0].run", "run_taken"}}},
 		{"removing the head leaves none", ana, upd(registry.ChangeSet{Remove: []string{"12.345.678-5"}}), []prob{{"changes", "heads"}}},
 		{"a second head", ana, upd(registry.ChangeSet{Add: []registry.MemberValues{head}}), []prob{{"changes", "heads"}}},
+		{"a member who leaves is not also changed", ana, upd(registry.ChangeSet{Members: []registry.MemberChange{{RUN: "20.000.003-K", Field: "employed", To: "1"}},
+			Remove: []string{"20000003K"}}), []prob{{"remove[0]", "duplicate"}}},
 		{"removing everyone", ana, upd(registry.ChangeSet{Remove: []string{"12.345.678-5", "20.000.003-K"}}), []prob{{"changes", "no_members"}}},
 	}
 	for _, tt := range tests {
