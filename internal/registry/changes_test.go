@@ -500,3 +500,51 @@ func TestBaseline(t *testing.T) {
 		t.Errorf("baseline: %+v, %v", v, err)
 	}
 }
+
+// TestChangeConcurrentApprovals: two requests on the same value approved at
+// the same moment — one wins, the other is a conflict, never both applied.
+func TestChangeConcurrentApprovals(t *testing.T) {
+	s, _ := imported(t)
+	var ids []int64
+	for _, to := range []string{"4", "5"} {
+		in := h1Rooms
+		in.Changes = registry.ChangeSet{Household: []registry.FieldChange{{Field: "rooms", To: to}}}
+		r, err := s.SubmitChange(asUser(rosa), "H1", in, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	errs := make([]error, len(ids))
+	done := make(chan struct{})
+	start := make(chan struct{})
+	for i, id := range ids {
+		go func() {
+			<-start
+			_, errs[i] = s.Decide(asUser(raul), id, registry.Approve, "", "")
+			done <- struct{}{}
+		}()
+	}
+	close(start)
+	<-done
+	<-done
+	won := -1
+	for i, err := range errs {
+		switch fosis.ErrorCode(err) {
+		case "":
+			if won >= 0 {
+				t.Fatalf("both approvals succeeded")
+			}
+			won = i
+		case fosis.ECONFLICT:
+		default:
+			t.Fatalf("approval %d: %v", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatalf("neither approval succeeded: %v", errs)
+	}
+	if h, _ := s.Household(sysCtx, "H1"); h.Rooms != 4+won {
+		t.Errorf("rooms = %d, want %d (the winner's)", h.Rooms, 4+won)
+	}
+}

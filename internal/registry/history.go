@@ -208,13 +208,13 @@ func (s *Store) writeImportVersions(ctx context.Context, tx *db.Tx, x *extract, 
 	if err != nil {
 		return 0, fmt.Errorf("read household history: %w", err)
 	}
-	// Two passes: digests first (to keep only what changed), then each
-	// changed record encoded again as the bulk load asks for it, so that
-	// a national first import never holds a million records in memory.
+	// Two passes: digests first (to keep only what changed; skipped when
+	// there is no history yet), then each changed record encoded again as
+	// the bulk load asks for it, so that a national first import never
+	// holds a million records in memory.
 	type version struct {
-		key    int64
-		i      int32
-		digest int64
+		key int64
+		i   int32
 	}
 	var out []version
 	var buf []byte
@@ -233,11 +233,10 @@ func (s *Store) writeImportVersions(ctx context.Context, tx *db.Tx, x *extract, 
 		if k == 0 {
 			continue
 		}
-		d := digest(record(i))
-		if old, ok := prev[k]; ok && old == d {
+		if old, ok := prev[k]; ok && old == digest(record(i)) {
 			continue
 		}
-		out = append(out, version{key: k, i: int32(i), digest: d})
+		out = append(out, version{key: k, i: int32(i)})
 	}
 	if len(out) == 0 {
 		return 0, nil
@@ -246,7 +245,7 @@ func (s *Store) writeImportVersions(ctx context.Context, tx *db.Tx, x *extract, 
 		o := &out[j]
 		// A copy: SQLite's batched insert holds the values of several rows.
 		rec := slices.Clone(record(int(o.i)))
-		v[0], v[1], v[2], v[3], v[4], v[5], v[6] = o.key, now, x.hs[o.i].CommuneCode, "import", importID, o.digest, rec
+		v[0], v[1], v[2], v[3], v[4], v[5], v[6] = o.key, now, x.hs[o.i].CommuneCode, "import", importID, digest(rec), rec
 		return nil
 	}}
 	load := func() error {
