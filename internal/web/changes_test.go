@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -253,5 +254,56 @@ func TestMovedHouseholdHistory(t *testing.T) {
 	today := time.Now().UTC().Format(time.DateOnly)
 	if resp, _ := rosa.do("GET", "/households/"+id+"?as_of="+today, nil); resp.StatusCode != 404 {
 		t.Errorf("region 13's officer, as of today: %d", resp.StatusCode)
+	}
+}
+
+// TestChangeQueuePages walks the queue a page at a time: every request
+// once, newest first.
+func TestChangeQueuePages(t *testing.T) {
+	f := newFixture(t)
+	rows, err := f.d.QueryContext(context.Background(), `SELECT household_id, rooms FROM households ORDER BY id LIMIT 7`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type hh struct {
+		id    string
+		rooms int
+	}
+	var hs []hh
+	for rows.Next() {
+		var h hh
+		rows.Scan(&h.id, &h.rooms)
+		hs = append(hs, h)
+	}
+	rows.Close()
+	ana := f.client(t)
+	ana.signIn("analista")
+	for _, h := range hs {
+		if resp, _ := ana.do("POST", "/households/"+h.id+"/changes", url.Values{"kind": {"update"}, "reason": {"r"},
+			"target0": {"h:rooms"}, "value0": {fmt.Sprint((h.rooms + 1) % 51)}}); resp.StatusCode != 200 {
+			t.Fatalf("submit on %s: %d", h.id, resp.StatusCode)
+		}
+	}
+	requestLink := regexp.MustCompile(`id="request-([0-9]+)"`)
+	var seen []string
+	path := "/changes"
+	for pages := 0; path != ""; pages++ {
+		if pages > len(hs) {
+			t.Fatal("the pages do not end")
+		}
+		resp, body := ana.do("GET", path, nil)
+		if resp.StatusCode != 200 || !strings.Contains(body, "7 solicitudes") {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		for _, m := range requestLink.FindAllStringSubmatch(body, -1) {
+			seen = append(seen, m[1])
+		}
+		path = ""
+		if m := nextLink.FindStringSubmatch(body); m != nil {
+			path = html.UnescapeString(m[1])
+		}
+	}
+	if want := []string{"7", "6", "5", "4", "3", "2", "1"}; strings.Join(seen, ",") != strings.Join(want, ",") {
+		t.Errorf("requests across the pages: %v, want %v", seen, want)
 	}
 }
