@@ -32,6 +32,9 @@ type Users interface {
 
 var errNoUsers = fosis.Errorf(fosis.EUNAVAILABLE, "this server does not administer users")
 
+// bodyEmpty is the field message of a request without a body.
+const bodyEmpty = "the body is empty"
+
 // maxBody bounds a JSON request body.
 const maxBody = 8 << 20
 
@@ -46,7 +49,8 @@ func decodeBody(r *http.Request, v any) error {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.Is(err, io.EOF):
-			return fosis.Errorf(fosis.EINVALID, "the request needs a JSON body")
+			return &fosis.Error{Code: fosis.EINVALID, Message: "the request needs a JSON body",
+				Fields: []fosis.FieldError{{Field: "body", Message: bodyEmpty}}}
 		case errors.As(err, &typ):
 			return &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("%s must be a JSON %s", typ.Field, typ.Type),
 				Fields: []fosis.FieldError{{Field: typ.Field, Message: "must be a " + typ.Type.String()}}}

@@ -60,7 +60,7 @@ type route struct {
 // routes is the table of every endpoint. Public ones are the health check
 // and the API's own description, which hold no registry data.
 func (s *Server) routes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/healthz", true, http.HandlerFunc(s.health)},
 		{"GET", "/api/v1/openapi.json", true, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/api/v1/households/{id}", false, handle(s.household)},
@@ -105,7 +105,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/applications/{id}", false, handle(s.application)},
 		{"POST", "/api/v1/applications/{id}/withdraw", false, handle(s.withdraw)},
 		{"POST", "/api/v1/applications/{id}/enroll", false, handle(s.enroll)},
-	}
+	}, s.changeRoutes()...) // changes.go
 }
 
 // Handler returns the routes, wrapped with logging and panic recovery.

@@ -131,6 +131,11 @@ func buildDemo(ctx context.Context, a *App, n int, seed uint64) error {
 	if err != nil {
 		return err
 	}
+	if id, err := seedDemoChanges(ctx, a); err != nil { // changes.go
+		return err
+	} else if id != "" {
+		fmt.Fprintf(a.Stdout, "a change request on household %s waits for approval at /changes\n", id)
+	}
 	fmt.Fprintf(a.Stdout, "demo ready in %s: run %d\n\n", time.Since(start).Round(100*time.Millisecond), out.Run.ID)
 	printDistribution(a.Stdout, a.Territory, out.Frame, out.Results)
 	return nil

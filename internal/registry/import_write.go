@@ -229,6 +229,10 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 		if err != nil {
 			return err
 		}
+		// The history: a version of every household inserted or changed.
+		if _, err := s.writeImportVersions(ctx, tx, x, p, id, now); err != nil {
+			return err
+		}
 		if len(p.moves) > 0 {
 			msrc := &db.FuncSource{N: len(p.moves), Cols: 5, Fill: func(j int, v []any) error {
 				v[0], v[1], v[2], v[3], v[4] = p.moveRuns[j], p.moves[j][0], p.moves[j][1], id, now
