@@ -2,6 +2,7 @@ package cooperation
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -205,3 +206,5 @@ func (f *fixture) userCtx(name string, role auth.Role, org string) context.Conte
 
 // code returns err's fosis code and message for comparisons.
 func code(err error) string { return fosis.ErrorCode(err) }
+
+func asError(err error, target **fosis.Error) bool { return errors.As(err, target) }
