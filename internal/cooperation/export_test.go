@@ -77,9 +77,9 @@ func TestExportIATI(t *testing.T) {
 		got = append(got, s)
 	}
 	want := []summary{
-		{ID: "CL-RUT-60109000-3-BI-1", Collab: "1", Status: "1", Dates: []iati.ActivityDate{{"1", "2026-03-01"}, {"3", "2027-12-31"}},
+		{ID: "CL-RUT-60109000-3-BI-1", Collab: "1", Status: "1", Dates: []iati.ActivityDate{{Type: "1", ISODate: "2026-03-01"}, {Type: "3", ISODate: "2027-12-31"}},
 			Budgets: []string{"2026-03-01..2026-12-31=12000"}, Roles: []string{"2:AGCI", "4:FOSIS", "4:Ministerio de Desarrollo Social PY"}},
-		{ID: "CL-RUT-60109000-3-TRI-1", Collab: "8", Status: "2", Dates: []iati.ActivityDate{{"1", "2026-03-01"}, {"2", "2026-03-01"}, {"3", "2027-12-31"}},
+		{ID: "CL-RUT-60109000-3-TRI-1", Collab: "8", Status: "2", Dates: []iati.ActivityDate{{Type: "1", ISODate: "2026-03-01"}, {Type: "2", ISODate: "2026-03-01"}, {Type: "3", ISODate: "2027-12-31"}},
 			Budgets: []string{"2026-03-01..2026-12-31=30000", "2027-01-01..2027-12-31=15000"}, Transactions: 1,
 			Roles: []string{"1:GIZ", "2:AGCI", "4:FOSIS", "4:Ministerio de Desarrollo Social PY"}},
 	}
