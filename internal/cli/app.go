@@ -15,6 +15,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/fosis/fosis/internal/cooperation"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/geo"
@@ -43,6 +44,9 @@ type App struct {
 	Auth      *auth.Store
 	Stdout    io.Writer
 	Stderr    io.Writer
+
+	// Cooperation is South-South and Triangular Cooperation.
+	Cooperation *cooperation.Store
 }
 
 // Open opens the database, brings its schema up to date and loads the
@@ -73,6 +77,8 @@ func Open(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*App, erro
 		Config: cfg, Log: log, DB: d, Territory: terr, Registry: reg,
 		Targeting: targeting.NewStore(d, reg, log), Auth: auth.NewStore(d, time.Now),
 		Stdout: stdout, Stderr: stderr,
+
+		Cooperation: cooperation.NewStore(d, log, time.Now),
 	}, nil
 }
 
