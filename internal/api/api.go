@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/cooperation"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
@@ -27,6 +28,9 @@ type Server struct {
 	Targeting *targeting.Store
 	Tokens    TokenAuthenticator
 	Log       *slog.Logger
+
+	// Cooperation serves /api/v1/cooperation (nil: those answer 503).
+	Cooperation *cooperation.Store
 }
 
 // TokenAuthenticator turns an API bearer token into the principal it acts
@@ -48,7 +52,7 @@ type route struct {
 // routes is the table of every endpoint. Public ones are the health check
 // and the API's own description, which hold no registry data.
 func (s *Server) routes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/healthz", true, http.HandlerFunc(s.health)},
 		{"GET", "/api/v1/openapi.json", true, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/api/v1/households/{id}", false, handle(s.household)},
@@ -58,7 +62,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/territory", false, handle(s.territory)},
 		{"GET", "/api/v1/score/runs", false, handle(s.runs)},
 		{"GET", "/api/v1/score/runs/{run}", false, handle(s.run)},
-	}
+	}, s.coopRoutes()...)
 }
 
 // Handler returns the routes, wrapped with logging and panic recovery.

@@ -251,6 +251,8 @@ func TestOpenAPIRoutes(t *testing.T) {
 	}
 	slices.Sort(routes)
 	slices.Sort(publicRoutes)
+	slices.Sort(documented) // operations come in path order; compare as sorted sets
+	slices.Sort(public)
 	if diff := cmp.Diff(routes, documented); diff != "" {
 		t.Errorf("routes (-registered +documented):\n%s", diff)
 	}
@@ -425,12 +427,12 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	// Every route was checked against a real 200, and every component
 	// schema was met by a real value.
 	for _, r := range api.Routes() {
-		if !ok200[r.Method+" "+normalise(r.Pattern)] {
+		if !ok200[r.Method+" "+normalise(r.Pattern)] && !checkedElsewhere(r.Pattern) {
 			t.Errorf("%s %s: no real 200 response was checked", r.Method, r.Pattern)
 		}
 	}
 	for name := range obj(t, doc, "components", "schemas") {
-		if !c.visited[name] {
+		if !c.visited[name] && !checkedElsewhere(name) {
 			t.Errorf("schema %s was never matched by a real value", name)
 		}
 	}
@@ -498,6 +500,15 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 			})
 		}
 	})
+}
+
+// elsewhere lists prefixes of route patterns and schema names whose real
+// responses a module's own test file checks (appended from its init; e.g.
+// openapi_cooperation_test.go), so this test leaves their coverage to it.
+var elsewhere []string
+
+func checkedElsewhere(name string) bool {
+	return slices.ContainsFunc(elsewhere, func(p string) bool { return strings.HasPrefix(name, p) })
 }
 
 // checker checks decoded JSON against the document's schemas: the subset of

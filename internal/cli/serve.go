@@ -51,7 +51,7 @@ func handler(a *App, opts serveOptions) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth, Log: a.Log}).Handler()
+	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth, Log: a.Log, Cooperation: a.Cooperation}).Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", apiH)
 	mux.Handle("/healthz", apiH)

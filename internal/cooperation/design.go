@@ -137,10 +137,15 @@ func (d Date) String() string {
 	return d.Format(time.DateOnly)
 }
 
-// MarshalJSON writes the date as "YYYY-MM-DD".
-func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+// MarshalJSON writes the date as "YYYY-MM-DD", and the zero date as null.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(d.String())
+}
 
-// UnmarshalJSON reads "YYYY-MM-DD" (or "" for none).
+// UnmarshalJSON reads "YYYY-MM-DD" (or null or "" for none).
 func (d *Date) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {

@@ -14,7 +14,7 @@ import (
 // Event is an exchange event: an expert visit, a study tour, a workshop, a
 // seminar, a training or a monitoring session, on site or remote.
 type Event struct {
-	ID           int64         `json:"id"`
+	ID           int64         `json:"id,omitempty"`
 	Kind         string        `json:"kind"`
 	Mode         string        `json:"mode"` // on_site or remote
 	Start        Date          `json:"start"`

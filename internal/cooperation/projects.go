@@ -65,12 +65,12 @@ type Request struct {
 	// TriangularAsker is the organisation that asked for a triangular
 	// arrangement (a financing source or an agency), if any.
 	TriangularAsker string `json:"triangular_asker,omitempty"`
-	Problem         string `json:"problem"`
+	Problem         string `json:"problem,omitempty"`
 	SectorDAC       string `json:"sector_dac,omitempty"`
 	SEGIBSector     string `json:"segib_sector,omitempty"`
 	Instrument      string `json:"instrument,omitempty"`
 	Currency        string `json:"currency,omitempty"`
-	Public          bool   `json:"public"`
+	Public          bool   `json:"public,omitempty"`
 	RequestedOn     Date   `json:"requested_on"`
 }
 
@@ -496,8 +496,8 @@ func (s *Store) design(ctx context.Context, tx *db.Tx, projectID int64, v int) (
 // Review is the decision of the department directors with the financing
 // sources on one design version.
 type Review struct {
-	Version   int    `json:"version"`
-	Decision  string `json:"decision"` // approve or revise
+	Version   int    `json:"version,omitempty"` // 0: the latest
+	Decision  string `json:"decision"`          // approve or revise
 	DecidedOn Date   `json:"decided_on"`
 	Directors string `json:"directors"`
 	Financers string `json:"financers,omitempty"`
