@@ -673,3 +673,26 @@ func writeFile(path string, b []byte) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// seedCooperationDemo fills the cooperation module of the demo (once) and
+// links the demo's counterpart to the Paraguayan ministry and its financer
+// to GIZ, so that each sees the projects its organisation is part of.
+func seedCooperationDemo(ctx context.Context, a *App) error {
+	n, err := a.Cooperation.SeedDemo(ctx)
+	if err != nil {
+		return fmt.Errorf("cooperation demo: %w", err)
+	}
+	for user, org := range map[string]string{"contraparte": "Ministerio de Desarrollo Social (Paraguay)", "financiador": "GIZ"} {
+		u, err := a.Auth.UserByUsername(ctx, user)
+		if err != nil {
+			return err
+		}
+		if err := a.Cooperation.LinkMember(ctx, u.ID, org); err != nil {
+			return err
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(a.Stdout, "cooperation: %d projects with seven partner countries, bilateral and triangular, at every step (fosis cooperation list)\n", n)
+	}
+	return nil
+}
