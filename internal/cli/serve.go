@@ -47,7 +47,7 @@ func serve(ctx context.Context, a *App, addr string, ready func(string)) error {
 // health endpoint.
 func handler(a *App, opts serveOptions) (http.Handler, error) {
 	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Users: a.Auth, Log: a.Log,
-		SecureCookies: opts.secureCookies})
+		SecureCookies: opts.secureCookies, Cooperation: a.Cooperation})
 	if err != nil {
 		return nil, err
 	}

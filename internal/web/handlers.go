@@ -47,6 +47,7 @@ func (s *Server) Handler() http.Handler {
 	pages.HandleFunc("POST /admin/tokens/{id}/revoke", s.requireUser(s.revokeToken))
 	pages.HandleFunc("GET /audit", s.requireUser(s.auditList))
 	pages.HandleFunc("POST /audit/verify", s.requireUser(s.auditVerify))
+	s.cooperationRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
 	})

@@ -26,6 +26,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/fosis/fosis/internal/cooperation"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
@@ -57,6 +58,9 @@ type Config struct {
 	SecureCookies bool
 	// PageSize is the number of rows of a listing page (50 if zero).
 	PageSize int
+
+	// Cooperation serves /cooperation (nil: those pages answer 404).
+	Cooperation *cooperation.Store
 }
 
 // Server is the web application.

@@ -1,0 +1,136 @@
+package web
+
+import (
+	"encoding/json"
+	"strconv"
+	"testing"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/cooperation"
+)
+
+func init() {
+	keyPrefixes = append(keyPrefixes, "coop")
+	board := coopBoardData{Count: 2, CanWrite: true, Channels: []string{"agci", "financer"},
+		Partners: []cooperation.Org{{Name: "MDS Paraguay", Country: "PY"}}, Others: []cooperation.Org{{Name: "GIZ", Country: "DE"}},
+		Form: coopRequestForm{On: "2026-11-27", Channel: "agci"}}
+	for _, st := range cooperation.Stages {
+		board.Columns = append(board.Columns, coopColumn{Stage: st})
+	}
+	board.Columns[0].Projects = []cooperation.Project{{Code: "CSS-SV-01", Title: "Capital semilla", PartnerCountry: "SV", Step: cooperation.StepRequested, Stage: cooperation.StageRequest}}
+	board.Columns[2].Projects = []cooperation.Project{{Code: "CSS-PY-01", Title: "Acompañamiento", PartnerCountry: "PY", Step: cooperation.StepExecuting,
+		Stage: cooperation.StageExecution, Modality: cooperation.Triangular}}
+	refused := board
+	refused.Error = newCoopErr(fosis.Errorf(fosis.ECONFLICT, `refused by rule "staff_capacity": Ana Rojas 2026-03 to 2027-12: 60%% asked, 50%% available`))
+	moreTemplateCases = append(moreTemplateCases,
+		templateCase{"cooperation", board, `href="/cooperation/CSS-PY-01"`},
+		templateCase{"cooperation", refused, `id="coop-error"`},
+		templateCase{"cooperation", coopBoardData{Columns: board.Columns[:0]}, `id="coop-empty"`},
+		templateCase{"cooperation", coopBoardData{CanWrite: true}, `id="coop-no-orgs"`},
+		templateCase{"coopproject", sampleProjectPage(cooperation.StepExecuting), `id="cost-chart"`},
+		templateCase{"coopproject", sampleProjectPage(cooperation.StepExecuting), `<span class="badge text-bg-warning">`},
+		templateCase{"coopproject", sampleProjectPage(cooperation.StepAgreed), `id="form-sign"`},
+		templateCase{"coopproject", sampleProjectPage(cooperation.StepRequested), `id="form-feasibility"`},
+		templateCase{"coopproject", sampleProjectPage(cooperation.StepDesigning), `id="form-review"`},
+		templateCase{"coopproject", sampleProjectPage(cooperation.StepReviewed), `id="form-agreement"`},
+		templateCase{"coopproject", sampleProjectPage(cooperation.StepSystematizing), `id="form-close"`},
+		templateCase{"coopproject", &coopProjectData{V: &cooperation.View{Project: &cooperation.Project{Code: "X-1", Step: cooperation.StepRequested,
+			Stage: cooperation.StageRequest, Channel: "direct"}}, Form: map[string]string{}}, `id="costs-empty"`},
+	)
+}
+
+// sampleProjectPage is a triangular project at step st with a design whose
+// partner team has an unpaired member, a ledger, an agreement, an event and
+// a systematization.
+func sampleProjectPage(st cooperation.Step) *coopProjectData {
+	var d cooperation.Design
+	json.Unmarshal([]byte(`{"objectives": ["Diseñar"], "start": "2026-03-01", "end": "2027-12-31",
+		"stages": [{"stage": "request", "start": "2026-03-01", "end": "2026-04-30"}, {"stage": "execution", "start": "2026-05-01", "end": "2027-12-31"}],
+		"results": [{"title": "Programa", "type": 1, "indicators": [{"title": "Manual", "baseline_year": 2026, "baseline": 0, "target": 1}]}],
+		"team": [{"key": "c1", "side": "chile", "staff_id": 1, "name": "Ana Rojas", "level": "director", "mirror": "p1", "share": 30, "from": "2026-03", "to": "2027-12"},
+		 {"key": "p1", "side": "partner", "name": "Carmen Benítez", "institution": "MDS", "level": "director"},
+		 {"key": "p2", "side": "partner", "name": "Jorge Ayala", "institution": "MDS", "level": "professional"}]}`), &d)
+	ledger := []cooperation.Contribution{
+		{Org: "FOSIS", Side: cooperation.SideChile, Year: 2026, Category: "experts", Kind: "in_kind", Valuation: "salary cost", Budgeted: 30000, Executed: 12000},
+		{Org: "GIZ", Side: cooperation.SideThird, Year: 2026, Category: "travel", Kind: "cash", Budgeted: 18000, Executed: 17000},
+	}
+	v := &cooperation.View{
+		Project: &cooperation.Project{Code: "CSS-PY-01", Title: "Acompañamiento", PartnerCountry: "PY", RequestingOrg: "MDS", Channel: "financer",
+			TriangularAsker: "GIZ", Problem: "Familias sin acompañamiento", Step: st, Stage: st.Stage(), Modality: cooperation.Triangular, Public: true, Currency: "USD"},
+		Parties: []cooperation.Party{{Org: "GIZ", Side: cooperation.SideThird, IATIRole: 1}, {Org: "FOSIS", Side: cooperation.SideChile, IATIRole: 4},
+			{Org: "MDS", Side: cooperation.SidePartner, IATIRole: 4}},
+		Design: &d, DesignVersion: 2,
+		Flags:  []cooperation.Flag{{Rule: "mirrored_teams", Message: "Jorge Ayala (partner, professional) has no counterpart"}},
+		Ledger: ledger, Totals: cooperation.Sum(ledger),
+		Agreement: &cooperation.AgreementView{Agreement: cooperation.Agreement{Kind: "trilateral", Deadlines: "2027-12", StartupFinancing: 5000},
+			Signatures: []cooperation.Signature{{Org: "FOSIS", Commitment: "Expertos", Required: true, SignedOn: mustDate("2026-02-20"), SignedBy: "Director"},
+				{Org: "GIZ", Commitment: "Pasajes", Required: true}}},
+		Events: []cooperation.Event{{Kind: "study_tour", Mode: "on_site", Start: mustDate("2026-09-01"), End: mustDate("2026-09-10"), Place: "Santiago",
+			Report: "Conocieron la operación", Participants: []cooperation.Participant{{Side: cooperation.SideChile, Name: "Ana"}, {Side: cooperation.SidePartner, Name: "Carmen"}}}},
+		Systematization: &cooperation.Systematization{Lessons: "Equipo espejo"},
+		Timeline:        []cooperation.TimelineEntry{{Step: cooperation.StepRequested, Stage: cooperation.StageRequest, On: mustDate("2026-01-10"), Actor: "carla", Note: "request via financer"}},
+	}
+	p := &coopProjectData{V: v, CanWrite: true, Today: "2026-11-27", Categories: cooperation.Categories, Form: map[string]string{},
+		SysFields: []string{"lessons", "findings", "management_response"}}
+	p.Pairs, p.Unpaired = d.Pairs()
+	p.Chart, p.ChartH = newCoopChart(v.Totals)
+	if st == cooperation.StepAgreed {
+		p.CanSign = []string{"GIZ"}
+	}
+	return p
+}
+
+func mustDate(s string) cooperation.Date {
+	d, err := cooperation.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// TestCoopCatalog checks the keys the cooperation pages build from code
+// words: every stage, step, modality, channel, side, role, level, category,
+// kind, event kind, mode, agreement kind, rule, error code and action has a
+// message in both languages.
+func TestCoopCatalog(t *testing.T) {
+	c, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	add := func(prefix string, words ...string) {
+		for _, w := range words {
+			keys = append(keys, "coop."+prefix+"."+w)
+		}
+	}
+	for _, s := range cooperation.Stages {
+		add("stage", string(s))
+	}
+	for _, s := range cooperation.Steps {
+		add("step", string(s))
+	}
+	add("modality", string(cooperation.Bilateral), string(cooperation.Triangular))
+	add("channel", "partner_agency", "agci", "direct", "financer")
+	add("side", "chile", "partner", "third")
+	for i := 1; i <= 4; i++ {
+		add("iati_role", strconv.Itoa(i))
+	}
+	add("level", "authority", "director", "coordinator", "professional")
+	add("category", cooperation.Categories...)
+	add("kind", "cash", "in_kind")
+	add("event", cooperation.EventKinds...)
+	add("mode", "on_site", "remote")
+	add("agreement.kind", "bilateral", "trilateral", "two_bilaterals")
+	add("rule", coopRules...)
+	add("err", fosis.EINVALID, fosis.ECONFLICT, fosis.ENOTFOUND, fosis.EFORBIDDEN, fosis.EUNAVAILABLE, fosis.EUNAUTHORIZED, fosis.EINTERNAL)
+	add("done", coopActions...)
+	add("sys", "lessons", "challenge", "solution", "results", "sustainability", "replicability", "findings", "management_response")
+	keys = append(keys, "coop.nav")
+	for _, k := range keys {
+		for _, lang := range Languages {
+			if _, ok := c[lang][k]; !ok {
+				t.Errorf("%s is missing from %s", k, lang)
+			}
+		}
+	}
+}
