@@ -8,7 +8,7 @@ import (
 
 // DemoOrgs are the organisations of the demo: FOSIS (with a placeholder
 // IATI id: the real one is FOSIS's RUT), AGCI, partner ministries and
-// agencies of eight countries and three financing sources.
+// agencies of seven partner countries and three financing sources.
 var DemoOrgs = []Org{
 	{Name: "FOSIS", Country: "CL", IATIRef: "CL-RUT-00000000-0", Technical: true, Reporting: true},
 	{Name: "AGCI", Country: "CL", Strategic: true, Technical: true, Agency: true},
