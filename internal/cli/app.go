@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/geo"
@@ -45,8 +46,10 @@ type App struct {
 	Stdout    io.Writer
 	Stderr    io.Writer
 
-	// Cooperation is South-South and Triangular Cooperation.
+	// Cooperation is South-South and Triangular Cooperation; Knowledge is
+	// its catalogue of what can be shared.
 	Cooperation *cooperation.Store
+	Knowledge   *knowledge.Store
 }
 
 // Open opens the database, brings its schema up to date and loads the
@@ -73,12 +76,13 @@ func Open(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*App, erro
 		d.Close()
 		return nil, fmt.Errorf("load the territory into the database: %w", err)
 	}
+	coop := cooperation.NewStore(d, log, time.Now)
 	return &App{
 		Config: cfg, Log: log, DB: d, Territory: terr, Registry: reg,
 		Targeting: targeting.NewStore(d, reg, log), Auth: auth.NewStore(d, time.Now),
 		Stdout: stdout, Stderr: stderr,
 
-		Cooperation: cooperation.NewStore(d, log, time.Now),
+		Cooperation: coop, Knowledge: knowledge.NewStore(d, coop),
 	}, nil
 }
 

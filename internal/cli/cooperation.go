@@ -694,5 +694,12 @@ func seedCooperationDemo(ctx context.Context, a *App) error {
 	if n > 0 {
 		fmt.Fprintf(a.Stdout, "cooperation: %d projects with seven partner countries, bilateral and triangular, at every step (fosis cooperation list)\n", n)
 	}
+	k, err := a.Knowledge.SeedDemo(ctx)
+	if err != nil {
+		return fmt.Errorf("knowledge demo: %w", err)
+	}
+	if k > 0 {
+		fmt.Fprintf(a.Stdout, "knowledge: %d catalogue items, the seed's seven principles among them (fosis knowledge search familias)\n", k)
+	}
 	return nil
 }
