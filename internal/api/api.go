@@ -15,6 +15,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
@@ -29,8 +30,10 @@ type Server struct {
 	Tokens    TokenAuthenticator
 	Log       *slog.Logger
 
-	// Cooperation serves /api/v1/cooperation (nil: those answer 503).
+	// Cooperation serves /api/v1/cooperation and Knowledge /api/v1/knowledge
+	// (nil: those answer 503).
 	Cooperation *cooperation.Store
+	Knowledge   *knowledge.Store
 }
 
 // TokenAuthenticator turns an API bearer token into the principal it acts
@@ -62,7 +65,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/territory", false, handle(s.territory)},
 		{"GET", "/api/v1/score/runs", false, handle(s.runs)},
 		{"GET", "/api/v1/score/runs/{run}", false, handle(s.run)},
-	}, s.coopRoutes()...)
+	}, append(s.coopRoutes(), s.knowledgeRoutes()...)...)
 }
 
 // Handler returns the routes, wrapped with logging and panic recovery.

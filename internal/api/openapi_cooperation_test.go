@@ -14,12 +14,15 @@ import (
 
 	"github.com/fosis/fosis/internal/api"
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/db/dbtest"
 )
 
-func init() { elsewhere = append(elsewhere, "/api/v1/cooperation/", "Coop") }
+func init() {
+	elsewhere = append(elsewhere, "/api/v1/cooperation/", "Coop", "/api/v1/knowledge", "Knowledge")
+}
 
 // coopServer serves a cooperation store with the organisations and
 // professionals of a triangular project with Paraguay, and tokens for an
@@ -208,6 +211,114 @@ func TestCooperationAPI(t *testing.T) {
 	}
 	for name := range obj(t, doc, "components", "schemas") {
 		if strings.HasPrefix(name, "Coop") && !c.visited[name] {
+			t.Errorf("schema %s was never matched by a real value", name)
+		}
+	}
+}
+
+// TestKnowledgeAPI searches the catalogue, reads an item, exports a
+// program's package from one server and imports it into another fresh one,
+// checking every body and response against the OpenAPI document.
+func TestKnowledgeAPI(t *testing.T) {
+	doc := openAPIDoc(t)
+	c := &checker{doc: doc, visited: map[string]bool{}}
+	ok200 := map[string]bool{}
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	newKServer := func() (*httptest.Server, *knowledge.Store) {
+		d := dbtest.Open(t)
+		coop := cooperation.NewStore(d, nil, time.Now)
+		if _, err := coop.SeedDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		k := knowledge.NewStore(d, coop)
+		srv := httptest.NewServer((&api.Server{DB: d, Tokens: fakeTokens, Knowledge: k}).Handler())
+		t.Cleanup(srv.Close)
+		return srv, k
+	}
+	a, ka := newKServer()
+	b, _ := newKServer()
+	call := func(t *testing.T, srv *httptest.Server, tok, route, url string, body []byte, status int) []byte {
+		t.Helper()
+		method, path, _ := strings.Cut(route, " ")
+		if body != nil && status == 200 {
+			op := obj(t, doc, "paths", path, strings.ToLower(method))
+			for _, e := range c.check(obj(t, op, "requestBody", "content", "application/json", "schema"), decodeJSON(t, body), "body") {
+				t.Errorf("%s: request %s", route, e)
+			}
+		}
+		req, _ := http.NewRequest(method, srv.URL+url, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != status {
+			t.Fatalf("%s %s: status %d, want %d: %s", method, url, resp.StatusCode, status, out)
+		}
+		for _, e := range c.check(responseSchema(t, doc, method, path, status), decodeJSON(t, out), "$") {
+			t.Errorf("%s: %s", route, e)
+		}
+		if status == 200 {
+			ok200[method+" "+normalise(path)] = true
+		}
+		return out
+	}
+	// The catalogue is written through the store (the API reads, exports
+	// and imports).
+	pkgBody := func() []byte {
+		k := knowledge.NewStore(dbtest.Open(t), nil)
+		for _, it := range knowledge.Catalogue() {
+			if _, err := k.Save(ctx, it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, err := k.Export(ctx, "psychosocial-support")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}()
+	call(t, a, "admin", "POST /api/v1/knowledge/packages", "/api/v1/knowledge/packages", pkgBody, 200)
+	if err := ka.Link(ctx, "psychosocial-support", "CSS-PY-01"); err != nil {
+		t.Fatal(err)
+	}
+	call(t, a, "admin", "GET /api/v1/knowledge", "/api/v1/knowledge?q=acompa%C3%B1amiento+familias&lang=es", nil, 200)
+	call(t, a, "admin", "GET /api/v1/knowledge", "/api/v1/knowledge?kind=program", nil, 200)
+	call(t, a, "admin", "GET /api/v1/knowledge", "/api/v1/knowledge?q=de", nil, 400)
+	call(t, a, "admin", "GET /api/v1/knowledge/{slug}", "/api/v1/knowledge/psychosocial-support", nil, 200)
+	call(t, a, "admin", "GET /api/v1/knowledge/{slug}", "/api/v1/knowledge/nope", nil, 404)
+	call(t, a, "rm", "GET /api/v1/knowledge", "/api/v1/knowledge", nil, 403)
+	// An imported draft must be published before it travels again.
+	call(t, a, "admin", "GET /api/v1/knowledge/{slug}/package", "/api/v1/knowledge/psychosocial-support/package", nil, 409)
+	call(t, a, "admin", "POST /api/v1/knowledge/packages", "/api/v1/knowledge/packages", pkgBody, 409)
+	call(t, b, "admin", "POST /api/v1/knowledge/packages", "/api/v1/knowledge/packages", bytes.Replace(pkgBody, []byte("Puente"), []byte("Otro"), 1), 400)
+	// Publish on a: the same design saved as published, then exported and
+	// imported into b.
+	var e knowledge.Entry
+	json.Unmarshal(call(t, a, "admin", "GET /api/v1/knowledge/{slug}", "/api/v1/knowledge/psychosocial-support", nil, 200), &e)
+	e.Item.Status, e.Item.Source = "published", ""
+	d2 := dbtest.Open(t)
+	k2 := knowledge.NewStore(d2, nil)
+	if _, err := k2.Save(ctx, *e.Item); err != nil {
+		t.Fatal(err)
+	}
+	srv2 := httptest.NewServer((&api.Server{DB: d2, Tokens: fakeTokens, Knowledge: k2}).Handler())
+	t.Cleanup(srv2.Close)
+	pkg := call(t, srv2, "admin", "GET /api/v1/knowledge/{slug}/package", "/api/v1/knowledge/psychosocial-support/package", nil, 200)
+	var got knowledge.Entry
+	json.Unmarshal(call(t, b, "admin", "POST /api/v1/knowledge/packages", "/api/v1/knowledge/packages", pkg, 200), &got)
+	if got.Item.Status != "draft" || got.Item.Design == nil || len(got.Item.Design.Components) != 2 {
+		t.Errorf("imported: %+v", got.Item)
+	}
+	for _, r := range api.Routes() {
+		if strings.HasPrefix(r.Pattern, "/api/v1/knowledge") && !ok200[r.Method+" "+normalise(r.Pattern)] {
+			t.Errorf("%s %s: no real 200 response was checked", r.Method, r.Pattern)
+		}
+	}
+	for name := range obj(t, doc, "components", "schemas") {
+		if strings.HasPrefix(name, "Knowledge") && !c.visited[name] {
 			t.Errorf("schema %s was never matched by a real value", name)
 		}
 	}

@@ -47,11 +47,11 @@ func serve(ctx context.Context, a *App, addr string, ready func(string)) error {
 // health endpoint.
 func handler(a *App, opts serveOptions) (http.Handler, error) {
 	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Users: a.Auth, Log: a.Log,
-		SecureCookies: opts.secureCookies, Cooperation: a.Cooperation})
+		SecureCookies: opts.secureCookies, Cooperation: a.Cooperation, Knowledge: a.Knowledge})
 	if err != nil {
 		return nil, err
 	}
-	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth, Log: a.Log, Cooperation: a.Cooperation}).Handler()
+	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Tokens: a.Auth, Log: a.Log, Cooperation: a.Cooperation, Knowledge: a.Knowledge}).Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", apiH)
 	mux.Handle("/healthz", apiH)

@@ -40,7 +40,7 @@ var Kinds = []string{"principle", "program", "methodology", "instrument", "mater
 type Item struct {
 	Slug      string  `json:"slug"`
 	Kind      string  `json:"kind"`
-	Status    string  `json:"status"` // published or draft (an import to adapt)
+	Status    string  `json:"status,omitempty"` // published or draft (an import to adapt); none in a package
 	Version   int     `json:"version"`
 	TitleES   string  `json:"title_es"`
 	TitleEN   string  `json:"title_en"`

@@ -31,6 +31,7 @@ func (s *Server) cooperationRoutes(pages *http.ServeMux) {
 	pages.HandleFunc("GET /cooperation/segib.xlsx", s.requireUser(s.coopSEGIB))
 	pages.HandleFunc("GET /cooperation/{code}", s.requireUser(s.coopProject))
 	pages.HandleFunc("POST /cooperation/{code}/{action}", s.requireUser(s.coopAction))
+	pages.HandleFunc("GET /knowledge", s.requireUser(s.knowledgePage))
 }
 
 // coopWriter reports whether p may change cooperation projects (the slice

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db/dbtest"
 	"github.com/fosis/fosis/internal/web"
@@ -66,7 +67,13 @@ func coopFixture(t *testing.T) *fixture {
 			}
 		}
 	}
-	w, err := web.New(web.Config{DB: d, Users: users, Cooperation: cs})
+	ks := knowledge.NewStore(d, cs)
+	for _, it := range knowledge.Catalogue() {
+		if _, err := ks.Save(ctx, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := web.New(web.Config{DB: d, Users: users, Cooperation: cs, Knowledge: ks})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,6 +188,21 @@ func TestCooperationPages(t *testing.T) {
 	if r1.StatusCode != 404 || r2.StatusCode != 404 || strings.Count(hidden, "error") != strings.Count(missing, "error") {
 		t.Errorf("another country's project: %d vs missing %d", r1.StatusCode, r2.StatusCode)
 	}
+	// The knowledge catalogue: search in either language, and it lists
+	// the projects that shared an item only within the reader's scope.
+	if err := knowledgeLink(f, "psychosocial-support", "CSS-PY-01"); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = gc.do("GET", "/knowledge?q=acompa%C3%B1amiento&lang=es", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="item-psychosocial-support"`) || strings.Contains(body, "CSS-PY-01") {
+		t.Errorf("Guatemala's search: %d\n%s", resp.StatusCode, body)
+	}
+	if _, body = c.do("GET", "/knowledge?q=psycho-social+support&lang=en", nil); !strings.Contains(body, `href="/cooperation/CSS-PY-01"`) {
+		t.Errorf("the officer's search in English lacks the project:\n%s", body)
+	}
+	if resp, _ = c.do("GET", "/knowledge?q=de", nil); resp.StatusCode != 400 {
+		t.Errorf("a query of stop words: %d", resp.StatusCode)
+	}
 	fc := f.client(t)
 	fc.coopSignIn("felipe")
 	_, page := fc.do("GET", P[:len(P)-1], nil)
@@ -282,4 +304,10 @@ func TestCooperationBrowser(t *testing.T) {
 	if !strings.Contains(xml, `<collaboration-type code="8">`) || !strings.Contains(xml, "CL-RUT-00000000-0-CSS-PY-01") {
 		t.Errorf("IATI file from the browser:\n%s", xml)
 	}
+}
+
+// knowledgeLink links an item to a project as the system.
+func knowledgeLink(f *fixture, slug, code string) error {
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	return knowledge.NewStore(f.d, cooperation.NewStore(f.d, nil, time.Now)).Link(ctx, slug, code)
 }

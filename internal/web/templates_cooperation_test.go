@@ -7,10 +7,23 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/knowledge"
 )
 
 func init() {
-	keyPrefixes = append(keyPrefixes, "coop")
+	keyPrefixes = append(keyPrefixes, "coop", "knowledge")
+	prog := knowledge.Catalogue()[7]
+	prog.Status, prog.Version = "draft", 2
+	princ := knowledge.Catalogue()[0]
+	princ.Status, princ.Version = "published", 1
+	moreTemplateCases = append(moreTemplateCases,
+		templateCase{"knowledge", knowledgeData{Q: "familias", SearchLang: "es", Kinds: knowledge.Kinds, Searched: true, Entries: []knowledge.Entry{
+			{Item: &prog, Score: 7, Projects: []knowledge.ProjectLink{{Code: "CSS-PY-01", Title: "Acompañamiento", Country: "PY", Lessons: "Equipo espejo"}}},
+			{Item: &princ, Score: 2}}}, `href="/cooperation/CSS-PY-01"`},
+		templateCase{"knowledge", knowledgeData{Q: "zzz", SearchLang: "en", Kinds: knowledge.Kinds, Searched: true}, `id="knowledge-none"`},
+		templateCase{"knowledge", knowledgeData{Q: "de", SearchLang: "es", Kinds: knowledge.Kinds, Searched: true, Error: "knowledge.bad_query"}, `id="knowledge-error"`},
+		templateCase{"knowledge", knowledgeData{SearchLang: "es", Kinds: knowledge.Kinds}, `id="knowledge-empty"`},
+	)
 	board := coopBoardData{Count: 2, CanWrite: true, Channels: []string{"agci", "financer"},
 		Partners: []cooperation.Org{{Name: "MDS Paraguay", Country: "PY"}}, Others: []cooperation.Org{{Name: "GIZ", Country: "DE"}},
 		Form: coopRequestForm{On: "2026-11-27", Channel: "agci"}}
@@ -124,6 +137,10 @@ func TestCoopCatalog(t *testing.T) {
 	add("rule", coopRules...)
 	add("err", fosis.EINVALID, fosis.ECONFLICT, fosis.ENOTFOUND, fosis.EFORBIDDEN, fosis.EUNAVAILABLE, fosis.EUNAUTHORIZED, fosis.EINTERNAL)
 	add("done", coopActions...)
+	for _, k := range knowledge.Kinds {
+		keys = append(keys, "knowledge.kind."+k)
+	}
+	keys = append(keys, "knowledge.nav", "knowledge.bad_query")
 	add("sys", "lessons", "challenge", "solution", "results", "sustainability", "replicability", "findings", "management_response")
 	keys = append(keys, "coop.nav")
 	for _, k := range keys {

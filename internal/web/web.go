@@ -27,6 +27,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
@@ -59,8 +60,10 @@ type Config struct {
 	// PageSize is the number of rows of a listing page (50 if zero).
 	PageSize int
 
-	// Cooperation serves /cooperation (nil: those pages answer 404).
+	// Cooperation serves /cooperation and Knowledge /knowledge (nil: those
+	// pages answer 404).
 	Cooperation *cooperation.Store
+	Knowledge   *knowledge.Store
 }
 
 // Server is the web application.
