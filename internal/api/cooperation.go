@@ -32,6 +32,7 @@ func (s *Server) coopRoutes() []route {
 		{"POST", "/api/v1/cooperation/projects/{code}/events", false, handle(s.coopEvent)},
 		{"POST", "/api/v1/cooperation/projects/{code}/execution", false, handle(s.coopExecution)},
 		{"PUT", "/api/v1/cooperation/projects/{code}/systematization", false, handle(s.coopSystematization)},
+		{"POST", "/api/v1/cooperation/projects/{code}/documents", false, handle(s.coopDocument)},
 		{"GET", "/api/v1/cooperation/iati", false, http.HandlerFunc(s.coopIATI)},
 		{"GET", "/api/v1/cooperation/segib", false, http.HandlerFunc(s.coopSEGIB)},
 	}
@@ -220,6 +221,13 @@ func (s *Server) coopEvent(r *http.Request) (any, error) {
 func (s *Server) coopExecution(r *http.Request) (any, error) {
 	return coopWrite(s, r, func(c *cooperation.Store, code string, in *cooperation.Execution) error {
 		return c.RecordExecution(r.Context(), code, *in)
+	})
+}
+
+func (s *Server) coopDocument(r *http.Request) (any, error) {
+	return coopWrite(s, r, func(c *cooperation.Store, code string, in *cooperation.Document) error {
+		_, err := c.AddDocument(r.Context(), code, *in)
+		return err
 	})
 }
 

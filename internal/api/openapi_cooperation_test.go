@@ -172,6 +172,8 @@ func TestCooperationAPI(t *testing.T) {
 			"participants": [{"side": "chile", "name": "Ana Rojas", "institution": "FOSIS"}, {"side": "partner", "name": "Carmen Benítez", "institution": "MDS Paraguay"}]}`, 200},
 		{"execution", "officer", P + "execution", u + "execution", `{"org": "GIZ", "year": 2026, "category": "travel", "kind": "cash", "amount": 17000, "on": "2026-10-31"}`, 200},
 		{"financer writes", "giz", P + "execution", u + "execution", `{"org": "GIZ", "year": 2026, "category": "travel", "kind": "cash", "amount": 1, "on": "2026-10-31"}`, 403},
+		{"document", "officer", P + "documents", u + "documents", `{"title": "Convenio trilateral", "category": "A09", "url": "https://fosis.example/convenio.pdf", "format": "application/pdf", "language": "es", "date": "2026-02-22"}`, 200},
+		{"document without address", "officer", P + "documents", u + "documents", `{"title": "x", "category": "A09", "url": "", "format": "application/pdf", "language": "es", "date": "2026-02-22"}`, 400},
 		{"systematization", "officer", "PUT /api/v1/cooperation/projects/{code}/systematization", u + "systematization",
 			`{"lessons": "El equipo espejo acelera", "challenge": "c", "solution": "s", "results": "r", "sustainability": "s", "replicability": "r", "findings": "f", "management_response": "m"}`, 200},
 		{"project", "py", "GET /api/v1/cooperation/projects/{code}", "/api/v1/cooperation/projects/css-py-01", "", 200},

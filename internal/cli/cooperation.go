@@ -35,7 +35,7 @@ Dates are YYYY-MM-DD, months YYYY-MM.`,
 	c.AddCommand(coopOrgCmd(cfg), coopStaffCmd(cfg), coopLinkCmd(cfg), coopRequestCmd(cfg), coopFeasibilityCmd(cfg),
 		coopDesignCmd(cfg), coopReviewCmd(cfg), coopAgreeCmd(cfg), coopSignCmd(cfg), coopDateCmd(cfg, "start", "Initiate the project (every required signature must be in)"),
 		coopEventCmd(cfg), coopReportCmd(cfg), coopExecuteCmd(cfg), coopDateCmd(cfg, "systematize", "Move an executing project to systematization and evaluation"),
-		coopSystematizationCmd(cfg), coopDateCmd(cfg, "close", "Close a project whose systematization is complete"), coopPublicCmd(cfg),
+		coopSystematizationCmd(cfg), coopDocumentCmd(cfg), coopDateCmd(cfg, "close", "Close a project whose systematization is complete"), coopPublicCmd(cfg),
 		coopListCmd(cfg), coopShowCmd(cfg), coopExportIATICmd(cfg), coopSEGIBCmd(cfg))
 	return c
 }
@@ -528,6 +528,36 @@ func coopSystematizationCmd(cfg *Config) *cobra.Command {
 	}
 	c.Flags().StringVar(&file, "file", "", "the systematization as JSON")
 	c.MarkFlagRequired("file")
+	return c
+}
+
+func coopDocumentCmd(cfg *Config) *cobra.Command {
+	var d cooperation.Document
+	var on string
+	c := &cobra.Command{
+		Use:   "document CODE --title T --category A09 --url URL --format application/pdf --on DATE",
+		Short: "Add a document of a project (published in IATI as a document-link)",
+		Args:  cobra.ExactArgs(1),
+		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
+			var err error
+			if d.Date, err = parseDay("on", on); err != nil {
+				return err
+			}
+			id, err := a.Cooperation.AddDocument(ctx, args[0], d)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Stdout, "%s: document %d (%s)\n", strings.ToUpper(args[0]), id, d.Category)
+			return nil
+		}),
+	}
+	f := c.Flags()
+	f.StringVar(&d.Title, "title", "", "title")
+	f.StringVar(&d.Category, "category", "", "IATI document category: A02 objectives, A05 budget, A07 evaluation, A08 results, A09 memorandum of understanding, A11 contract…")
+	f.StringVar(&d.URL, "url", "", "where the document is (http or https)")
+	f.StringVar(&d.Format, "format", "application/pdf", "MIME type")
+	f.StringVar(&d.Language, "lang", "es", "es, en, pt or fr")
+	f.StringVar(&on, "on", "", "date of the document")
 	return c
 }
 

@@ -50,6 +50,7 @@ func TestCooperationCommands(t *testing.T) {
 		t.Fatalf("start: %s", out)
 	}
 	run("event", "CSS-PY-2026-01", "--file", filepath.Join(td, "event.json"))
+	run("document", "CSS-PY-2026-01", "--title", "Convenio trilateral firmado", "--category", "A09", "--url", "https://fosis.example/convenio.pdf", "--on", "2026-02-22")
 	run("execute", "CSS-PY-2026-01", "--org", "GIZ", "--year", "2026", "--category", "travel", "--amount", "17250", "--on", "2026-10-31")
 	if out := run("list"); !strings.Contains(out, "CSS-PY-2026-01  PY       execution  executing  triangular") {
 		t.Fatalf("list:\n%s", out)
@@ -62,7 +63,8 @@ func TestCooperationCommands(t *testing.T) {
 		t.Fatalf("export-iati: %s", out)
 	}
 	b, err := os.ReadFile(xmlFile)
-	if err != nil || !strings.Contains(string(b), `<collaboration-type code="8"></collaboration-type>`) || !strings.Contains(string(b), "<iati-identifier>CL-RUT-60109000-3-CSS-PY-2026-01</iati-identifier>") {
+	if err != nil || !strings.Contains(string(b), `<collaboration-type code="8"></collaboration-type>`) || !strings.Contains(string(b), "<iati-identifier>CL-RUT-60109000-3-CSS-PY-2026-01</iati-identifier>") ||
+		!strings.Contains(string(b), `<document-link url="https://fosis.example/convenio.pdf" format="application/pdf">`) {
 		t.Fatalf("IATI file:\n%s", b)
 	}
 	csvFile := filepath.Join(dir, "segib.csv")

@@ -142,6 +142,10 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 				return 0, fmt.Errorf("%s: %w", pl.code, err)
 			}
 		}
+		if _, err := s.AddDocument(ctx, pl.code, Document{Title: "Convenio " + kind + " firmado", Category: "A09",
+			URL: "https://fosis.example/cooperacion/" + pl.code + "/convenio.pdf", Format: "application/pdf", Date: effective}); err != nil {
+			return 0, fmt.Errorf("%s: %w", pl.code, err)
+		}
 		if order[pl.upto] < 5 {
 			continue
 		}

@@ -234,6 +234,10 @@ func activity(v *View, rep *Org, now time.Time) iati.Activity {
 			Description: &iati.Text{Narratives: narr(fmt.Sprintf("%s %d", l.Category, l.Year))},
 			ProviderOrg: &iati.Org{Ref: l.IATIRef, Type: strconv.Itoa(l.OrgType), Narratives: narr(l.Org)}})
 	}
+	for _, doc := range v.Documents {
+		a.DocumentLinks = append(a.DocumentLinks, iati.DocumentLink{URL: doc.URL, Format: doc.Format, Title: iati.NewText(doc.Title),
+			Categories: []iati.Code{{Code: doc.Category}}, Languages: []iati.Code{{Code: doc.Language}}, Date: &iati.Date{ISODate: doc.Date.String()}})
+	}
 	for _, r := range d.Results {
 		res := iati.Result{Type: strconv.Itoa(r.Type), Title: iati.NewText(r.Title)}
 		for _, in := range r.Indicators {

@@ -38,6 +38,10 @@ func exportFixture(t *testing.T) *fixture {
 	if err := f.s.RecordExecution(ctx, "TRI-1", Execution{Org: "GIZ", Year: 2026, Category: "travel", Kind: "cash", Amount: 16000, On: day("2026-10-31")}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.s.AddDocument(ctx, "TRI-1", Document{Title: "Convenio trilateral firmado", Category: "A09", URL: "https://fosis.example/convenio-tri-1.pdf",
+		Format: "application/pdf", Date: day("2026-02-20")}); err != nil {
+		t.Fatal(err)
+	}
 	f.reviewed("BI-1", false)
 	f.request("REQ-1")
 	f.started("PRIV-1", false)
@@ -62,12 +66,12 @@ func TestExportIATI(t *testing.T) {
 		ID, Collab, Status string
 		Dates              []iati.ActivityDate
 		Budgets            []string
-		Transactions       int
+		Transactions, Docs int
 		Roles              []string
 	}
 	var got []summary
 	for _, a := range doc.Activities {
-		s := summary{ID: a.Identifier, Collab: a.CollaborationType.Code, Status: a.Status.Code, Dates: a.Dates, Transactions: len(a.Transactions)}
+		s := summary{ID: a.Identifier, Collab: a.CollaborationType.Code, Status: a.Status.Code, Dates: a.Dates, Transactions: len(a.Transactions), Docs: len(a.DocumentLinks)}
 		for _, b := range a.Budgets {
 			s.Budgets = append(s.Budgets, b.PeriodStart.ISODate+".."+b.PeriodEnd.ISODate+"="+num(float64(b.Value.Amount)))
 		}
@@ -80,7 +84,7 @@ func TestExportIATI(t *testing.T) {
 		{ID: "CL-RUT-60109000-3-BI-1", Collab: "1", Status: "1", Dates: []iati.ActivityDate{{Type: "1", ISODate: "2026-03-01"}, {Type: "3", ISODate: "2027-12-31"}},
 			Budgets: []string{"2026-03-01..2026-12-31=12000"}, Roles: []string{"2:AGCI", "4:FOSIS", "4:Ministerio de Desarrollo Social PY"}},
 		{ID: "CL-RUT-60109000-3-TRI-1", Collab: "8", Status: "2", Dates: []iati.ActivityDate{{Type: "1", ISODate: "2026-03-01"}, {Type: "2", ISODate: "2026-03-01"}, {Type: "3", ISODate: "2027-12-31"}},
-			Budgets: []string{"2026-03-01..2026-12-31=30000", "2027-01-01..2027-12-31=15000"}, Transactions: 1,
+			Budgets: []string{"2026-03-01..2026-12-31=30000", "2027-01-01..2027-12-31=15000"}, Transactions: 1, Docs: 1,
 			Roles: []string{"1:GIZ", "2:AGCI", "4:FOSIS", "4:Ministerio de Desarrollo Social PY"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

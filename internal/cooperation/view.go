@@ -20,6 +20,7 @@ type View struct {
 	Ledger          []Contribution   `json:"ledger"`
 	Totals          Totals           `json:"totals"`
 	Events          []Event          `json:"events"`
+	Documents       []Document       `json:"documents"`
 	Systematization *Systematization `json:"systematization,omitempty"`
 	Timeline        []TimelineEntry  `json:"timeline"`
 }
@@ -183,6 +184,9 @@ func (s *Store) view(ctx context.Context, p *Project) (*View, error) {
 		p.Modality = DeriveModality(v.Ledger)
 	}
 	if v.Events, err = s.events(ctx, p.ID); err != nil {
+		return nil, err
+	}
+	if v.Documents, err = s.documents(ctx, p.ID); err != nil {
 		return nil, err
 	}
 	sy, err := systematization(ctx, s.db, p.ID)

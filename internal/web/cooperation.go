@@ -216,6 +216,7 @@ type coopProjectData struct {
 	Form       map[string]string // what was typed, shown again after a refusal
 	Categories []string
 	SysFields  []string
+	DocCats    []string
 }
 
 // SysValue is a systematization field as typed, or as recorded.
@@ -276,7 +277,7 @@ func (s *Server) coopProject(w http.ResponseWriter, r *http.Request) {
 
 // coopActions are the forms of the project page; each has a catalog message
 // coop.done.<action> shown after it succeeds.
-var coopActions = []string{"feasibility", "design", "review", "agreement", "sign", "start", "event", "execution", "systematize", "systematization", "close", "public"}
+var coopActions = []string{"feasibility", "design", "review", "agreement", "sign", "start", "event", "execution", "systematize", "systematization", "close", "public", "document"}
 
 func doneKey(a string) string {
 	for _, x := range coopActions {
@@ -314,6 +315,7 @@ func (s *Server) coopProjectPage(w http.ResponseWriter, r *http.Request, status 
 	}
 	d.Today = time.Now().Format(time.DateOnly)
 	d.Categories = cooperation.Categories
+	d.DocCats = cooperation.DocumentCategories
 	d.SysFields = []string{"lessons", "challenge", "solution", "results", "sustainability", "replicability", "findings", "management_response"}
 	if d.Form == nil {
 		d.Form = map[string]string{}
@@ -444,6 +446,14 @@ func (s *Server) coopAction(w http.ResponseWriter, r *http.Request) {
 				Replicability: r.PostFormValue("replicability"), Findings: r.PostFormValue("findings"), ManagementResponse: r.PostFormValue("management_response")})
 		case "public":
 			return c.SetPublic(ctx, code, r.PostFormValue("public") == "1")
+		case "document":
+			on, err := date("on")
+			if err != nil {
+				return err
+			}
+			_, err = c.AddDocument(ctx, code, cooperation.Document{Title: r.PostFormValue("title"), Category: r.PostFormValue("category"),
+				URL: r.PostFormValue("url"), Format: r.PostFormValue("format"), Language: r.PostFormValue("language"), Date: on})
+			return err
 		}
 		return nil
 	}()

@@ -162,6 +162,8 @@ func TestCooperationPages(t *testing.T) {
 		t.Fatalf("the counterpart signs: %d\n%s", resp.StatusCode, body)
 	}
 	body = post(P+"start", url.Values{"on": {today}}, `id="done"`)
+	body = post(P+"document", url.Values{"title": {"Convenio trilateral"}, "category": {"A09"}, "url": {"https://fosis.example/convenio.pdf"},
+		"format": {"application/pdf"}, "language": {"es"}, "on": {today}}, `href="https://fosis.example/convenio.pdf"`)
 	for _, want := range []string{`id="project-step">en ejecución`, `id="cost-chart"`, `id="project-modality">triangular`, `Carmen Benítez`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("project page lacks %q", want)

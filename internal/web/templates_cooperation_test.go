@@ -47,6 +47,7 @@ func init() {
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepDesigning), `id="form-review"`},
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepReviewed), `id="form-agreement"`},
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepSystematizing), `id="form-close"`},
+		templateCase{"coopproject", sampleProjectPage(cooperation.StepClosed), `href="https://fosis.example/c.pdf"`},
 		templateCase{"coopproject", &coopProjectData{V: &cooperation.View{Project: &cooperation.Project{Code: "X-1", Step: cooperation.StepRequested,
 			Stage: cooperation.StageRequest, Channel: "direct"}}, Form: map[string]string{}}, `id="costs-empty"`},
 	)
@@ -81,9 +82,10 @@ func sampleProjectPage(st cooperation.Step) *coopProjectData {
 		Events: []cooperation.Event{{Kind: "study_tour", Mode: "on_site", Start: mustDate("2026-09-01"), End: mustDate("2026-09-10"), Place: "Santiago",
 			Report: "Conocieron la operación", Participants: []cooperation.Participant{{Side: cooperation.SideChile, Name: "Ana"}, {Side: cooperation.SidePartner, Name: "Carmen"}}}},
 		Systematization: &cooperation.Systematization{Lessons: "Equipo espejo"},
+		Documents:       []cooperation.Document{{Title: "Convenio", Category: "A09", URL: "https://fosis.example/c.pdf", Format: "application/pdf", Language: "es", Date: mustDate("2026-02-20")}},
 		Timeline:        []cooperation.TimelineEntry{{Step: cooperation.StepRequested, Stage: cooperation.StageRequest, On: mustDate("2026-01-10"), Actor: "carla", Note: "request via financer"}},
 	}
-	p := &coopProjectData{V: v, CanWrite: true, Today: "2026-11-27", Categories: cooperation.Categories, Form: map[string]string{},
+	p := &coopProjectData{V: v, CanWrite: true, Today: "2026-11-27", Categories: cooperation.Categories, Form: map[string]string{}, DocCats: cooperation.DocumentCategories,
 		SysFields: []string{"lessons", "findings", "management_response"}}
 	p.Pairs, p.Unpaired = d.Pairs()
 	p.Chart, p.ChartH = newCoopChart(v.Totals)
@@ -141,6 +143,7 @@ func TestCoopCatalog(t *testing.T) {
 		keys = append(keys, "knowledge.kind."+k)
 	}
 	keys = append(keys, "knowledge.nav", "knowledge.bad_query")
+	add("doccat", cooperation.DocumentCategories...)
 	add("sys", "lessons", "challenge", "solution", "results", "sustainability", "replicability", "findings", "management_response")
 	keys = append(keys, "coop.nav")
 	for _, k := range keys {

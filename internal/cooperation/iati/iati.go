@@ -49,6 +49,7 @@ type Activity struct {
 	DefaultTiedStatus  *Code              `xml:"default-tied-status"`
 	Budgets            []Budget           `xml:"budget"`
 	Transactions       []Transaction      `xml:"transaction"`
+	DocumentLinks      []DocumentLink     `xml:"document-link"`
 	Results            []Result           `xml:"result"`
 }
 
@@ -175,6 +176,17 @@ type Transaction struct {
 	Description *Text `xml:"description"`
 	ProviderOrg *Org  `xml:"provider-org"`
 	ReceiverOrg *Org  `xml:"receiver-org"`
+}
+
+// DocumentLink is a document of the activity: title, category
+// (DocumentCategory), language and date.
+type DocumentLink struct {
+	URL        string `xml:"url,attr"`
+	Format     string `xml:"format,attr"`
+	Title      Text   `xml:"title"`
+	Categories []Code `xml:"category"`
+	Languages  []Code `xml:"language"`
+	Date       *Date  `xml:"document-date"`
 }
 
 // Result is an expected result of ResultType (1 output, 2 outcome, 3 impact).

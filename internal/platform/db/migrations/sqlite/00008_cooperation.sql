@@ -231,7 +231,23 @@ CREATE TABLE coop_systematizations (
     updated_at          TEXT NOT NULL
 );
 
+-- Documents of a project (the agreement, the project document, budgets,
+-- evaluations…), by IATI DocumentCategory; published as document-link.
+CREATE TABLE coop_documents (
+    id         INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES coop_projects (id),
+    title      TEXT NOT NULL,
+    category   TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    format     TEXT NOT NULL,
+    language   TEXT NOT NULL CHECK ((language = 'es' OR language = 'en' OR language = 'pt' OR language = 'fr')),
+    doc_date   TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX coop_documents_project ON coop_documents (project_id);
+
 -- +goose Down
+DROP TABLE coop_documents;
 DROP TABLE coop_systematizations;
 DROP TABLE coop_event_participants;
 DROP TABLE coop_events;
