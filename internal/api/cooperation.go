@@ -20,6 +20,10 @@ import (
 func (s *Server) coopRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/cooperation/orgs", false, handle(s.coopOrgs)},
+		{"POST", "/api/v1/cooperation/orgs", false, handle(s.coopSaveOrg)},
+		{"GET", "/api/v1/cooperation/staff", false, handle(s.coopStaff)},
+		{"POST", "/api/v1/cooperation/staff", false, handle(s.coopSaveStaff)},
+		{"POST", "/api/v1/cooperation/members", false, handle(s.coopLink)},
 		{"GET", "/api/v1/cooperation/projects", false, handle(s.coopProjects)},
 		{"POST", "/api/v1/cooperation/projects", false, handle(s.coopRequest)},
 		{"GET", "/api/v1/cooperation/projects/{code}", false, handle(s.coopProject)},
@@ -83,6 +87,74 @@ func (s *Server) coopOrgs(r *http.Request) (any, error) {
 		orgs = []cooperation.Org{}
 	}
 	return map[string]any{"orgs": orgs}, nil
+}
+
+// coopSaveOrg creates an organisation or updates the one with its name.
+func (s *Server) coopSaveOrg(r *http.Request) (any, error) {
+	c, err := s.coopStore()
+	if err != nil {
+		return nil, err
+	}
+	var o cooperation.Org
+	if err := decodeBody(r, &o); err != nil {
+		return nil, err
+	}
+	return c.SaveOrg(r.Context(), o)
+}
+
+// CoopStaffList is FOSIS's professionals.
+type CoopStaffList struct {
+	Staff []cooperation.Staff `json:"staff"`
+}
+
+func (s *Server) coopStaff(r *http.Request) (any, error) {
+	c, err := s.coopStore()
+	if err != nil {
+		return nil, err
+	}
+	st, err := c.StaffList(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		st = []cooperation.Staff{}
+	}
+	return CoopStaffList{Staff: st}, nil
+}
+
+// coopSaveStaff creates a professional or updates the one with its name.
+func (s *Server) coopSaveStaff(r *http.Request) (any, error) {
+	c, err := s.coopStore()
+	if err != nil {
+		return nil, err
+	}
+	var st cooperation.Staff
+	if err := decodeBody(r, &st); err != nil {
+		return nil, err
+	}
+	return c.SaveStaff(r.Context(), st)
+}
+
+// CoopAccountLink links a counterpart's or financer's account to its
+// organisation.
+type CoopAccountLink struct {
+	UserID int64  `json:"user_id"`
+	Org    string `json:"org"`
+}
+
+func (s *Server) coopLink(r *http.Request) (any, error) {
+	c, err := s.coopStore()
+	if err != nil {
+		return nil, err
+	}
+	var m CoopAccountLink
+	if err := decodeBody(r, &m); err != nil {
+		return nil, err
+	}
+	if err := c.LinkMember(r.Context(), m.UserID, m.Org); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func (s *Server) coopProjects(r *http.Request) (any, error) {

@@ -14,6 +14,8 @@ import (
 func (s *Server) knowledgeRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/knowledge", false, handle(s.knowledgeSearch)},
+		{"POST", "/api/v1/knowledge", false, handle(s.knowledgeSave)},
+		{"POST", "/api/v1/knowledge/{slug}/projects", false, handle(s.knowledgeLink)},
 		{"GET", "/api/v1/knowledge/{slug}", false, handle(s.knowledgeItem)},
 		{"GET", "/api/v1/knowledge/{slug}/package", false, http.HandlerFunc(s.knowledgeExport)},
 		{"POST", "/api/v1/knowledge/packages", false, handle(s.knowledgeImport)},
@@ -110,4 +112,40 @@ func (s *Server) knowledgeImport(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return k.Get(r.Context(), it.Slug)
+}
+
+// knowledgeSave adds an item, or a new version of the one with its slug.
+func (s *Server) knowledgeSave(r *http.Request) (any, error) {
+	k, err := s.knowledgeStore()
+	if err != nil {
+		return nil, err
+	}
+	var it knowledge.Item
+	if err := decodeBody(r, &it); err != nil {
+		return nil, err
+	}
+	if _, err := k.Save(r.Context(), it); err != nil {
+		return nil, err
+	}
+	return k.Get(r.Context(), it.Slug)
+}
+
+// KnowledgeLink is the body of a link from an item to a cooperation project.
+type KnowledgeLink struct {
+	Project string `json:"project"`
+}
+
+func (s *Server) knowledgeLink(r *http.Request) (any, error) {
+	k, err := s.knowledgeStore()
+	if err != nil {
+		return nil, err
+	}
+	var l KnowledgeLink
+	if err := decodeBody(r, &l); err != nil {
+		return nil, err
+	}
+	if err := k.Link(r.Context(), r.PathValue("slug"), l.Project); err != nil {
+		return nil, err
+	}
+	return k.Get(r.Context(), r.PathValue("slug"))
 }

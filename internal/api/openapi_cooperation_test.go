@@ -148,6 +148,17 @@ func TestCooperationAPI(t *testing.T) {
 		name, tok, route, url, body string
 		status                      int
 	}{
+		{"organisation", "officer", "POST /api/v1/cooperation/orgs", "/api/v1/cooperation/orgs",
+			`{"name": "AGCI", "country": "CL", "iati_ref": "", "type": 10, "strategic": true, "technical": true, "financial": false, "agency": true, "reporting": false}`, 200},
+		{"organisation without a role", "officer", "POST /api/v1/cooperation/orgs", "/api/v1/cooperation/orgs", `{"name": "Sin rol", "country": "CL"}`, 400},
+		{"professional", "officer", "POST /api/v1/cooperation/staff", "/api/v1/cooperation/staff",
+			`{"name": "Marcela Pino", "position": "Profesional", "level": "professional", "programs": [{"name": "Yo Emprendo", "role": "ran"}], "availability": [{"from": "2026-01", "to": "2027-12", "share": 30}]}`, 200},
+		{"overlapping availability", "officer", "POST /api/v1/cooperation/staff", "/api/v1/cooperation/staff",
+			`{"name": "X", "level": "professional", "availability": [{"from": "2026-01", "to": "2026-12", "share": 30}, {"from": "2026-06", "to": "2027-12", "share": 10}]}`, 400},
+		{"staff", "officer", "GET /api/v1/cooperation/staff", "/api/v1/cooperation/staff", "", 200},
+		{"staff for a counterpart", "py", "GET /api/v1/cooperation/staff", "/api/v1/cooperation/staff", "", 403},
+		{"link an account", "officer", "POST /api/v1/cooperation/members", "/api/v1/cooperation/members", `{"user_id": 1, "org": "MDS Paraguay"}`, 200},
+		{"link to an unknown organisation", "officer", "POST /api/v1/cooperation/members", "/api/v1/cooperation/members", `{"user_id": 1, "org": "Nadie"}`, 404},
 		{"request", "officer", "POST /api/v1/cooperation/projects", "/api/v1/cooperation/projects",
 			`{"code": "CSS-PY-01", "title": "Acompañamiento psicosocial", "partner_country": "PY", "requesting_org": "MDS Paraguay", "channel": "financer", "triangular_asker": "GIZ", "problem": "Familias sin acompañamiento", "segib_sector": "Otros servicios y políticas sociales", "public": true, "requested_on": "2026-01-10"}`, 200},
 		{"request for Guatemala", "officer", "POST /api/v1/cooperation/projects", "/api/v1/cooperation/projects",
@@ -237,7 +248,7 @@ func TestKnowledgeAPI(t *testing.T) {
 		t.Cleanup(srv.Close)
 		return srv, k
 	}
-	a, ka := newKServer()
+	a, _ := newKServer()
 	b, _ := newKServer()
 	call := func(t *testing.T, srv *httptest.Server, tok, route, url string, body []byte, status int) []byte {
 		t.Helper()
@@ -283,9 +294,12 @@ func TestKnowledgeAPI(t *testing.T) {
 		return b
 	}()
 	call(t, a, "admin", "POST /api/v1/knowledge/packages", "/api/v1/knowledge/packages", pkgBody, 200)
-	if err := ka.Link(ctx, "psychosocial-support", "CSS-PY-01"); err != nil {
-		t.Fatal(err)
-	}
+	call(t, a, "admin", "POST /api/v1/knowledge/{slug}/projects", "/api/v1/knowledge/psychosocial-support/projects", []byte(`{"project": "CSS-PY-01"}`), 200)
+	call(t, a, "admin", "POST /api/v1/knowledge/{slug}/projects", "/api/v1/knowledge/psychosocial-support/projects", []byte(`{"project": "NOPE"}`), 404)
+	call(t, a, "admin", "POST /api/v1/knowledge", "/api/v1/knowledge", []byte(`{"slug": "mirrored-teams", "kind": "methodology", "title_es": "Equipos espejo", "title_en": "Mirrored teams",
+		"summary_es": "Pares en cada nivel de decisión", "summary_en": "Pairs at every level of decision-making"}`), 200)
+	call(t, a, "admin", "POST /api/v1/knowledge", "/api/v1/knowledge", []byte(`{"slug": "Bad Slug", "kind": "methodology", "title_es": "x", "title_en": "x"}`), 400)
+	call(t, a, "rm", "POST /api/v1/knowledge", "/api/v1/knowledge", []byte(`{"slug": "x", "kind": "methodology", "title_es": "x", "title_en": "x"}`), 403)
 	call(t, a, "admin", "GET /api/v1/knowledge", "/api/v1/knowledge?q=acompa%C3%B1amiento+familias&lang=es", nil, 200)
 	call(t, a, "admin", "GET /api/v1/knowledge", "/api/v1/knowledge?kind=program", nil, 200)
 	call(t, a, "admin", "GET /api/v1/knowledge", "/api/v1/knowledge?q=de", nil, 400)
