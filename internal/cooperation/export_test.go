@@ -137,3 +137,29 @@ func TestExportRefusesBrokenProject(t *testing.T) {
 		t.Errorf("message: %s", fe.Message)
 	}
 }
+
+// TestExportScope checks that the exports keep to the caller's reach: a
+// counterpart of another country gets neither another country's IATI
+// activity nor its SEGIB rows.
+func TestExportScope(t *testing.T) {
+	f := exportFixture(t)
+	ctx := sysCtx()
+	if _, err := f.s.CreateRequest(ctx, Request{Code: "GT-1", Title: "Guatemala", PartnerCountry: "GT", RequestingOrg: "Ministerio de Desarrollo Social GT",
+		Channel: ChannelDirect, Public: true, RequestedOn: day("2026-05-01")}); err != nil {
+		t.Fatal(err)
+	}
+	gt := f.userCtx("gt", auth.RoleCounterpart, "Ministerio de Desarrollo Social GT")
+	ex, err := f.s.ExportIATI(gt, ExportOptions{})
+	if err != nil || len(ex.Activities) != 0 || cmp.Diff([]string{"GT-1: requested, no approved design yet"}, ex.Skipped) != "" {
+		t.Errorf("Guatemala's IATI export: %+v, %v", ex, err)
+	}
+	rows, err := f.s.SEGIB(gt, 0)
+	if err != nil || len(rows) != 0 {
+		t.Errorf("Guatemala's SEGIB rows: %d, %v", len(rows), err)
+	}
+	py := f.userCtx("py", auth.RoleCounterpart, "Ministerio de Desarrollo Social PY")
+	rows, err = f.s.SEGIB(py, 0)
+	if err != nil || len(rows) != 10 {
+		t.Errorf("Paraguay's SEGIB rows: %d, %v", len(rows), err)
+	}
+}
