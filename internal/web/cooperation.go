@@ -27,6 +27,8 @@ func (s *Server) cooperationRoutes(pages *http.ServeMux) {
 	pages.HandleFunc("GET /cooperation", s.requireUser(s.coopBoard))
 	pages.HandleFunc("POST /cooperation", s.requireUser(s.coopCreate))
 	pages.HandleFunc("GET /cooperation/iati.xml", s.requireUser(s.coopIATI))
+	pages.HandleFunc("GET /cooperation/partners", s.requireUser(s.coopPartners))
+	pages.HandleFunc("POST /cooperation/partners/{what}", s.requireUser(s.coopSavePartner))
 	pages.HandleFunc("GET /cooperation/segib.csv", s.requireUser(s.coopSEGIB))
 	pages.HandleFunc("GET /cooperation/segib.xlsx", s.requireUser(s.coopSEGIB))
 	pages.HandleFunc("GET /cooperation/{code}", s.requireUser(s.coopProject))

@@ -190,6 +190,20 @@ func TestCooperationPages(t *testing.T) {
 	if r1.StatusCode != 404 || r2.StatusCode != 404 || strings.Count(hidden, "error") != strings.Count(missing, "error") {
 		t.Errorf("another country's project: %d vs missing %d", r1.StatusCode, r2.StatusCode)
 	}
+	// Partners and professionals: the officer adds an organisation and a
+	// professional; a refusal names the field; a counterpart sees no staff.
+	post("/cooperation/partners/org", url.Values{"name": {"AGCI"}, "country": {"CL"}, "type": {"10"}, "role": {"strategic", "technical"}, "agency": {"1"}}, `id="done"`)
+	body = post("/cooperation/partners/staff", url.Values{"name": {"Marcela Pino"}, "level": {"professional"}, "programs": {"Yo Emprendo:ran"},
+		"availability": {"2026-01:2027-12:30"}}, `Marcela Pino`)
+	if !strings.Contains(body, "2026-01 – 2027-12: 30 %") || !strings.Contains(body, "AGCI") {
+		t.Errorf("partners page after saving:\n%s", body)
+	}
+	if resp, body = c.do("POST", "/cooperation/partners/staff", url.Values{"name": {"X"}, "level": {"professional"}, "availability": {"2026-01:2025-12:30"}}); resp.StatusCode != 400 || !strings.Contains(body, "ends (2025-12) before it starts") {
+		t.Errorf("bad availability: %d", resp.StatusCode)
+	}
+	if _, body = gc.do("GET", "/cooperation/partners", nil); strings.Contains(body, `id="staff"`) || strings.Contains(body, `id="form-org"`) {
+		t.Errorf("a counterpart sees the staff or the forms")
+	}
 	// The knowledge catalogue: search in either language, and it lists
 	// the projects that shared an item only within the reader's scope.
 	if err := knowledgeLink(f, "psychosocial-support", "CSS-PY-01"); err != nil {

@@ -48,6 +48,11 @@ func init() {
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepReviewed), `id="form-agreement"`},
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepSystematizing), `id="form-close"`},
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepClosed), `href="https://fosis.example/c.pdf"`},
+		templateCase{"cooppartners", &partnersData{CanWrite: true, Form: map[string]string{}, Levels: []cooperation.Level{cooperation.LevelDirector},
+			Orgs: []cooperation.Org{{Name: "FOSIS", Country: "CL", IATIRef: "CL-RUT-00000000-0", Technical: true, Reporting: true}, {Name: "BID", Financial: true, Technical: true}},
+			Staff: []cooperation.Staff{{Name: "Ana Rojas", Level: cooperation.LevelDirector, Programs: []cooperation.Program{{Name: "Puente", Role: "designed"}},
+				Avail: []cooperation.Availability{{From: "2026-01", To: "2027-12", Share: 50}}}, {Name: "Marta", Level: cooperation.LevelProfessional}}}, `id="form-staff"`},
+		templateCase{"cooppartners", &partnersData{Form: map[string]string{}}, `id="orgs-empty"`},
 		templateCase{"coopproject", &coopProjectData{V: &cooperation.View{Project: &cooperation.Project{Code: "X-1", Step: cooperation.StepRequested,
 			Stage: cooperation.StageRequest, Channel: "direct"}}, Form: map[string]string{}}, `id="costs-empty"`},
 	)
@@ -145,7 +150,8 @@ func TestCoopCatalog(t *testing.T) {
 	keys = append(keys, "knowledge.nav", "knowledge.bad_query")
 	add("doccat", cooperation.DocumentCategories...)
 	add("sys", "lessons", "challenge", "solution", "results", "sustainability", "replicability", "findings", "management_response")
-	keys = append(keys, "coop.nav")
+	keys = append(keys, "coop.nav", "coop.partners.org_saved", "coop.partners.staff_saved", "coop.partners.role.strategic", "coop.partners.role.technical",
+		"coop.partners.role.financial", "coop.partners.program.designed", "coop.partners.program.ran")
 	for _, k := range keys {
 		for _, lang := range Languages {
 			if _, ok := c[lang][k]; !ok {
