@@ -173,3 +173,23 @@ func TestLedger(t *testing.T) {
 		t.Errorf("a third party with nothing in: %q", got)
 	}
 }
+
+// TestPortfolio sums the ledgers the caller may see.
+func TestPortfolio(t *testing.T) {
+	f := newFixture(t)
+	f.share = 10
+	f.started("BI", false)
+	f.started("TRI", true)
+	all, err := f.s.Portfolio(sysCtx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.All.Budgeted != 92000+125000 || len(all.Sides) != 3 {
+		t.Errorf("portfolio: %+v", all.All)
+	}
+	giz := f.userCtx("giz", auth.RoleFinancer, "GIZ")
+	mine, err := f.s.Portfolio(giz)
+	if err != nil || mine.All.Budgeted != 125000 {
+		t.Errorf("the financer's portfolio: %+v, %v", mine.All, err)
+	}
+}

@@ -211,3 +211,34 @@ func (s *Store) RecordExecution(ctx context.Context, code string, e Execution) e
 		return auditWrite(ctx, tx, r, "coop.ledger.execute", "coop_project", p.Code, nil, e)
 	})
 }
+
+// Portfolio sums the shared-costs ledgers of every project the caller may
+// see: who carries what across the portfolio, per party, side and year.
+func (s *Store) Portfolio(ctx context.Context) (Totals, error) {
+	r, err := s.access(ctx)
+	if err != nil {
+		return Totals{}, err
+	}
+	cond, args := r.scopeSQL()
+	rows, err := s.db.QueryContext(ctx, `SELECT o.name, o.country, p.partner_country, c.year, c.kind, SUM(c.budgeted), SUM(c.executed)
+		FROM coop_contributions c JOIN coop_projects p ON p.id = c.project_id JOIN coop_orgs o ON o.id = c.org_id
+		WHERE `+cond+` GROUP BY o.name, o.country, p.partner_country, c.year, c.kind`, args...)
+	if err != nil {
+		return Totals{}, err
+	}
+	defer rows.Close()
+	var lines []Contribution
+	for rows.Next() {
+		var l Contribution
+		var country, pc string
+		if err := rows.Scan(&l.Org, &country, &pc, &l.Year, &l.Kind, &l.Budgeted, &l.Executed); err != nil {
+			return Totals{}, err
+		}
+		l.Side = (&Org{Country: country}).SideIn(pc)
+		lines = append(lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		return Totals{}, err
+	}
+	return Sum(lines), nil
+}

@@ -84,6 +84,11 @@ type coopBoardData struct {
 	Channels []string
 	Form     coopRequestForm
 	Error    *coopErr
+	// Portfolio is who carries what across the projects the user sees,
+	// by side (Chile, partner countries, third parties).
+	Portfolio []coopBar
+	PortH     int
+	Total     int64
 }
 
 // coopColumn is one stage of the board.
@@ -126,6 +131,13 @@ func (s *Server) coopBoardPage(w http.ResponseWriter, r *http.Request, status in
 		d.Columns[i].Projects = append(d.Columns[i].Projects, p)
 	}
 	d.Count = len(ps)
+	tot, err := s.cfg.Cooperation.Portfolio(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Portfolio, d.PortH = newCoopChart(cooperation.Totals{Parties: tot.Sides})
+	d.Total = tot.All.Budgeted
 	d.CanWrite = coopWriter(auth.FromContext(ctx))
 	if d.CanWrite {
 		orgs, err := s.cfg.Cooperation.Orgs(ctx)

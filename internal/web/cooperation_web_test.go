@@ -182,7 +182,7 @@ func TestCooperationPages(t *testing.T) {
 	gc := f.client(t)
 	gc.coopSignIn("gabriel")
 	_, board := gc.do("GET", "/cooperation", nil)
-	if !strings.Contains(board, "CSS-GT-01") || strings.Contains(board, "CSS-PY-01") || strings.Contains(board, `id="new-request"`) {
+	if !strings.Contains(board, "CSS-GT-01") || strings.Contains(board, "CSS-PY-01") || strings.Contains(board, `id="new-request"`) || strings.Contains(board, `id="portfolio-chart"`) {
 		t.Errorf("Guatemala's board:\n%s", board)
 	}
 	r1, hidden := gc.do("GET", P[:len(P)-1], nil)

@@ -33,10 +33,15 @@ func init() {
 	board.Columns[0].Projects = []cooperation.Project{{Code: "CSS-SV-01", Title: "Capital semilla", PartnerCountry: "SV", Step: cooperation.StepRequested, Stage: cooperation.StageRequest}}
 	board.Columns[2].Projects = []cooperation.Project{{Code: "CSS-PY-01", Title: "Acompañamiento", PartnerCountry: "PY", Step: cooperation.StepExecuting,
 		Stage: cooperation.StageExecution, Modality: cooperation.Triangular}}
+	board.Portfolio, board.PortH = newCoopChart(cooperation.Totals{Parties: []cooperation.Total{
+		{Name: "chile", Side: cooperation.SideChile, Budgeted: 55000, BudgetedInKind: 55000},
+		{Name: "third", Side: cooperation.SideThird, Budgeted: 33000, BudgetedCash: 33000, Executed: 16000, ExecutedCash: 16000}}})
+	board.Total = 88000
 	refused := board
 	refused.Error = newCoopErr(fosis.Errorf(fosis.ECONFLICT, `refused by rule "staff_capacity": Ana Rojas 2026-03 to 2027-12: 60%% asked, 50%% available`))
 	moreTemplateCases = append(moreTemplateCases,
 		templateCase{"cooperation", board, `href="/cooperation/CSS-PY-01"`},
+		templateCase{"cooperation", board, `id="portfolio-chart"`},
 		templateCase{"cooperation", refused, `id="coop-error"`},
 		templateCase{"cooperation", coopBoardData{Columns: board.Columns[:0]}, `id="coop-empty"`},
 		templateCase{"cooperation", coopBoardData{CanWrite: true}, `id="coop-no-orgs"`},
