@@ -521,3 +521,33 @@ func (s *Store) List(ctx context.Context) ([]Item, error) {
 	sort.SliceStable(out, func(i, j int) bool { return order[out[i].Kind] < order[out[j].Kind] })
 	return out, rows.Err()
 }
+
+// ByProject returns the catalogue items the cooperation project code shared.
+// The caller must be able to see the project (it answers not found
+// otherwise, like the project itself).
+func (s *Store) ByProject(ctx context.Context, code string) ([]Item, error) {
+	if _, err := reader(ctx); err != nil {
+		return nil, err
+	}
+	if s.coop == nil {
+		return nil, nil
+	}
+	v, err := s.coop.Get(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+itemCols+` FROM knowledge_items WHERE id IN (SELECT item_id FROM knowledge_projects WHERE project_code = ?) ORDER BY slug`, v.Project.Code)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Item
+	for rows.Next() {
+		_, it, err := scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *it)
+	}
+	return out, rows.Err()
+}

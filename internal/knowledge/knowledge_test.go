@@ -135,6 +135,17 @@ func TestScope(t *testing.T) {
 	if err != nil || len(e.Projects) != 1 {
 		t.Errorf("py's own project: %+v, %v", e, err)
 	}
+	items, err := s.ByProject(py, "CSS-PY-01")
+	var slugs []string
+	for _, it := range items {
+		slugs = append(slugs, it.Slug)
+	}
+	if diff := cmp.Diff([]string{"family-support-manual", "mirrored-teams", "monitoring-feedback-adaptation", "psychosocial-support"}, slugs); err != nil || diff != "" {
+		t.Errorf("what CSS-PY-01 shared (-want +got):\n%s %v", diff, err)
+	}
+	if _, err := s.ByProject(gt, "CSS-PY-01"); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("Guatemala reads what Paraguay's project shared: %v", err)
+	}
 	if _, err := s.Search(user("analista", auth.RoleAnalyst, ""), "familia", "es", "", 5); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
 		t.Errorf("analyst: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 )
 
@@ -231,6 +232,7 @@ type coopProjectData struct {
 	Categories []string
 	SysFields  []string
 	DocCats    []string
+	Shared     []knowledge.Item // what the project shared, from the catalogue
 }
 
 // SysValue is a systematization field as typed, or as recorded.
@@ -318,6 +320,12 @@ func (s *Server) coopProjectPage(w http.ResponseWriter, r *http.Request, status 
 		d.Pairs, d.Unpaired = v.Design.Pairs()
 	}
 	d.Chart, d.ChartH = newCoopChart(v.Totals)
+	if s.cfg.Knowledge != nil {
+		if d.Shared, err = s.cfg.Knowledge.ByProject(ctx, v.Project.Code); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	p := auth.FromContext(ctx)
 	d.CanWrite = coopWriter(p)
 	if v.Agreement != nil && v.Project.Step == cooperation.StepAgreed {

@@ -216,6 +216,9 @@ func TestCooperationPages(t *testing.T) {
 	if _, body = c.do("GET", "/knowledge?q=psycho-social+support&lang=en", nil); !strings.Contains(body, `href="/cooperation/CSS-PY-01"`) {
 		t.Errorf("the officer's search in English lacks the project:\n%s", body)
 	}
+	if _, body = c.do("GET", P[:len(P)-1], nil); !strings.Contains(body, `id="shared"`) || !strings.Contains(body, "Acompañamiento psicosocial (Puente)") {
+		t.Errorf("the project page lacks what it shared")
+	}
 	if resp, _ = c.do("GET", "/knowledge?q=de", nil); resp.StatusCode != 400 {
 		t.Errorf("a query of stop words: %d", resp.StatusCode)
 	}

@@ -53,6 +53,7 @@ func init() {
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepReviewed), `id="form-agreement"`},
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepSystematizing), `id="form-close"`},
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepClosed), `href="https://fosis.example/c.pdf"`},
+		templateCase{"coopproject", sampleProjectPage(cooperation.StepClosed), `id="shared"`},
 		templateCase{"cooppartners", &partnersData{CanWrite: true, Form: map[string]string{}, Levels: []cooperation.Level{cooperation.LevelDirector},
 			Orgs: []cooperation.Org{{Name: "FOSIS", Country: "CL", IATIRef: "CL-RUT-00000000-0", Technical: true, Reporting: true}, {Name: "BID", Financial: true, Technical: true}},
 			Staff: []cooperation.Staff{{Name: "Ana Rojas", Level: cooperation.LevelDirector, Programs: []cooperation.Program{{Name: "Puente", Role: "designed"}},
@@ -102,6 +103,7 @@ func sampleProjectPage(st cooperation.Step) *coopProjectData {
 	if st == cooperation.StepAgreed {
 		p.CanSign = []string{"GIZ"}
 	}
+	p.Shared = []knowledge.Item{knowledge.Catalogue()[0]}
 	return p
 }
 
