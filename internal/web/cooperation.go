@@ -35,6 +35,7 @@ func (s *Server) cooperationRoutes(pages *http.ServeMux) {
 	pages.HandleFunc("GET /cooperation/{code}", s.requireUser(s.coopProject))
 	pages.HandleFunc("POST /cooperation/{code}/{action}", s.requireUser(s.coopAction))
 	pages.HandleFunc("GET /knowledge", s.requireUser(s.knowledgePage))
+	pages.HandleFunc("POST /knowledge", s.requireUser(s.knowledgeSave))
 }
 
 // coopWriter reports whether p may change cooperation projects (the slice

@@ -219,6 +219,14 @@ func TestCooperationPages(t *testing.T) {
 	if _, body = c.do("GET", P[:len(P)-1], nil); !strings.Contains(body, `id="shared"`) || !strings.Contains(body, "Acompañamiento psicosocial (Puente)") {
 		t.Errorf("the project page lacks what it shared")
 	}
+	post("/knowledge", url.Values{"slug": {"rights-based-approach"}, "kind": {"principle"}, "title_es": {"Enfoque de derechos"}, "title_en": {"Rights-based approach"},
+		"summary_es": {"Autonomía y vínculos comunitarios"}, "summary_en": {"Autonomy and community bonds"}}, `id="knowledge-saved"`)
+	if resp, body = c.do("POST", "/knowledge", url.Values{"slug": {"Bad Slug"}, "kind": {"principle"}, "title_es": {"x"}, "title_en": {"x"}}); resp.StatusCode != 400 || !strings.Contains(body, `value="Bad Slug"`) {
+		t.Errorf("a bad slug: %d", resp.StatusCode)
+	}
+	if resp, _ = gc.do("POST", "/knowledge", url.Values{"slug": {"x"}, "kind": {"principle"}, "title_es": {"x"}, "title_en": {"x"}}); resp.StatusCode != 403 {
+		t.Errorf("a counterpart writes the catalogue: %d", resp.StatusCode)
+	}
 	if resp, _ = c.do("GET", "/knowledge?q=de", nil); resp.StatusCode != 400 {
 		t.Errorf("a query of stop words: %d", resp.StatusCode)
 	}

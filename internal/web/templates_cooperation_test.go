@@ -23,6 +23,9 @@ func init() {
 		templateCase{"knowledge", knowledgeData{Q: "zzz", SearchLang: "en", Kinds: knowledge.Kinds, Searched: true}, `id="knowledge-none"`},
 		templateCase{"knowledge", knowledgeData{Q: "de", SearchLang: "es", Kinds: knowledge.Kinds, Searched: true, Error: "knowledge.bad_query"}, `id="knowledge-error"`},
 		templateCase{"knowledge", knowledgeData{SearchLang: "es", Kinds: knowledge.Kinds}, `id="knowledge-empty"`},
+		templateCase{"knowledge", knowledgeData{SearchLang: "es", Kinds: knowledge.Kinds, CanWrite: true, Saved: "mirrored-teams", Form: map[string]string{}}, `id="knowledge-saved"`},
+		templateCase{"knowledge", knowledgeData{SearchLang: "es", Kinds: knowledge.Kinds, CanWrite: true, Form: map[string]string{"slug": "Bad Slug", "kind": "methodology"},
+			SaveError: newCoopErr(fosis.Errorf(fosis.EINVALID, "the item is not valid: slug: x"))}, `value="Bad Slug"`},
 	)
 	board := coopBoardData{Count: 2, CanWrite: true, Channels: []string{"agci", "financer"},
 		Partners: []cooperation.Org{{Name: "MDS Paraguay", Country: "PY"}}, Others: []cooperation.Org{{Name: "GIZ", Country: "DE"}},
