@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/jobs"
@@ -39,6 +41,11 @@ type Server struct {
 	// bytes (4 GiB if zero).
 	UploadDir string
 	MaxUpload int64
+
+	// Cooperation serves /api/v1/cooperation and Knowledge /api/v1/knowledge
+	// (nil: those answer 503).
+	Cooperation *cooperation.Store
+	Knowledge   *knowledge.Store
 }
 
 // TokenAuthenticator turns an API bearer token into the principal it acts
@@ -105,7 +112,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/applications/{id}", false, handle(s.application)},
 		{"POST", "/api/v1/applications/{id}/withdraw", false, handle(s.withdraw)},
 		{"POST", "/api/v1/applications/{id}/enroll", false, handle(s.enroll)},
-	}, s.changeRoutes()...) // changes.go
+	}, append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...)...)
 }
 
 // Handler returns the routes, wrapped with logging and panic recovery.

@@ -15,6 +15,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/geo"
@@ -45,6 +47,11 @@ type App struct {
 	Auth      *auth.Store
 	Stdout    io.Writer
 	Stderr    io.Writer
+
+	// Cooperation is South-South and Triangular Cooperation; Knowledge is
+	// its catalogue of what can be shared.
+	Cooperation *cooperation.Store
+	Knowledge   *knowledge.Store
 }
 
 // Open opens the database, brings its schema up to date and loads the
@@ -72,10 +79,13 @@ func Open(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*App, erro
 		return nil, fmt.Errorf("load the territory into the database: %w", err)
 	}
 	tgt := targeting.NewStore(d, reg, log)
+	coop := cooperation.NewStore(d, log, time.Now)
 	return &App{
 		Config: cfg, Log: log, DB: d, Territory: terr, Registry: reg,
 		Targeting: tgt, Programs: programs.NewStore(d, reg, tgt, log), Auth: auth.NewStore(d, time.Now),
 		Stdout: stdout, Stderr: stderr,
+
+		Cooperation: coop, Knowledge: knowledge.NewStore(d, coop),
 	}, nil
 }
 

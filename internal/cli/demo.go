@@ -67,6 +67,9 @@ database is served as it is unless --rebuild is given.`,
 			if err := demoPrograms(ctx, a); err != nil {
 				return err
 			}
+			if err := seedCooperationDemo(ctx, a); err != nil {
+				return err
+			}
 			if err := printDemoGuide(ctx, a, addr, token); err != nil {
 				return err
 			}

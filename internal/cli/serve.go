@@ -51,12 +51,12 @@ func handler(a *App, opts serveOptions) (http.Handler, error) {
 	// shows in both, and only one runs at a time.
 	tracker := jobs.New(50, nil, a.Log)
 	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Users: a.Auth, Log: a.Log,
-		SecureCookies: opts.secureCookies, Jobs: tracker})
+		SecureCookies: opts.secureCookies, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge})
 	if err != nil {
 		return nil, err
 	}
 	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Tokens: a.Auth, Users: a.Auth,
-		Log: a.Log, Jobs: tracker}).Handler()
+		Log: a.Log, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge}).Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", apiH)
 	mux.Handle("/healthz", apiH)

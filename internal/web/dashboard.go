@@ -120,5 +120,10 @@ func (s *Server) moduleLinks() map[auth.Role]string {
 	if s.cfg.Programs != nil {
 		links[auth.RoleAgency] = "/calls"
 	}
+	if s.cfg.Cooperation != nil {
+		links[auth.RoleCooperation] = "/cooperation"
+		links[auth.RoleCounterpart] = "/cooperation"
+		links[auth.RoleFinancer] = "/cooperation"
+	}
 	return links
 }

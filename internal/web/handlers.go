@@ -56,6 +56,7 @@ func (s *Server) Handler() http.Handler {
 	s.importRoutes(pages)
 	s.programRoutes(pages)
 	s.changesRoutes(pages)
+	s.cooperationRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
 	})

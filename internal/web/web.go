@@ -26,6 +26,8 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/jobs"
@@ -73,6 +75,11 @@ type Config struct {
 	MaxUpload int64
 	// Clock is the time (time.Now if nil), for tests of the idle timeout.
 	Clock func() time.Time
+
+	// Cooperation serves /cooperation and Knowledge /knowledge (nil: those
+	// pages answer 404).
+	Cooperation *cooperation.Store
+	Knowledge   *knowledge.Store
 }
 
 // Server is the web application.

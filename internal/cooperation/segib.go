@@ -1,0 +1,209 @@
+package cooperation
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// SEGIBRow is one partner of one initiative in the SEGIB South-South report
+// (SIDICSS-style fields): the initiative's modality, instrument, sector,
+// dates and status, and the partner's role and budgeted and executed cost.
+type SEGIBRow struct {
+	Code           string `json:"code"`
+	Title          string `json:"title"`
+	Modality       string `json:"modality"`
+	Instrument     string `json:"instrument"`
+	Channel        string `json:"channel"`
+	Requester      string `json:"requester"` // who asked for triangular cooperation
+	PartnerCountry string `json:"partner_country"`
+	SEGIBSector    string `json:"segib_sector"`
+	DACSector      string `json:"dac_sector"`
+	Status         string `json:"status"`
+	Approved       string `json:"approved"`
+	PlannedStart   string `json:"planned_start"`
+	PlannedEnd     string `json:"planned_end"`
+	ActualStart    string `json:"actual_start"`
+	ActualEnd      string `json:"actual_end"`
+	Partner        string `json:"partner"`
+	Country        string `json:"country"`
+	Role           string `json:"role"`
+	Currency       string `json:"currency"`
+	Budgeted       int64  `json:"budgeted"`
+	Executed       int64  `json:"executed"`
+	BudgetedInKind int64  `json:"budgeted_in_kind"`
+	ExecutedInKind int64  `json:"executed_in_kind"`
+}
+
+// segibRole is a party's SEGIB role: in bilateral cooperation Chile offers
+// and the partner receives; in triangular cooperation Chile is the first
+// provider, the third party the second provider, the partner the recipient.
+func segibRole(m Modality, sd Side) string {
+	switch {
+	case sd == SidePartner:
+		return "receptor"
+	case m == Triangular && sd == SideChile:
+		return "primer oferente"
+	case m == Triangular:
+		return "segundo oferente"
+	}
+	return "oferente"
+}
+
+// SEGIB returns the SEGIB report rows of every approved project the caller
+// may see; with year > 0, only projects whose planned period touches that
+// year (SEGIB counts initiatives in execution in the year).
+func (s *Store) SEGIB(ctx context.Context, year int) ([]SEGIBRow, error) {
+	r, err := s.access(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if year != 0 && (year < 1990 || year > 2100) {
+		return nil, invalid("year", "%d is not a plausible year", year)
+	}
+	cond, args := r.scopeSQL()
+	rows, err := s.db.QueryContext(ctx, `SELECT `+projectCols+projectFrom+` WHERE p.approved_version > 0 AND `+cond+` ORDER BY p.code`, args...)
+	if err != nil {
+		return nil, err
+	}
+	var ps []*Project
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []SEGIBRow
+	for _, p := range ps {
+		v, err := s.view(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		d := v.Design
+		if year != 0 && (d.Start.Year() > year || d.End.Year() < year) {
+			continue
+		}
+		base := SEGIBRow{Code: p.Code, Title: p.Title, Modality: string(p.Modality), Instrument: p.Instrument, Channel: string(p.Channel),
+			Requester: p.TriangularAsker, PartnerCountry: p.PartnerCountry, SEGIBSector: p.SEGIBSector, DACSector: p.SectorDAC, Status: string(p.Step),
+			PlannedStart: d.Start.String(), PlannedEnd: d.End.String(), ActualStart: p.ActualStart.String(), ActualEnd: p.ActualEnd.String(), Currency: p.Currency}
+		for _, rv := range v.Reviews {
+			if rv.Decision == "approve" {
+				base.Approved = rv.DecidedOn.String()
+			}
+		}
+		country := map[string]string{}
+		for _, pt := range v.Parties {
+			country[pt.Org] = pt.Country
+		}
+		totals := Sum(v.Ledger)
+		for _, t := range totals.Parties {
+			row := base
+			row.Partner, row.Country, row.Role = t.Name, country[t.Name], segibRole(p.Modality, t.Side)
+			row.Budgeted, row.Executed, row.BudgetedInKind, row.ExecutedInKind = t.Budgeted, t.Executed, t.BudgetedInKind, t.ExecutedInKind
+			out = append(out, row)
+		}
+	}
+	return out, nil
+}
+
+// segibHeaders are the column titles per language.
+var segibHeaders = map[string][]string{
+	"es": {"Código", "Título", "Modalidad", "Instrumento", "Vía", "Solicitante de la triangulación", "País socio", "Sector SEGIB", "Sector CAD", "Estado",
+		"Fecha de aprobación", "Inicio previsto", "Fin previsto", "Inicio efectivo", "Fin efectivo", "Socio", "País", "Rol", "Moneda",
+		"Costo presupuestado", "Costo ejecutado", "Presupuestado en especie", "Ejecutado en especie"},
+	"en": {"Code", "Title", "Modality", "Instrument", "Channel", "Asked for triangulation", "Partner country", "SEGIB sector", "DAC sector", "Status",
+		"Approval date", "Planned start", "Planned end", "Actual start", "Actual end", "Partner", "Country", "Role", "Currency",
+		"Budgeted cost", "Executed cost", "Budgeted in kind", "Executed in kind"},
+}
+
+func (r *SEGIBRow) cells() []any {
+	return []any{r.Code, r.Title, r.Modality, r.Instrument, r.Channel, r.Requester, r.PartnerCountry, r.SEGIBSector, r.DACSector, r.Status,
+		r.Approved, r.PlannedStart, r.PlannedEnd, r.ActualStart, r.ActualEnd, r.Partner, r.Country, r.Role, r.Currency,
+		r.Budgeted, r.Executed, r.BudgetedInKind, r.ExecutedInKind}
+}
+
+func headers(lang string) ([]string, error) {
+	h, ok := segibHeaders[lang]
+	if !ok {
+		return nil, invalid("lang", "%q is neither es nor en", lang)
+	}
+	return h, nil
+}
+
+// WriteSEGIBCSV writes rows as CSV (UTF-8, comma-separated) with headers in
+// lang (es or en).
+func WriteSEGIBCSV(w io.Writer, rows []SEGIBRow, lang string) error {
+	h, err := headers(lang)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(h); err != nil {
+		return err
+	}
+	rec := make([]string, len(h))
+	for i := range rows {
+		for j, c := range rows[i].cells() {
+			switch v := c.(type) {
+			case string:
+				rec[j] = v
+			case int64:
+				rec[j] = strconv.FormatInt(v, 10)
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteSEGIBXLSX writes rows as an Excel workbook, one sheet, amounts as
+// numbers, headers in lang (es or en).
+func WriteSEGIBXLSX(w io.Writer, rows []SEGIBRow, lang string) error {
+	h, err := headers(lang)
+	if err != nil {
+		return err
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := "SEGIB"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	head := make([]any, len(h))
+	for i, x := range h {
+		head[i] = x
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return err
+	}
+	for i := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, rows[i].cells()); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("write the workbook: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,544 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/knowledge"
+	"github.com/fosis/fosis/internal/platform/auth"
+)
+
+// The cooperation pages: the pipeline board, a project's page with its
+// timeline, mirrored teams and cost-sharing chart, the forms that take a
+// project along its path, and the IATI and SEGIB downloads. Every action
+// goes through the cooperation slice as the signed-in user; the slice
+// decides who may do what and answers out-of-scope projects as missing.
+
+// cooperationRoutes registers the cooperation pages.
+func (s *Server) cooperationRoutes(pages *http.ServeMux) {
+	pages.HandleFunc("GET /cooperation", s.requireUser(s.coopBoard))
+	pages.HandleFunc("POST /cooperation", s.requireUser(s.coopCreate))
+	pages.HandleFunc("GET /cooperation/iati.xml", s.requireUser(s.coopIATI))
+	pages.HandleFunc("GET /cooperation/partners", s.requireUser(s.coopPartners))
+	pages.HandleFunc("POST /cooperation/partners/{what}", s.requireUser(s.coopSavePartner))
+	pages.HandleFunc("GET /cooperation/segib.csv", s.requireUser(s.coopSEGIB))
+	pages.HandleFunc("GET /cooperation/segib.xlsx", s.requireUser(s.coopSEGIB))
+	pages.HandleFunc("GET /cooperation/{code}", s.requireUser(s.coopProject))
+	pages.HandleFunc("POST /cooperation/{code}/{action}", s.requireUser(s.coopAction))
+	pages.HandleFunc("GET /knowledge", s.requireUser(s.knowledgePage))
+	pages.HandleFunc("POST /knowledge", s.requireUser(s.knowledgeSave))
+}
+
+// coopWriter reports whether p may change cooperation projects (the slice
+// decides; this only hides forms).
+func coopWriter(p *auth.Principal) bool {
+	return p != nil && (p.Role == auth.RoleCooperation || p.Role == auth.RoleAdmin)
+}
+
+// coopErr is a refusal shown on a page: the rule that blocked it (a catalog
+// key coop.rule.<rule> when the slice named one) and the slice's message.
+type coopErr struct {
+	Rule   string // catalog key of the rule, or of the kind of error
+	Detail string
+	Fields []fosis.FieldError
+}
+
+var ruleRe = regexp.MustCompile(`^refused by rule "([a-z_0-9]+)": `)
+
+// coopRules are the rules the slice names in refusals; each has a catalog
+// message coop.rule.<rule>.
+var coopRules = []string{"workflow", "feasibility", "staff_capacity", "joint_design", "shared_costs", "signatures", "principle_1",
+	"exchange", "systematization", "mutual_learning", "agreement"}
+
+func newCoopErr(err error) *coopErr {
+	msg := fosis.ErrorMessage(err)
+	e := &coopErr{Rule: "coop.err." + fosis.ErrorCode(err), Detail: msg}
+	if m := ruleRe.FindStringSubmatch(msg); m != nil {
+		for _, r := range coopRules {
+			if r == m[1] {
+				e.Rule, e.Detail = "coop.rule."+r, strings.TrimPrefix(msg, m[0])
+			}
+		}
+	}
+	var fe *fosis.Error
+	if errors.As(err, &fe) {
+		e.Fields = fe.Fields
+	}
+	return e
+}
+
+// coopBoardData is the pipeline board.
+type coopBoardData struct {
+	Columns  []coopColumn
+	Count    int
+	CanWrite bool
+	Partners []cooperation.Org // organisations that may request (with a country)
+	Others   []cooperation.Org // organisations that may ask for triangulation
+	Channels []string
+	Form     coopRequestForm
+	Error    *coopErr
+	// Portfolio is who carries what across the projects the user sees,
+	// by side (Chile, partner countries, third parties).
+	Portfolio []coopBar
+	PortH     int
+	Total     int64
+}
+
+// coopColumn is one stage of the board.
+type coopColumn struct {
+	Stage    cooperation.Stage
+	Projects []cooperation.Project
+}
+
+// coopRequestForm is what was typed in the new-request form.
+type coopRequestForm struct {
+	Code, Title, Country, Org, Channel, Asker, On, Problem string
+	Public                                                 bool
+}
+
+func (s *Server) coopBoard(w http.ResponseWriter, r *http.Request) {
+	s.coopBoardPage(w, r, http.StatusOK, coopBoardData{Form: coopRequestForm{On: time.Now().Format(time.DateOnly), Channel: "agci"}})
+}
+
+func (s *Server) coopBoardPage(w http.ResponseWriter, r *http.Request, status int, d coopBoardData) {
+	if s.cfg.Cooperation == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cooperation is not enabled"))
+		return
+	}
+	ctx := r.Context()
+	ps, err := s.cfg.Cooperation.List(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, st := range cooperation.Stages {
+		d.Columns = append(d.Columns, coopColumn{Stage: st})
+	}
+	for _, p := range ps {
+		i := 0
+		for k, st := range cooperation.Stages {
+			if st == p.Stage {
+				i = k
+			}
+		}
+		d.Columns[i].Projects = append(d.Columns[i].Projects, p)
+	}
+	d.Count = len(ps)
+	tot, err := s.cfg.Cooperation.Portfolio(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Portfolio, d.PortH = newCoopChart(cooperation.Totals{Parties: tot.Sides})
+	d.Total = tot.All.Budgeted
+	d.CanWrite = coopWriter(auth.FromContext(ctx))
+	if d.CanWrite {
+		orgs, err := s.cfg.Cooperation.Orgs(ctx)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, o := range orgs {
+			// Requests come from partner-country institutions, not from
+			// financing sources.
+			if o.Country != "" && o.Country != "CL" && !o.Financial {
+				d.Partners = append(d.Partners, o)
+			}
+			if !o.Reporting {
+				d.Others = append(d.Others, o)
+			}
+		}
+		d.Channels = []string{"partner_agency", "agci", "direct", "financer"}
+	}
+	s.render(w, r, status, "cooperation", d)
+}
+
+func (s *Server) coopCreate(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	f := coopRequestForm{Code: r.PostFormValue("code"), Title: r.PostFormValue("title"), Org: r.PostFormValue("org"),
+		Channel: r.PostFormValue("channel"), Asker: r.PostFormValue("asker"), On: r.PostFormValue("on"), Problem: r.PostFormValue("problem"),
+		Public: r.PostFormValue("public") == "1"}
+	err := func() error {
+		on, err := cooperation.ParseDate(f.On)
+		if err != nil {
+			return &fosis.Error{Code: fosis.EINVALID, Message: "requested_on: " + fosis.ErrorMessage(err)}
+		}
+		country := ""
+		if orgs, err := s.cfg.Cooperation.Orgs(r.Context()); err == nil {
+			for _, o := range orgs {
+				if o.Name == f.Org {
+					country = o.Country
+				}
+			}
+		}
+		_, err = s.cfg.Cooperation.CreateRequest(r.Context(), cooperation.Request{Code: f.Code, Title: f.Title, PartnerCountry: country,
+			RequestingOrg: f.Org, Channel: cooperation.Channel(f.Channel), TriangularAsker: f.Asker, Problem: f.Problem, Public: f.Public, RequestedOn: on})
+		return err
+	}()
+	if err != nil {
+		if c := fosis.ErrorCode(err); c == fosis.EINVALID || c == fosis.ECONFLICT || c == fosis.ENOTFOUND {
+			s.coopBoardPage(w, r, statusOf(err), coopBoardData{Form: f, Error: newCoopErr(err)})
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cooperation/"+url.PathEscape(strings.ToUpper(strings.TrimSpace(f.Code))), http.StatusSeeOther)
+}
+
+func statusOf(err error) int {
+	switch fosis.ErrorCode(err) {
+	case fosis.EINVALID:
+		return http.StatusBadRequest
+	case fosis.ECONFLICT:
+		return http.StatusConflict
+	case fosis.ENOTFOUND:
+		return http.StatusNotFound
+	case fosis.EFORBIDDEN:
+		return http.StatusForbidden
+	}
+	return http.StatusInternalServerError
+}
+
+// The cost-sharing chart's geometry, in SVG user units: per party a label
+// and two stacked bars (budgeted, executed), cash then in kind.
+const (
+	coopChartWidth = 600.0
+	coopChartLabel = 220.0
+	coopChartRow   = 52
+)
+
+// coopProjectData is a project's page.
+type coopProjectData struct {
+	V          *cooperation.View
+	Pairs      [][2]cooperation.Member
+	Unpaired   []cooperation.Member
+	Chart      []coopBar
+	ChartH     int
+	CanWrite   bool
+	CanSign    []string // organisations the user may sign for, not yet signed
+	Today      string
+	Done       string // the action just done (a catalog key), after a redirect
+	Error      *coopErr
+	Form       map[string]string // what was typed, shown again after a refusal
+	Categories []string
+	SysFields  []string
+	DocCats    []string
+	Shared     []knowledge.Item // what the project shared, from the catalogue
+}
+
+// SysValue is a systematization field as typed, or as recorded.
+func (d *coopProjectData) SysValue(field string) string {
+	if v, ok := d.Form[field]; ok {
+		return v
+	}
+	sy := d.V.Systematization
+	if sy == nil {
+		return ""
+	}
+	return map[string]string{"lessons": sy.Lessons, "challenge": sy.Challenge, "solution": sy.Solution, "results": sy.Results,
+		"sustainability": sy.Sustainability, "replicability": sy.Replicability, "findings": sy.Findings, "management_response": sy.ManagementResponse}[field]
+}
+
+// coopBar is one party's row of the cost-sharing chart.
+type coopBar struct {
+	Name, Side                       string
+	LabelY, SideY, BudgetY, ExecY    int
+	BudgetCash, BudgetKind           float64 // widths
+	ExecCash, ExecKind               float64
+	BudgetCashX, BudgetKindX         float64
+	ExecKindX                        float64
+	Budgeted, Executed, BCash, BKind int64
+	ECash, EKind                     int64
+}
+
+// newCoopChart lays out the cost-sharing chart: every bar on one scale, the
+// largest budgeted or executed total as wide as the chart.
+func newCoopChart(t cooperation.Totals) ([]coopBar, int) {
+	var top int64
+	for _, p := range t.Parties {
+		top = max(top, p.Budgeted, p.Executed)
+	}
+	scale := func(n int64) float64 {
+		if top == 0 {
+			return 0
+		}
+		return round2((coopChartWidth - coopChartLabel) * float64(n) / float64(top))
+	}
+	var bars []coopBar
+	for i, p := range t.Parties {
+		b := coopBar{Name: p.Name, Side: string(p.Side), LabelY: i*coopChartRow + 14, SideY: i*coopChartRow + 30, BudgetY: i*coopChartRow + 4, ExecY: i*coopChartRow + 24,
+			Budgeted: p.Budgeted, Executed: p.Executed, BCash: p.BudgetedCash, BKind: p.BudgetedInKind, ECash: p.ExecutedCash, EKind: p.ExecutedInKind}
+		b.BudgetCashX = coopChartLabel
+		b.BudgetCash, b.BudgetKind = scale(p.BudgetedCash), scale(p.BudgetedInKind)
+		b.BudgetKindX = coopChartLabel + b.BudgetCash
+		b.ExecCash, b.ExecKind = scale(p.ExecutedCash), scale(p.ExecutedInKind)
+		b.ExecKindX = coopChartLabel + b.ExecCash
+		bars = append(bars, b)
+	}
+	return bars, len(bars) * coopChartRow
+}
+
+func (s *Server) coopProject(w http.ResponseWriter, r *http.Request) {
+	s.coopProjectPage(w, r, http.StatusOK, r.PathValue("code"), &coopProjectData{Done: coopDoneKey(r.URL.Query().Get("done"))})
+}
+
+// coopActions are the forms of the project page; each has a catalog message
+// coop.done.<action> shown after it succeeds.
+var coopActions = []string{"feasibility", "design", "review", "agreement", "sign", "start", "event", "execution", "systematize", "systematization", "close", "public", "document"}
+
+func coopDoneKey(a string) string {
+	for _, x := range coopActions {
+		if x == a {
+			return "coop.done." + a
+		}
+	}
+	return ""
+}
+
+func (s *Server) coopProjectPage(w http.ResponseWriter, r *http.Request, status int, code string, d *coopProjectData) {
+	if s.cfg.Cooperation == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cooperation is not enabled"))
+		return
+	}
+	ctx := r.Context()
+	v, err := s.cfg.Cooperation.Get(ctx, code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.V = v
+	if v.Design != nil {
+		d.Pairs, d.Unpaired = v.Design.Pairs()
+	}
+	d.Chart, d.ChartH = newCoopChart(v.Totals)
+	if s.cfg.Knowledge != nil {
+		if d.Shared, err = s.cfg.Knowledge.ByProject(ctx, v.Project.Code); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	p := auth.FromContext(ctx)
+	d.CanWrite = coopWriter(p)
+	if v.Agreement != nil && v.Project.Step == cooperation.StepAgreed {
+		for _, sg := range v.Agreement.Signatures {
+			if sg.SignedOn.IsZero() && (d.CanWrite || p.Role == auth.RoleCounterpart && sg.Org == v.Project.RequestingOrg) {
+				d.CanSign = append(d.CanSign, sg.Org)
+			}
+		}
+	}
+	d.Today = time.Now().Format(time.DateOnly)
+	d.Categories = cooperation.Categories
+	d.DocCats = cooperation.DocumentCategories
+	d.SysFields = []string{"lessons", "challenge", "solution", "results", "sustainability", "replicability", "findings", "management_response"}
+	if d.Form == nil {
+		d.Form = map[string]string{}
+	}
+	s.render(w, r, status, "coopproject", d)
+}
+
+// coopAction runs one form of the project page and redirects back, or shows
+// the page again with the refusal and what was typed.
+func (s *Server) coopAction(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.EINVALID, "bad form"))
+		return
+	}
+	code, action := r.PathValue("code"), r.PathValue("action")
+	c := s.cfg.Cooperation
+	if c == nil || coopDoneKey(action) == "" {
+		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
+		return
+	}
+	form := map[string]string{}
+	for k := range r.PostForm {
+		form[k] = r.PostForm.Get(k)
+	}
+	date := func(field string) (cooperation.Date, error) {
+		d, err := cooperation.ParseDate(r.PostFormValue(field))
+		if err != nil {
+			return d, &fosis.Error{Code: fosis.EINVALID, Message: field + ": " + fosis.ErrorMessage(err)}
+		}
+		return d, nil
+	}
+	jsonField := func(field string, v any) error {
+		dec := json.NewDecoder(strings.NewReader(r.PostFormValue(field)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			return &fosis.Error{Code: fosis.EINVALID, Message: field + ": not valid JSON of the documented shape: " + err.Error()}
+		}
+		return nil
+	}
+	err := func() error {
+		switch action {
+		case "feasibility":
+			on, err := date("on")
+			if err != nil {
+				return err
+			}
+			f := cooperation.Feasibility{Decision: r.PostFormValue("decision"), DecidedOn: on, DecidedBy: r.PostFormValue("by"), Note: r.PostFormValue("note")}
+			met := map[string]bool{}
+			for _, m := range r.PostForm["met"] {
+				met[m] = true
+			}
+			for i, line := range strings.Split(r.PostFormValue("criteria"), "\n") {
+				if line = strings.TrimSpace(line); line != "" {
+					f.Criteria = append(f.Criteria, cooperation.Criterion{Name: line, Met: met[strconv.Itoa(i)] || r.PostFormValue("all_met") == "1"})
+				}
+			}
+			return c.Evaluate(ctx, code, f)
+		case "design":
+			d, err := cooperation.ParseDesign([]byte(r.PostFormValue("design")))
+			if err != nil {
+				return err
+			}
+			_, err = c.SaveDesign(ctx, code, d)
+			return err
+		case "review":
+			on, err := date("on")
+			if err != nil {
+				return err
+			}
+			return c.ReviewDesign(ctx, code, cooperation.Review{Decision: r.PostFormValue("decision"), DecidedOn: on,
+				Directors: r.PostFormValue("directors"), Financers: r.PostFormValue("financers"), Note: r.PostFormValue("note")})
+		case "agreement":
+			on, err := date("on")
+			if err != nil {
+				return err
+			}
+			startup, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("startup")), 10, 64)
+			a := cooperation.Agreement{Kind: r.PostFormValue("kind"), EffectiveOn: on, Deadlines: r.PostFormValue("deadlines"),
+				Resources: r.PostFormValue("resources"), StartupFinancing: startup}
+			req := map[string]bool{}
+			for _, x := range r.PostForm["required"] {
+				req[x] = true
+			}
+			orgs, commits := r.PostForm["party"], r.PostForm["commitment"]
+			for i := range orgs {
+				if i < len(commits) && strings.TrimSpace(commits[i]) != "" {
+					a.Parties = append(a.Parties, cooperation.Commitment{Org: orgs[i], Commitment: commits[i], Required: req[orgs[i]]})
+				}
+			}
+			return c.Agree(ctx, code, a)
+		case "sign":
+			on, err := date("on")
+			if err != nil {
+				return err
+			}
+			return c.Sign(ctx, code, r.PostFormValue("org"), r.PostFormValue("by"), on, r.PostFormValue("place"))
+		case "start", "systematize", "close":
+			on, err := date("on")
+			if err != nil {
+				return err
+			}
+			return map[string]func(cooperation.Date) error{
+				"start":       func(d cooperation.Date) error { return c.Start(ctx, code, d) },
+				"systematize": func(d cooperation.Date) error { return c.BeginSystematization(ctx, code, d) },
+				"close":       func(d cooperation.Date) error { return c.Close(ctx, code, d) },
+			}[action](on)
+		case "event":
+			var e cooperation.Event
+			if err := jsonField("event", &e); err != nil {
+				return err
+			}
+			_, err := c.AddEvent(ctx, code, e)
+			return err
+		case "execution":
+			on, err := date("on")
+			if err != nil {
+				return err
+			}
+			year, _ := strconv.Atoi(r.PostFormValue("year"))
+			amount, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("amount")), 10, 64)
+			return c.RecordExecution(ctx, code, cooperation.Execution{Org: r.PostFormValue("org"), Year: year, Category: r.PostFormValue("category"),
+				Kind: r.PostFormValue("kind"), Valuation: r.PostFormValue("valuation"), Amount: amount, On: on})
+		case "systematization":
+			return c.SaveSystematization(ctx, code, cooperation.Systematization{Lessons: r.PostFormValue("lessons"), Challenge: r.PostFormValue("challenge"),
+				Solution: r.PostFormValue("solution"), Results: r.PostFormValue("results"), Sustainability: r.PostFormValue("sustainability"),
+				Replicability: r.PostFormValue("replicability"), Findings: r.PostFormValue("findings"), ManagementResponse: r.PostFormValue("management_response")})
+		case "public":
+			return c.SetPublic(ctx, code, r.PostFormValue("public") == "1")
+		case "document":
+			on, err := date("on")
+			if err != nil {
+				return err
+			}
+			_, err = c.AddDocument(ctx, code, cooperation.Document{Title: r.PostFormValue("title"), Category: r.PostFormValue("category"),
+				URL: r.PostFormValue("url"), Format: r.PostFormValue("format"), Language: r.PostFormValue("language"), Date: on})
+			return err
+		}
+		return nil
+	}()
+	if err != nil {
+		switch fosis.ErrorCode(err) {
+		case fosis.EINVALID, fosis.ECONFLICT, fosis.EFORBIDDEN:
+			s.coopProjectPage(w, r, statusOf(err), code, &coopProjectData{Error: newCoopErr(err), Form: form})
+		default:
+			s.fail(w, r, err)
+		}
+		return
+	}
+	http.Redirect(w, r, "/cooperation/"+url.PathEscape(strings.ToUpper(strings.TrimSpace(code)))+"?done="+action+"#done", http.StatusSeeOther)
+}
+
+// coopIATI downloads the IATI file of the public projects the user may see.
+func (s *Server) coopIATI(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Cooperation == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cooperation is not enabled"))
+		return
+	}
+	ex, err := s.cfg.Cooperation.ExportIATI(r.Context(), cooperation.ExportOptions{XSD: true})
+	if err != nil {
+		if c := fosis.ErrorCode(err); c == fosis.ECONFLICT || c == fosis.EUNAVAILABLE {
+			s.coopBoardPage(w, r, statusOf(err), coopBoardData{Error: newCoopErr(err)})
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="fosis-iati-activities.xml"`)
+	w.Write(ex.XML)
+}
+
+// coopSEGIB downloads the SEGIB report, CSV or XLSX, with column titles in
+// the user's language.
+func (s *Server) coopSEGIB(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Cooperation == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cooperation is not enabled"))
+		return
+	}
+	format := strings.TrimPrefix(path.Ext(r.URL.Path), ".")
+	rows, err := s.cfg.Cooperation.SEGIB(r.Context(), 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf strings.Builder
+	lang := viewerOf(r.Context()).lang
+	if format == "csv" {
+		err = cooperation.WriteSEGIBCSV(&buf, rows, lang)
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	} else {
+		err = cooperation.WriteSEGIBXLSX(&buf, rows, lang)
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	}
+	if err != nil {
+		w.Header().Del("Content-Type")
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="fosis-segib.`+format+`"`)
+	w.Write([]byte(buf.String()))
+}
