@@ -1,6 +1,8 @@
 package web
 
 import (
+	"html"
+	"html/template"
 	"net"
 	"net/http"
 	"net/url"
@@ -55,6 +57,45 @@ type changeTarget struct {
 	Value string // "h:rooms", "m:12345678-5:employed"
 	RUN   string // "" for household fields
 	Field string
+	Label string // as the option shows it, in the user's language
+}
+
+// The form's selects have many options (every field of every member, in
+// each row): they are written here, once per select, rather than by the
+// template, whose per-option function calls made up most of the household
+// page's time. Values and labels are HTML-escaped.
+
+// TargetOptions is the options of a row's field select, with selected
+// chosen.
+func (c *changesSection) TargetOptions(selected string) template.HTML {
+	var b strings.Builder
+	for _, t := range c.Targets {
+		writeOption(&b, t.Value, t.Label, t.Value == selected)
+	}
+	return template.HTML(b.String())
+}
+
+// AddOptions is the options of a new-member select, with the typed value
+// chosen.
+func (c *changesSection) AddOptions(f addField) template.HTML {
+	var b strings.Builder
+	selected := c.Form.Add[f.Name]
+	for _, o := range f.Options {
+		writeOption(&b, o.Value, o.Label, o.Value == selected)
+	}
+	return template.HTML(b.String())
+}
+
+func writeOption(b *strings.Builder, value, label string, selected bool) {
+	b.WriteString(`<option value="`)
+	b.WriteString(html.EscapeString(value))
+	b.WriteString(`"`)
+	if selected {
+		b.WriteString(` selected`)
+	}
+	b.WriteString(`>`)
+	b.WriteString(html.EscapeString(label))
+	b.WriteString("</option>")
 }
 
 // addField is one input of the new member's fieldset; Options make it a
@@ -141,16 +182,19 @@ func (s *Server) newChangesSection(r *http.Request, h *registry.HouseholdView, p
 		c.Submitted = ""
 	}
 	c.Form.Kind = registry.KindUpdate
-	c.AddFields = s.addFields(viewerOf(ctx).lang)
+	lang := viewerOf(ctx).lang
+	c.AddFields = s.addFields(lang)
+	household := s.msgs.T(lang, "changes.household")
 	for _, f := range registry.HouseholdFields {
-		c.Targets = append(c.Targets, changeTarget{Value: "h:" + f, Field: f})
+		c.Targets = append(c.Targets, changeTarget{Value: "h:" + f, Field: f, Label: household + " · " + s.msgs.T(lang, "changes.field."+f)})
 	}
 	for _, m := range h.Members {
 		for _, f := range registry.MemberFields {
 			if registry.SensitiveField(f) && !p.SeesSensitive() {
 				continue
 			}
-			c.Targets = append(c.Targets, changeTarget{Value: "m:" + m.RUN + ":" + f, RUN: m.RUN, Field: f})
+			c.Targets = append(c.Targets, changeTarget{Value: "m:" + m.RUN + ":" + f, RUN: m.RUN, Field: f,
+				Label: m.RUN + " · " + s.msgs.T(lang, "changes.field."+f)})
 		}
 	}
 	return c, nil

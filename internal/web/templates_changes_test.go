@@ -36,7 +36,8 @@ func init() {
 	section := func(f changeForm) *changesSection {
 		c := &changesSection{Requests: items("es", rosa), CanSubmit: true, Kinds: registry.ChangeKinds, AddFields: s.addFields("es"),
 			Today: "2026-11-27", Form: f,
-			Targets:  []changeTarget{{Value: "h:rooms", Field: "rooms"}, {Value: "m:12345678-5:employed", RUN: "12345678-5", Field: "employed"}},
+			Targets: []changeTarget{{Value: "h:rooms", Field: "rooms", Label: "Hogar · Dormitorios"},
+				{Value: "m:12345678-5:employed", RUN: "12345678-5", Field: "employed", Label: "12345678-5 · <b>Ocupado</b>"}},
 			Versions: []registry.Version{{ID: 2, ValidFrom: at, CommuneCode: "13101", Source: "change", SourceID: 2}, {ID: 1, ValidFrom: at, CommuneCode: "13101", Source: "import", SourceID: 1}}}
 		return c
 	}
@@ -54,7 +55,7 @@ func init() {
 	analystQueue.Items = items("es", &auth.Principal{Username: "ana", Role: auth.RoleAnalyst})
 	moreTemplateCases = append(moreTemplateCases,
 		templateCase{"household", householdData{H: h, Changes: section(changeForm{Kind: "update"})}, `id="change-3-state"`},
-		templateCase{"household", householdData{H: h, Changes: section(changeForm{Kind: "update"})}, `<option value="m:12345678-5:employed">12345678-5 · `},
+		templateCase{"household", householdData{H: h, Changes: section(changeForm{Kind: "update"})}, `<option value="m:12345678-5:employed">12345678-5 · &lt;b&gt;Ocupado&lt;/b&gt;</option>`},
 		templateCase{"household", householdData{H: h, Changes: section(changeForm{Kind: "update"})}, `href="/households/H0000007?as_of=2026-11-02"`},
 		templateCase{"household", householdData{H: h, Changes: section(bad)}, `<div class="invalid-feedback" id="row0-error">debe estar entre 0 y 50</div>`},
 		templateCase{"household", householdData{H: h, Changes: section(bad)}, `<option value="h:rooms" selected>`},
