@@ -152,3 +152,86 @@ func (s *Server) enroll(r *http.Request) (any, error) {
 	}
 	return s.Programs.Enroll(r.Context(), id, day)
 }
+
+// saveProgram stores the body as a new version of its programme line (the
+// line is created the first time); programme managers only.
+func (s *Server) saveProgram(r *http.Request) (any, error) {
+	var p programs.Program
+	if err := decodeBody(r, &p); err != nil {
+		return nil, err
+	}
+	return s.Programs.SaveProgram(r.Context(), &p)
+}
+
+// ProgramVersions is a programme line's versions, oldest first.
+type ProgramVersions struct {
+	Items []programs.Program `json:"items"`
+}
+
+func (s *Server) programVersions(r *http.Request) (any, error) {
+	vs, err := s.Programs.History(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return nil, err
+	}
+	return ProgramVersions{Items: vs}, nil
+}
+
+// AgencyList is the executing agencies the caller may see.
+type AgencyList struct {
+	Items []programs.Agency `json:"items"`
+}
+
+func (s *Server) agencies(r *http.Request) (any, error) {
+	as, err := s.Programs.Agencies(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if as == nil {
+		as = []programs.Agency{}
+	}
+	return AgencyList{Items: as}, nil
+}
+
+// NewAgency is the body of POST /api/v1/agencies.
+type NewAgency struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+func (s *Server) createAgency(r *http.Request) (any, error) {
+	var in NewAgency
+	if err := decodeBody(r, &in); err != nil {
+		return nil, err
+	}
+	return s.Programs.CreateAgency(r.Context(), in.Code, in.Name)
+}
+
+func (s *Server) addContract(r *http.Request) (any, error) {
+	var c programs.Contract
+	if err := decodeBody(r, &c); err != nil {
+		return nil, err
+	}
+	return s.Programs.AddContract(r.Context(), r.PathValue("code"), c)
+}
+
+// StaffMember is the body (and answer) of POST /api/v1/agencies/{code}/staff.
+type StaffMember struct {
+	UserID int64  `json:"user_id"`
+	Agency string `json:"agency,omitempty"`
+}
+
+func (s *Server) addStaff(r *http.Request) (any, error) {
+	var in StaffMember
+	if err := decodeBody(r, &in); err != nil {
+		return nil, err
+	}
+	if in.UserID < 1 {
+		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "user_id is the id of the staff member's account",
+			Fields: []fosis.FieldError{{Field: "user_id", Message: "required"}}}
+	}
+	code := r.PathValue("code")
+	if err := s.Programs.AddStaff(r.Context(), in.UserID, code); err != nil {
+		return nil, err
+	}
+	return StaffMember{UserID: in.UserID, Agency: code}, nil
+}

@@ -158,5 +158,44 @@ func checkProgrammeResponses(t *testing.T, doc map[string]any, c *checker) []str
 	if status, _ := send(t, "POST", srv.URL+"/api/v1/calls/api-call/applications", "rm", programs.ApplyInput{RUN: heads[1]}); status != 403 {
 		t.Errorf("read-only token applying: status %d", status)
 	}
+
+	// The catalogue and the agencies.
+	var cur programs.Program
+	json.Unmarshal(call("GET /api/v1/programs/{code}", "/api/v1/programs/yo-trabajo", nil, 200), &cur)
+	next := map[string]any{"code": cur.Code, "area": cur.Area, "unit": cur.Unit, "name_es": "Yo Trabajo (2027)", "name_en": "Yo Trabajo (2027)",
+		"amount_clp": cur.AmountCLP + 10_000, "duration_months": cur.Months, "spec": cur.Spec}
+	var saved programs.Program
+	json.Unmarshal(call("POST /api/v1/programs", "/api/v1/programs", next, 200), &saved)
+	if saved.Version != cur.Version+1 || saved.LineID != cur.LineID {
+		t.Errorf("new version %d of line %d, want %d of %d", saved.Version, saved.LineID, cur.Version+1, cur.LineID)
+	}
+	next["area"] = "fishing"
+	call("POST /api/v1/programs", "/api/v1/programs", next, 400)
+	var vs api.ProgramVersions
+	json.Unmarshal(call("GET /api/v1/programs/{code}/versions", "/api/v1/programs/yo-trabajo/versions", nil, 200), &vs)
+	if len(vs.Items) != 2 || vs.Items[1].NameES != "Yo Trabajo (2027)" {
+		t.Errorf("versions: %+v", vs.Items)
+	}
+	call("GET /api/v1/programs/{code}/versions", "/api/v1/programs/nope/versions", nil, 404)
+	call("POST /api/v1/agencies", "/api/v1/agencies", api.NewAgency{Code: "ong-sur", Name: "ONG del Sur"}, 200)
+	call("POST /api/v1/agencies", "/api/v1/agencies", api.NewAgency{Code: "ong-sur", Name: "Otra"}, 409)
+	call("POST /api/v1/agencies/{code}/contracts", "/api/v1/agencies/ong-sur/contracts", programs.Contract{Line: "yo-trabajo",
+		TenderCode: "LIC-2026-7", StartsOn: "2026-12-01", EndsOn: "2027-11-30", Families: 40, BudgetCLP: 40_000_000, Communes: []string{commune}}, 200)
+	call("POST /api/v1/agencies/{code}/contracts", "/api/v1/agencies/nope/contracts", programs.Contract{Line: "yo-trabajo",
+		TenderCode: "LIC-2026-8", StartsOn: "2026-12-01", EndsOn: "2027-11-30", Families: 40, BudgetCLP: 40_000_000, Communes: []string{commune}}, 404)
+	staff, err := auth.NewStore(d, time.Now).CreateUser(ctx, auth.System(), auth.NewUser{Username: "ejecutora", Role: auth.RoleAgency, Password: auth.GeneratePassword()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call("POST /api/v1/agencies/{code}/staff", "/api/v1/agencies/ong-sur/staff", api.StaffMember{UserID: staff.ID}, 200)
+	call("POST /api/v1/agencies/{code}/staff", "/api/v1/agencies/ong-sur/staff", api.StaffMember{}, 400)
+	var al api.AgencyList
+	json.Unmarshal(call("GET /api/v1/agencies", "/api/v1/agencies", nil, 200), &al)
+	if len(al.Items) != 1 || len(al.Items[0].Contracts) != 1 {
+		t.Errorf("agencies: %+v", al.Items)
+	}
+	if status, _ := send(t, "POST", srv.URL+"/api/v1/agencies", "rm", api.NewAgency{Code: "x", Name: "x"}); status != 403 {
+		t.Errorf("a read-only token creating an agency: status %d", status)
+	}
 	return ok
 }
