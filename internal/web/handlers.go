@@ -55,6 +55,7 @@ func (s *Server) Handler() http.Handler {
 	pages.HandleFunc("POST /audit/verify", s.requireUser(s.auditVerify))
 	s.importRoutes(pages)
 	s.programRoutes(pages)
+	s.programEditRoutes(pages)
 	s.changesRoutes(pages)
 	s.cooperationRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
