@@ -30,9 +30,16 @@ type diffData struct {
 }
 
 // matrixTable is a transition matrix's table and its element id.
+// The captions of the transition matrices of the diff and the what-if.
+const (
+	diffCaption   = "diff.matrix_caption"
+	whatIfCaption = "whatif.matrix_caption"
+)
+
 type matrixTable struct {
-	ID   string
-	Rows []matrixRow
+	ID      string
+	Caption string // catalog key: how the rows and columns read
+	Rows    []matrixRow
 }
 
 // regionMatrix is one region's transition matrix.
@@ -43,12 +50,12 @@ type regionMatrix struct {
 }
 
 // regionMatrices lays out the matrices of the regions with households.
-func regionMatrices(rs []targeting.RegionTransitions) []regionMatrix {
+func regionMatrices(rs []targeting.RegionTransitions, caption string) []regionMatrix {
 	var out []regionMatrix
 	for _, r := range rs {
 		if r.Households > 0 {
 			out = append(out, regionMatrix{Code: r.Code, Name: r.Name, Households: r.Households,
-				Table: matrixTable{ID: "matrix-" + r.Code, Rows: matrixRows(r.Matrix)}})
+				Table: matrixTable{ID: "matrix-" + r.Code, Caption: caption, Rows: matrixRows(r.Matrix)}})
 		}
 	}
 	return out
@@ -130,8 +137,8 @@ func (s *Server) runDiff(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		d.Matrix = matrixTable{ID: "matrix", Rows: matrixRows(d.Diff.Matrix)}
-		d.Regions = regionMatrices(d.Diff.ByRegion)
+		d.Matrix = matrixTable{ID: "matrix", Caption: diffCaption, Rows: matrixRows(d.Diff.Matrix)}
+		d.Regions = regionMatrices(d.Diff.ByRegion, diffCaption)
 		d.After = r.URL.Query().Get("after")
 		page, err := s.cfg.Targeting.Moved(ctx, a, b, d.After, s.pageSize())
 		if err != nil {

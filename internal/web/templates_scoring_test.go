@@ -11,6 +11,7 @@ import (
 
 // The scoring pages' catalog prefixes and template cases.
 func init() {
+	moreHandlerKeys = append(moreHandlerKeys, diffCaption, whatIfCaption)
 	keyPrefixes = append(keyPrefixes, "map", "diff", "whatif")
 	run := &targeting.Run{ID: 3, ModelID: "chile-rsh", ModelName: "RSH", ModelVersion: 1, AsOf: "2026-11-01", Households: 1200}
 	bounds := chileBounds()
@@ -46,7 +47,7 @@ func init() {
 			Moves: targeting.Moves{Households: 445, Up: 25, Down: 20, Same: 400, Into40: 20, OutOf40: 25}}}}
 	moved := []movedRow{{Change: targeting.Change{HouseholdID: "H0000007", CommuneCode: "13101", From: 40, To: 50}, CommuneName: "Santiago"},
 		{Change: targeting.Change{HouseholdID: "H0000009", CommuneCode: "13102", From: 50, To: 40}, CommuneName: "Cerrillos"}}
-	diff := diffData{Runs: runs, A: 2, B: 3, Brackets: targeting.Brackets(), Diff: rd, Matrix: matrixTable{ID: "matrix", Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion), Moved: moved,
+	diff := diffData{Runs: runs, A: 2, B: 3, Brackets: targeting.Brackets(), Diff: rd, Matrix: matrixTable{ID: "matrix", Caption: diffCaption, Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion, diffCaption), Moved: moved,
 		FirstURL: "/runs/diff?a=2&b=3", CSVURL: "/runs/diff/moved.csv?a=2&b=3", NextURL: "/runs/diff?a=2&after=9&b=3"}
 	// A what-if: the form, a model with problems, a result.
 	wr := &targeting.WhatIfResult{Base: targeting.ModelRef{ID: "chile-rsh", Version: 1, Name: "RSH"},
@@ -60,9 +61,9 @@ func init() {
 			`<li><code>params.equivalence_exponent</code>: must be between 0 and 1, got 3</li>`},
 		templateCase{"whatif", whatIfData{Detail: "line 3: invalid JSON"}, `id="whatif-detail">line 3: invalid JSON<`},
 		templateCase{"whatif", whatIfData{Error: "whatif.too_big"}, `id="whatif-error"`},
-		templateCase{"whatif", whatIfData{Result: wr, Matrix: matrixTable{ID: "matrix", Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion)}, `RSH &lt;editado&gt; (`},
-		templateCase{"whatif", whatIfData{Result: wr, Matrix: matrixTable{ID: "matrix", Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion)}, `<tr data-region="13">`},
-		templateCase{"whatif", whatIfData{Result: wr, Matrix: matrixTable{ID: "matrix", Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion)}, `<details class="mb-2" data-region="13">`},
+		templateCase{"whatif", whatIfData{Result: wr, Matrix: matrixTable{ID: "matrix", Caption: whatIfCaption, Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion, whatIfCaption)}, `RSH &lt;editado&gt; (`},
+		templateCase{"whatif", whatIfData{Result: wr, Matrix: matrixTable{ID: "matrix", Caption: diffCaption, Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion, diffCaption)}, `<tr data-region="13">`},
+		templateCase{"whatif", whatIfData{Result: wr, Matrix: matrixTable{ID: "matrix", Caption: diffCaption, Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion, diffCaption)}, `<details class="mb-2" data-region="13">`},
 		templateCase{"rundiff", diff, `id="matrix-13"`},
 		templateCase{"runs", runsData{Runs: runs, WhatIf: true}, `href="/whatif" id="runs-whatif-link"`},
 		templateCase{"rundiff", diff, `<tr data-from="40"><th scope="row">40%</th>`},
@@ -72,8 +73,8 @@ func init() {
 		templateCase{"rundiff", diff, `href="/runs/diff/moved.csv?a=2&amp;b=3"`},
 		templateCase{"rundiff", diff, `<option value="2" selected>`},
 		templateCase{"rundiff", diffData{Runs: runs[:1]}, `id="diff-empty"`},
-		templateCase{"rundiff", diffData{Runs: runs, A: 2, B: 3, Diff: rd, Matrix: matrixTable{ID: "matrix", Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion)}, `id="diff-moved-none"`},
-		templateCase{"rundiff", diffData{Runs: runs, A: 2, B: 3, Diff: rd, Matrix: matrixTable{ID: "matrix", Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion), After: "9", FirstURL: "/runs/diff?a=2&b=3"}, `id="diff-moved-end"`},
+		templateCase{"rundiff", diffData{Runs: runs, A: 2, B: 3, Diff: rd, Matrix: matrixTable{ID: "matrix", Caption: diffCaption, Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion, diffCaption)}, `id="diff-moved-none"`},
+		templateCase{"rundiff", diffData{Runs: runs, A: 2, B: 3, Diff: rd, Matrix: matrixTable{ID: "matrix", Caption: diffCaption, Rows: matrixRows(m)}, Regions: regionMatrices(rd.ByRegion, diffCaption), After: "9", FirstURL: "/runs/diff?a=2&b=3"}, `id="diff-moved-end"`},
 		templateCase{"runmap", national, `<a href="/runs/3/map/13?bracket=40" data-code="13"><path id="area-13"`},
 		templateCase{"runmap", national, `id="map-table"`},
 		templateCase{"runmap", national, `fill="#dee2e6"`}, // Aysén, without households

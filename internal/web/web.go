@@ -148,7 +148,7 @@ func New(cfg Config) (*Server, error) {
 		s.pages[lang] = map[string]*template.Template{}
 		for _, page := range names {
 			t, err := template.New("layout.html").Funcs(s.funcs(lang)).
-				ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
+				ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", "templates/"+page+".html")
 			if err != nil {
 				return nil, err
 			}

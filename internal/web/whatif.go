@@ -116,8 +116,8 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Result = res
-	d.Matrix = matrixTable{ID: "matrix", Rows: matrixRows(res.Matrix)}
-	d.Regions = regionMatrices(res.ByRegion)
+	d.Matrix = matrixTable{ID: "matrix", Caption: whatIfCaption, Rows: matrixRows(res.Matrix)}
+	d.Regions = regionMatrices(res.ByRegion, whatIfCaption)
 	s.render(w, r, http.StatusOK, "whatif", d)
 }
 
