@@ -335,6 +335,9 @@ func TestTemplates(t *testing.T) {
 				if navRuns := strings.Contains(out, `href="/runs" id="nav-runs"`); navRuns != (u != nil && u.SeesRegistry()) {
 					t.Errorf("%s %s: the runs link is shown %v for user %v", lang, c.page, navRuns, u)
 				}
+				if u != nil && strings.Contains(out, `id="nav-home">`) && u.SeesRegistry() != strings.Contains(out, `id="nav-home">`+s.msgs.T(lang, "nav.search")+`<`) {
+					t.Errorf("%s %s: the home link reads as a search for user %v", lang, c.page, u)
+				}
 				if navAudit := strings.Contains(out, `href="/audit" id="nav-audit"`); navAudit != (u != nil && u.SeesAudit()) {
 					t.Errorf("%s %s: the audit link is shown %v for user %v", lang, c.page, navAudit, u)
 				}
