@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +58,53 @@ func (s *Server) apply(r *http.Request) (any, error) {
 }
 
 func (s *Server) callApplications(r *http.Request) (any, error) {
-	return s.Programs.Applications(r.Context(), r.PathValue("code"), r.URL.Query().Get("status"))
+	q := r.URL.Query()
+	limit, err := limitParam(q.Get("limit"), 100, 1000)
+	if err != nil {
+		return nil, err
+	}
+	var after int64
+	if v := q.Get("after"); v != "" {
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 1 {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "after must be the next of a previous page",
+				Fields: []fosis.FieldError{{Field: "after", Message: "not a cursor"}}}
+		}
+	}
+	all, err := s.Programs.Applications(r.Context(), r.PathValue("code"), q.Get("status"))
+	if err != nil {
+		return nil, err
+	}
+	return pageApplications(all, after, limit)
+}
+
+// ApplicationPage is one page of a call's applications, in rank order.
+type ApplicationPage struct {
+	Items []programs.Application `json:"items"`
+	// Next is the cursor of the next page ("" on the last): pass it as after.
+	Next  string `json:"next,omitempty"`
+	Total int    `json:"total"`
+}
+
+// pageApplications cuts the page after the application with id after
+// (0: the first page) from the ranked list. The order is the rank, which
+// is not the id's, so the cursor is a position in that order: an unknown
+// cursor (an application gone since) is refused rather than guessed.
+func pageApplications(all []programs.Application, after int64, limit int) (*ApplicationPage, error) {
+	start := 0
+	if after > 0 {
+		i := slices.IndexFunc(all, func(a programs.Application) bool { return a.ID == after })
+		if i < 0 {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "after is not an application of this list: start again from the first page",
+				Fields: []fosis.FieldError{{Field: "after", Message: "unknown cursor"}}}
+		}
+		start = i + 1
+	}
+	end := min(start+limit, len(all))
+	page := &ApplicationPage{Items: all[start:end], Total: len(all)}
+	if end < len(all) {
+		page.Next = strconv.FormatInt(all[end-1].ID, 10)
+	}
+	return page, nil
 }
 
 func (s *Server) runSelection(r *http.Request) (any, error) {

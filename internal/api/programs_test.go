@@ -130,7 +130,31 @@ func checkProgrammeResponses(t *testing.T, doc map[string]any, c *checker) []str
 		ids = append(ids, a.ID)
 	}
 	call("POST /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications", programs.ApplyInput{RUN: heads[0]}, 409)
-	call("GET /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications", nil, 200)
+	// Paged: every application once, in the order of the whole list.
+	var whole api.ApplicationPage
+	json.Unmarshal(call("GET /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications?limit=1000", nil, 200), &whole)
+	var walked []int64
+	for next, pages := "", 0; ; pages++ {
+		var pg api.ApplicationPage
+		json.Unmarshal(call("GET /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications?limit=2&after="+next, nil, 200), &pg)
+		for _, a := range pg.Items {
+			walked = append(walked, a.ID)
+		}
+		if pg.Next == "" || pages > len(ids) {
+			break
+		}
+		next = pg.Next
+	}
+	if whole.Total != len(ids) || len(walked) != len(ids) {
+		t.Errorf("pages walked %d applications, the call has %d (total %d)", len(walked), len(ids), whole.Total)
+	}
+	for i, a := range whole.Items {
+		if i < len(walked) && walked[i] != a.ID {
+			t.Errorf("page order differs from the whole list at %d", i)
+		}
+	}
+	call("GET /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications?after=999999", nil, 400)
+	call("GET /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications?limit=0", nil, 400)
 	call("GET /api/v1/calls/{code}/preview", "/api/v1/calls/api-call/preview", nil, 200)
 	call("POST /api/v1/calls/{code}/whatif", "/api/v1/calls/api-call/whatif", programs.WhatIfInput{Communes: map[string]int{commune: 4}}, 200)
 	call("POST /api/v1/calls/{code}/selection", "/api/v1/calls/api-call/selection", nil, 409)
@@ -138,8 +162,9 @@ func checkProgrammeResponses(t *testing.T, doc map[string]any, c *checker) []str
 	call("POST /api/v1/calls/{code}/selection", "/api/v1/calls/api-call/selection", nil, 200)
 	call("GET /api/v1/calls/{code}/selection", "/api/v1/calls/api-call/selection?verify=true", nil, 200)
 	call("POST /api/v1/calls/{code}/status", "/api/v1/calls/api-call/status", api.StatusChange{Status: "published"}, 200)
-	var sel []programs.Application
-	json.Unmarshal(call("GET /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications?status=selected", nil, 200), &sel)
+	var selPage api.ApplicationPage
+	json.Unmarshal(call("GET /api/v1/calls/{code}/applications", "/api/v1/calls/api-call/applications?status=selected", nil, 200), &selPage)
+	sel := selPage.Items
 	if len(sel) != 2 {
 		t.Fatalf("%d selected", len(sel))
 	}
