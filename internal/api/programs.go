@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,7 +73,15 @@ func (s *Server) callApplications(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pageApplications(all, after, limit)
+	items, next, err := programs.PageOf(all, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	page := &ApplicationPage{Items: items, Total: len(all)}
+	if next > 0 {
+		page.Next = strconv.FormatInt(next, 10)
+	}
+	return page, nil
 }
 
 // ApplicationPage is one page of a call's applications, in rank order.
@@ -83,28 +90,6 @@ type ApplicationPage struct {
 	// Next is the cursor of the next page ("" on the last): pass it as after.
 	Next  string `json:"next,omitempty"`
 	Total int    `json:"total"`
-}
-
-// pageApplications cuts the page after the application with id after
-// (0: the first page) from the ranked list. The order is the rank, which
-// is not the id's, so the cursor is a position in that order: an unknown
-// cursor (an application gone since) is refused rather than guessed.
-func pageApplications(all []programs.Application, after int64, limit int) (*ApplicationPage, error) {
-	start := 0
-	if after > 0 {
-		i := slices.IndexFunc(all, func(a programs.Application) bool { return a.ID == after })
-		if i < 0 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "after is not an application of this list: start again from the first page",
-				Fields: []fosis.FieldError{{Field: "after", Message: "unknown cursor"}}}
-		}
-		start = i + 1
-	}
-	end := min(start+limit, len(all))
-	page := &ApplicationPage{Items: all[start:end], Total: len(all)}
-	if end < len(all) {
-		page.Next = strconv.FormatInt(all[end-1].ID, 10)
-	}
-	return page, nil
 }
 
 func (s *Server) runSelection(r *http.Request) (any, error) {

@@ -520,3 +520,26 @@ func (s *Store) applications(ctx context.Context, q rowsQuerier, v *viewer, c *C
 func sortByID(as []Application) {
 	slices.SortFunc(as, func(a, b Application) int { return int(a.ID - b.ID) })
 }
+
+// PageOf cuts one page of limit applications from a ranked list, after the
+// application with id after (0: the first page), and returns it with the id
+// to continue after (0 on the last page). The order is the rank, not the
+// id, so the cursor is a position in the list: an unknown cursor (an
+// application gone since) is refused rather than guessed.
+func PageOf(all []Application, after int64, limit int) ([]Application, int64, error) {
+	start := 0
+	if after > 0 {
+		i := slices.IndexFunc(all, func(a Application) bool { return a.ID == after })
+		if i < 0 {
+			return nil, 0, &fosis.Error{Code: fosis.EINVALID, Message: "after is not an application of this list: start again from the first page",
+				Fields: []fosis.FieldError{{Field: "after", Message: "unknown cursor"}}}
+		}
+		start = i + 1
+	}
+	end := min(start+max(limit, 1), len(all))
+	var next int64
+	if end < len(all) {
+		next = all[end-1].ID
+	}
+	return all[start:end], next, nil
+}

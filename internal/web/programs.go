@@ -256,12 +256,13 @@ type callData struct {
 	Error     string // the slice's message after a refused action
 	ErrorKey  string // catalog key of the refused action
 	RUN       string // the apply form, as typed
-	Total     int    // applications in all; Apps holds the first maxAppRows
+	Total     int    // applications in all; Apps holds one page of them
+	After     int64  // the page starts after this application (0: the first page)
+	Next      int64  // the next page starts after this one (0: the last page)
 }
 
-// maxAppRows caps the applications a call page lists (a national call has
-// hundreds of thousands): the ranked head of the list, the rest through
-// 'fosis calls applications' or the API.
+// maxAppRows is the applications a call page lists at a time (a national
+// call has hundreds of thousands).
 const maxAppRows = 500
 
 func (s *Server) callPageWith(w http.ResponseWriter, r *http.Request, status int, d callData) {
@@ -284,8 +285,12 @@ func (s *Server) callPageWith(w http.ResponseWriter, r *http.Request, status int
 		d.Counts[a.Status]++
 	}
 	d.Total = len(apps)
-	if len(d.Apps) > maxAppRows {
-		d.Apps = d.Apps[:maxAppRows]
+	if a := r.URL.Query().Get("after"); a != "" && r.Method == http.MethodGet {
+		d.After, _ = strconv.ParseInt(a, 10, 64)
+	}
+	if d.Apps, d.Next, err = programs.PageOf(apps, d.After, maxAppRows); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	s.render(w, r, status, "call", d)
 }
