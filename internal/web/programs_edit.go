@@ -24,6 +24,7 @@ func (s *Server) programEditRoutes(pages *http.ServeMux) {
 	pages.HandleFunc("GET /agencies", s.requireUser(s.agenciesPage))
 	pages.HandleFunc("POST /agencies", s.requireUser(s.agencyCreate))
 	pages.HandleFunc("POST /agencies/{code}/contracts", s.requireUser(s.contractAdd))
+	pages.HandleFunc("POST /agencies/{code}/staff", s.requireUser(s.staffAdd))
 }
 
 // programData is a programme line's page.
@@ -146,6 +147,8 @@ func (s *Server) agenciesPage(w http.ResponseWriter, r *http.Request) {
 		done = "agencies.done.agency"
 	case "contract":
 		done = "agencies.done.contract"
+	case "staff":
+		done = "agencies.done.staff"
 	}
 	s.agenciesPageWith(w, r, http.StatusOK, agenciesData{Done: done})
 }
@@ -228,4 +231,34 @@ func (s *Server) contractAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/agencies?done=contract", http.StatusSeeOther)
+}
+
+// staffAdd makes an account, by username, the agency's staff.
+func (s *Server) staffAdd(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	ctx := r.Context()
+	if s.cfg.Programs == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no programmes on this server"))
+		return
+	}
+	f := contractForm{Agency: r.PathValue("code")}
+	if !managesCalls(auth.FromContext(ctx)) { // before saying whether the username exists
+		s.fail(w, r, fosis.Errorf(fosis.EFORBIDDEN, "only administrators and national analysts manage agencies"))
+		return
+	}
+	u, err := s.cfg.Users.UserByUsername(ctx, strings.TrimSpace(r.PostFormValue("username")))
+	if err != nil {
+		s.agencyProblem(w, r, err, f)
+		return
+	}
+	if u.Role != auth.RoleAgency {
+		s.agencyProblem(w, r, &fosis.Error{Code: fosis.EINVALID, Message: "only an account with the executing-agency role can be an agency's staff; " +
+			u.Username + " is " + string(u.Role)}, f)
+		return
+	}
+	if err := s.cfg.Programs.AddStaff(ctx, u.ID, f.Agency); err != nil {
+		s.agencyProblem(w, r, err, f)
+		return
+	}
+	http.Redirect(w, r, "/agencies?done=staff", http.StatusSeeOther)
 }

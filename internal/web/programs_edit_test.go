@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fosis/fosis/internal/platform/auth"
 )
@@ -112,6 +113,26 @@ func TestAgencyPages(t *testing.T) {
 	if resp, _ := c.do("POST", "/agencies/nope/contracts", contract); resp.StatusCode != 404 {
 		t.Errorf("unknown agency: %d", resp.StatusCode)
 	}
+	// Staff: an account with the agency role, by username.
+	users := auth.NewStore(f.d, time.Now)
+	if _, err := users.CreateUser(auth.WithPrincipal(context.Background(), auth.System()), auth.System(),
+		auth.NewUser{Username: "elena", Role: auth.RoleAgency, Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := c.do("POST", "/agencies/ong-sur/staff", url.Values{"username": {"elena"}}); resp.StatusCode != 200 || !strings.Contains(body, `id="agencies-done"`) {
+		t.Errorf("staff: %d", resp.StatusCode)
+	}
+	var agency string
+	f.d.QueryRowContext(context.Background(), `SELECT a.code FROM agency_staff s JOIN agencies a ON a.id = s.agency JOIN users u ON u.id = s.user_id WHERE u.username = 'elena'`).Scan(&agency)
+	if agency != "ong-sur" {
+		t.Errorf("elena's agency: %q", agency)
+	}
+	if resp, body := c.do("POST", "/agencies/ong-sur/staff", url.Values{"username": {"rosa"}}); resp.StatusCode != 400 || !strings.Contains(body, `id="agencies-error"`) {
+		t.Errorf("a regional officer as staff: %d", resp.StatusCode)
+	}
+	if resp, _ := c.do("POST", "/agencies/ong-sur/staff", url.Values{"username": {"nadie"}}); resp.StatusCode != 404 {
+		t.Errorf("an unknown username: %d", resp.StatusCode)
+	}
 	rosa := f.client(t)
 	rosa.signIn("rosa")
 	if resp, body := rosa.do("GET", "/agencies", nil); strings.Contains(body, `id="agency-form"`) || strings.Contains(body, `id="contract-form-`) {
@@ -119,5 +140,8 @@ func TestAgencyPages(t *testing.T) {
 	}
 	if resp, _ := rosa.do("POST", "/agencies", url.Values{"code": {"x"}, "name": {"x"}}); resp.StatusCode != 403 {
 		t.Errorf("regional officer creating an agency: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := rosa.do("POST", "/agencies/ong-sur/staff", url.Values{"username": {"elena"}}); resp.StatusCode != 403 {
+		t.Errorf("regional officer assigning staff: %d, want 403", resp.StatusCode)
 	}
 }

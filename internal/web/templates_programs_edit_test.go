@@ -7,7 +7,7 @@ import (
 
 func init() {
 	keyPrefixes = append(keyPrefixes, "progedit", "agencies")
-	moreHandlerKeys = append(moreHandlerKeys, "agencies.done.agency", "agencies.done.contract")
+	moreHandlerKeys = append(moreHandlerKeys, "agencies.done.agency", "agencies.done.contract", "agencies.done.staff")
 	p := programs.Program{LineID: 5, Code: "yo-trabajo", Area: "employment", Unit: "person", Version: 2, NameES: "Yo Trabajo <b>",
 		NameEN: "Yo Trabajo", AmountCLP: 300000, Months: 7, CreatedAt: "2026-11-27T10:00:00Z", CreatedBy: "ana",
 		Spec: programs.Spec{ComponentsES: []string{"Ruta de empleo"}, TargetES: "Tramo 40%"}}

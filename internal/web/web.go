@@ -40,6 +40,7 @@ import (
 type Users interface {
 	Authenticate(ctx context.Context, username, password, ip string) (*auth.Principal, error)
 	UserByID(ctx context.Context, id int64) (*auth.User, error)
+	UserByUsername(ctx context.Context, username string) (*auth.User, error)
 	// The administration pages'.
 	Users(ctx context.Context, by *auth.Principal) ([]auth.User, error)
 	CreateUser(ctx context.Context, by *auth.Principal, nu auth.NewUser) (*auth.User, error)
