@@ -29,6 +29,7 @@ func (s *Server) programRoutes(pages *http.ServeMux) {
 	pages.HandleFunc("POST /calls/{code}/status", s.requireUser(s.callStatus))
 	pages.HandleFunc("POST /calls/{code}/select", s.requireUser(s.callSelect))
 	pages.HandleFunc("POST /calls/{code}/apply", s.requireUser(s.callApply))
+	pages.HandleFunc("POST /calls/{code}/import", s.requireUser(s.callImport))
 	pages.HandleFunc("GET /calls/{code}/preview", s.requireUser(s.previewPage))
 	pages.HandleFunc("GET /calls/{code}/whatif", s.requireUser(s.whatIfPage))
 	pages.HandleFunc("POST /calls/{code}/whatif", s.requireUser(s.whatIfPage))
@@ -257,7 +258,8 @@ type callData struct {
 	ErrorKey  string // catalog key of the refused action
 	RUN       string // the apply form, as typed
 	Total     int    // applications in all; Apps holds one page of them
-	After     int64  // the page starts after this application (0: the first page)
+	Import    *programs.ImportReport // the outcome of a CSV import just made
+	After     int64                  // the page starts after this application (0: the first page)
 	Next      int64  // the next page starts after this one (0: the last page)
 }
 
@@ -347,6 +349,29 @@ func (s *Server) callApply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/applications/%d", a.ID), http.StatusSeeOther)
+}
+
+// callImport reads a CSV of applications into the call, all or nothing,
+// and shows the call with the report: every wrong row with its line, or how
+// many were stored, eligible or not.
+func (s *Server) callImport(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 32<<20)
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		s.refused(w, r, "calls.err.apply", &fosis.Error{Code: fosis.EINVALID, Message: "choose a CSV file of applications (at most 32 MiB)"})
+		return
+	}
+	defer file.Close()
+	rep, err := s.cfg.Programs.ImportApplications(r.Context(), r.PathValue("code"), file, hdr.Filename)
+	if err != nil {
+		s.refused(w, r, "calls.err.apply", err)
+		return
+	}
+	status := http.StatusOK
+	if len(rep.Errors) > 0 {
+		status = http.StatusBadRequest
+	}
+	s.callPageWith(w, r, status, callData{Import: rep})
 }
 
 // traceData is an application's decision trace page.

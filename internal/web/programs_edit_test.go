@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"html"
+	"io"
+	"mime/multipart"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -11,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/programs"
 )
 
 var programTextarea = regexp.MustCompile(`(?s)<textarea[^>]*id="program"[^>]*>(.*?)</textarea>`)
@@ -144,4 +149,60 @@ func TestAgencyPages(t *testing.T) {
 	if resp, _ := rosa.do("POST", "/agencies/ong-sur/staff", url.Values{"username": {"elena"}}); resp.StatusCode != 403 {
 		t.Errorf("regional officer assigning staff: %d, want 403", resp.StatusCode)
 	}
+}
+
+// TestApplicationImportPage: a CSV of applications with one bad row stores
+// nothing and lists the row; the corrected file stores every applicant.
+func TestApplicationImportPage(t *testing.T) {
+	f := newProgrammesFixture(t)
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	in := programs.CallInput{Code: "csv-call", Title: "CSV", Program: "yo-emprendo-semilla", OpensOn: "2026-11-01", ClosesOn: "2026-11-30",
+		Run: f.run, BudgetCLP: 10 * 575_000, Communes: map[string]int{f.commune: 5},
+		Spec: programs.CallSpec{Rules: []programs.Rule{{ID: "tramo", NameES: "Tramo 60", NameEN: "Bracket 60", Expr: "scored && bracket <= 60"}}}}
+	if _, err := f.ps.CreateCall(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ps.SetStatus(ctx, "csv-call", programs.StatusOpen); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	c.signIn("analista")
+	if _, body := c.do("GET", "/calls/csv-call", nil); !strings.Contains(body, `id="import-form"`) {
+		t.Fatal("the open call has no import form")
+	}
+	good := "run\n" + strings.Join(f.heads[:3], "\n") + "\n"
+	resp, body := c.uploadCSV("/calls/csv-call/import", good+"12.345.678-4\n")
+	if resp.StatusCode != 400 || !strings.Contains(body, `id="import-report"`) || !strings.Contains(body, "<code>run</code>") {
+		t.Fatalf("a bad row: %d\n%s", resp.StatusCode, body)
+	}
+	if apps, _ := f.ps.Applications(ctx, "csv-call", ""); len(apps) != 0 {
+		t.Fatalf("a refused import stored %d applications", len(apps))
+	}
+	resp, body = c.uploadCSV("/calls/csv-call/import", good)
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="import-report"`) {
+		t.Fatalf("the corrected file: %d", resp.StatusCode)
+	}
+	if apps, _ := f.ps.Applications(ctx, "csv-call", ""); len(apps) != 3 {
+		t.Errorf("%d applications stored, want 3", len(apps))
+	}
+}
+
+// uploadCSV posts data as the multipart form's "file".
+func (c *client) uploadCSV(path, data string) (*http.Response, string) {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "postulaciones.csv")
+	fw.Write([]byte(data))
+	mw.Close()
+	req, _ := http.NewRequest("POST", c.base+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
 }
