@@ -111,6 +111,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/calls/{code}/status", false, handle(s.callStatus)},
 		{"GET", "/api/v1/calls/{code}/applications", false, handle(s.callApplications)},
 		{"POST", "/api/v1/calls/{code}/applications", false, handle(s.apply)},
+		{"POST", "/api/v1/calls/{code}/applications/import", false, handleW(s.importApplications)},
 		{"GET", "/api/v1/calls/{code}/preview", false, handle(s.preview)},
 		{"POST", "/api/v1/calls/{code}/whatif", false, handle(s.callWhatIf)},
 		{"GET", "/api/v1/calls/{code}/selection", false, handle(s.selection)},

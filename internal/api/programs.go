@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -266,4 +267,32 @@ func (s *Server) addStaff(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return StaffMember{UserID: in.UserID, Agency: code}, nil
+}
+
+// importApplications reads the body, a CSV of applications, into the call:
+// all or nothing, with every wrong row by line in the report (400 then).
+func (s *Server) importApplications(w http.ResponseWriter, r *http.Request) (any, error) {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "send the applications as text/csv (a column run, or household_id for household calls)",
+			Fields: []fosis.FieldError{{Field: "body", Message: "Content-Type must be text/csv"}}}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 32<<20)
+	rep, err := s.Programs.ImportApplications(r.Context(), r.PathValue("code"), r.Body, "applications.csv")
+	if err != nil {
+		return nil, err
+	}
+	if len(rep.Errors) > 0 {
+		// The error shape, one field per wrong row: "line 3" or "line 3.run".
+		fe := &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("%d of %d rows are wrong: nothing was stored; correct them and send the file again",
+			len(rep.Errors), rep.Rows)}
+		for _, e := range rep.Errors {
+			field := fmt.Sprintf("line %d", e.Line)
+			if e.Field != "" {
+				field += "." + e.Field
+			}
+			fe.Fields = append(fe.Fields, fosis.FieldError{Field: field, Message: e.Message})
+		}
+		return nil, fe
+	}
+	return rep, nil
 }

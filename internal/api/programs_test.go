@@ -123,6 +123,37 @@ func checkProgrammeResponses(t *testing.T, doc map[string]any, c *checker) []str
 	call("GET /api/v1/calls/{code}", "/api/v1/calls/api-call", nil, 200)
 	call("POST /api/v1/calls/{code}/status", "/api/v1/calls/api-call/status", api.StatusChange{Status: "selected"}, 400)
 	call("POST /api/v1/calls/{code}/status", "/api/v1/calls/api-call/status", api.StatusChange{Status: "open"}, 200)
+	// A CSV of applications into a second call: wrong rows refuse the file, the right one is stored whole.
+	csvCall := in
+	csvCall.Code = "csv-call"
+	call("POST /api/v1/calls", "/api/v1/calls", csvCall, 200)
+	call("POST /api/v1/calls/{code}/status", "/api/v1/calls/csv-call/status", api.StatusChange{Status: "open"}, 200)
+	sendCSV := func(body string, want int) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/calls/csv-call/applications/import", strings.NewReader(body))
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Authorization", "Bearer admin")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("CSV import: status %d, want %d: %s", resp.StatusCode, want, data)
+		}
+		for _, e := range c.check(responseSchema(t, doc, "POST", "/api/v1/calls/{code}/applications/import", want), decodeJSON(t, data), "$") {
+			t.Errorf("CSV import (%d): %s", want, e)
+		}
+		if want == 200 {
+			ok = append(ok, "POST /api/v1/calls/{code}/applications/import")
+		}
+	}
+	sendCSV("run\n"+heads[0]+"\n12.345.678-4\n", 400)
+	sendCSV("run\n"+heads[0]+"\n"+heads[1]+"\n", 200)
+	if status, _ := send(t, "POST", srv.URL+"/api/v1/calls/csv-call/applications/import", "admin", map[string]string{"run": heads[2]}); status != 400 {
+		t.Errorf("a JSON body to the CSV import: %d, want 400", status)
+	}
 	var ids []int64
 	for _, run := range heads {
 		var a programs.Application
