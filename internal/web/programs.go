@@ -254,13 +254,13 @@ type callData struct {
 	Counts    map[string]int // applications by status
 	CanManage bool
 	CanApply  bool
-	Error     string // the slice's message after a refused action
-	ErrorKey  string // catalog key of the refused action
-	RUN       string // the apply form, as typed
-	Total     int    // applications in all; Apps holds one page of them
+	Error     string                 // the slice's message after a refused action
+	ErrorKey  string                 // catalog key of the refused action
+	RUN       string                 // the apply form, as typed
+	Total     int                    // applications in all; Apps holds one page of them
 	Import    *programs.ImportReport // the outcome of a CSV import just made
 	After     int64                  // the page starts after this application (0: the first page)
-	Next      int64  // the next page starts after this one (0: the last page)
+	Next      int64                  // the next page starts after this one (0: the last page)
 }
 
 // maxAppRows is the applications a call page lists at a time (a national
