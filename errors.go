@@ -5,6 +5,7 @@ package fosis
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Error codes. They are few on purpose: each maps to one HTTP status and one
@@ -67,4 +68,24 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// HTTPStatus maps an error code to its HTTP status, for the API and the
+// pages alike. It is the only place that does.
+func HTTPStatus(code string) int {
+	switch code {
+	case EINVALID:
+		return http.StatusBadRequest
+	case EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case ENOTFOUND:
+		return http.StatusNotFound
+	case ECONFLICT:
+		return http.StatusConflict
+	case EFORBIDDEN:
+		return http.StatusForbidden
+	case EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }

@@ -234,24 +234,8 @@ type ErrorBody struct {
 	} `json:"error"`
 }
 
-// StatusOf maps an error code to its HTTP status. It is the only place that does.
-func StatusOf(code string) int {
-	switch code {
-	case fosis.EINVALID:
-		return http.StatusBadRequest
-	case fosis.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case fosis.ENOTFOUND:
-		return http.StatusNotFound
-	case fosis.ECONFLICT:
-		return http.StatusConflict
-	case fosis.EFORBIDDEN:
-		return http.StatusForbidden
-	case fosis.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+// StatusOf maps an error code to its HTTP status (fosis.HTTPStatus).
+func StatusOf(code string) int { return fosis.HTTPStatus(code) }
 
 func writeError(w http.ResponseWriter, err error) {
 	var body ErrorBody

@@ -439,7 +439,7 @@ func (s *Server) decideChange(w http.ResponseWriter, r *http.Request) {
 					qd.Errors[strconv.FormatInt(id, 10)] += s.msgs.T(lang, "changes.err."+p.Code, args...) + " "
 				}
 			}
-			status := map[string]int{fosis.EINVALID: http.StatusBadRequest, fosis.ECONFLICT: http.StatusConflict, fosis.EFORBIDDEN: http.StatusForbidden}[fosis.ErrorCode(err)]
+			status := statusOf(err)
 			s.queuePage(w, r, status, qd)
 		default:
 			s.fail(w, r, err)

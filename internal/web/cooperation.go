@@ -195,19 +195,8 @@ func (s *Server) coopCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/cooperation/"+url.PathEscape(strings.ToUpper(strings.TrimSpace(f.Code))), http.StatusSeeOther)
 }
 
-func statusOf(err error) int {
-	switch fosis.ErrorCode(err) {
-	case fosis.EINVALID:
-		return http.StatusBadRequest
-	case fosis.ECONFLICT:
-		return http.StatusConflict
-	case fosis.ENOTFOUND:
-		return http.StatusNotFound
-	case fosis.EFORBIDDEN:
-		return http.StatusForbidden
-	}
-	return http.StatusInternalServerError
-}
+// statusOf is the HTTP status of a slice's error.
+func statusOf(err error) int { return fosis.HTTPStatus(fosis.ErrorCode(err)) }
 
 // The cost-sharing chart's geometry, in SVG user units: per party a label
 // and two stacked bars (budgeted, executed), cash then in kind.

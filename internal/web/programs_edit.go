@@ -188,8 +188,7 @@ func (s *Server) agencyProblem(w http.ResponseWriter, r *http.Request, err error
 	for _, f := range fe.Fields {
 		b.WriteString("; " + f.Field + ": " + f.Message)
 	}
-	status := map[string]int{fosis.EINVALID: http.StatusBadRequest, fosis.ECONFLICT: http.StatusConflict, fosis.ENOTFOUND: http.StatusNotFound}[fe.Code]
-	s.agenciesPageWith(w, r, status, agenciesData{Form: f, Problem: b.String()})
+	s.agenciesPageWith(w, r, statusOf(err), agenciesData{Form: f, Problem: b.String()})
 }
 
 func (s *Server) agencyCreate(w http.ResponseWriter, r *http.Request) {
