@@ -17,8 +17,8 @@ import (
 	"github.com/fosis/fosis/internal/registry"
 )
 
-// The change-request pages: on the household page, its requests, a form to
-// submit one and its history (?as_of=YYYY-MM-DD shows the household as
+// The change-request pages: on the household page, its requests, the way
+// to the form that submits one (/households/{id}/changes/new) and its history (?as_of=YYYY-MM-DD shows the household as
 // recorded then); and the checkers' queue, /changes, with approve and reject
 // (and withdraw for the maker). The registry decides who may do what; the
 // pages only leave out the buttons a user cannot use.
@@ -28,6 +28,7 @@ const changeRows = 3
 
 // changesRoutes registers the pages.
 func (s *Server) changesRoutes(pages *http.ServeMux) {
+	pages.HandleFunc("GET /households/{id}/changes/new", s.requireUser(s.newChange))
 	pages.HandleFunc("POST /households/{id}/changes", s.requireUser(s.submitChange))
 	pages.HandleFunc("GET /changes", s.requireUser(s.changeQueue))
 	pages.HandleFunc("POST /changes/{id}/{decision}", s.requireUser(s.decideChange))
@@ -157,7 +158,10 @@ var memberEnums = map[string]registry.Enum{
 	"disability": registry.Severity, "dependency": registry.Severity,
 }
 
-// newChangesSection fills the household page's section for h.
+// newChangesSection fills the household page's section for h: its
+// requests and its versions. The form to submit a request has a page of its
+// own (changeFormSection), so that the household page, read far more often
+// than a request is submitted, does not carry it.
 func (s *Server) newChangesSection(r *http.Request, h *registry.HouseholdView, past bool) (*changesSection, error) {
 	ctx := r.Context()
 	p := auth.FromContext(ctx)
@@ -175,15 +179,25 @@ func (s *Server) newChangesSection(r *http.Request, h *registry.HouseholdView, p
 		return nil, err
 	}
 	q := r.URL.Query()
-	c := &changesSection{Requests: s.changeItems(viewerOf(ctx).lang, p, reqs), Versions: vs, Kinds: registry.ChangeKinds,
+	c := &changesSection{Requests: s.changeItems(viewerOf(ctx).lang, p, reqs), Versions: vs,
 		CanSubmit: p != nil && p.Writes(), Today: time.Now().UTC().Format(time.DateOnly),
 		Submitted: q.Get("submitted"), Decided: doneKey(q.Get("done"))}
 	if _, err := strconv.ParseInt(c.Submitted, 10, 64); err != nil {
 		c.Submitted = ""
 	}
-	c.Form.Kind = registry.KindUpdate
+	return c, nil
+}
+
+// changeFormSection is the change form's page content for h: the kinds, the
+// fields of the household and of each member the user may see, and the new
+// member's inputs.
+func (s *Server) changeFormSection(r *http.Request, h *registry.HouseholdView) *changesSection {
+	ctx := r.Context()
+	p := auth.FromContext(ctx)
 	lang := viewerOf(ctx).lang
-	c.AddFields = s.addFields(lang)
+	c := &changesSection{Kinds: registry.ChangeKinds, CanSubmit: true, Today: time.Now().UTC().Format(time.DateOnly),
+		AddFields: s.addFields(lang)}
+	c.Form.Kind = registry.KindUpdate
 	household := s.msgs.T(lang, "changes.household")
 	for _, f := range registry.HouseholdFields {
 		c.Targets = append(c.Targets, changeTarget{Value: "h:" + f, Field: f, Label: household + " · " + s.msgs.T(lang, "changes.field."+f)})
@@ -197,7 +211,23 @@ func (s *Server) newChangesSection(r *http.Request, h *registry.HouseholdView, p
 				Label: m.RUN + " · " + s.msgs.T(lang, "changes.field."+f)})
 		}
 	}
-	return c, nil
+	return c
+}
+
+// newChange shows the form to submit a change request on a household. Only
+// users who write see it; the registry checks the rest at submission.
+func (s *Server) newChange(w http.ResponseWriter, r *http.Request) {
+	if p := auth.FromContext(r.Context()); p == nil || !p.Writes() {
+		s.fail(w, r, fosis.Errorf(fosis.EFORBIDDEN, "your role only reads"))
+		return
+	}
+	file, err := s.cfg.Registry.HouseholdFileByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h := file.View()
+	s.render(w, r, http.StatusOK, "change_new", householdData{H: h, Changes: s.changeFormSection(r, h)})
 }
 
 // householdAsOf renders the household page for the version of ?as_of.
@@ -231,7 +261,7 @@ func (s *Server) householdAsOf(w http.ResponseWriter, r *http.Request, date stri
 }
 
 // submitChange reads the form into a change request and submits it; on a
-// problem it shows the household page again with the values typed and a
+// problem it shows the form's page again with the values typed and a
 // message by each field.
 func (s *Server) submitChange(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -310,17 +340,14 @@ func (s *Server) submitChange(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, herr)
 		return
 	}
-	d, herr := s.householdPage(r, file)
-	if herr != nil {
-		s.fail(w, r, herr)
-		return
-	}
-	d.Changes.Form = f
+	h := file.View()
+	c := s.changeFormSection(r, h)
+	c.Form = f
 	status := http.StatusBadRequest
 	if fosis.ErrorCode(err) == fosis.ECONFLICT {
 		status = http.StatusConflict
 	}
-	s.render(w, r, status, "household", d)
+	s.render(w, r, status, "change_new", householdData{H: h, Changes: c})
 }
 
 // formKey maps a problem's field ("household[1].to", "add[0].sex") to the

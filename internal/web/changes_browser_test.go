@@ -39,6 +39,8 @@ func TestBrowserChangeRequest(t *testing.T) {
 	signIn(maker, "rosa")
 	err := chromedp.Do(maker,
 		chromedp.Navigate(f.srv.URL+"/households/"+id),
+		chromedp.WaitVisible(chromedp.CSS("#new-change")),
+		chromedp.Click(chromedp.CSS("#new-change")),
 		chromedp.WaitVisible(chromedp.CSS("#change-form")),
 		chromedp.SetValue(chromedp.CSS("#target0"), "h:rooms"),
 		chromedp.SendKeys(chromedp.CSS("#value0"), fmt.Sprint(next)),

@@ -68,9 +68,18 @@ func TestChangeRequestPages(t *testing.T) {
 	rosa := f.client(t)
 	rosa.signIn("rosa") // English
 	resp, body := rosa.do("GET", "/households/"+id, nil)
-	for _, want := range []string{`id="change-form"`, `id="changes-empty"`, `id="version-list"`, `id="as-of-form"`, "History of the record"} {
+	for _, want := range []string{`id="new-change"`, `id="changes-empty"`, `id="version-list"`, `id="as-of-form"`, "History of the record"} {
 		if resp.StatusCode != 200 || !strings.Contains(body, want) {
 			t.Fatalf("household page (%d) lacks %q", resp.StatusCode, want)
+		}
+	}
+	if strings.Contains(body, `id="change-form"`) {
+		t.Fatal("the household page carries the change form: it has a page of its own")
+	}
+	resp, body = rosa.do("GET", "/households/"+id+"/changes/new", nil)
+	for _, want := range []string{`id="change-form"`, `id="change-members"`, `<option value="h:rooms">`, `href="/households/` + id + `"`} {
+		if resp.StatusCode != 200 || !strings.Contains(body, want) {
+			t.Fatalf("change form page (%d) lacks %q", resp.StatusCode, want)
 		}
 	}
 
@@ -126,7 +135,10 @@ func TestChangeRequestPages(t *testing.T) {
 	// The auditor reads, and cannot decide.
 	otilia := f.client(t)
 	otilia.signIn("otilia")
-	if _, body := otilia.do("GET", "/households/"+id, nil); strings.Contains(body, `id="change-form"`) || !strings.Contains(body, `id="change-`+req+`-state"`) {
+	if resp, _ := otilia.do("GET", "/households/"+id+"/changes/new", nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the auditor's change form: %d, want 403", resp.StatusCode)
+	}
+	if _, body := otilia.do("GET", "/households/"+id, nil); strings.Contains(body, `id="new-change"`) || !strings.Contains(body, `id="change-`+req+`-state"`) {
 		t.Errorf("the auditor's household page: form shown or request missing")
 	}
 	if _, body := otilia.do("GET", "/changes", nil); strings.Contains(body, `id="approve-`+req+`"`) || !strings.Contains(body, `id="request-`+req+`"`) {
@@ -160,7 +172,7 @@ func TestChangeRequestPages(t *testing.T) {
 	// The history: two days ago the household had its old rooms.
 	day := time.Now().UTC().AddDate(0, 0, -2).Format(time.DateOnly)
 	resp, body = rosa.do("GET", "/households/"+id+"?as_of="+day, nil)
-	if resp.StatusCode != 200 || !strings.Contains(body, `id="as-of-banner"`) || strings.Contains(body, `id="change-form"`) {
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="as-of-banner"`) || strings.Contains(body, `id="new-change"`) {
 		t.Fatalf("as of %s: %d", day, resp.StatusCode)
 	}
 	if want := fmt.Sprintf(`<dd class="col-sm-3" id="rooms">%d</dd>`, rooms); !strings.Contains(body, want) {
@@ -195,6 +207,9 @@ func TestChangeRequestScope(t *testing.T) {
 	respNone, bodyNone := rosa.do("POST", "/changes/99999/approve", url.Values{})
 	if respOut.StatusCode != 404 || respNone.StatusCode != 404 || strings.ReplaceAll(bodyOut, "/"+m[1]+"/", "/X/") != strings.ReplaceAll(bodyNone, "/99999/", "/X/") {
 		t.Errorf("another region's request (%d) differs from a missing one (%d)", respOut.StatusCode, respNone.StatusCode)
+	}
+	if resp, _ := rosa.do("GET", "/households/"+f.outRM.id+"/changes/new", nil); resp.StatusCode != 404 {
+		t.Errorf("the change form of a household outside the region: %d, want 404", resp.StatusCode)
 	}
 	if resp, _ := rosa.do("POST", "/households/"+f.outRM.id+"/changes", url.Values{"kind": {"update"}}); resp.StatusCode != 404 {
 		t.Errorf("submitting on another region's household: %d", resp.StatusCode)

@@ -55,13 +55,15 @@ func init() {
 	analystQueue.Items = items("es", &auth.Principal{Username: "ana", Role: auth.RoleAnalyst})
 	moreTemplateCases = append(moreTemplateCases,
 		templateCase{"household", householdData{H: h, Changes: section(changeForm{Kind: "update"})}, `id="change-3-state"`},
-		templateCase{"household", householdData{H: h, Changes: section(changeForm{Kind: "update"})}, `<option value="m:12345678-5:employed">12345678-5 · &lt;b&gt;Ocupado&lt;/b&gt;</option>`},
+		templateCase{"household", householdData{H: h, Changes: section(changeForm{Kind: "update"})}, `id="new-change"`},
 		templateCase{"household", householdData{H: h, Changes: section(changeForm{Kind: "update"})}, `href="/households/H0000007?as_of=2026-11-02"`},
-		templateCase{"household", householdData{H: h, Changes: section(bad)}, `<div class="invalid-feedback" id="row0-error">debe estar entre 0 y 50</div>`},
-		templateCase{"household", householdData{H: h, Changes: section(bad)}, `<option value="h:rooms" selected>`},
-		templateCase{"household", householdData{H: h, Changes: section(bad)}, `id="remove-12345678-5" checked`},
-		templateCase{"household", householdData{H: h, Changes: section(bad)}, `&lt;script&gt;</textarea>`},
-		templateCase{"household", householdData{H: h, Changes: section(bad)}, `id="change-error"`},
+		templateCase{"change_new", householdData{H: h, Changes: section(changeForm{Kind: "update"})}, `<option value="m:12345678-5:employed">12345678-5 · &lt;b&gt;Ocupado&lt;/b&gt;</option>`},
+		templateCase{"change_new", householdData{H: h, Changes: section(changeForm{Kind: "update"})}, `id="change-members"`},
+		templateCase{"change_new", householdData{H: h, Changes: section(bad)}, `<div class="invalid-feedback" id="row0-error">debe estar entre 0 y 50</div>`},
+		templateCase{"change_new", householdData{H: h, Changes: section(bad)}, `<option value="h:rooms" selected>`},
+		templateCase{"change_new", householdData{H: h, Changes: section(bad)}, `id="remove-12345678-5" checked`},
+		templateCase{"change_new", householdData{H: h, Changes: section(bad)}, `&lt;script&gt;</textarea>`},
+		templateCase{"change_new", householdData{H: h, Changes: section(bad)}, `id="change-error"`},
 		templateCase{"household", householdData{H: h, Changes: asOf}, `id="as-of-banner"`},
 		templateCase{"household", householdData{H: h, Changes: asOf}, `id="as-of-noscore"`},
 		templateCase{"household", householdData{H: h, Changes: empty}, `id="changes-empty"`},
@@ -78,7 +80,7 @@ func init() {
 // what was typed, and the as-of page offers no form.
 func TestChangesTemplatesDetail(t *testing.T) {
 	for _, c := range moreTemplateCases {
-		if c.page != "changes" && c.page != "household" {
+		if c.page != "changes" && c.page != "household" && c.page != "change_new" {
 			continue
 		}
 		out := renderCase(t, c)
@@ -90,8 +92,11 @@ func TestChangesTemplatesDetail(t *testing.T) {
 				}
 			}
 		case householdData:
-			if d.Changes != nil && d.Changes.AsOf != nil && contains(out, `id="change-form"`) {
-				t.Errorf("the as-of page offers the change form")
+			if d.Changes != nil && d.Changes.AsOf != nil && contains(out, `id="new-change"`) {
+				t.Errorf("the as-of page offers to submit a change")
+			}
+			if c.page == "household" && contains(out, `id="change-form"`) {
+				t.Errorf("the household page carries the change form")
 			}
 			if d.Changes != nil && d.Changes.Form.Kind == "rectify" && !contains(out, `<option value="rectify" selected>`) {
 				t.Errorf("the form forgot the kind")

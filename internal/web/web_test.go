@@ -49,7 +49,7 @@ type fixture struct {
 	}
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
 	d, reg := registrytest.Imported(t, 300, 5)
@@ -97,12 +97,12 @@ func newFixture(t *testing.T) *fixture {
 // client is a browser: it keeps cookies, follows redirects and sends the
 // headers a browser sends on same-origin requests.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	http *http.Client
 }
 
-func (f *fixture) client(t *testing.T) *client {
+func (f *fixture) client(t testing.TB) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, base: f.srv.URL, http: &http.Client{Jar: jar}}
 }
