@@ -24,7 +24,7 @@ const DefaultBenchPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmod
 
 func benchCmd(cfg *Config) *cobra.Command {
 	var n int
-	var engines, pgURL, out, only string
+	var engines, pgURL, out, only, loader string
 	var clients int
 	var duration time.Duration
 	c := &cobra.Command{
@@ -40,7 +40,8 @@ func benchCmd(cfg *Config) *cobra.Command {
 All figures come from the same process, side by side, because shared machines are
 noisy. --only score measures a scoring run on the existing --db instead (for 7M);
 --only api serves the existing --db on loopback and loads it with concurrent clients
-looking up random households, against the health endpoint as a baseline.
+looking up random households, against the health endpoint as a baseline; the load
+comes from wrk in a process of its own when it is installed (--loader).
 With --only api, FOSIS_CPUPROFILE=FILE writes a CPU profile of the lookup load (go tool pprof).
 Results are printed and, with --out, written as Markdown.`,
 		Args: cobra.NoArgs,
@@ -51,7 +52,7 @@ Results are printed and, with --out, written as Markdown.`,
 			case "score":
 				return b.scoreOnly(ctx, out)
 			case "api":
-				return b.apiOnly(ctx, out, clients, duration)
+				return b.apiOnly(ctx, out, loader, clients, duration)
 			}
 			return b.run(ctx, strings.Split(engines, ","), out)
 		},
@@ -64,6 +65,7 @@ Results are printed and, with --out, written as Markdown.`,
 	f.StringVar(&only, "only", "", "'score': measure one scoring run on the existing --db; 'api': load the API of the existing --db")
 	f.IntVar(&clients, "clients", 50, "with --only api: concurrent clients")
 	f.DurationVar(&duration, "duration", 15*time.Second, "with --only api: how long each load runs")
+	f.StringVar(&loader, "loader", "auto", "with --only api: 'wrk' (a process of its own), 'go' (goroutines in this process) or 'auto' (wrk if installed)")
 	return c
 }
 

@@ -27,7 +27,10 @@ import (
 // /api/v1/households/{id} of random households with an analyst's token, then
 // the same households' web pages (GET /households/{id}) in a signed-in
 // session, each with the given number of concurrent clients for duration.
-func (b *bench) apiOnly(ctx context.Context, out string, clients int, duration time.Duration) error {
+// The load comes from wrk in a process of its own when it is installed
+// (loader "auto" or "wrk"), else from goroutines in this process ("go"),
+// which then share the server's two cores and its garbage collector.
+func (b *bench) apiOnly(ctx context.Context, out, loader string, clients int, duration time.Duration) error {
 	c := b.cfg
 	c.Quiet = true
 	a, err := Open(ctx, c, io.Discard, b.log)
@@ -74,18 +77,52 @@ func (b *bench) apiOnly(ctx context.Context, out string, clients int, duration t
 	bearer := [2]string{"Authorization", "Bearer " + token}
 	session := [2]string{"Cookie", cookie}
 	var creds [2]string
-	load := func(name string, path func(r *rand.Rand) string) error {
-		b.progress("loading %s with %d clients for %s", name, clients, duration)
-		res, err := runLoad(ctx, client, base, creds, clients, duration, path)
+	useWrk := false
+	switch loader {
+	case "wrk":
+		if !wrkAvailable() {
+			return fosis.Errorf(fosis.EINVALID, "--loader wrk: wrk is not installed (apt-get install wrk)")
+		}
+		useWrk = true
+	case "auto":
+		useWrk = wrkAvailable()
+	case "go":
+	default:
+		return fosis.Errorf(fosis.EINVALID, "--loader %q: use auto, wrk or go", loader)
+	}
+	how := "in-process Go clients"
+	if useWrk {
+		how = "wrk, its own process, 2 threads"
+	}
+	// load runs one load: prefix alone, or prefix followed by a random
+	// household id.
+	load := func(name, prefix string, withIDs bool) error {
+		b.progress("loading %s with %d clients for %s (%s)", name, clients, duration, how)
+		var res *loadResult
+		var err error
+		if useWrk {
+			var ids []string
+			if withIDs {
+				ids = f.ExtID
+			}
+			res, err = runWrk(ctx, base, prefix, ids, creds, clients, duration)
+		} else {
+			res, err = runLoad(ctx, client, base, creds, clients, duration, func(r *rand.Rand) string {
+				if withIDs {
+					return prefix + f.ExtID[r.IntN(f.Len())]
+				}
+				return prefix
+			})
+		}
 		if err != nil {
 			return err
 		}
-		b.say("| %s api | %s: %d clients, %d requests in %s | %.0f req/s | p50 %s, p90 %s, p99 %s, max %s%s |", a.DB.Engine, name, clients,
+		b.say("| %s api | %s: %d clients (%s), %d requests in %s | %.0f req/s | p50 %s, p90 %s, p99 %s, max %s%s |", a.DB.Engine, name, clients, how,
 			res.n, secs(res.elapsed), float64(res.n)/res.elapsed.Seconds(), ms(res.p(50)), ms(res.p(90)), ms(res.p(99)), ms(res.p(100)), res.errNote())
 		return nil
 	}
 	creds = bearer
-	if err := load("baseline GET /healthz", func(*rand.Rand) string { return "/healthz" }); err != nil {
+	if err := load("baseline GET /healthz", "/healthz", false); err != nil {
 		return err
 	}
 	if prof := os.Getenv("FOSIS_CPUPROFILE"); prof != "" {
@@ -96,15 +133,11 @@ func (b *bench) apiOnly(ctx context.Context, out string, clients int, duration t
 		pprof.StartCPUProfile(pf)
 		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
-	if err := load("GET /api/v1/households/{id} (members, latest score with explanation, history)", func(r *rand.Rand) string {
-		return "/api/v1/households/" + f.ExtID[r.IntN(f.Len())]
-	}); err != nil {
+	if err := load("GET /api/v1/households/{id} (members, latest score with explanation, history)", "/api/v1/households/", true); err != nil {
 		return err
 	}
 	creds = session
-	if err := load("GET /households/{id} (the household page, signed in)", func(r *rand.Rand) string {
-		return "/households/" + f.ExtID[r.IntN(f.Len())]
-	}); err != nil {
+	if err := load("GET /households/{id} (the household page, signed in)", "/households/", true); err != nil {
 		return err
 	}
 	b.say("")
@@ -158,10 +191,14 @@ type loadResult struct {
 	n, errors int
 	firstErr  string
 	elapsed   time.Duration
-	lat       []time.Duration
+	lat       []time.Duration       // every latency, sorted (the Go load)
+	pct       map[int]time.Duration // percentiles as wrk reports them (the wrk load)
 }
 
 func (r *loadResult) p(q int) time.Duration {
+	if r.pct != nil {
+		return r.pct[q]
+	}
 	if len(r.lat) == 0 {
 		return 0
 	}

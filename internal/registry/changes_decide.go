@@ -175,6 +175,38 @@ func (s *Store) HouseholdChanges(ctx context.Context, householdID string) ([]Cha
 	return s.collect(p, rows, 0)
 }
 
+// ChangesOf is HouseholdChanges for a household the caller has just read
+// (HouseholdFileByID, which checked its territory): one query instead of
+// two, for the household page.
+func (s *Store) ChangesOf(ctx context.Context, file *HouseholdFile) ([]ChangeRequest, error) {
+	p, key, err := s.fileScope(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, changeSelect+` WHERE r.household = ? ORDER BY r.id DESC`, key)
+	if err != nil {
+		return nil, err
+	}
+	return s.collect(p, rows, 0)
+}
+
+// fileScope checks again that file's household is in the caller's
+// territory (the caller may have changed since it was read) and returns
+// the caller and the household's key.
+func (s *Store) fileScope(ctx context.Context, file *HouseholdFile) (*auth.Principal, int64, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if file == nil || file.view == nil {
+		return nil, 0, fmt.Errorf("registry: a household file without its household")
+	}
+	if !p.SeesRegion(file.view.RegionCode) {
+		return nil, 0, outOfScope(fmt.Sprintf("household with id %q", file.view.ID))
+	}
+	return p, file.view.Key, nil
+}
+
 func (s *Store) collect(p *auth.Principal, rows *sql.Rows, limit int) ([]ChangeRequest, error) {
 	defer rows.Close()
 	out := []ChangeRequest{}

@@ -472,6 +472,28 @@ func TestHistory(t *testing.T) {
 	if mine, err := s.Versions(asUser(rosa), "H1"); err != nil || len(mine) != 3 {
 		t.Errorf("versions for region 13's officer: %d, %v", len(mine), err)
 	}
+	// From a household just read, the same lists; and a file read by one
+	// user gives nothing to another outside its territory.
+	file, err := s.HouseholdFileByID(asUser(tomas), "H1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs, err := s.VersionsOf(asUser(ana), file); err != nil || !cmp.Equal(vs, all) {
+		t.Errorf("VersionsOf for the analyst: %+v, %v; Versions gives %+v", vs, err, all)
+	}
+	if vs, err := s.VersionsOf(asUser(tomas), file); err != nil || len(vs) != 1 || vs[0].RegionCode != "09" {
+		t.Errorf("VersionsOf for region 9's officer: %+v, %v", vs, err)
+	}
+	want, _ := s.HouseholdChanges(asUser(ana), "H1")
+	if got, err := s.ChangesOf(asUser(ana), file); err != nil || len(got) != len(want) || len(got) == 0 {
+		t.Errorf("ChangesOf: %d requests, %v; HouseholdChanges gives %d", len(got), err, len(want))
+	}
+	if _, err := s.VersionsOf(asUser(rosa), file); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("VersionsOf of a household now in region 9, for region 13's officer: %v", err)
+	}
+	if _, err := s.ChangesOf(asUser(rosa), file); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("ChangesOf of a household now in region 9, for region 13's officer: %v", err)
+	}
 	if _, err := registry.ParseAsOf("2026-13-01"); fosis.ErrorCode(err) != fosis.EINVALID {
 		t.Errorf("bad date: %v", err)
 	}

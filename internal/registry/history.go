@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/rut"
 )
@@ -313,6 +314,35 @@ func (s *Store) Versions(ctx context.Context, id string) ([]Version, error) {
 	if err != nil {
 		return nil, err
 	}
+	out, err := s.versions(ctx, p, key)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		// No history in scope: the current household may still be (a
+		// household from before history was kept), which Household decides.
+		if _, err := s.Household(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// VersionsOf is Versions for a household the caller has just read
+// (HouseholdFileByID, which checked its territory): one query instead of
+// two or three, for the household page. The household is in scope now, so
+// an empty list means only that no version of it was recorded in scope.
+func (s *Store) VersionsOf(ctx context.Context, file *HouseholdFile) ([]Version, error) {
+	p, key, err := s.fileScope(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	return s.versions(ctx, p, key)
+}
+
+// versions lists the versions of household key recorded while it was in
+// p's territory, newest first.
+func (s *Store) versions(ctx context.Context, p *auth.Principal, key int64) ([]Version, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT v.id, v.valid_from, v.commune_code, c.region_code, v.source, v.source_id
 		FROM household_versions v JOIN communes c ON c.code = v.commune_code
 		WHERE v.household = ? ORDER BY v.valid_from DESC, v.id DESC`, key)
@@ -332,17 +362,7 @@ func (s *Store) Versions(ctx context.Context, id string) ([]Version, error) {
 			out = append(out, v)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		// No history in scope: the current household may still be (a
-		// household from before history was kept), which Household decides.
-		if _, err := s.Household(ctx, id); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // ParseAsOf reads a YYYY-MM-DD date for AsOf, as an invalid error naming

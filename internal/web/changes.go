@@ -161,20 +161,32 @@ var memberEnums = map[string]registry.Enum{
 // newChangesSection fills the household page's section for h: its
 // requests and its versions. The form to submit a request has a page of its
 // own (changeFormSection), so that the household page, read far more often
-// than a request is submitted, does not carry it.
-func (s *Server) newChangesSection(r *http.Request, h *registry.HouseholdView, past bool) (*changesSection, error) {
+// than a request is submitted, does not carry it. file is the current
+// household as just read (nil for a past version, h).
+func (s *Server) newChangesSection(r *http.Request, file *registry.HouseholdFile, h *registry.HouseholdView) (*changesSection, error) {
 	ctx := r.Context()
 	p := auth.FromContext(ctx)
-	reqs, err := s.cfg.Registry.HouseholdChanges(ctx, h.ID)
-	// A past version may be in the user's territory while the household
-	// now is not (it moved region): then its requests are not theirs to see.
-	if past && fosis.ErrorCode(err) == fosis.ENOTFOUND {
-		reqs, err = nil, nil
+	var reqs []registry.ChangeRequest
+	var vs []registry.Version
+	var err error
+	if file != nil {
+		// The household was just read in scope: its requests and versions
+		// by its key, without finding it again.
+		if reqs, err = s.cfg.Registry.ChangesOf(ctx, file); err == nil {
+			vs, err = s.cfg.Registry.VersionsOf(ctx, file)
+		}
+	} else {
+		reqs, err = s.cfg.Registry.HouseholdChanges(ctx, h.ID)
+		// A past version may be in the user's territory while the
+		// household now is not (it moved region): then its requests are
+		// not theirs to see.
+		if fosis.ErrorCode(err) == fosis.ENOTFOUND {
+			reqs, err = nil, nil
+		}
+		if err == nil {
+			vs, err = s.cfg.Registry.Versions(ctx, h.ID)
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	vs, err := s.cfg.Registry.Versions(ctx, h.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +256,7 @@ func (s *Server) householdAsOf(w http.ResponseWriter, r *http.Request, date stri
 		s.fail(w, r, err)
 		return
 	}
-	c, err := s.newChangesSection(r, v.Household, true)
+	c, err := s.newChangesSection(r, nil, v.Household)
 	if err != nil {
 		s.fail(w, r, err)
 		return

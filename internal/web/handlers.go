@@ -480,7 +480,7 @@ func (s *Server) householdPage(r *http.Request, file *registry.HouseholdFile) (h
 		d.Income.Capital += m.CapitalCLP
 	}
 	d.Income.Total = d.Income.Labor + d.Income.Pension + d.Income.Capital
-	d.Changes, err = s.newChangesSection(r, h, false)
+	d.Changes, err = s.newChangesSection(r, file, h)
 	return d, err
 }
 

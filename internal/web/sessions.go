@@ -52,6 +52,7 @@ func newSessions(d *db.DB, log *slog.Logger) (plain, secure *scs.SessionManager)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		}
 		m.Store = store
+		m.Codec = sessionCodec{}
 		m.Lifetime = Lifetime // the idle timeout: see keySeen
 		m.Cookie.Name = "fosis_session"
 		m.Cookie.HttpOnly = true

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"regexp"
@@ -290,6 +291,12 @@ func TestTemplates(t *testing.T) {
 			t.Errorf("page %q has no case in TestTemplates (add one to moreTemplateCases from the feature's test file)", name)
 		}
 	}
+	// The pages as parsed without their static calls written in
+	// (resolveStatic): every case must render the same with both.
+	unresolved, err := s.parsePages(names, false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	users := []*auth.Principal{nil, {Username: "rosa", Role: auth.RoleRegional, RegionCode: "13"}, {Username: "ana", Role: auth.RoleAnalyst},
 		{Username: "fina", Role: auth.RoleFinancer}, {Username: "adela", Role: auth.RoleAdmin}, {Username: "otto", Role: auth.RoleAuditor}}
 	for _, lang := range Languages {
@@ -307,6 +314,12 @@ func TestTemplates(t *testing.T) {
 				out := buf.String()
 				if !strings.Contains(out, c.want) {
 					t.Errorf("%s %s: output lacks %q", lang, c.page, c.want)
+				}
+				var plain bytes.Buffer
+				if err := unresolved[lang][c.page].Execute(&plain, page{Lang: lang, User: u, Name: "Ana", Path: "/x?y=1", Data: c.data}); err != nil {
+					t.Errorf("%s %s unresolved: %v", lang, c.page, err)
+				} else if got, want := strings.ReplaceAll(out, "&#43;", "+"), strings.ReplaceAll(plain.String(), "&#43;", "+"); got != want {
+					t.Errorf("%s %s: the page with its static calls written in differs from the page without:\n%s", lang, c.page, firstDiff(got, want))
 				}
 				if c.want == `href="/communes/13101"` || c.want == `href="/households/H0000009"` || c.want == `href="/runs/2"` || c.want == `<title id="chart-title">` {
 					for _, w := range byLang[lang][c.page] {
@@ -374,4 +387,14 @@ func TestGroupDigits(t *testing.T) {
 			t.Errorf("groupDigits(%s, %d) = %q, want %q", c.lang, c.n, got, c.want)
 		}
 	}
+}
+
+// firstDiff shows where two renderings of a page part.
+func firstDiff(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo := max(i-80, 0)
+	return fmt.Sprintf("resolved:   …%s…\nunresolved: …%s…", a[lo:min(i+80, len(a))], b[lo:min(i+80, len(b))])
 }

@@ -17,11 +17,15 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -144,17 +148,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.pages = map[string]map[string]*template.Template{}
-	for _, lang := range Languages {
-		s.pages[lang] = map[string]*template.Template{}
-		for _, page := range names {
-			t, err := template.New("layout.html").Funcs(s.funcs(lang)).
-				ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", "templates/"+page+".html")
-			if err != nil {
-				return nil, err
-			}
-			s.pages[lang][page] = t
-		}
+	if s.pages, err = s.parsePages(names, true); err != nil {
+		return nil, err
 	}
 	s.now = cfg.Clock
 	if s.now == nil {
@@ -166,6 +161,73 @@ func New(cfg Config) (*Server, error) {
 	s.store = &sessionStore{db: cfg.DB}
 	s.sessions[0], s.sessions[1] = newSessions(cfg.DB, s.log)
 	return s, nil
+}
+
+// parsePages parses every page, each with the layout and the partials, once
+// per language; resolve writes the static calls in (resolveStatic).
+func (s *Server) parsePages(names []string, resolve bool) (map[string]map[string]*template.Template, error) {
+	shared, err := fs.Glob(templateFS, "templates/partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]map[string]*template.Template{}
+	for _, lang := range Languages {
+		pages[lang] = map[string]*template.Template{}
+		for _, page := range names {
+			t := template.New("layout.html").Funcs(s.funcs(lang))
+			for _, file := range append(append([]string{"templates/layout.html"}, shared...), "templates/"+page+".html") {
+				b, err := fs.ReadFile(templateFS, file)
+				if err != nil {
+					return nil, err
+				}
+				src := string(b)
+				if resolve {
+					src = s.resolveStatic(lang, src)
+				}
+				into := t // the layout is t itself; the others are associated with it
+				if file != "templates/layout.html" {
+					into = t.New(path.Base(file))
+				}
+				if _, err := into.Parse(src); err != nil {
+					return nil, fmt.Errorf("%s: %w", file, err)
+				}
+			}
+			pages[lang][page] = t
+		}
+	}
+	return pages, nil
+}
+
+// staticCall is a template action that calls t with a literal key and
+// nothing else ({{t "nav.search"}}), or asset with a literal name.
+var staticCall = regexp.MustCompile(`\{\{(t|asset) "([A-Za-z0-9_./-]+)"\}\}`)
+
+// resolveStatic writes into a template's source, for one language, what its
+// static calls would print: the message of {{t "key"}}, HTML-escaped, and
+// the URL of {{asset "name"}}. Each page is parsed once per language, so
+// the result is the same page, but a page view no longer makes a function
+// call and an escaper call for each of the tens of fixed labels on a page
+// (they were most of the time html/template spent on the household page).
+// A message that holds template delimiters, or a key the catalog lacks
+// (TestCatalogs fails on those), is left as a call.
+func (s *Server) resolveStatic(lang, src string) string {
+	return staticCall.ReplaceAllStringFunc(src, func(call string) string {
+		m := staticCall.FindStringSubmatch(call)
+		switch m[1] {
+		case "t":
+			msg, ok := s.msgs[lang][m[2]]
+			if !ok || strings.Contains(msg, "{{") || strings.Contains(msg, "}}") {
+				return call
+			}
+			return html.EscapeString(msg)
+		default:
+			u, err := s.assets.url(m[2])
+			if err != nil {
+				return call // executing the call reports the missing file
+			}
+			return html.EscapeString(u)
+		}
+	})
 }
 
 // funcs are the template functions, bound to one language.
@@ -215,13 +277,28 @@ type page struct {
 	Data   any
 }
 
+// bufPool keeps the buffers pages are rendered into, so that a page view
+// does not grow a new buffer to the page's size (tens of kilobytes).
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putBuf returns b to the pool, unless a rare huge page made it too big to
+// keep.
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return
+	}
+	b.Reset()
+	bufPool.Put(b)
+}
+
 // render executes a page into a buffer first, so that a template error is a
 // clean 500 and not half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	v := viewerOf(r.Context())
 	p := page{Lang: v.lang, User: v.p, Name: v.name, Path: r.URL.RequestURI(), Status: status, Data: data}
-	var buf bytes.Buffer
-	if err := s.pages[p.Lang][name].Execute(&buf, p); err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer putBuf(buf)
+	if err := s.pages[p.Lang][name].Execute(buf, p); err != nil {
 		s.log.Error("template", "page", name, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
