@@ -1,8 +1,8 @@
 package web_test
 
 import (
-	"os"
 	"net/http"
+	"os"
 	"testing"
 )
 
