@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fosis/fosis/internal/platform/db"
 )
@@ -53,13 +55,14 @@ func (w *World) Fingerprint(t testing.TB) string {
 			if err := rows.Scan(ptrs...); err != nil {
 				t.Fatal(err)
 			}
-			var b strings.Builder
+			var b []byte
 			for i, v := range vals {
 				if !slices.Contains(volatileColumns, cols[i]) {
-					fmt.Fprintf(&b, "%v\x1f", v)
+					b = appendValue(b, v)
+					b = append(b, 0x1f)
 				}
 			}
-			lines = append(lines, b.String())
+			lines = append(lines, string(b))
 		}
 		if err := rows.Close(); err != nil {
 			t.Fatal(err)
@@ -68,6 +71,27 @@ func (w *World) Fingerprint(t testing.TB) string {
 		fmt.Fprintf(h, "%s\x1e%d\x1e%s\x1d", table, len(lines), strings.Join(lines, "\x1e"))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// appendValue appends v as text.
+func appendValue(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "NULL"...)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case float64:
+		return strconv.AppendFloat(b, v, 'g', -1, 64)
+	case string:
+		return append(b, v...)
+	case []byte:
+		return append(b, v...)
+	case bool:
+		return strconv.AppendBool(b, v)
+	case time.Time:
+		return v.AppendFormat(b, time.RFC3339Nano)
+	}
+	return fmt.Append(b, v)
 }
 
 func strs(rows *sql.Rows, err error) ([]string, error) {

@@ -21,7 +21,8 @@ const (
 	CatHousehold   = "household id"
 	CatRUN         = "RUN"
 	CatName        = "person's name"
-	CatCommune     = "commune"
+	CatCommune     = "commune"      // a commune's name
+	CatCommuneCode = "commune code" // a commune's code
 	CatRegion      = "region"
 	CatChange      = "change request"
 	CatApplication = "application"
@@ -114,7 +115,7 @@ func (w *World) forbidden(ctx context.Context, views map[string]*registry.Househ
 	for code := range dataCommunes {
 		ci, _ := w.terr.CommuneIndex(code)
 		c := w.terr.Communes[ci]
-		f.token(c.Code, CatCommune, "commune code "+c.Code+" of region "+c.RegionCode)
+		f.token(c.Code, CatCommuneCode, "commune code "+c.Code+" of region "+c.RegionCode)
 		if !ownWords[c.Name] && !w.ownCommuneName(c.Name) {
 			f.phrase(c.Name, CatCommune, "commune "+c.Name+" of region "+c.RegionCode)
 		}

@@ -54,6 +54,7 @@ const (
 	Region       = "region"        // a region code
 	ScoringRun   = "scoring-run"   // a scoring run id (national: no region owns one)
 	Call         = "call"          // a call code
+	SelectedCall = "selected-call" // the code of a call whose selection has run
 	Application  = "application"   // an application id
 	Change       = "change"        // a change request id
 	Job          = "job"           // a background job id (its owner's, not a region's)
@@ -106,6 +107,9 @@ type World struct {
 	OwnCommune, OtherCommune, OpenCall string
 
 	terr *geo.Territory
+	// print is the database's digest when printOK (no request since).
+	print   string
+	printOK bool
 }
 
 // Territory is Chile's.
@@ -380,6 +384,7 @@ func New(t testing.TB) *World {
 		Region:       {Own: []string{Own}, Other: []string{w.Other}, None: "99"},
 		ScoringRun:   {Own: []string{strconv.FormatInt(runs[0], 10), strconv.FormatInt(runs[1], 10)}, None: "999"},
 		Call:         {Own: []string{"walk-propia", "walk-mixta", "walk-abierta"}, Other: []string{"walk-otra"}, None: "walk-ninguna"},
+		SelectedCall: {Own: []string{"walk-propia", "walk-mixta"}, Other: []string{"walk-otra"}, None: "walk-ninguna"},
 		Application:  {Own: append(first(apps["walk-propia"][Own], 1), first(apps["walk-mixta"][Own], 1)...), Other: append(first(apps["walk-mixta"][w.Other], 1), first(apps["walk-otra"][w.Other], 1)...), None: "999999"},
 		Change:       {Own: int64s(changes[Own]), Other: int64s(changes[w.Other]), None: "999999"},
 		Job:          {Own: []string{jobOf[Officer]}, Other: []string{jobOf["adela"]}, None: strings.Repeat("0", len(jobOf["adela"]))},

@@ -133,17 +133,34 @@ func (w *World) fill(t testing.TB, tpl Template, kind, v string) Request {
 //     it varies none): no error but 403 (unless OwnMayFail says why),
 //     and nothing of another region's data in the answer;
 //   - with each other region's value of a kind, compared with the value of
-//     that kind that does not exist: the same status and the same answer
-//     once the value itself is blanked out, or 403 both times (the role is
-//     refused), or — with Existence — 403 against 404; and nothing of
+//     that kind that does not exist: the same status (403 both times where
+//     the role is refused) and the same answer once the value itself is
+//     swapped, or — with Existence — 403 against 404; and nothing of
 //     another region's data beyond the value itself.
 //
 // For a route that writes (Options.Write), own values are not sent; the
 // other and missing values must be refused and leave every table as it was.
+// A route that writes and names no record of a region (or only records no
+// region owns: a programme, a cooperation project) is sent once, and must
+// be refused likewise: the officer makes no national change.
 // It returns how many requests it sent.
 func (w *World) Walk(t *testing.T, tpl Template, opt Options, do func(Request) Answer) int {
 	t.Helper()
 	sent := 0
+	// Every request may change the database (a sensitive read is audited),
+	// except those the walk has just seen change nothing: the digest after
+	// one refused change is the digest before the next.
+	send := func(req Request) Answer {
+		w.printOK = false
+		sent++
+		return do(req)
+	}
+	before := func() string {
+		if !w.printOK {
+			w.print, w.printOK = w.Fingerprint(t), true
+		}
+		return w.print
+	}
 	check := func(req Request, a Answer, text string) {
 		t.Helper()
 		if found := w.Forbidden.Find(text, opt.Allow...); len(found) > 0 {
@@ -167,8 +184,7 @@ func (w *World) Walk(t *testing.T, tpl Template, opt Options, do func(Request) A
 			}
 		}
 		for _, req := range reqs {
-			a := do(req)
-			sent++
+			a := send(req)
 			switch {
 			case a.Status >= 500:
 				t.Errorf("%s: status %d\n%s", req, a.Status, clip(a.Text))
@@ -178,23 +194,47 @@ func (w *World) Walk(t *testing.T, tpl Template, opt Options, do func(Request) A
 			check(req, a, a.Text)
 		}
 	}
+	// The changes attempted are refused: the database is as it was before
+	// them (checked once, after all of them).
+	var writes []string
+	if opt.Write {
+		was := before()
+		defer func() {
+			t.Helper()
+			w.print, w.printOK = w.Fingerprint(t), true
+			if w.print != was {
+				t.Errorf("the database changed after:\n%s", strings.Join(writes, "\n"))
+			}
+		}()
+		// A change that names no record of a region (or only records no
+		// region owns) is national: the officer is refused it.
+		var reqs []Request
+		if len(kinds) == 0 {
+			reqs = append(reqs, w.fill(t, tpl, "", ""))
+		}
+		for _, k := range kinds {
+			if len(w.Values[k].Other) == 0 {
+				reqs = append(reqs, w.fill(t, tpl, k, w.Values[k].Own[0]))
+			}
+		}
+		for _, req := range reqs {
+			a := send(req)
+			writes = append(writes, fmt.Sprintf("%s (%d)", req, a.Status))
+			if a.Status != 403 && a.Status != 404 && (opt.Invalid == "" || a.Status != 400) {
+				t.Errorf("%s: status %d, want it refused (403 or 404): a regional officer does not make national changes\n%s", req, a.Status, clip(a.Text))
+			}
+			check(req, a, a.Text)
+		}
+	}
 	for _, k := range kinds {
 		vals := w.Values[k]
 		if vals.None == "" {
 			t.Fatalf("%s %s: kind %q has no value that does not exist", tpl.Method, tpl.Target, k)
 		}
-		var before string
 		for _, other := range vals.Other {
-			if opt.Write {
-				before = w.Fingerprint(t)
-			}
 			ro, rn := w.fill(t, tpl, k, other), w.fill(t, tpl, k, vals.None)
-			ao := do(ro)
-			if opt.Write && w.Fingerprint(t) != before {
-				t.Errorf("%s (%d) changed the database", ro, ao.Status)
-			}
-			an := do(rn)
-			sent += 2
+			ao, an := send(ro), send(rn)
+			writes = append(writes, fmt.Sprintf("%s (%d)", ro, ao.Status), fmt.Sprintf("%s (%d)", rn, an.Status))
 			// The missing value's answer, with the value replaced by the other
 			// region's (in each form it may be echoed), must be the other's.
 			to, tn := ao.Text, swap(an.Text, k, vals.None, other)
@@ -203,8 +243,6 @@ func (w *World) Walk(t *testing.T, tpl Template, opt Options, do func(Request) A
 				t.Errorf("%s: status %d, want it refused (403 or 404)\n%s", ro, ao.Status, clip(ao.Text))
 			}
 			switch {
-			case ao.Status == 403 && an.Status == 403:
-				// the role is refused whatever the value
 			case ao.Status == 403 && an.Status == 404 && opt.Existence != "":
 			case ao.Status != an.Status:
 				t.Errorf("%s answers %d, but %d for a value that does not exist (%s)\n%s", ro, ao.Status, an.Status, rn.Target, clip(ao.Text))
