@@ -101,10 +101,9 @@ type World struct {
 	Values map[string]Values
 	// Forbidden is what of other regions' data the officer must never see.
 	Forbidden *Forbidden
-	// OwnCommune and OtherCommune are the communes the calls cover (the
-	// busiest of region 13 and of Other); OpenCall is an open call that
-	// covers both.
-	OwnCommune, OtherCommune, OpenCall string
+	// OwnCommune and OtherCommune are the communes the calls cover: the
+	// busiest of region 13 and of Other.
+	OwnCommune, OtherCommune string
 
 	terr *geo.Territory
 	// print is the database's digest when printOK (no request since).
@@ -112,21 +111,21 @@ type World struct {
 	printOK bool
 }
 
-// Territory is Chile's.
-func (w *World) Territory() *geo.Territory { return w.terr }
-
-// Accounts are the world's users: one per role the walks need.
-var Accounts = []auth.NewUser{
-	{Username: "adela", DisplayName: "Adela Admin", Role: auth.RoleAdmin, Password: Password},
-	{Username: "analista", DisplayName: "Andrés Analista", Role: auth.RoleAnalyst, Password: Password},
-	{Username: Officer, DisplayName: "Rosa Regional", Role: auth.RoleRegional, RegionCode: Own, Password: Password},
-	{Username: "raul", DisplayName: "Raúl Regional", Role: auth.RoleRegional, RegionCode: "", Password: Password}, // region: Other
-	{Username: "otilia", DisplayName: "Otilia Auditora", Role: auth.RoleAuditor, Password: Password},
-	{Username: "elena", DisplayName: "Elena Ejecutora", Role: auth.RoleAgency, Password: Password},
-	{Username: "carla", DisplayName: "Carla Cooperación", Role: auth.RoleCooperation, Password: Password},
+// accounts are the world's users, one per role the walks need; raul is the
+// officer of the other region.
+func accounts(other string) []auth.NewUser {
+	return []auth.NewUser{
+		{Username: "adela", DisplayName: "Adela Admin", Role: auth.RoleAdmin, Password: Password},
+		{Username: "analista", DisplayName: "Andrés Analista", Role: auth.RoleAnalyst, Password: Password},
+		{Username: Officer, DisplayName: "Rosa Regional", Role: auth.RoleRegional, RegionCode: Own, Password: Password},
+		{Username: "raul", DisplayName: "Raúl Regional", Role: auth.RoleRegional, RegionCode: other, Password: Password},
+		{Username: "otilia", DisplayName: "Otilia Auditora", Role: auth.RoleAuditor, Password: Password},
+		{Username: "elena", DisplayName: "Elena Ejecutora", Role: auth.RoleAgency, Password: Password},
+		{Username: "carla", DisplayName: "Carla Cooperación", Role: auth.RoleCooperation, Password: Password},
+	}
 }
 
-// New builds the world: 200 synthetic households (about a third in region
+// New builds the world: 200 synthetic households (over a third in region
 // 13), two scoring runs, change requests (approved and pending) on a
 // household of each region, an import with a problem report, the programme
 // catalogue, an agency with a contract in each region, a call of each region
@@ -193,10 +192,7 @@ func New(t testing.TB) *World {
 
 	// Accounts, tokens.
 	ids := map[string]int64{}
-	for _, nu := range Accounts {
-		if nu.Username == "raul" {
-			nu.RegionCode = w.Other
-		}
+	for _, nu := range accounts(w.Other) {
 		u, err := w.Users.CreateUser(sys, auth.System(), nu)
 		must(err)
 		ids[nu.Username] = u.ID
@@ -316,7 +312,6 @@ func New(t testing.TB) *World {
 			must(err)
 		}
 	}
-	w.OpenCall = "walk-abierta"
 	apps := map[string]map[string][]string{} // call → region → application ids
 	for _, c := range calls {
 		as, err := w.Programs.Applications(sys, c.code, "")
