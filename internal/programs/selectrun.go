@@ -240,15 +240,63 @@ func (s *Store) recheck(ctx context.Context, tx rowsQuerier, c *Call, apps []App
 	return nil
 }
 
-// Selection returns the latest frozen selection record of a call.
+// Selection returns the latest frozen selection record of a call, as the
+// caller may see it: a caller who does not see every applicant (a regional
+// officer, agency staff) gets only the applicants and placements they see,
+// exactly like the call's list of applications. A call of two regions is
+// visible to each region's officer, but its applicants of the other region
+// are not. The quotas, rules and digest stay the whole record's (the digest
+// can be checked by whoever sees it all).
 func (s *Store) Selection(ctx context.Context, ref string) (*SelectionRecord, error) {
-	c, err := s.Call(ctx, ref)
+	v, c, rec, err := s.selection(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
+	return s.shownRecord(v, c, rec), nil
+}
+
+// shownRecord keeps, of rec, the applicants and placements v may see.
+func (s *Store) shownRecord(v *viewer, c *Call, rec *SelectionRecord) *SelectionRecord {
+	if rec == nil || v.national {
+		return rec
+	}
+	out := *rec
+	seen := map[int64]bool{}
+	out.Applicants = []Applicant{}
+	for _, a := range rec.Applicants {
+		if v.seesApplicant(c.line, a.Commune, a.Region) {
+			out.Applicants = append(out.Applicants, a)
+			seen[a.ID] = true
+		}
+	}
+	out.Placements = []Placement{}
+	for _, p := range rec.Placements {
+		if seen[p.ID] {
+			out.Placements = append(out.Placements, p)
+		}
+	}
+	return &out
+}
+
+// selection returns the caller, the call and its latest whole selection
+// record.
+func (s *Store) selection(ctx context.Context, ref string) (*viewer, *Call, *SelectionRecord, error) {
+	v, err := s.who(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := s.Call(ctx, ref)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rec, err := s.selectionOf(ctx, c)
+	return v, c, rec, err
+}
+
+func (s *Store) selectionOf(ctx context.Context, c *Call) (*SelectionRecord, error) {
 	var body string
 	var id int64
-	err = s.db.QueryRowContext(ctx, `SELECT id, record FROM selections WHERE call = ? ORDER BY id DESC LIMIT 1`, c.ID).Scan(&id, &body)
+	err := s.db.QueryRowContext(ctx, `SELECT id, record FROM selections WHERE call = ? ORDER BY id DESC LIMIT 1`, c.ID).Scan(&id, &body)
 	if err == sql.ErrNoRows {
 		return nil, fosis.Errorf(fosis.ENOTFOUND, "call %s has no selection yet (it is %s)", c.Code, c.Status)
 	}
@@ -265,21 +313,37 @@ func (s *Store) Selection(ctx context.Context, ref string) (*SelectionRecord, er
 
 // VerifySelection re-runs a call's frozen selection from its recorded
 // inputs and reports whether it gives the recorded placements and digest.
+// It checks the whole record, and returns it as the caller may see it
+// (Selection).
 func (s *Store) VerifySelection(ctx context.Context, ref string) (*SelectionRecord, error) {
-	rec, err := s.Selection(ctx, ref)
+	v, c, rec, err := s.selection(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
+	shown := s.shownRecord(v, c, rec)
 	again := Select(rec.Applicants, rec.Quotas, rec.regionOf())
 	for i := range again {
 		if i >= len(rec.Placements) || again[i] != rec.Placements[i] {
-			return rec, fosis.Errorf(fosis.ECONFLICT, "the frozen selection of call %s does not re-run to the same placements (application %d differs)", rec.Call, again[i].ID)
+			if !shown.has(again[i].ID) { // not an application the caller may know of
+				return shown, fosis.Errorf(fosis.ECONFLICT, "the frozen selection of call %s does not re-run to the same placements", rec.Call)
+			}
+			return shown, fosis.Errorf(fosis.ECONFLICT, "the frozen selection of call %s does not re-run to the same placements (application %d differs)", rec.Call, again[i].ID)
 		}
 	}
 	if len(again) != len(rec.Placements) || rec.digest() != rec.Digest {
-		return rec, fosis.Errorf(fosis.ECONFLICT, "the frozen selection of call %s does not match its digest", rec.Call)
+		return shown, fosis.Errorf(fosis.ECONFLICT, "the frozen selection of call %s does not match its digest", rec.Call)
 	}
-	return rec, nil
+	return shown, nil
+}
+
+// has reports whether application id is among r's applicants.
+func (r *SelectionRecord) has(id int64) bool {
+	for _, a := range r.Applicants {
+		if a.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // Withdraw withdraws an application. If it held a place, the place goes at

@@ -27,7 +27,7 @@ import (
 const changeRows = 3
 
 // changesRoutes registers the pages.
-func (s *Server) changesRoutes(pages *http.ServeMux) {
+func (s *Server) changesRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /households/{id}/changes/new", s.requireUser(s.newChange))
 	pages.HandleFunc("POST /households/{id}/changes", s.requireUser(s.submitChange))
 	pages.HandleFunc("GET /changes", s.requireUser(s.changeQueue))

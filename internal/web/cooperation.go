@@ -24,7 +24,7 @@ import (
 // decides who may do what and answers out-of-scope projects as missing.
 
 // cooperationRoutes registers the cooperation pages.
-func (s *Server) cooperationRoutes(pages *http.ServeMux) {
+func (s *Server) cooperationRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /cooperation", s.requireUser(s.coopBoard))
 	pages.HandleFunc("POST /cooperation", s.requireUser(s.coopCreate))
 	pages.HandleFunc("GET /cooperation/iati.xml", s.requireUser(s.coopIATI))

@@ -31,7 +31,39 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 // Handler returns the web application: the static files, and the pages
 // behind security headers, CSRF protection and the session.
 func (s *Server) Handler() http.Handler {
-	pages := http.NewServeMux()
+	pages := s.pageRoutes()
+
+	// Every state-changing request (any method but GET, HEAD, OPTIONS) from
+	// another origin is refused: browsers say where a request comes from
+	// (Sec-Fetch-Site, Origin). SameSite=Lax cookies back this up.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusForbidden, "error", errorData{Message: "error.crossorigin"})
+	}))
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/{hash}/{name...}", s.assets)
+	mux.Handle("/", s.withSession(csrf.Handler(pages)))
+	return s.recoverer(securityHeaders(mux))
+}
+
+// routeMux is the pages' mux. It remembers the patterns registered on it, so
+// that the scope walk (scope_walk_test.go) visits every page, including the
+// ones added later.
+type routeMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+// HandleFunc registers h for pattern, like http.ServeMux's.
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.HandleFunc(pattern, h)
+}
+
+// pageRoutes registers every page.
+func (s *Server) pageRoutes() *routeMux {
+	pages := &routeMux{ServeMux: http.NewServeMux()}
 	pages.HandleFunc("GET /{$}", s.requireUser(s.home))
 	pages.HandleFunc("GET /signin", s.signinForm)
 	pages.HandleFunc("POST /signin", s.signin)
@@ -61,19 +93,7 @@ func (s *Server) Handler() http.Handler {
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
 	})
-
-	// Every state-changing request (any method but GET, HEAD, OPTIONS) from
-	// another origin is refused: browsers say where a request comes from
-	// (Sec-Fetch-Site, Origin). SameSite=Lax cookies back this up.
-	csrf := http.NewCrossOriginProtection()
-	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusForbidden, "error", errorData{Message: "error.crossorigin"})
-	}))
-
-	mux := http.NewServeMux()
-	mux.Handle("GET /static/{hash}/{name...}", s.assets)
-	mux.Handle("/", s.withSession(csrf.Handler(pages)))
-	return s.recoverer(securityHeaders(mux))
+	return pages
 }
 
 func securityHeaders(next http.Handler) http.Handler {

@@ -18,7 +18,7 @@ import (
 // defaultMaxUpload bounds an upload of the two extract files together.
 const defaultMaxUpload = 4 << 30
 
-func (s *Server) importRoutes(pages *http.ServeMux) {
+func (s *Server) importRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /imports", s.requireUser(s.imports))
 	pages.HandleFunc("POST /imports", s.requireUser(s.importUpload))
 	pages.HandleFunc("GET /imports/jobs/{id}", s.requireUser(s.importJob))

@@ -20,7 +20,7 @@ import (
 // programmes slice enforces who sees and does what; these handlers parse
 // forms and show its answers.
 
-func (s *Server) programRoutes(pages *http.ServeMux) {
+func (s *Server) programRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /programs", s.requireUser(s.programsPage))
 	pages.HandleFunc("GET /calls", s.requireUser(s.callsPage))
 	pages.HandleFunc("GET /calls/new", s.requireUser(s.callNew))

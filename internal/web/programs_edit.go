@@ -18,7 +18,7 @@ import (
 // contracts. The programmes slice decides who may change them; the pages
 // only hide the forms from others.
 
-func (s *Server) programEditRoutes(pages *http.ServeMux) {
+func (s *Server) programEditRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /programs/{code}", s.requireUser(s.programPage))
 	pages.HandleFunc("POST /programs/{code}", s.requireUser(s.programSave))
 	pages.HandleFunc("GET /agencies", s.requireUser(s.agenciesPage))

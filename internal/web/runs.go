@@ -110,7 +110,7 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // scoringRoutes registers the scoring pages beyond the runs list and a run:
 // its maps, the diff of two runs and the what-if.
-func (s *Server) scoringRoutes(pages *http.ServeMux) {
+func (s *Server) scoringRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /runs/{id}/map", s.requireUser(s.runMap))
 	pages.HandleFunc("GET /runs/{id}/map/{region}", s.requireUser(s.runMap))
 	pages.HandleFunc("GET /runs/diff", s.requireUser(s.runDiff))
