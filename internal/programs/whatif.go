@@ -35,14 +35,17 @@ func (s *Store) PreviewRules(ctx context.Context, rules []Rule, unit string, run
 		return nil, invalid("unit", "%q is not an applicant unit (person or household)", unit)
 	}
 	t0 := time.Now()
-	f, err := s.reg.LoadFrame(ctx, false)
+	// The registry's shared frame and the run's results aligned with it:
+	// loaded once per registry revision (and run), not at every request.
+	// Preview only reads them.
+	f, err := s.reg.SharedFrame(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := s.tgt.Run(ctx, itoa(run)); err != nil {
 		return nil, err
 	}
-	res, err := s.tgt.LoadResults(ctx, run, f.Key)
+	res, err := s.tgt.ResultsFor(ctx, run, f)
 	if err != nil {
 		return nil, err
 	}
