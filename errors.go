@@ -1,5 +1,7 @@
 // Package fosis holds the vocabulary every part of the system shares: the error
-// codes that travel from the data layer to the user, and nothing else.
+// codes that travel from the data layer to the user, and the keyed messages
+// (Error.Key, Phrase) that let the pages say a refusal in the reader's
+// language; nothing else.
 package fosis
 
 import (
