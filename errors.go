@@ -1,5 +1,7 @@
 // Package fosis holds the vocabulary every part of the system shares: the error
-// codes that travel from the data layer to the user, and nothing else.
+// codes that travel from the data layer to the user, and the keyed messages
+// (Error.Key, Phrase) that let the pages say a refusal in the reader's
+// language; nothing else.
 package fosis
 
 import (
@@ -24,6 +26,10 @@ const (
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Key and Args say Message in the interface catalogs' terms; see
+	// Error.Key. Not part of the API's error shape.
+	Key  string `json:"-"`
+	Args []any  `json:"-"`
 }
 
 // Error is an error that is safe to show to a user: Code is one of the
@@ -32,7 +38,34 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// Key, when set, is the stable key of Message in the web catalogs
+	// ("programs.err.call_not_open") and Args its arguments, in the order of
+	// its format, so that pages say it in the reader's language. Message
+	// stays the English text for the API, the command line and the logs. An
+	// argument of type Phrase is translated too. Pages fall back to Message
+	// when the catalog has no such key.
+	Key  string
+	Args []any
 }
+
+// Phrase is a message argument that the pages translate too: a word of
+// the catalogs (a status, a unit, a role: Key alone) or a whole keyed
+// message (Key and Args, such as the first of several field problems).
+// Text is its English, which Message uses (it is what %s and %v print).
+type Phrase struct {
+	Key  string
+	Args []any
+	Text string
+}
+
+// String returns the English text.
+func (p Phrase) String() string { return p.Text }
+
+// Phrase returns the error's message as a Phrase (the pages translate it).
+func (e *Error) Phrase() Phrase { return Phrase{Key: e.Key, Args: e.Args, Text: e.Message} }
+
+// Phrase returns the field's message as a Phrase.
+func (f FieldError) Phrase() Phrase { return Phrase{Key: f.Key, Args: f.Args, Text: f.Message} }
 
 // Error implements the error interface.
 func (e *Error) Error() string {
@@ -42,6 +75,19 @@ func (e *Error) Error() string {
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// KeyedErrorf returns an *Error with the given code, its English message
+// (format and args) and the catalog key that says it in other languages
+// with the same args.
+func KeyedErrorf(code, key, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Key: key, Args: args}
+}
+
+// KeyedField returns a FieldError for field with its English message
+// (format and args) and its catalog key.
+func KeyedField(field, key, format string, args ...any) FieldError {
+	return FieldError{Field: field, Message: fmt.Sprintf(format, args...), Key: key, Args: args}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for

@@ -3,7 +3,6 @@ package programs
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -38,18 +37,21 @@ func (s *Store) CreateAgency(ctx context.Context, code, name string) (*Agency, e
 		return nil, err
 	}
 	if !validCode(code) {
-		return nil, &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("%q is not an agency code: use lower-case letters, digits, - and _", code),
-			Fields: []fosis.FieldError{{Field: "code", Message: "lower-case letters, digits, - and _"}}}
+		e := refuse(fosis.EINVALID, "programs.err.agency_code", code)
+		e.Fields = []fosis.FieldError{problem("code", "programs.err.code_chars")}
+		return nil, e
 	}
 	if name == "" {
-		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "an agency needs a name", Fields: []fosis.FieldError{{Field: "name", Message: "required"}}}
+		e := refuse(fosis.EINVALID, "programs.err.agency_name")
+		e.Fields = []fosis.FieldError{problem("name", "programs.err.required")}
+		return nil, e
 	}
 	a := &Agency{Code: code, Name: name, Contracts: []Contract{}}
 	err := s.db.Transact(ctx, func(tx *db.Tx) error {
 		var err error
 		a.ID, err = tx.InsertID(ctx, `INSERT INTO agencies (code, name, created_at) VALUES (?, ?, ?)`, code, name, tx.DB().Time(tx.Now))
 		if fosis.ErrorCode(err) == fosis.ECONFLICT {
-			return fosis.Errorf(fosis.ECONFLICT, "there is already an agency with code %q", code)
+			return refuse(fosis.ECONFLICT, "programs.err.agency_exists", code)
 		}
 		if err != nil {
 			return err
@@ -68,38 +70,38 @@ func (s *Store) AddContract(ctx context.Context, agency string, c Contract) (*Co
 	starts, err1 := time.Parse(time.DateOnly, c.StartsOn)
 	ends, err2 := time.Parse(time.DateOnly, c.EndsOn)
 	if err1 != nil || err2 != nil || ends.Before(starts) {
-		bad = append(bad, fosis.FieldError{Field: "starts_on", Message: "give starts_on and ends_on as YYYY-MM-DD, the end not before the start"})
+		bad = append(bad, problem("starts_on", "programs.err.contract_dates"))
 	}
 	if c.Families < 1 {
-		bad = append(bad, fosis.FieldError{Field: "families", Message: "a contract covers at least one family"})
+		bad = append(bad, problem("families", "programs.err.contract_families"))
 	}
 	if c.BudgetCLP < 1 {
-		bad = append(bad, fosis.FieldError{Field: "budget_clp", Message: "a contract has a positive budget"})
+		bad = append(bad, problem("budget_clp", "programs.err.contract_budget"))
 	}
 	if c.TenderCode == "" {
-		bad = append(bad, fosis.FieldError{Field: "tender_code", Message: "required"})
+		bad = append(bad, problem("tender_code", "programs.err.required"))
 	}
 	if len(c.Communes) == 0 {
-		bad = append(bad, fosis.FieldError{Field: "communes", Message: "a contract covers at least one commune"})
+		bad = append(bad, problem("communes", "programs.err.contract_communes"))
 	}
 	for _, cc := range c.Communes {
 		if _, ok := s.terr.CommuneIndex(cc); !ok {
-			bad = append(bad, fosis.FieldError{Field: "communes", Message: fmt.Sprintf("%q is not a commune code", cc)})
+			bad = append(bad, problem("communes", "programs.err.not_commune", cc))
 		}
 	}
 	if len(bad) > 0 {
-		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "invalid contract: " + bad[0].Field + ": " + bad[0].Message, Fields: bad}
+		return nil, firstOf("programs.err.invalid_contract", bad)
 	}
 	err := s.db.Transact(ctx, func(tx *db.Tx) error {
 		d := tx.DB()
 		var ag, line int64
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM agencies WHERE code = ?`, agency).Scan(&ag); err == sql.ErrNoRows {
-			return fosis.Errorf(fosis.ENOTFOUND, "no agency %q", agency)
+			return refuse(fosis.ENOTFOUND, "programs.err.no_agency_code", agency)
 		} else if err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM program_lines WHERE code = ?`, c.Line).Scan(&line); err == sql.ErrNoRows {
-			return fosis.Errorf(fosis.ENOTFOUND, "no programme %q", c.Line)
+			return refuse(fosis.ENOTFOUND, "programs.err.no_programme_plain", c.Line)
 		} else if err != nil {
 			return err
 		}
@@ -107,7 +109,7 @@ func (s *Store) AddContract(ctx context.Context, agency string, c Contract) (*Co
 		c.ID, err = tx.InsertID(ctx, `INSERT INTO agency_contracts (agency, line, tender_code, starts_on, ends_on, families, budget_clp, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ag, line, c.TenderCode, d.Date(starts), d.Date(ends), c.Families, c.BudgetCLP, d.Time(tx.Now))
 		if fosis.ErrorCode(err) == fosis.ECONFLICT {
-			return fosis.Errorf(fosis.ECONFLICT, "tender %q is already recorded", c.TenderCode)
+			return refuse(fosis.ECONFLICT, "programs.err.tender_exists", c.TenderCode)
 		}
 		if err != nil {
 			return err
@@ -134,14 +136,14 @@ func (s *Store) AddStaff(ctx context.Context, userID int64, agency string) error
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		var ag int64
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM agencies WHERE code = ?`, agency).Scan(&ag); err == sql.ErrNoRows {
-			return fosis.Errorf(fosis.ENOTFOUND, "no agency %q", agency)
+			return refuse(fosis.ENOTFOUND, "programs.err.no_agency_code", agency)
 		} else if err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO agency_staff (user_id, agency) VALUES (?, ?)
 			ON CONFLICT (user_id) DO UPDATE SET agency = excluded.agency`, userID, ag)
 		if fosis.ErrorCode(err) == fosis.EINVALID || fosis.ErrorCode(err) == fosis.ENOTFOUND {
-			return fosis.Errorf(fosis.ENOTFOUND, "no user with id %d", userID)
+			return refuse(fosis.ENOTFOUND, "programs.err.no_user", userID)
 		}
 		if err != nil {
 			return err

@@ -120,14 +120,14 @@ func (s *Store) applyCall(ctx context.Context, ref string) (*viewer, *Call, erro
 		return nil, nil, err
 	}
 	if !v.p.Writes() {
-		return nil, nil, fosis.Errorf(fosis.EFORBIDDEN, "your role (%s) only reads", v.p.Role)
+		return nil, nil, refuse(fosis.EFORBIDDEN, "programs.err.read_only", roleTerm(v.p.Role))
 	}
 	c, err := s.Call(ctx, ref)
 	if err != nil {
 		return nil, nil, err
 	}
 	if c.Status != StatusOpen {
-		return nil, nil, fosis.Errorf(fosis.ECONFLICT, "call %s is %s: applications are taken only while it is open", c.Code, c.Status)
+		return nil, nil, refuse(fosis.ECONFLICT, "programs.err.call_not_open", c.Code, statusTerm(c.Status))
 	}
 	return v, c, nil
 }
@@ -141,31 +141,30 @@ func (s *Store) prepare(ctx context.Context, v *viewer, c *Call, in ApplyInput, 
 	switch {
 	case in.RUN != "":
 		if body, err = rut.Parse(in.RUN); err != nil {
-			return nil, invalid("run", "invalid RUN %q: %v", in.RUN, err)
+			return nil, invalid("run", "programs.err.bad_run", in.RUN, runReason(err))
 		}
 		h, err = s.reg.HouseholdOfRUN(rctx, in.RUN)
 	case in.Household != "" && c.Unit == UnitHousehold:
 		h, err = s.reg.Household(rctx, in.Household)
 	case in.Household != "":
-		return nil, invalid("run", "call %s is for persons: name the applicant by RUN", c.Code)
+		return nil, invalid("run", "programs.err.person_call", c.Code)
 	default:
-		return nil, invalid("run", "name the applicant: a RUN (or, for household programmes, a household id)")
+		return nil, invalid("run", "programs.err.name_applicant")
 	}
 	if err == nil && !v.seesApplicant(c.line, h.CommuneCode, h.RegionCode) {
 		err = fosis.Errorf(fosis.ENOTFOUND, "not in your reach")
 	}
 	if fosis.ErrorCode(err) == fosis.ENOTFOUND {
-		who := in.RUN
-		if who == "" {
-			who = "household " + in.Household
+		if in.RUN == "" {
+			return nil, refuse(fosis.ENOTFOUND, "programs.err.household_not_in_registry", in.Household)
 		}
-		return nil, fosis.Errorf(fosis.ENOTFOUND, "%s is not in the social registry (or not in your territory): the family must register in the RSH first", who)
+		return nil, refuse(fosis.ENOTFOUND, "programs.err.not_in_registry", in.RUN)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if _, ok := c.Communes[h.CommuneCode]; !ok {
-		return nil, invalid("run", "the applicant lives in %s (%s), a commune call %s does not cover", h.CommuneName, h.CommuneCode, c.Code)
+		return nil, invalid("run", "programs.err.commune_not_covered", h.CommuneName, h.CommuneCode, c.Code)
 	}
 	// The person whose attributes count: the applicant, or the household's head.
 	var person *registry.PersonView
@@ -179,7 +178,7 @@ func (s *Store) prepare(ctx context.Context, v *viewer, c *Call, in ApplyInput, 
 		}
 	}
 	if person == nil {
-		return nil, fosis.Errorf(fosis.ECONFLICT, "household %s has no head in the registry: correct the registry first", h.ID)
+		return nil, refuse(fosis.ECONFLICT, "programs.err.no_head", h.ID)
 	}
 	a := Attrs{Age: person.Age, Sex: person.Sex, Relation: person.Relation, Employed: person.Employed, InSchool: person.InSchool,
 		Schooling: person.Schooling, Commune: h.CommuneCode, Region: h.RegionCode, Zone: h.Zone, Members: h.MemberCount}
@@ -302,15 +301,14 @@ func (s *Store) insert(ctx context.Context, tx *db.Tx, c *Call, ps []*prepared) 
 			c.ID, p.a.applicant, p.a.household, p.a.personRUN, p.a.Commune, p.a.Region, p.a.Channel, agency,
 			p.a.Status, b01(p.a.Eligible), string(failed), string(in), d.Time(tx.Now), principalName(ctx), d.Time(tx.Now))
 		if fosis.ErrorCode(err) == fosis.ECONFLICT {
-			who := p.a.RUN
+			e := refuse(fosis.ECONFLICT, "programs.err.already_applied", p.a.RUN, c.Code)
 			if c.Unit == UnitHousehold {
-				who = "household " + p.a.HouseholdID
+				e = refuse(fosis.ECONFLICT, "programs.err.household_already_applied", p.a.HouseholdID, c.Code)
 			}
-			msg := fmt.Sprintf("%s has already applied to call %s (one application per %s per call)", who, c.Code, c.Unit)
 			if p.row > 0 {
-				msg = fmt.Sprintf("line %d: %s", p.row, msg)
+				return &lineError{line: p.row, err: e}
 			}
-			return fosis.Errorf(fosis.ECONFLICT, "%s", msg)
+			return e
 		}
 		if err != nil {
 			return err
@@ -357,7 +355,35 @@ type RowError struct {
 	Line    int    `json:"line"`
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
+	// Key and Args say Message in the web catalogs' terms (fosis.Error.Key).
+	Key  string `json:"-"`
+	Args []any  `json:"-"`
 }
+
+// Phrase returns the row's message as a Phrase (the pages translate it).
+func (r RowError) Phrase() fosis.Phrase {
+	return fosis.Phrase{Key: r.Key, Args: r.Args, Text: r.Message}
+}
+
+// rowError is the report row of err at line.
+func rowError(line int, field string, err error) RowError {
+	re := RowError{Line: line, Field: field, Message: fosis.ErrorMessage(err)}
+	var e *fosis.Error
+	if errors.As(err, &e) {
+		re.Key, re.Args = e.Key, e.Args
+	}
+	return re
+}
+
+// lineError is a refusal of the row of an import at line (its message
+// says the line; the report gives it as RowError.Line).
+type lineError struct {
+	line int
+	err  *fosis.Error
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.err.Error()) }
+func (e *lineError) Unwrap() error { return e.err }
 
 // ImportApplications reads a CSV of applications (a column run, or for
 // household calls household_id) into call ref. It is all or nothing: if any
@@ -375,7 +401,7 @@ func (s *Store) ImportApplications(ctx context.Context, ref string, r io.Reader,
 	}
 	cr, err := csvin.NewReader(r, name, []string{col})
 	if err != nil {
-		return nil, invalid("file", "%v", err)
+		return nil, invalid("file", "programs.err.file", err)
 	}
 	rep := &ImportReport{Errors: []RowError{}}
 	var ps []*prepared
@@ -389,7 +415,7 @@ func (s *Store) ImportApplications(ctx context.Context, ref string, r io.Reader,
 		var re *csvin.RowError
 		if errors.As(err, &re) {
 			rep.Rows++
-			rep.Errors = append(rep.Errors, RowError{Line: re.Line, Message: re.Err.Error()})
+			rep.Errors = append(rep.Errors, rowError(re.Line, "", refuse(fosis.EINVALID, "programs.err.csv_row", re.Err)))
 			continue
 		}
 		if err != nil {
@@ -404,11 +430,11 @@ func (s *Store) ImportApplications(ctx context.Context, ref string, r io.Reader,
 		}
 		p, err := s.prepare(ctx, v, c, in, now)
 		if err != nil {
-			rep.Errors = append(rep.Errors, RowError{Line: cr.Line(), Field: col, Message: fosis.ErrorMessage(err)})
+			rep.Errors = append(rep.Errors, rowError(cr.Line(), col, err))
 			continue
 		}
 		if first, dup := seen[p.a.applicant]; dup {
-			rep.Errors = append(rep.Errors, RowError{Line: cr.Line(), Field: col, Message: fmt.Sprintf("the same applicant as line %d (one application per %s per call)", first, c.Unit)})
+			rep.Errors = append(rep.Errors, rowError(cr.Line(), col, refuse(fosis.EINVALID, "programs.err.same_applicant", first, unitTerm(c.Unit))))
 			continue
 		}
 		seen[p.a.applicant] = cr.Line()
@@ -420,7 +446,11 @@ func (s *Store) ImportApplications(ctx context.Context, ref string, r io.Reader,
 	}
 	err = s.db.Transact(ctx, func(tx *db.Tx) error { return s.insert(ctx, tx, c, ps) })
 	if fosis.ErrorCode(err) == fosis.ECONFLICT {
-		rep.Errors = append(rep.Errors, RowError{Message: fosis.ErrorMessage(err)})
+		line := 0
+		if le := (*lineError)(nil); errors.As(err, &le) {
+			line = le.line
+		}
+		rep.Errors = append(rep.Errors, rowError(line, col, err))
 		return rep, nil
 	}
 	if err != nil {
@@ -474,7 +504,7 @@ func (s *Store) Application(ctx context.Context, id int64) (*Application, error)
 	}
 	a, err := scanApplication(s.db.QueryRowContext(ctx, appSelect+` WHERE a.id = ?`, id))
 	if err == sql.ErrNoRows || (err == nil && !v.seesApplicant(a.line, a.Commune, a.Region)) {
-		return nil, fosis.Errorf(fosis.ENOTFOUND, "no application %d", id)
+		return nil, refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
 	}
 	return a, err
 }
@@ -531,8 +561,9 @@ func PageOf(all []Application, after int64, limit int) ([]Application, int64, er
 	if after > 0 {
 		i := slices.IndexFunc(all, func(a Application) bool { return a.ID == after })
 		if i < 0 {
-			return nil, 0, &fosis.Error{Code: fosis.EINVALID, Message: "after is not an application of this list: start again from the first page",
-				Fields: []fosis.FieldError{{Field: "after", Message: "unknown cursor"}}}
+			e := refuse(fosis.EINVALID, "programs.err.bad_cursor")
+			e.Fields = []fosis.FieldError{problem("after", "programs.err.unknown_cursor")}
+			return nil, 0, e
 		}
 		start = i + 1
 	}

@@ -7,11 +7,18 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/targeting"
 )
 
 // TestBenchProgrammes measures the issue's two targets and writes them to
@@ -133,4 +140,162 @@ func BenchmarkSelect(b *testing.B) {
 	for b.Loop() {
 		Select(apps, q, regionOf)
 	}
+}
+
+// TestBenchPreviewStore measures PreviewRules end to end through the Store
+// against a real database: the first request after the shared frame is
+// dropped (cold: it loads the frame and the run's results), the requests
+// after it (warm), and the old path — the frame and the results read at
+// every request — as the baseline, in the same process. It needs a database
+// with a scoring run (fosis demo makes one):
+//
+//	go run ./cmd/fosis --db pv1m.db -q demo --no-serve --households 1000000
+//	FOSIS_BENCH_PROGRAMS=1 FOSIS_BENCH_DB=pv1m.db go test -run TestBenchPreviewStore -v -timeout 60m ./internal/programs/
+//
+// FOSIS_BENCH_OUT=dir writes the figures to dir/preview-<engine>-<households>.txt.
+func TestBenchPreviewStore(t *testing.T) {
+	dsn := os.Getenv("FOSIS_BENCH_DB")
+	if os.Getenv("FOSIS_BENCH_PROGRAMS") == "" || dsn == "" {
+		t.Skip("set FOSIS_BENCH_PROGRAMS=1 and FOSIS_BENCH_DB to a database with a scoring run")
+	}
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	d, err := db.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reg := registry.NewStore(d, geo.Chile(), nil)
+	tgt := targeting.NewStore(d, reg, nil)
+	s := NewStore(d, reg, tgt, nil)
+	runs, err := tgt.Runs(ctx)
+	if err != nil || len(runs) == 0 {
+		t.Fatalf("the database needs a scoring run: %v, %v", runs, err)
+	}
+	run := runs[0].ID
+	rules := []Rule{
+		{"adult", "a", "a", "age >= 18"},
+		{"tramo40", "b", "b", "scored && bracket <= 40"},
+		{"not-employed", "c", "c", "!employed"},
+		{"cooldown", "d", "d", `!("yo-trabajo" in participations) || participations["yo-trabajo"] >= 24`},
+		{"pct", "e", "e", "percentile <= 38.5 || poorest5"},
+	}
+	var out strings.Builder
+	say := func(format string, args ...any) {
+		fmt.Fprintf(&out, format+"\n", args...)
+		t.Logf(format, args...)
+	}
+	hh, persons, err := reg.Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	say("fosis eligibility preview through the Store, %s, GOMAXPROCS=%d, %s", time.Now().UTC().Format(time.DateTime), runtime.GOMAXPROCS(0), runtime.Version())
+	say("database: %s, %d households, %d persons, scoring run %d; 5 rules, unit person", d.Engine, hh, persons, run)
+
+	// The old path (everything read at every request) and the cached path's
+	// first request after a release (cold), in turns, so that both see the
+	// machine in the same state; then the requests that find the frame in
+	// memory (warm).
+	var base, cold, warm []time.Duration
+	var want *PreviewResult
+	for i := range 3 {
+		runtime.GC()
+		t0 := time.Now()
+		res, parts, err := uncachedPreview(ctx, s, rules, run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := time.Since(t0)
+		base = append(base, total)
+		want = res
+		say("baseline %d (frame + results read every time): %v (load %v, evaluate %v); %d eligible of %d applicants, %d households with participations",
+			i+1, total.Round(time.Millisecond), parts.load.Round(time.Millisecond), parts.eval.Round(time.Millisecond), res.Eligible, res.Applicants, parts.participations)
+		reg.ReleaseFrame()
+		runtime.GC()
+		t0 = time.Now()
+		rep, err := s.PreviewRules(ctx, rules, UnitPerson, run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total = time.Since(t0)
+		cold = append(cold, total)
+		say("cached, cold %d (loads the shared frame and the run's results): %v (load %v, evaluate %v)",
+			i+1, total.Round(time.Millisecond), rep.Load.Round(time.Millisecond), rep.Evaluate.Round(time.Millisecond))
+		if rep.Eligible != want.Eligible || rep.Applicants != want.Applicants {
+			t.Errorf("cold preview: %d of %d, baseline %d of %d", rep.Eligible, rep.Applicants, want.Eligible, want.Applicants)
+		}
+	}
+	for i := range 5 {
+		t0 := time.Now()
+		rep, err := s.PreviewRules(ctx, rules, UnitPerson, run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := time.Since(t0)
+		warm = append(warm, total)
+		say("cached, warm %d: %v (load %v: revision, run and participations; evaluate %v)",
+			i+1, total.Round(time.Millisecond), rep.Load.Round(10*time.Microsecond), rep.Evaluate.Round(time.Millisecond))
+		if rep.Eligible != want.Eligible || rep.Applicants != want.Applicants {
+			t.Errorf("warm preview: %d of %d, baseline %d of %d", rep.Eligible, rep.Applicants, want.Eligible, want.Applicants)
+		}
+	}
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	say("summary: baseline best %v, median %v; cold best %v, median %v; warm best %v, median %v (target ≤ 3 s at 7M); warm is %.0fx faster than the baseline (medians)",
+		slices.Min(base).Round(time.Millisecond), median(base).Round(time.Millisecond), slices.Min(cold).Round(time.Millisecond), median(cold).Round(time.Millisecond),
+		slices.Min(warm).Round(time.Millisecond), median(warm).Round(time.Millisecond), float64(median(base))/float64(median(warm)))
+	say("heap in use with the shared frame and the results held: %d MiB (frames loaded: %d)", ms.HeapInuse>>20, reg.FramesLoaded())
+	if dir := os.Getenv("FOSIS_BENCH_OUT"); dir != "" {
+		name := fmt.Sprintf("preview-%s-%d.txt", d.Engine, hh)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(out.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// uncachedTimes are the old path's phases.
+type uncachedTimes struct {
+	load, eval     time.Duration
+	participations int
+}
+
+// uncachedPreview is PreviewRules as it was before the shared frame: the
+// registry and the run's results read at every request.
+func uncachedPreview(ctx context.Context, s *Store, rules []Rule, run int64) (*PreviewResult, uncachedTimes, error) {
+	var tm uncachedTimes
+	rs, err := CompileRules(rules, "rules")
+	if err != nil {
+		return nil, tm, err
+	}
+	t0 := time.Now()
+	f, err := s.reg.LoadFrame(ctx, false)
+	if err != nil {
+		return nil, tm, err
+	}
+	if _, err := s.tgt.Run(ctx, itoa(run)); err != nil {
+		return nil, tm, err
+	}
+	res, err := s.tgt.LoadResults(ctx, run, f.Key)
+	if err != nil {
+		return nil, tm, err
+	}
+	now := time.Now()
+	parts, err := s.allParticipations(ctx, now)
+	if err != nil {
+		return nil, tm, err
+	}
+	tm.load, tm.participations = time.Since(t0), len(parts)
+	t0 = time.Now()
+	out, err := Preview(ctx, rs, &PreviewInput{Frame: f, Results: res, Territory: s.terr, Unit: UnitPerson, AsOf: registry.DayNumber(now), Participations: parts})
+	tm.eval = time.Since(t0)
+	return out, tm, err
 }

@@ -117,7 +117,9 @@ func compileSpec(spec CallSpec, line string, defaults []Rule) (*compiledCall, er
 	}
 	rules = append([]Rule(nil), rules...)
 	if spec.CooldownMonths < 0 {
-		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "the cool-down cannot be negative", Fields: []fosis.FieldError{{Field: "spec.cooldown_months", Message: "0 or more"}}}
+		e := refuse(fosis.EINVALID, "programs.err.cooldown_negative")
+		e.Fields = []fosis.FieldError{problem("spec.cooldown_months", "programs.err.zero_or_more")}
+		return nil, e
 	}
 	if spec.CooldownMonths > 0 {
 		rules = append(rules, Rule{ID: "cooldown",
@@ -127,7 +129,9 @@ func compileSpec(spec CallSpec, line string, defaults []Rule) (*compiledCall, er
 	}
 	for _, x := range spec.Incompatible {
 		if !validCode(x) {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("%q is not a programme code", x), Fields: []fosis.FieldError{{Field: "spec.incompatible", Message: "programme codes"}}}
+			e := refuse(fosis.EINVALID, "programs.err.incompatible_code", x)
+			e.Fields = []fosis.FieldError{problem("spec.incompatible", "programs.err.programme_codes")}
+			return nil, e
 		}
 		rules = append(rules, Rule{ID: "incompatible-" + x,
 			NameES: fmt.Sprintf("No estar participando en %s", x), NameEN: fmt.Sprintf("Not participating in %s now", x),
@@ -150,7 +154,7 @@ func compileSpec(spec CallSpec, line string, defaults []Rule) (*compiledCall, er
 		return nil, err
 	}
 	if len(spec.Priorities) > 32 || len(spec.Reserved) > 32 {
-		return nil, fosis.Errorf(fosis.EINVALID, "a call has at most 32 priority groups and 32 reserved shares")
+		return nil, refuse(fosis.EINVALID, "programs.err.too_many_groups")
 	}
 	return c, nil
 }
@@ -166,11 +170,6 @@ func (rs *RuleSet) Mask(a *Attrs) uint32 {
 	return m
 }
 
-func invalid(field, format string, args ...any) *fosis.Error {
-	msg := fmt.Sprintf(format, args...)
-	return &fosis.Error{Code: fosis.EINVALID, Message: field + ": " + msg, Fields: []fosis.FieldError{{Field: field, Message: msg}}}
-}
-
 // CreateCall stores a new call in draft. Everything is checked before
 // anything is written: rules, dates, communes, the scoring run, quotas and
 // that the places fit the budget envelope.
@@ -179,49 +178,49 @@ func (s *Store) CreateCall(ctx context.Context, in CallInput) (*Call, error) {
 		return nil, err
 	}
 	if !validCode(in.Code) {
-		return nil, invalid("code", "%q is not a call code: use lower-case letters, digits, - and _", in.Code)
+		return nil, invalid("code", "programs.err.call_code", in.Code)
 	}
 	if in.Title == "" {
-		return nil, invalid("title", "a call needs a title")
+		return nil, invalid("title", "programs.err.call_title")
 	}
 	prog, err := s.program(ctx, s.db, in.Program, 0)
 	if err != nil {
 		if fosis.ErrorCode(err) == fosis.ENOTFOUND {
-			return nil, invalid("program", "no programme %q ('fosis programs list' shows them)", in.Program)
+			return nil, invalid("program", "programs.err.call_programme", in.Program)
 		}
 		return nil, err
 	}
 	opens, err1 := time.Parse(time.DateOnly, in.OpensOn)
 	closes, err2 := time.Parse(time.DateOnly, in.ClosesOn)
 	if err1 != nil || err2 != nil {
-		return nil, invalid("opens_on", "give opens_on and closes_on as YYYY-MM-DD")
+		return nil, invalid("opens_on", "programs.err.call_dates")
 	}
 	if closes.Before(opens) {
-		return nil, invalid("closes_on", "the call closes (%s) before it opens (%s)", in.ClosesOn, in.OpensOn)
+		return nil, invalid("closes_on", "programs.err.closes_before_opens", in.ClosesOn, in.OpensOn)
 	}
 	if _, err := s.tgt.Run(ctx, strconv.FormatInt(in.Run, 10)); err != nil {
 		if fosis.ErrorCode(err) == fosis.ENOTFOUND || fosis.ErrorCode(err) == fosis.EINVALID {
-			return nil, invalid("run", "no scoring run %d: bind the call to a stored run ('fosis score runs' lists them)", in.Run)
+			return nil, invalid("run", "programs.err.no_run", in.Run)
 		}
 		return nil, err
 	}
 	if len(in.Communes) == 0 {
-		return nil, invalid("communes", "a call covers at least one commune (commune code → quota)")
+		return nil, invalid("communes", "programs.err.no_communes")
 	}
 	for c, n := range in.Communes {
 		if _, ok := s.terr.CommuneIndex(c); !ok {
-			return nil, invalid("communes", "%q is not a commune code", c)
+			return nil, invalid("communes", "programs.err.not_commune", c)
 		}
 		if n < 0 {
-			return nil, invalid("communes", "the quota of commune %s is negative", c)
+			return nil, invalid("communes", "programs.err.commune_quota", c)
 		}
 	}
 	for r, n := range in.Regions {
 		if _, ok := s.terr.RegionIndex(r); !ok {
-			return nil, invalid("regions", "%q is not a region code", r)
+			return nil, invalid("regions", "programs.err.not_region", r)
 		}
 		if n < 0 {
-			return nil, invalid("regions", "the quota of region %s is negative", r)
+			return nil, invalid("regions", "programs.err.region_quota", r)
 		}
 	}
 	cc, err := compileSpec(in.Spec, prog.Code, prog.Spec.Rules)
@@ -230,14 +229,14 @@ func (s *Store) CreateCall(ctx context.Context, in CallInput) (*Call, error) {
 	}
 	q := Quotas{Communes: in.Communes, Regions: in.Regions, Shares: cc.shares}
 	if err := q.Validate(s.regionOf); err != nil {
-		return nil, invalid("regions", "%s", err.Error())
+		return nil, invalidAs("regions", err)
 	}
 	places := q.Places(s.regionOf)
 	if in.BudgetCLP < 0 {
-		return nil, invalid("budget_clp", "the budget cannot be negative")
+		return nil, invalid("budget_clp", "programs.err.budget_negative")
 	}
 	if need := int64(places) * prog.AmountCLP; need > in.BudgetCLP {
-		return nil, invalid("budget_clp", "the quotas add up to %d places × $%d = $%d, more than the budget envelope of $%d: lower the quotas or raise the budget",
+		return nil, invalid("budget_clp", "programs.err.over_budget",
 			places, prog.AmountCLP, need, in.BudgetCLP)
 	}
 	if len(in.Spec.Rules) == 0 {
@@ -254,7 +253,7 @@ func (s *Store) CreateCall(ctx context.Context, in CallInput) (*Call, error) {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.Code, prog.VersionID, in.Title, StatusDraft, d.Date(opens), d.Date(closes), in.Run,
 			string(spec), in.BudgetCLP, d.Time(tx.Now), principalName(ctx), d.Time(tx.Now))
 		if fosis.ErrorCode(err) == fosis.ECONFLICT {
-			return fosis.Errorf(fosis.ECONFLICT, "there is already a call with code %q", in.Code)
+			return refuse(fosis.ECONFLICT, "programs.err.call_exists", in.Code)
 		}
 		if err != nil {
 			return err
@@ -298,7 +297,7 @@ func (s *Store) call(ctx context.Context, q rowsQuerier, ref string) (*Call, err
 	err := q.QueryRowContext(ctx, callSelect+where, arg).Scan(&c.ID, &c.Code, &c.Title, &c.Program, &c.ProgramVersion, &c.ProgramNameES, &c.ProgramNameEN,
 		&c.Unit, &c.AmountCLP, &c.Status, &opens, &closes, &c.Run, &c.BudgetCLP, &c.CommittedCLP, &spec, &c.line)
 	if err == sql.ErrNoRows {
-		return nil, fosis.Errorf(fosis.ENOTFOUND, "no call %q ('fosis calls list' shows them)", ref)
+		return nil, refuse(fosis.ENOTFOUND, "programs.err.no_call", ref)
 	}
 	if err != nil {
 		return nil, err
@@ -370,7 +369,7 @@ func (s *Store) Call(ctx context.Context, ref string) (*Call, error) {
 		return nil, err
 	}
 	if !s.seesCall(v, c) {
-		return nil, fosis.Errorf(fosis.ENOTFOUND, "no call %q ('fosis calls list' shows them)", ref)
+		return nil, refuse(fosis.ENOTFOUND, "programs.err.no_call", ref)
 	}
 	return c, nil
 }
@@ -425,7 +424,7 @@ func (s *Store) SetStatus(ctx context.Context, ref, status string) (*Call, error
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		return nil, invalid("status", "%q is not a status a call can be moved to (%v; selection is its own step)", status, keys)
+		return nil, invalid("status", "programs.err.not_a_status", status, keys)
 	}
 	var out *Call
 	err := s.db.Transact(ctx, func(tx *db.Tx) error {
@@ -434,7 +433,7 @@ func (s *Store) SetStatus(ctx context.Context, ref, status string) (*Call, error
 			return err
 		}
 		if c.Status != from {
-			return fosis.Errorf(fosis.ECONFLICT, "call %s is %s; only a %s call can become %s", c.Code, c.Status, from, status)
+			return refuse(fosis.ECONFLICT, "programs.err.status_move", c.Code, statusTerm(c.Status), statusTerm(from), statusTerm(status))
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, updated_at = ? WHERE id = ?`, status, tx.DB().Time(tx.Now), c.ID); err != nil {
 			return err

@@ -67,30 +67,30 @@ func (p *Program) Name(lang string) string {
 // Validate checks a programme version before it is stored.
 func (p *Program) Validate() error {
 	var bad []fosis.FieldError
-	add := func(f, m string) { bad = append(bad, fosis.FieldError{Field: f, Message: m}) }
+	add := func(name, key string, args ...any) { bad = append(bad, problem(name, key, args...)) }
 	if !validCode(p.Code) {
-		add("code", fmt.Sprintf("%q is not a programme code: use lower-case letters, digits, - and _", p.Code))
+		add("code", "programs.err.programme_code", p.Code)
 	}
 	if p.Area != AreaEntrepreneurship && p.Area != AreaEmployment && p.Area != AreaSocialDevelopment {
-		add("area", fmt.Sprintf("%q is not an area (entrepreneurship, employment or social_development)", p.Area))
+		add("area", "programs.err.not_area", p.Area)
 	}
 	if p.Unit != UnitPerson && p.Unit != UnitHousehold {
-		add("unit", fmt.Sprintf("%q is not an applicant unit (person or household)", p.Unit))
+		add("unit", "programs.err.not_unit", p.Unit)
 	}
 	if strings.TrimSpace(p.NameES) == "" || strings.TrimSpace(p.NameEN) == "" {
-		add("name", "a programme needs a name in Spanish (name_es) and in English (name_en)")
+		add("name", "programs.err.programme_name")
 	}
 	if p.AmountCLP < 0 {
-		add("amount_clp", "the amount per participant cannot be negative")
+		add("amount_clp", "programs.err.amount_negative")
 	}
 	if p.Months < 1 {
-		add("duration_months", "the duration must be at least one month")
+		add("duration_months", "programs.err.duration")
 	}
 	if _, err := CompileRules(p.Spec.Rules, "spec.rules"); err != nil {
 		bad = append(bad, err.(*fosis.Error).Fields...)
 	}
 	if len(bad) > 0 {
-		return &fosis.Error{Code: fosis.EINVALID, Message: "invalid programme: " + bad[0].Field + ": " + bad[0].Message, Fields: bad}
+		return firstOf("programs.err.invalid_programme", bad)
 	}
 	return nil
 }
@@ -159,9 +159,9 @@ func (s *Store) program(ctx context.Context, q querier, code string, version int
 	p, err := scanProgram(row)
 	if err == sql.ErrNoRows {
 		if version == 0 {
-			return nil, fosis.Errorf(fosis.ENOTFOUND, "no programme %q ('fosis programs list' shows them)", code)
+			return nil, refuse(fosis.ENOTFOUND, "programs.err.no_programme", code)
 		}
-		return nil, fosis.Errorf(fosis.ENOTFOUND, "programme %q has no version %d", code, version)
+		return nil, refuse(fosis.ENOTFOUND, "programs.err.no_version", code, version)
 	}
 	return p, err
 }
@@ -188,7 +188,7 @@ func (s *Store) History(ctx context.Context, code string) ([]Program, error) {
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, fosis.Errorf(fosis.ENOTFOUND, "no programme %q ('fosis programs list' shows them)", code)
+		return nil, refuse(fosis.ENOTFOUND, "programs.err.no_programme", code)
 	}
 	return out, nil
 }
@@ -227,7 +227,7 @@ func (s *Store) saveProgram(ctx context.Context, tx *db.Tx, p *Program) (*Progra
 	case err != nil:
 		return nil, err
 	case area != p.Area || unit != p.Unit:
-		return nil, fosis.Errorf(fosis.ECONFLICT, "programme %s is a %s line for each %s; its area and unit cannot change (create a new line instead)", p.Code, area, unit)
+		return nil, refuse(fosis.ECONFLICT, "programs.err.area_unit_fixed", p.Code, areaTerm(area), unitTerm(unit))
 	default:
 		if before, err = s.program(ctx, tx, p.Code, 0); err != nil {
 			return nil, err

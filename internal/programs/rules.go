@@ -193,51 +193,61 @@ func CompileRules(rules []Rule, field string) (*RuleSet, error) {
 	for i, r := range rules {
 		at := fmt.Sprintf("%s[%d]", field, i)
 		if !validCode(r.ID) {
-			bad = append(bad, fosis.FieldError{Field: at + ".id", Message: fmt.Sprintf("%q is not a rule id: use lower-case letters, digits, - and _", r.ID)})
+			bad = append(bad, problem(at+".id", "programs.err.rule_id", r.ID))
 		} else if seen[r.ID] {
-			bad = append(bad, fosis.FieldError{Field: at + ".id", Message: fmt.Sprintf("rule id %q is used twice", r.ID)})
+			bad = append(bad, problem(at+".id", "programs.err.rule_id_twice", r.ID))
 		}
 		seen[r.ID] = true
 		if strings.TrimSpace(r.NameES) == "" || strings.TrimSpace(r.NameEN) == "" {
-			bad = append(bad, fosis.FieldError{Field: at + ".name", Message: "a rule needs a name in Spanish (name_es) and in English (name_en): it is shown to staff and to the family"})
+			bad = append(bad, problem(at+".name", "programs.err.rule_names"))
 		}
 		c, err := compileExpr(r.Expr)
 		if err != nil {
-			bad = append(bad, fosis.FieldError{Field: at + ".expr", Message: err.Error()})
+			bad = append(bad, fosis.FieldError{Field: at + ".expr", Message: err.Message, Key: err.Key, Args: err.Args})
 			continue
 		}
 		c.Rule = r
 		rs.rules = append(rs.rules, *c)
 	}
-	if len(bad) > 0 {
-		msg := bad[0].Field + ": " + bad[0].Message
-		if len(bad) > 1 {
-			msg += fmt.Sprintf(" (and %d more)", len(bad)-1)
-		}
-		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "invalid eligibility rule: " + msg, Fields: bad}
+	if len(bad) == 1 {
+		return nil, firstOf("programs.err.invalid_rule", bad)
+	}
+	if len(bad) > 1 {
+		first := fosis.Phrase{Key: bad[0].Key, Args: bad[0].Args, Text: bad[0].Message}
+		e := refuse(fosis.EINVALID, "programs.err.invalid_rule_more", bad[0].Field, first, len(bad)-1)
+		e.Fields = bad
+		return nil, e
 	}
 	return rs, nil
 }
 
 // compileExpr parses and checks one boolean expression.
-func compileExpr(expr string) (*compiledRule, error) {
+func compileExpr(expr string) (*compiledRule, *fosis.Error) {
 	if strings.TrimSpace(expr) == "" {
-		return nil, fmt.Errorf("the expression is empty")
+		return nil, refuse(fosis.EINVALID, "programs.err.expr_empty")
 	}
 	a, iss := celEnv.Compile(expr)
 	if iss != nil && iss.Err() != nil {
+		// The compiler's own words stay as CEL writes them; the pages
+		// translate the sentence around the first (and how many more).
 		var msgs []string
 		for _, e := range iss.Errors() {
-			msgs = append(msgs, fmt.Sprintf("line %d, column %d: %s", e.Location.Line(), e.Location.Column()+1, e.Message))
+			msgs = append(msgs, fmt.Sprintf(english("programs.err.expr_cel"), e.Location.Line(), e.Location.Column()+1, e.Message))
 		}
-		return nil, fmt.Errorf("%s", strings.Join(msgs, "; "))
+		first := iss.Errors()[0]
+		e := refuse(fosis.EINVALID, "programs.err.expr_cel", first.Location.Line(), first.Location.Column()+1, first.Message)
+		if len(msgs) > 1 {
+			e.Key, e.Args = "programs.err.expr_cel_more", append(e.Args, len(msgs)-1)
+		}
+		e.Message = strings.Join(msgs, "; ")
+		return nil, e
 	}
 	if !a.OutputType().IsExactType(cel.BoolType) {
-		return nil, fmt.Errorf("the expression gives a %s; a rule must give true or false", a.OutputType())
+		return nil, refuse(fosis.EINVALID, "programs.err.expr_not_bool", a.OutputType().String())
 	}
 	prg, err := celEnv.Program(a, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		return nil, err
+		return nil, refuse(fosis.EINVALID, "programs.err.expr_program", err.Error())
 	}
 	return &compiledRule{prg: prg, ast: a, vars: referenced(a)}, nil
 }

@@ -2,9 +2,10 @@ package programs
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/fosis/fosis"
 )
 
 // The selection is a pure function of its inputs (Applicants and Quotas), so
@@ -84,21 +85,21 @@ func (q Quotas) Validate(communeRegion func(string) (string, bool)) error {
 	for c, n := range q.Communes {
 		r, ok := communeRegion(c)
 		if !ok {
-			return fmt.Errorf("commune %q is not in the territory", c)
+			return refuse(fosis.EINVALID, "programs.err.commune_outside", c)
 		}
 		if n < 0 {
-			return fmt.Errorf("the quota of commune %s is negative", c)
+			return refuse(fosis.EINVALID, "programs.err.commune_quota", c)
 		}
 		sums[r] += n
 	}
 	for r, n := range q.Regions {
 		if n < sums[r] {
-			return fmt.Errorf("region %s has a quota of %d places, fewer than its communes' quotas (%d)", r, n, sums[r])
+			return refuse(fosis.EINVALID, "programs.err.region_below_communes", r, n, sums[r])
 		}
 	}
 	for k, s := range q.Shares {
 		if !(s > 0 && s <= 1) {
-			return fmt.Errorf("reserved share %d is %v; it must be more than 0 and at most 1", k+1, s)
+			return refuse(fosis.EINVALID, "programs.err.share_range", k+1, s)
 		}
 	}
 	total := 0.0
@@ -106,7 +107,7 @@ func (q Quotas) Validate(communeRegion func(string) (string, bool)) error {
 		total += s
 	}
 	if total > 1+1e-9 {
-		return fmt.Errorf("the reserved shares add up to %.2f, more than the whole quota", total)
+		return refuse(fosis.EINVALID, "programs.err.shares_total", total)
 	}
 	return nil
 }

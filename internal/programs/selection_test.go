@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fosis/fosis"
 )
 
 // twoRegions is a small territory: communes A1, A2 in region A, B1 in B.
@@ -117,7 +119,7 @@ func TestQuotasValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := ""
 			if err := tc.q.Validate(twoRegions); err != nil {
-				got = err.Error()
+				got = fosis.ErrorMessage(err)
 			}
 			if got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)

@@ -87,7 +87,7 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 			return err
 		}
 		if c.Status != StatusClosed {
-			return fosis.Errorf(fosis.ECONFLICT, "call %s is %s: the selection runs once, on a closed call", c.Code, c.Status)
+			return refuse(fosis.ECONFLICT, "programs.err.select_not_closed", c.Code, statusTerm(c.Status))
 		}
 		apps, err := s.applications(ctx, tx, nil, c, "")
 		if err != nil {
@@ -298,7 +298,7 @@ func (s *Store) selectionOf(ctx context.Context, c *Call) (*SelectionRecord, err
 	var id int64
 	err := s.db.QueryRowContext(ctx, `SELECT id, record FROM selections WHERE call = ? ORDER BY id DESC LIMIT 1`, c.ID).Scan(&id, &body)
 	if err == sql.ErrNoRows {
-		return nil, fosis.Errorf(fosis.ENOTFOUND, "call %s has no selection yet (it is %s)", c.Code, c.Status)
+		return nil, refuse(fosis.ENOTFOUND, "programs.err.no_selection", c.Code, statusTerm(c.Status))
 	}
 	if err != nil {
 		return nil, err
@@ -325,13 +325,13 @@ func (s *Store) VerifySelection(ctx context.Context, ref string) (*SelectionReco
 	for i := range again {
 		if i >= len(rec.Placements) || again[i] != rec.Placements[i] {
 			if !shown.has(again[i].ID) { // not an application the caller may know of
-				return shown, fosis.Errorf(fosis.ECONFLICT, "the frozen selection of call %s does not re-run to the same placements", rec.Call)
+				return shown, refuse(fosis.ECONFLICT, "programs.err.verify_differs_hidden", rec.Call)
 			}
-			return shown, fosis.Errorf(fosis.ECONFLICT, "the frozen selection of call %s does not re-run to the same placements (application %d differs)", rec.Call, again[i].ID)
+			return shown, refuse(fosis.ECONFLICT, "programs.err.verify_differs", rec.Call, again[i].ID)
 		}
 	}
 	if len(again) != len(rec.Placements) || rec.digest() != rec.Digest {
-		return shown, fosis.Errorf(fosis.ECONFLICT, "the frozen selection of call %s does not match its digest", rec.Call)
+		return shown, refuse(fosis.ECONFLICT, "programs.err.verify_digest", rec.Call)
 	}
 	return shown, nil
 }
@@ -357,22 +357,22 @@ func (s *Store) Withdraw(ctx context.Context, id int64, why string) (*Applicatio
 		return nil, err
 	}
 	if !v.p.Writes() {
-		return nil, fosis.Errorf(fosis.EFORBIDDEN, "your role (%s) only reads", v.p.Role)
+		return nil, refuse(fosis.EFORBIDDEN, "programs.err.read_only", roleTerm(v.p.Role))
 	}
 	var promoted *Application
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
 		a, err := scanApplication(tx.QueryRowContext(ctx, appSelect+` WHERE a.id = ?`, id))
 		if err == sql.ErrNoRows || (err == nil && !v.seesApplicant(a.line, a.Commune, a.Region)) {
-			return fosis.Errorf(fosis.ENOTFOUND, "no application %d", id)
+			return refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
 		}
 		if err != nil {
 			return err
 		}
 		switch a.Status {
 		case AppWithdrawn:
-			return fosis.Errorf(fosis.ECONFLICT, "application %d is already withdrawn", id)
+			return refuse(fosis.ECONFLICT, "programs.err.already_withdrawn", id)
 		case AppEnrolled:
-			return fosis.Errorf(fosis.ECONFLICT, "application %d is enrolled: end the participation instead", id)
+			return refuse(fosis.ECONFLICT, "programs.err.withdraw_enrolled", id)
 		}
 		c, err := s.call(ctx, tx, a.Call)
 		if err != nil {
@@ -510,13 +510,13 @@ func (s *Store) Enroll(ctx context.Context, id int64, startsOn time.Time) (*Appl
 		return nil, err
 	}
 	if !v.p.Writes() {
-		return nil, fosis.Errorf(fosis.EFORBIDDEN, "your role (%s) only reads", v.p.Role)
+		return nil, refuse(fosis.EFORBIDDEN, "programs.err.read_only", roleTerm(v.p.Role))
 	}
 	var out *Application
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
 		a, err := scanApplication(tx.QueryRowContext(ctx, appSelect+` WHERE a.id = ?`, id))
 		if err == sql.ErrNoRows || (err == nil && !v.seesApplicant(a.line, a.Commune, a.Region)) {
-			return fosis.Errorf(fosis.ENOTFOUND, "no application %d", id)
+			return refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
 		}
 		if err != nil {
 			return err
@@ -531,7 +531,7 @@ func (s *Store) Enroll(ctx context.Context, id int64, startsOn time.Time) (*Appl
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return fosis.Errorf(fosis.ECONFLICT, "application %d is %s: only a selected application can be enrolled", id, a.Status)
+			return refuse(fosis.ECONFLICT, "programs.err.enroll_not_selected", id, appStatusTerm(a.Status))
 		}
 		res, err = tx.ExecContext(ctx, `UPDATE calls SET committed_clp = committed_clp + ?, updated_at = ? WHERE id = ? AND committed_clp + ? <= budget_clp`,
 			c.AmountCLP, d.Time(tx.Now), c.ID, c.AmountCLP)
@@ -539,7 +539,7 @@ func (s *Store) Enroll(ctx context.Context, id int64, startsOn time.Time) (*Appl
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return fosis.Errorf(fosis.ECONFLICT, "the envelope of call %s cannot cover another $%d: nothing was enrolled", c.Code, c.AmountCLP)
+			return refuse(fosis.ECONFLICT, "programs.err.envelope", c.Code, c.AmountCLP)
 		}
 		if _, err := tx.InsertID(ctx, `INSERT INTO participations (line, call, application, household, person_run, starts_on, amount_clp, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.line, c.ID, id, a.household, a.personRUN, d.Date(startsOn), c.AmountCLP, d.Time(tx.Now)); err != nil {

@@ -69,7 +69,7 @@ type viewer struct {
 func (s *Store) who(ctx context.Context) (*viewer, error) {
 	p := auth.FromContext(ctx)
 	if p == nil {
-		return nil, fosis.Errorf(fosis.EUNAUTHORIZED, "sign in first")
+		return nil, refuse(fosis.EUNAUTHORIZED, "programs.err.sign_in")
 	}
 	v := &viewer{p: p}
 	switch {
@@ -101,10 +101,10 @@ func (s *Store) who(ctx context.Context) (*viewer, error) {
 			return nil, err
 		}
 		if v.agency == 0 {
-			return nil, fosis.Errorf(fosis.EFORBIDDEN, "your user is not staff of an executing agency with a contract; ask an administrator to add you (fosis programs agency-staff)")
+			return nil, refuse(fosis.EFORBIDDEN, "programs.err.no_agency")
 		}
 	default:
-		return nil, fosis.Errorf(fosis.EFORBIDDEN, "your role (%s) does not give access to programmes and calls", p.Role)
+		return nil, refuse(fosis.EFORBIDDEN, "programs.err.role_no_access", roleTerm(p.Role))
 	}
 	return v, nil
 }
@@ -117,7 +117,7 @@ func (s *Store) manager(ctx context.Context) (*viewer, error) {
 		return nil, err
 	}
 	if !v.national || !v.p.Writes() {
-		return nil, fosis.Errorf(fosis.EFORBIDDEN, "only administrators and national analysts manage programmes and calls; your role is %s", v.p.Role)
+		return nil, refuse(fosis.EFORBIDDEN, "programs.err.managers_only", roleTerm(v.p.Role))
 	}
 	return v, nil
 }

@@ -25,24 +25,27 @@ func (s *Store) PreviewRules(ctx context.Context, rules []Rule, unit string, run
 		return nil, err
 	}
 	if !v.national {
-		return nil, fosis.Errorf(fosis.EFORBIDDEN, "the preview counts the whole national registry; your role (%s) does not allow it", v.p.Role)
+		return nil, refuse(fosis.EFORBIDDEN, "programs.err.preview_national", roleTerm(v.p.Role))
 	}
 	rs, err := CompileRules(rules, "rules")
 	if err != nil {
 		return nil, err
 	}
 	if unit != UnitPerson && unit != UnitHousehold {
-		return nil, invalid("unit", "%q is not an applicant unit (person or household)", unit)
+		return nil, invalid("unit", "programs.err.not_unit", unit)
 	}
 	t0 := time.Now()
-	f, err := s.reg.LoadFrame(ctx, false)
+	// The registry's shared frame and the run's results aligned with it:
+	// loaded once per registry revision (and run), not at every request.
+	// Preview only reads them.
+	f, err := s.reg.SharedFrame(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := s.tgt.Run(ctx, itoa(run)); err != nil {
 		return nil, err
 	}
-	res, err := s.tgt.LoadResults(ctx, run, f.Key)
+	res, err := s.tgt.ResultsFor(ctx, run, f)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +167,7 @@ func (s *Store) WhatIf(ctx context.Context, ref string, w WhatIfInput) (*WhatIfR
 		q.Regions = w.Regions
 	}
 	if err := q.Validate(s.regionOf); err != nil {
-		return nil, invalid("communes", "%s", err.Error())
+		return nil, invalidAs("communes", err)
 	}
 	after := append([]Applicant(nil), base.Applicants...)
 	var prio *RuleSet

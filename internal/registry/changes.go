@@ -607,7 +607,8 @@ func (s *Store) apply(ctx context.Context, q querier, h *Household, cs ChangeSet
 	return &after, nil
 }
 
-// writeRecord replaces a household's row and its members' rows with h.
+// writeRecord replaces a household's row and its members' rows with h, and
+// moves the registry's revision on (the shared frame is then stale).
 func writeRecord(ctx context.Context, tx *db.Tx, key int64, h *Household) error {
 	d := tx.DB()
 	now := d.Time(tx.Now)
@@ -634,7 +635,7 @@ func writeRecord(ctx context.Context, tx *db.Tx, key int64, h *Household) error 
 			return err
 		}
 	}
-	return nil
+	return bumpRevision(ctx, tx)
 }
 
 // writeVersion records h as a version of household key.

@@ -41,6 +41,10 @@ type Frame struct {
 	Dependency []uint8
 	Indigenous []bool
 	Pregnant   []bool
+
+	// memo holds values derived from a shared frame (see Derived); nil on a
+	// frame of the caller's own.
+	memo *frameMemo
 }
 
 // Len returns the number of households in the frame.

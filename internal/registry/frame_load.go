@@ -8,10 +8,18 @@ import (
 
 // LoadFrame reads the whole registry into a columnar Frame, one row per
 // household (members come packed in score_inputs). withIDs also fills ExtID.
+//
+// The frame is the caller's own. Callers that only read it should prefer
+// SharedFrame, which loads it once per registry revision.
 func (s *Store) LoadFrame(ctx context.Context, withIDs bool) (*Frame, error) {
 	if _, err := national(ctx, false); err != nil {
 		return nil, err
 	}
+	return s.loadFrame(ctx, withIDs)
+}
+
+// loadFrame is LoadFrame without the scope check, which its callers make.
+func (s *Store) loadFrame(ctx context.Context, withIDs bool) (*Frame, error) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM households`).Scan(&n); err != nil {
 		return nil, err

@@ -332,8 +332,9 @@ func TestScope(t *testing.T) {
 		t.Errorf("InScope of another region's household: %v", err)
 	}
 	for name, call := range map[string]func(context.Context) error{
-		"LoadFrame": func(ctx context.Context) error { _, err := s.LoadFrame(ctx, false); return err },
-		"Export":    func(ctx context.Context) error { _, err := s.Export(ctx, t.TempDir(), nil); return err },
+		"LoadFrame":   func(ctx context.Context) error { _, err := s.LoadFrame(ctx, false); return err },
+		"SharedFrame": func(ctx context.Context) error { _, err := s.SharedFrame(ctx, false); return err },
+		"Export":      func(ctx context.Context) error { _, err := s.Export(ctx, t.TempDir(), nil); return err },
 		"Import": func(ctx context.Context) error {
 			_, err := s.Import(ctx, writeExtract(t, hHeader+hRowH1, pHeader+pRowA))
 			return err

@@ -267,7 +267,10 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 				"households_file": opt.Households, "persons_file": opt.Persons, "households_inserted": sum.Inserted,
 				"households_updated": sum.Updated, "households_rejected": sum.Rejected, "persons_written": sum.PersonsWritten,
 				"persons_moved": sum.PersonsMoved, "persons_removed": sum.PersonsRemoved, "problems": len(x.problem)}})
-		return err
+		if err != nil {
+			return err
+		}
+		return bumpRevision(ctx, tx)
 	})
 }
 
@@ -398,12 +401,16 @@ func (s *Store) BareInsert(ctx context.Context, rows *BareRows) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO imports (id, source, started_at) VALUES (1, 'bare insert', ?)`, tx.DB().Time(tx.Now)); err != nil {
 			return err
 		}
-		return tx.DeferIndexes(ctx, []string{"households", "persons"}, func() error {
+		err := tx.DeferIndexes(ctx, []string{"households", "persons"}, func() error {
 			if _, err := tx.CopyFrom(ctx, "households", householdDBCols, &db.SliceSource{Rows: rows.Households}); err != nil {
 				return err
 			}
 			_, err := tx.CopyFrom(ctx, "persons", personDBCols, &db.SliceSource{Rows: rows.Persons})
 			return err
 		})
+		if err != nil {
+			return err
+		}
+		return bumpRevision(ctx, tx)
 	})
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/geo"
@@ -14,6 +15,8 @@ type Store struct {
 	db   *db.DB
 	terr *geo.Territory
 	log  *slog.Logger
+	// frames is the shared, read-only frame (SharedFrame).
+	frames frameCache
 }
 
 // NewStore returns a Store over d for territory t.
@@ -21,7 +24,7 @@ func NewStore(d *db.DB, t *geo.Territory, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{db: d, terr: t, log: log}
+	return &Store{db: d, terr: t, log: log, frames: frameCache{idle: FrameIdle, now: time.Now}}
 }
 
 // DB returns the database the store works on.

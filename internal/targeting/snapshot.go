@@ -186,6 +186,29 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 	return n, bw.Flush()
 }
 
+// resultsKey names a run's results among the values derived from a shared
+// frame (registry.Frame.Derived).
+type resultsKey struct{ run int64 }
+
+// ResultsFor returns run's results aligned with frame f, as LoadResults
+// does. For a shared frame (registry.Store.SharedFrame) they are read once
+// and kept with the frame: a run never changes, and the frame is one
+// revision of the registry, so the two name the alignment completely; they
+// go when the frame goes. The results are shared like the frame: read-only.
+// The caller's national reach is checked on every call.
+func (s *Store) ResultsFor(ctx context.Context, runID int64, f *registry.Frame) (*Results, error) {
+	if _, err := auth.National(ctx, false); err != nil {
+		return nil, err
+	}
+	v, err := f.Derived(ctx, resultsKey{runID}, func(ctx context.Context) (any, error) {
+		return s.LoadResults(ctx, runID, f.Key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Results), nil
+}
+
 // LoadResults reads a run's snapshot aligned with frame f (households of f
 // not in the run get bracket 0).
 func (s *Store) LoadResults(ctx context.Context, runID int64, keys []int64) (*Results, error) {

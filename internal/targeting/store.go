@@ -139,7 +139,7 @@ func (s *Store) loadRunModel(ctx context.Context, runID int64) (*Model, error) {
 
 // Outcome is a finished scoring job: its run, and the frame and results it
 // computed (kept so that callers can print distributions without reading them
-// back).
+// back). Frame is the registry's shared frame: read-only.
 type Outcome struct {
 	Run     *Run
 	Frame   *registry.Frame
@@ -163,7 +163,9 @@ func (s *Store) ScoreAll(ctx context.Context, m *Model, asOf time.Time, note str
 	}
 	progress("reading the registry")
 	t0 := time.Now()
-	f, err := s.reg.LoadFrame(ctx, false)
+	// The shared frame: Score and the snapshot only read it, and a preview
+	// or what-if after the run finds it in memory.
+	f, err := s.reg.SharedFrame(ctx, false)
 	if err != nil {
 		return nil, err
 	}

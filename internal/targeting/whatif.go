@@ -112,7 +112,7 @@ func (s *Store) whatIfScore(ctx context.Context, other *Model, asOf time.Time, w
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.reg.LoadFrame(ctx, withIDs)
+	f, err := s.reg.SharedFrame(ctx, withIDs) // Score only reads it
 	if err != nil {
 		return nil, err
 	}

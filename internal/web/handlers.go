@@ -217,18 +217,27 @@ func (s *Server) requireUser(h http.HandlerFunc) http.HandlerFunc {
 type errorData struct {
 	Message string
 	Arg     string
+	Detail  string // a keyed refusal said in the reader's language (fosis.Error.Key)
 }
 
 // fail renders an error from a slice. Not found and out of scope are the
 // same error (the registry makes them so) and look the same here.
+//
+// A refusal that carries a catalog key (fosis.Error.Key) is also said in
+// the reader's language under the generic heading; others show only the
+// heading, as their English text may not be meant for every reader.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	detail := ""
+	if e := (*fosis.Error)(nil); errors.As(err, &e) && e.Key != "" {
+		detail = s.msgs.Say(viewerOf(r.Context()).lang, e.Phrase())
+	}
 	switch fosis.ErrorCode(err) {
 	case fosis.ENOTFOUND:
-		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
+		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound", Detail: detail})
 	case fosis.EFORBIDDEN:
-		s.render(w, r, http.StatusForbidden, "error", errorData{Message: "error.forbidden"})
+		s.render(w, r, http.StatusForbidden, "error", errorData{Message: "error.forbidden", Detail: detail})
 	case fosis.EINVALID:
-		s.render(w, r, http.StatusBadRequest, "error", errorData{Message: "error.invalid"})
+		s.render(w, r, http.StatusBadRequest, "error", errorData{Message: "error.invalid", Detail: detail})
 	default:
 		if !errors.Is(err, context.Canceled) {
 			s.log.Error("request", "path", r.URL.Path, "err", err)

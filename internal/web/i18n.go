@@ -3,12 +3,15 @@ package web
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/fosis/fosis"
 )
 
 // Languages are the interface languages, the default first.
@@ -83,6 +86,54 @@ func (c catalog) T(lang, key string, args ...any) string {
 		return msg
 	}
 	return fmt.Sprintf(msg, args...)
+}
+
+// Say returns a slice's keyed message (fosis.Phrase: an error's, a field
+// problem's) in lang: the catalog's text for its key, formatted with its
+// arguments (Phrase arguments said in lang first), or its English text when
+// it has no key or no catalog knows the key.
+func (c catalog) Say(lang string, p fosis.Phrase) string {
+	msg, ok := c[lang][p.Key]
+	if p.Key == "" || !ok {
+		return p.Text
+	}
+	if len(p.Args) == 0 {
+		return msg
+	}
+	args := make([]any, len(p.Args))
+	for i, a := range p.Args {
+		if ph, ok := a.(fosis.Phrase); ok {
+			a = c.Say(lang, ph)
+		}
+		args[i] = a
+	}
+	return fmt.Sprintf(msg, args...)
+}
+
+// phrased is what has a message the pages can translate: *fosis.Error,
+// fosis.FieldError, a slice's report rows.
+type phrased interface{ Phrase() fosis.Phrase }
+
+// sayAny says v in lang: a phrased value, an error (a *fosis.Error in its
+// chain, or the generic text), a string as it is.
+func (c catalog) sayAny(lang string, v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case fosis.Phrase:
+		return c.Say(lang, x)
+	case phrased:
+		return c.Say(lang, x.Phrase())
+	case error:
+		var e *fosis.Error
+		if errors.As(x, &e) {
+			return c.Say(lang, e.Phrase())
+		}
+		return fosis.ErrorMessage(x)
+	case string:
+		return x
+	}
+	return fmt.Sprint(v)
 }
 
 // validLang returns l if it is an interface language, else "".

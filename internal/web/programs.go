@@ -142,7 +142,7 @@ func (s *Server) callNewPage(w http.ResponseWriter, r *http.Request, status int,
 
 func (s *Server) callNew(w http.ResponseWriter, r *http.Request) {
 	if !managesCalls(auth.FromContext(r.Context())) {
-		s.fail(w, r, fosis.Errorf(fosis.EFORBIDDEN, "managers only"))
+		s.fail(w, r, fosis.KeyedErrorf(fosis.EFORBIDDEN, "calls.form.managers_only", "only administrators and national analysts manage calls"))
 		return
 	}
 	today := time.Now().UTC()
@@ -160,11 +160,13 @@ func parseQuotas(field, text string) (map[string]int, *fosis.FieldError) {
 		}
 		f := strings.FieldsFunc(line, func(r rune) bool { return r == '=' || r == ':' || r == ' ' || r == '\t' || r == ';' || r == ',' })
 		if len(f) != 2 {
-			return nil, &fosis.FieldError{Field: field, Message: fmt.Sprintf("line %d: %q is not \"code = places\"", i+1, line)}
+			fe := fosis.KeyedField(field, "calls.form.quota_line", "line %d: %q is not \"code = places\"", i+1, line)
+			return nil, &fe
 		}
 		n, err := strconv.Atoi(f[1])
 		if err != nil {
-			return nil, &fosis.FieldError{Field: field, Message: fmt.Sprintf("line %d: %q is not a number of places", i+1, f[1])}
+			fe := fosis.KeyedField(field, "calls.form.quota_number", "line %d: %q is not a number of places", i+1, f[1])
+			return nil, &fe
 		}
 		out[f[0]] = n
 	}
@@ -181,7 +183,8 @@ func parseRules(field, text string) ([]programs.Rule, *fosis.FieldError) {
 		}
 		f := strings.SplitN(line, "|", 4)
 		if len(f) != 4 {
-			return nil, &fosis.FieldError{Field: field, Message: fmt.Sprintf("line %d: write id | nombre | name | expression", i+1)}
+			fe := fosis.KeyedField(field, "calls.form.rule_line", "line %d: write id | nombre | name | expression", i+1)
+			return nil, &fe
 		}
 		out = append(out, programs.Rule{ID: strings.TrimSpace(f[0]), NameES: strings.TrimSpace(f[1]), NameEN: strings.TrimSpace(f[2]), Expr: strings.TrimSpace(f[3])})
 	}
@@ -198,14 +201,14 @@ func (s *Server) callCreate(w http.ResponseWriter, r *http.Request) {
 	var bad []fosis.FieldError
 	var err error
 	if in.Run, err = strconv.ParseInt(f.Run, 10, 64); err != nil {
-		bad = append(bad, fosis.FieldError{Field: "run", Message: "choose a scoring run"})
+		bad = append(bad, fosis.KeyedField("run", "calls.form.choose_run", "choose a scoring run"))
 	}
 	if in.BudgetCLP, err = strconv.ParseInt(strings.NewReplacer(".", "", ",", "", "$", "", " ", "").Replace(f.Budget), 10, 64); err != nil {
-		bad = append(bad, fosis.FieldError{Field: "budget_clp", Message: "the budget is a whole number of pesos"})
+		bad = append(bad, fosis.KeyedField("budget_clp", "calls.form.budget_number", "the budget is a whole number of pesos"))
 	}
 	if f.Cooldown != "" {
 		if in.Spec.CooldownMonths, err = strconv.Atoi(f.Cooldown); err != nil {
-			bad = append(bad, fosis.FieldError{Field: "cooldown_months", Message: "a whole number of months"})
+			bad = append(bad, fosis.KeyedField("cooldown_months", "calls.form.months", "a whole number of months"))
 		}
 	}
 	var fe *fosis.FieldError
@@ -235,7 +238,7 @@ func (s *Server) callCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		fields := e.Fields
 		if len(fields) == 0 {
-			fields = []fosis.FieldError{{Field: "code", Message: e.Message}}
+			fields = []fosis.FieldError{{Field: "code", Message: e.Message, Key: e.Key, Args: e.Args}}
 		}
 		status := http.StatusBadRequest
 		if code == fosis.ECONFLICT {
@@ -254,7 +257,7 @@ type callData struct {
 	Counts    map[string]int // applications by status
 	CanManage bool
 	CanApply  bool
-	Error     string                 // the slice's message after a refused action
+	Error     error                  // the slice's refusal of an action (shown in the reader's language)
 	ErrorKey  string                 // catalog key of the refused action
 	RUN       string                 // the apply form, as typed
 	Total     int                    // applications in all; Apps holds one page of them
@@ -319,7 +322,7 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, key string, err
 		s.fail(w, r, err)
 		return
 	}
-	s.callPageWith(w, r, status, callData{Error: fosis.ErrorMessage(err), ErrorKey: key, RUN: r.PostFormValue("run")})
+	s.callPageWith(w, r, status, callData{Error: err, ErrorKey: key, RUN: r.PostFormValue("run")})
 }
 
 func (s *Server) callStatus(w http.ResponseWriter, r *http.Request) {
@@ -358,7 +361,7 @@ func (s *Server) callImport(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 32<<20)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
-		s.refused(w, r, "calls.err.apply", &fosis.Error{Code: fosis.EINVALID, Message: "choose a CSV file of applications (at most 32 MiB)"})
+		s.refused(w, r, "calls.err.apply", fosis.KeyedErrorf(fosis.EINVALID, "calls.form.no_file", "choose a CSV file of applications (at most 32 MiB)"))
 		return
 	}
 	defer file.Close()
@@ -548,7 +551,7 @@ type communeChange struct {
 func (s *Server) whatIfPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if !managesCalls(auth.FromContext(ctx)) {
-		s.fail(w, r, fosis.Errorf(fosis.EFORBIDDEN, "managers only"))
+		s.fail(w, r, fosis.KeyedErrorf(fosis.EFORBIDDEN, "calls.form.managers_only", "only administrators and national analysts manage calls"))
 		return
 	}
 	c, err := s.cfg.Programs.Call(ctx, r.PathValue("code"))
@@ -579,12 +582,12 @@ func (s *Server) whatIfPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if v := strings.TrimSpace(d.Form.MaxBracket); v != "" {
 		if in.MaxBracket, err = strconv.Atoi(v); err != nil || in.MaxBracket < 0 {
-			d.Errors = append(d.Errors, fosis.FieldError{Field: "max_bracket", Message: "a bracket: 40, 50, … 100"})
+			d.Errors = append(d.Errors, fosis.KeyedField("max_bracket", "callwhatif.form.bracket", "a bracket: 40, 50, … 100"))
 		}
 	}
 	if v := strings.TrimSpace(strings.ReplaceAll(d.Form.MaxPercentile, ",", ".")); v != "" {
 		if in.MaxPercentile, err = strconv.ParseFloat(v, 64); err != nil || in.MaxPercentile < 0 {
-			d.Errors = append(d.Errors, fosis.FieldError{Field: "max_percentile", Message: "a percentile between 0 and 100"})
+			d.Errors = append(d.Errors, fosis.KeyedField("max_percentile", "callwhatif.form.percentile", "a percentile between 0 and 100"))
 		}
 	}
 	if len(d.Errors) == 0 {

@@ -96,12 +96,12 @@ func (s *Server) programSave(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		s.programPageWith(w, r, http.StatusBadRequest, text, []fosis.FieldError{{Field: "program", Message: err.Error()}})
+		s.programPageWith(w, r, http.StatusBadRequest, text, []fosis.FieldError{fosis.KeyedField("program", "progedit.form.json", "%s", err.Error())})
 		return
 	}
 	if in.Code != r.PathValue("code") {
-		s.programPageWith(w, r, http.StatusBadRequest, text, []fosis.FieldError{{Field: "code",
-			Message: "is the line's code and cannot change here: a new programme is a new line ('fosis programs save')"}})
+		s.programPageWith(w, r, http.StatusBadRequest, text, []fosis.FieldError{fosis.KeyedField("code", "progedit.form.code_fixed",
+			"is the line's code and cannot change here: a new programme is a new line ('fosis programs save')")})
 		return
 	}
 	p, err := s.cfg.Programs.SaveProgram(ctx, &programs.Program{Code: in.Code, Area: in.Area, Unit: in.Unit, NameES: in.NameES,
@@ -113,7 +113,7 @@ func (s *Server) programSave(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &fe) && (fe.Code == fosis.EINVALID || fe.Code == fosis.ECONFLICT):
 		problems := fe.Fields
 		if len(problems) == 0 {
-			problems = []fosis.FieldError{{Field: "program", Message: fe.Message}}
+			problems = []fosis.FieldError{{Field: "program", Message: fe.Message, Key: fe.Key, Args: fe.Args}}
 		}
 		status := http.StatusBadRequest
 		if fe.Code == fosis.ECONFLICT {
@@ -183,10 +183,11 @@ func (s *Server) agencyProblem(w http.ResponseWriter, r *http.Request, err error
 		s.fail(w, r, err)
 		return
 	}
+	lang := viewerOf(r.Context()).lang
 	var b bytes.Buffer
-	b.WriteString(fe.Message)
+	b.WriteString(s.msgs.Say(lang, fe.Phrase()))
 	for _, f := range fe.Fields {
-		b.WriteString("; " + f.Field + ": " + f.Message)
+		b.WriteString("; " + f.Field + ": " + s.msgs.Say(lang, f.Phrase()))
 	}
 	s.agenciesPageWith(w, r, statusOf(err), agenciesData{Form: f, Problem: b.String()})
 }
@@ -216,7 +217,7 @@ func (s *Server) contractAdd(w http.ResponseWriter, r *http.Request) {
 	families, err1 := strconv.Atoi(f.Families)
 	budget, err2 := strconv.ParseInt(f.Budget, 10, 64)
 	if err1 != nil || err2 != nil {
-		s.agencyProblem(w, r, &fosis.Error{Code: fosis.EINVALID, Message: "families and budget are whole numbers (pesos without dots)"}, f)
+		s.agencyProblem(w, r, fosis.KeyedErrorf(fosis.EINVALID, "agencies.form.numbers", "families and budget are whole numbers (pesos without dots)"), f)
 		return
 	}
 	var communes []string
@@ -242,7 +243,7 @@ func (s *Server) staffAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	f := contractForm{Agency: r.PathValue("code")}
 	if !managesCalls(auth.FromContext(ctx)) { // before saying whether the username exists
-		s.fail(w, r, fosis.Errorf(fosis.EFORBIDDEN, "only administrators and national analysts manage agencies"))
+		s.fail(w, r, fosis.KeyedErrorf(fosis.EFORBIDDEN, "agencies.form.managers_only", "only administrators and national analysts manage agencies"))
 		return
 	}
 	u, err := s.cfg.Users.UserByUsername(ctx, strings.TrimSpace(r.PostFormValue("username")))
@@ -251,8 +252,8 @@ func (s *Server) staffAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u.Role != auth.RoleAgency {
-		s.agencyProblem(w, r, &fosis.Error{Code: fosis.EINVALID, Message: "only an account with the executing-agency role can be an agency's staff; " +
-			u.Username + " is " + string(u.Role)}, f)
+		s.agencyProblem(w, r, fosis.KeyedErrorf(fosis.EINVALID, "agencies.form.staff_role", "only an account with the executing-agency role can be an agency's staff; %s is %s",
+			u.Username, fosis.Phrase{Key: "role." + string(u.Role), Text: string(u.Role)}), f)
 		return
 	}
 	if err := s.cfg.Programs.AddStaff(ctx, u.ID, f.Agency); err != nil {

@@ -109,7 +109,7 @@ func TestCallPages(t *testing.T) {
 		"closes_on": {"2026-11-30"}, "run": {fmt.Sprint(f.run)}, "budget_clp": {"1.000.000"}, "communes": {f.commune + " = 2"},
 		"cooldown_months": {"24"}, "rules": {"tramo | Tramo 60 | Bracket 60 | scored && bracket <= 60"}}
 	resp, body := c.do("POST", "/calls", form)
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "more than the budget envelope") || !strings.Contains(body, `value="web-call"`) {
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "más que el presupuesto de la convocatoria") || !strings.Contains(body, `value="web-call"`) {
 		t.Fatalf("over budget: %d\n%s", resp.StatusCode, body)
 	}
 	bad := url.Values{}
@@ -117,7 +117,7 @@ func TestCallPages(t *testing.T) {
 		bad[k] = v
 	}
 	bad.Set("rules", "tramo | Tramo | Bracket | bracket <=")
-	if resp, body := c.do("POST", "/calls", bad); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "line 1, column") {
+	if resp, body := c.do("POST", "/calls", bad); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "en la línea 1, columna") {
 		t.Fatalf("bad rule: %d\n%s", resp.StatusCode, body)
 	}
 	form.Set("budget_clp", "1150000")
@@ -132,7 +132,7 @@ func TestCallPages(t *testing.T) {
 			t.Fatalf("apply %s: landed on %s\n%s", run, resp.Request.URL, body)
 		}
 	}
-	if resp, body := c.do("POST", "/calls/web-call/apply", url.Values{"run": {f.heads[0]}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "already applied") {
+	if resp, body := c.do("POST", "/calls/web-call/apply", url.Values{"run": {f.heads[0]}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "ya postuló a la convocatoria") {
 		t.Fatalf("duplicate: %d\n%s", resp.StatusCode, body)
 	}
 	if _, body := c.do("GET", "/calls/web-call/preview", nil); !strings.Contains(body, `id="preview-regions"`) {
@@ -308,4 +308,96 @@ func TestBrowserCall(t *testing.T) {
 	if got := text(t, ctx, "#trace-status"); got != "retirada" {
 		t.Errorf("withdrawn status %q", got)
 	}
+}
+
+// TestRefusalsInTheViewersLanguage: the programmes slice's refusals reach
+// the pages in the reader's language — a refused application on the call
+// page, the rows of a refused CSV import, a refused contract on the
+// agencies page — in Spanish for a Spanish reader and in English for an
+// English one, while the API keeps the English text.
+func TestRefusalsInTheViewersLanguage(t *testing.T) {
+	f := newProgrammesFixture(t)
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	users := auth.NewStore(f.d, time.Now)
+	if _, err := users.CreateUser(ctx, auth.System(), auth.NewUser{Username: "ellen", DisplayName: "Ellen Analyst", Role: auth.RoleAnalyst,
+		Password: password, Language: "en"}); err != nil {
+		t.Fatal(err)
+	}
+	draft := programs.CallInput{Code: "lang-draft", Title: "Borrador", Program: "yo-trabajo", OpensOn: "2026-11-01", ClosesOn: "2026-11-30",
+		Run: f.run, BudgetCLP: 10 * 300_000, Communes: map[string]int{f.commune: 2}}
+	if _, err := f.ps.CreateCall(ctx, draft); err != nil {
+		t.Fatal(err)
+	}
+	open := draft
+	open.Code, open.Title = "lang-open", "Abierta"
+	if _, err := f.ps.CreateCall(ctx, open); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ps.SetStatus(ctx, open.Code, programs.StatusOpen); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		user                   string
+		apply, importRow, cont []string
+		missing                string
+	}{
+		{"analista",
+			[]string{"La postulación no se registró:", "la convocatoria lang-draft está en estado «borrador»: solo se reciben postulaciones mientras está abierta"},
+			[]string{"Línea 2", "no es válido: el dígito verificador no corresponde"},
+			[]string{"No se guardó:", "el contrato no es válido: families: un contrato cubre al menos una familia"},
+			"no existe la convocatoria «nope»"},
+		{"ellen",
+			[]string{"The application was not recorded:", "call lang-draft is draft: applications are taken only while it is open"},
+			[]string{"Line 2", "is not valid: the check digit does not match"},
+			[]string{"the contract is not valid: families: a contract covers at least one family"},
+			"there is no call &#34;nope&#34;"},
+	} {
+		t.Run(tc.user, func(t *testing.T) {
+			c := f.client(t)
+			c.signIn(tc.user)
+			resp, body := c.do("POST", "/calls/lang-draft/apply", url.Values{"run": {f.heads[0]}})
+			if resp.StatusCode != http.StatusConflict {
+				t.Errorf("apply to a draft: status %d", resp.StatusCode)
+			}
+			for _, want := range tc.apply {
+				if !strings.Contains(body, want) {
+					t.Errorf("apply to a draft: the page lacks %q:\n%s", want, pageText(body, "call-error"))
+				}
+			}
+			_, body = c.uploadCSV("/calls/lang-open/import", "run\n12.345.678-0\n")
+			for _, want := range tc.importRow {
+				if !strings.Contains(body, want) {
+					t.Errorf("import with a wrong check digit: the page lacks %q:\n%s", want, pageText(body, "import-report"))
+				}
+			}
+			if _, err := f.ps.CreateAgency(ctx, "ong-"+tc.user, "ONG"); err != nil {
+				t.Fatal(err)
+			}
+			_, body = c.do("POST", "/agencies/ong-"+tc.user+"/contracts", url.Values{"program": {"yo-trabajo"}, "tender_code": {"LIC-" + tc.user},
+				"starts_on": {"2026-12-01"}, "ends_on": {"2027-11-30"}, "families": {"0"}, "budget_clp": {"1000"}, "communes": {f.commune}})
+			for _, want := range tc.cont {
+				if !strings.Contains(body, want) {
+					t.Errorf("contract without families: the page lacks %q:\n%s", want, pageText(body, "agencies-error"))
+				}
+			}
+			// The error page says a keyed refusal under its heading.
+			if resp, body := c.do("GET", "/calls/nope", nil); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, tc.missing) {
+				t.Errorf("a call that does not exist: %d, the page lacks %q:\n%s", resp.StatusCode, tc.missing, pageText(body, "error"))
+			}
+		})
+	}
+	// The slice's message, which the API and the command line show, stays English.
+	_, err := f.ps.Apply(ctx, "lang-draft", programs.ApplyInput{RUN: f.heads[0]})
+	if got := fmt.Sprint(err); got != "conflict: call lang-draft is draft: applications are taken only while it is open" {
+		t.Errorf("the slice's message: %s", got)
+	}
+}
+
+// pageText returns the element with id in body, or the whole body if it is
+// not there, for failure messages.
+func pageText(body, id string) string {
+	if i := strings.Index(body, `id="`+id+`"`); i >= 0 {
+		return body[i:min(len(body), i+600)]
+	}
+	return body
 }

@@ -46,7 +46,7 @@ func init() {
 		templateCase{"call", callData{Call: viewCall(&closed, "es"), CanManage: true}, `id="call-select"`},
 		templateCase{"call", callData{Call: viewCall(&selected, "es"), CanManage: true}, `id="call-publish"`},
 		templateCase{"call", callData{Call: viewCall(&hh, "es"), CanApply: true}, `id="household_id"`},
-		templateCase{"call", callData{Call: viewCall(call, "es"), Error: "call yt-2027 is closed", ErrorKey: "calls.err.apply"}, `id="call-error"`},
+		templateCase{"call", callData{Call: viewCall(call, "es"), Error: fosis.Errorf(fosis.ECONFLICT, "call yt-2027 is closed"), ErrorKey: "calls.err.apply"}, `id="call-error"`},
 		templateCase{"call", callData{Call: viewCall(call, "es")}, `id="applications-empty"`},
 		templateCase{"call_preview", previewData{Call: viewCall(call, "es"), Report: &programs.PreviewReport{PreviewResult: &programs.PreviewResult{
 			Applicants: 1200, Eligible: 300, Households: 250, Regions: []programs.PreviewCount{{Code: "13", Name: "Metropolitana de Santiago", Applicants: 1200, Eligible: 300, Households: 250}}}}}, `id="preview-regions"`},

@@ -234,6 +234,7 @@ func (s *Server) resolveStatic(lang, src string) string {
 func (s *Server) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
 		"t":     func(key string, args ...any) string { return s.msgs.T(lang, key, args...) },
+		"say":   func(v any) string { return s.msgs.sayAny(lang, v) }, // a slice's message: a field problem, a report row, an error
 		"asset": s.assets.url,
 		"code": func(enum, word string) (string, error) {
 			if _, ok := pageEnums[enum]; !ok {
