@@ -50,9 +50,10 @@ func wrkAvailable() bool {
 	return err == nil
 }
 
-// runWrk loads base+prefix(+a random id of ids) with wrk in its own process:
-// clients connections over two threads for duration, sending header.
-func runWrk(ctx context.Context, base, prefix string, ids []string, header [2]string, clients int, duration time.Duration) (*loadResult, error) {
+// runWrk loads base+prefix(+a random line of idsFile, if not "") with wrk
+// in its own process: clients connections over two threads for duration,
+// sending header.
+func runWrk(ctx context.Context, base, prefix, idsFile string, header [2]string, clients int, duration time.Duration) (*loadResult, error) {
 	dir, err := os.MkdirTemp("", "fosis-wrk-")
 	if err != nil {
 		return nil, err
@@ -61,13 +62,6 @@ func runWrk(ctx context.Context, base, prefix string, ids []string, header [2]st
 	script := filepath.Join(dir, "load.lua")
 	if err := os.WriteFile(script, []byte(wrkScript), 0o600); err != nil {
 		return nil, err
-	}
-	idsFile := ""
-	if len(ids) > 0 {
-		idsFile = filepath.Join(dir, "ids.txt")
-		if err := os.WriteFile(idsFile, []byte(strings.Join(ids, "\n")+"\n"), 0o600); err != nil {
-			return nil, err
-		}
 	}
 	cmd := exec.CommandContext(ctx, "wrk", "-t2", "-c"+strconv.Itoa(clients), "-d"+strconv.Itoa(int(duration.Seconds()))+"s",
 		"--timeout", "30s", "-s", script, base)

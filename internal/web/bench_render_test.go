@@ -50,3 +50,48 @@ func BenchmarkRenderHousehold(b *testing.B) {
 	}
 	b.ReportMetric(float64(buf.Len()), "bytes/page")
 }
+
+func BenchmarkRenderParts(b *testing.B) {
+	s, _ := New(Config{})
+	rosa := &auth.Principal{Username: "rosa", Role: auth.RoleRegional, RegionCode: "13"}
+	h := &registry.HouseholdView{ID: "H1", MemberCount: 0}
+	run := func(name string, d householdData) {
+		b.Run(name, func(b *testing.B) {
+			p := page{Lang: "es", User: rosa, Name: "Rosa", Path: "/households/H1", Data: d}
+			var buf bytes.Buffer
+			for b.Loop() {
+				buf.Reset()
+				if err := s.pages["es"]["household"].Execute(&buf, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	run("empty", householdData{H: h})
+	m := *h
+	for range 4 {
+		m.Members = append(m.Members, registry.PersonView{RUN: "12.345.678-5", Name: "Ana", Relation: "head", Sex: "F"})
+	}
+	run("4members", householdData{H: &m})
+	res := &targeting.HouseholdResult{Run: 3}
+	run("history3", householdData{H: h, History: []targeting.HouseholdResult{*res, *res, *res}})
+	run("score", householdData{H: h, Score: &targeting.ScoredHousehold{Run: &targeting.Run{ID: 3}, Result: res}})
+	at := time.Now()
+	run("versions3", householdData{H: h, Changes: &changesSection{Versions: []registry.Version{{ValidFrom: at, Source: "import"}, {ValidFrom: at, Source: "import"}, {ValidFrom: at, Source: "import"}}}})
+	run("changes-empty", householdData{H: h, Changes: &changesSection{}})
+	rs := []registry.ChangeRequest{{ID: 3, Kind: "update", State: "submitted", SubmittedAt: at, Changes: registry.ChangeSet{Household: []registry.FieldChange{{Field: "rooms", From: "2", To: "3"}}}}}
+	run("requests1", householdData{H: h, Changes: &changesSection{Requests: s.changeItems("es", rosa, rs)}})
+}
+
+func BenchmarkRenderLayout(b *testing.B) {
+	s, _ := New(Config{})
+	rosa := &auth.Principal{Username: "rosa", Role: auth.RoleRegional, RegionCode: "13"}
+	p := page{Lang: "es", User: rosa, Name: "Rosa", Path: "/x", Data: errorData{Message: "error.notfound"}}
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := s.pages["es"]["error"].Execute(&buf, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -127,6 +127,11 @@ func (d *DB) openSQLite(path string) error {
 	d.w.SetMaxOpenConns(1)
 	d.w.SetConnMaxIdleTime(0)
 	q.Add("_pragma", "query_only(ON)")
+	// Readers map the database file into memory (up to SQLite's 2 GiB
+	// ceiling) instead of reading each page through a system call: a page
+	// view's random lookups in a national registry miss any page cache of
+	// a sensible size, and the calls were a tenth of its time.
+	q.Add("_pragma", "mmap_size(2147418112)")
 	d.r, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		d.w.Close()
