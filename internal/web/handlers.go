@@ -238,6 +238,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.render(w, r, http.StatusForbidden, "error", errorData{Message: "error.forbidden", Detail: detail})
 	case fosis.EINVALID:
 		s.render(w, r, http.StatusBadRequest, "error", errorData{Message: "error.invalid", Detail: detail})
+	case fosis.ECONFLICT:
+		s.render(w, r, http.StatusConflict, "error", errorData{Message: "error.conflict", Detail: detail})
+	case fosis.EUNAVAILABLE:
+		s.render(w, r, http.StatusServiceUnavailable, "error", errorData{Message: "error.unavailable", Detail: detail})
+	case fosis.EUNAUTHORIZED:
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
 	default:
 		if !errors.Is(err, context.Canceled) {
 			s.log.Error("request", "path", r.URL.Path, "err", err)

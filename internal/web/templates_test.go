@@ -100,7 +100,7 @@ func TestCatalogs(t *testing.T) {
 		}
 	}
 	for _, key := range []string{"users.err.self_disable", "users.err.self_role", "tokens.already_revoked", "audit.bad_date", "audit.bad_cursor",
-		"lang.es", "lang.en", "error.notfound", "error.forbidden", "error.invalid", "error.internal", "error.crossorigin",
+		"lang.es", "lang.en", "error.notfound", "error.forbidden", "error.invalid", "error.internal", "error.crossorigin", "error.conflict", "error.unavailable",
 		"signin.failed", "signin.locked", "signin.disabled"} { // keys the handlers pass
 		used[key] = true
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/geo"
@@ -816,6 +817,31 @@ func TestDashboard(t *testing.T) {
 	for _, no := range []string{`id="q"`, `id="search"`, `id="commune"`, `id="dash-households"`, `id="dash-audit"`} {
 		if strings.Contains(body, no) {
 			t.Errorf("the cooperation officer's home has %s", no)
+		}
+	}
+}
+
+// TestFailStatuses: every error code a slice returns becomes its own page
+// and status, not an internal error; a lost sign-in goes to the sign-in
+// page.
+func TestFailStatuses(t *testing.T) {
+	for _, c := range []struct {
+		code   string
+		status int
+		want   string
+	}{
+		{fosis.ENOTFOUND, 404, "no existe"},
+		{fosis.EFORBIDDEN, 403, "Su rol"},
+		{fosis.EINVALID, 400, "no es válida"},
+		{fosis.ECONFLICT, 409, "choca con el estado actual"},
+		{fosis.EUNAVAILABLE, 503, "está ocupado"},
+		{fosis.EUNAUTHORIZED, 303, ""},
+		{fosis.EINTERNAL, 500, "error interno"},
+	} {
+		rec := httptest.NewRecorder()
+		web.FailForTest(rec, httptest.NewRequest("GET", "/calls/x", nil), fosis.Errorf(c.code, "boom"))
+		if rec.Code != c.status || !strings.Contains(rec.Body.String(), c.want) {
+			t.Errorf("%s: %d, want %d with %q\n%s", c.code, rec.Code, c.status, c.want, rec.Body.String())
 		}
 	}
 }
