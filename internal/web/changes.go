@@ -23,6 +23,11 @@ import (
 // (and withdraw for the maker). The registry decides who may do what; the
 // pages only leave out the buttons a user cannot use.
 
+// shownVersions is how many of a household's versions its page lists, the
+// newest; the date picker reaches the older ones. A household imported
+// every month for years has many, and each costs the page's rendering.
+const shownVersions = 12
+
 // changeRows is how many field changes the form offers at once.
 const changeRows = 3
 
@@ -36,15 +41,16 @@ func (s *Server) changesRoutes(pages *routeMux) {
 
 // changesSection is the household page's change requests and history.
 type changesSection struct {
-	Requests  []changeItem
-	Versions  []registry.Version
-	CanSubmit bool
-	Submitted string // id of the request just submitted
-	Decided   string // catalog key of the decision just made
-	Form      changeForm
-	Targets   []changeTarget
-	Kinds     []string
-	AddFields []addField
+	Requests      []changeItem
+	Versions      []registry.Version // the newest shownVersions
+	OlderVersions int                // how many more there are
+	CanSubmit     bool
+	Submitted     string // id of the request just submitted
+	Decided       string // catalog key of the decision just made
+	Form          changeForm
+	Targets       []changeTarget
+	Kinds         []string
+	AddFields     []addField
 	// AsOf is the version shown instead of the current household (nil: the
 	// current one); AsOfDate is the date asked for (kept in the picker).
 	AsOf     *registry.HouseholdVersion
@@ -190,8 +196,12 @@ func (s *Server) newChangesSection(r *http.Request, file *registry.HouseholdFile
 	if err != nil {
 		return nil, err
 	}
+	older := 0
+	if len(vs) > shownVersions {
+		vs, older = vs[:shownVersions], len(vs)-shownVersions
+	}
 	q := r.URL.Query()
-	c := &changesSection{Requests: s.changeItems(viewerOf(ctx).lang, p, reqs), Versions: vs,
+	c := &changesSection{Requests: s.changeItems(viewerOf(ctx).lang, p, reqs), Versions: vs, OlderVersions: older,
 		CanSubmit: p != nil && p.Writes(), Today: time.Now().UTC().Format(time.DateOnly),
 		Submitted: q.Get("submitted"), Decided: doneKey(q.Get("done"))}
 	if _, err := strconv.ParseInt(c.Submitted, 10, 64); err != nil {

@@ -47,6 +47,8 @@ func init() {
 	asOf := section(changeForm{})
 	asOf.AsOf = &registry.HouseholdVersion{AsOf: "2026-10-01", Version: registry.Version{ValidFrom: at, Source: "import", SourceID: 1}, Household: h}
 	asOf.AsOfDate, asOf.CanSubmit = "2026-10-01", false
+	long := section(changeForm{})
+	long.OlderVersions = 30
 	empty := section(changeForm{})
 	empty.Requests, empty.Versions, empty.CanSubmit = nil, nil, false
 	queue := queueData{State: "submitted", States: registry.ChangeStates, Decide: true, Items: items("en", rosa),
@@ -66,6 +68,7 @@ func init() {
 		templateCase{"change_new", householdData{H: h, Changes: section(bad)}, `id="change-error"`},
 		templateCase{"household", householdData{H: h, Changes: asOf}, `id="as-of-banner"`},
 		templateCase{"household", householdData{H: h, Changes: asOf}, `id="as-of-noscore"`},
+		templateCase{"household", householdData{H: h, Changes: long}, `id="versions-older">`},
 		templateCase{"household", householdData{H: h, Changes: empty}, `id="changes-empty"`},
 		templateCase{"household", householdData{H: h, Changes: empty}, `id="versions-empty"`},
 		templateCase{"changes", queue, `id="own-3"`},
