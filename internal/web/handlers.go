@@ -178,7 +178,16 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 			}
 		}
 		if id != 0 {
-			u, err := s.cfg.Users.UserByID(ctx, id)
+			// The account as read with the session (one query), or on its
+			// own when the session row does not name it (a session written
+			// before migration 00015).
+			var u *auth.User
+			var err error
+			if slot, ok := ctx.Value(accountSlotKey{}).(*accountSlot); ok && slot.read && slot.u != nil && slot.u.ID == id {
+				u = slot.u
+			} else {
+				u, err = s.cfg.Users.UserByID(ctx, id)
+			}
 			switch {
 			case err == nil && u.Active && sm.GetString(ctx, keyStamp) == u.CredentialStamp():
 				v.p, v.name = u.Principal(), u.DisplayName
@@ -196,6 +205,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, viewerKey{}, v)))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(context.WithValue(r.Context(), accountSlotKey{}, &accountSlot{}))
 		s.sessionsFor(r).LoadAndSave(inner).ServeHTTP(w, r)
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 )
 
@@ -40,8 +41,7 @@ const (
 // TLS requests (or always, with Config.SecureCookies). Each manager keeps its
 // session under its own context key, so a request uses one manager from
 // start to end.
-func newSessions(d *db.DB, log *slog.Logger) (plain, secure *scs.SessionManager) {
-	store := &sessionStore{db: d}
+func newSessions(store *sessionStore, log *slog.Logger) (plain, secure *scs.SessionManager) {
 	mk := func(sec bool) *scs.SessionManager {
 		m := scs.New()
 		m.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
@@ -70,11 +70,41 @@ func newSessions(d *db.DB, log *slog.Logger) (plain, secure *scs.SessionManager)
 // expect. It goes through db.DB rather than those stores because they need a
 // *sql.DB, and on SQLite all writes must queue on db.DB's one writer
 // connection: a second writer pool would meet SQLITE_BUSY under load.
-type sessionStore struct{ db *db.DB }
+//
+// The account a session is signed in as is kept in the row too (user_id,
+// migration 00015, written with the data in one statement), and with a
+// user store that reads both at once (auth.Store.SessionUser) the session
+// and its account come in one query: FindCtx leaves the account in the
+// request's accountSlot for withSession.
+type sessionStore struct {
+	db    *db.DB
+	users sessionUsers // nil: the account is read on its own (UserByID)
+}
+
+// sessionUsers reads a session with its account (auth.Store does).
+type sessionUsers interface {
+	SessionUser(ctx context.Context, token string) (data []byte, u *auth.User, found bool, err error)
+}
+
+// accountSlot carries, within one request, the account FindCtx read with
+// the session; withSession puts an empty one in the context.
+type accountSlot struct {
+	read bool       // FindCtx read the session with its account
+	u    *auth.User // nil: the row names no account, or it is gone
+}
+
+type accountSlotKey struct{}
 
 var _ scs.CtxStore = (*sessionStore)(nil)
 
 func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	if s.users != nil {
+		b, u, found, err := s.users.SessionUser(ctx, token)
+		if slot, ok := ctx.Value(accountSlotKey{}).(*accountSlot); ok && err == nil && found {
+			slot.read, slot.u = true, u
+		}
+		return b, found, err
+	}
 	q := `SELECT data FROM sessions WHERE token = ? AND julianday('now') < expiry`
 	if s.db.Engine == db.Postgres {
 		q = `SELECT data FROM sessions WHERE token = ? AND current_timestamp < expiry`
@@ -88,14 +118,22 @@ func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 }
 
 func (s *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	// The account signed in, from the data itself, so that the two never
+	// disagree.
+	var user sql.NullInt64
+	if _, values, err := (sessionCodec{}).Decode(b); err == nil {
+		if id, ok := values[keyUser].(int64); ok && id != 0 {
+			user = sql.NullInt64{Int64: id, Valid: true}
+		}
+	}
 	if s.db.Engine == db.Postgres {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry) VALUES (?, ?, ?)
-			ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`, token, b, expiry.UTC())
+		_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry, user_id) VALUES (?, ?, ?, ?)
+			ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id`, token, b, expiry.UTC(), user)
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry) VALUES (?, ?, julianday(?))
-		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
-		token, b, expiry.UTC().Format("2006-01-02T15:04:05.999"))
+	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry, user_id) VALUES (?, ?, julianday(?), ?)
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry, user_id = excluded.user_id`,
+		token, b, expiry.UTC().Format("2006-01-02T15:04:05.999"), user)
 	return err
 }
 

@@ -159,7 +159,10 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.Jobs = jobs.New(50, nil, s.log)
 	}
 	s.store = &sessionStore{db: cfg.DB}
-	s.sessions[0], s.sessions[1] = newSessions(cfg.DB, s.log)
+	if su, ok := cfg.Users.(sessionUsers); ok {
+		s.store.users = su
+	}
+	s.sessions[0], s.sessions[1] = newSessions(s.store, s.log)
 	return s, nil
 }
 

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"html"
 	"io"
@@ -843,5 +844,43 @@ func TestFailStatuses(t *testing.T) {
 		if rec.Code != c.status || !strings.Contains(rec.Body.String(), c.want) {
 			t.Errorf("%s: %d, want %d with %q\n%s", c.code, rec.Code, c.status, c.want, rec.Body.String())
 		}
+	}
+}
+
+// TestSessionAccountRow: the session row names its account (read with it
+// in one query); a row that does not (written before migration 00015)
+// still signs its user in, and signing out clears it.
+func TestSessionAccountRow(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.signIn("analista")
+	ctx := context.Background()
+	var uid sql.NullInt64
+	var want int64
+	if err := f.d.QueryRowContext(ctx, `SELECT id FROM users WHERE username = 'analista'`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.d.QueryRowContext(ctx, `SELECT user_id FROM sessions WHERE token = ?`, c.cookie()).Scan(&uid); err != nil || !uid.Valid || uid.Int64 != want {
+		t.Fatalf("the session row names account %v (%v), want %d", uid, err, want)
+	}
+	if _, err := f.d.ExecContext(ctx, `UPDATE sessions SET user_id = NULL WHERE token = ?`, c.cookie()); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := c.do("GET", "/households/"+f.inRM.id, nil); resp.StatusCode != 200 || !strings.Contains(body, `id="user"`) {
+		t.Fatalf("a session row without its account: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	// The account disabled: the next page view is signed out, with the
+	// account read in the same query as the session.
+	if _, err := f.d.ExecContext(ctx, `UPDATE sessions SET user_id = ? WHERE token = ?`, want, c.cookie()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.d.ExecContext(ctx, `UPDATE users SET active = 0 WHERE id = ?`, want); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := c.do("GET", "/households/"+f.inRM.id, nil); resp.Request.URL.Path != "/signin" {
+		t.Fatalf("a disabled account's session still shows pages (%d at %s)", resp.StatusCode, resp.Request.URL)
+	}
+	if err := f.d.QueryRowContext(ctx, `SELECT user_id FROM sessions WHERE token = ?`, c.cookie()).Scan(&uid); err != nil || uid.Valid {
+		t.Errorf("after the account was disabled the session row still names %v (%v)", uid, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"regexp"
@@ -409,6 +410,38 @@ func (s *Store) userWhere(ctx context.Context, cond string, arg any) (*User, err
 		return nil, err
 	}
 	return &u, nil
+}
+
+// SessionUser reads a web session's encoded data and, in the same query,
+// the account it is signed in as (migration 00015 keeps the account's id
+// beside the data): nil when the session has no account or the account is
+// gone. found is false when there is no such unexpired session. It checks
+// no caller: the session's token is the credential.
+func (s *Store) SessionUser(ctx context.Context, token string) (data []byte, u *User, found bool, err error) {
+	now := `julianday('now')`
+	if s.db.Engine == db.Postgres {
+		now = `current_timestamp`
+	}
+	var id sql.NullInt64
+	var username, display, role, region, lang, hash sql.NullString
+	var active, failed sql.NullInt64
+	var created, updated, locked db.Instant
+	err = s.db.QueryRowContext(ctx, `SELECT s.data, u.id, u.username, u.display_name, u.role, u.region_code, u.language, u.active,
+		u.created_at, u.updated_at, u.failed_logins, u.locked_until, u.password_hash
+		FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token = ? AND `+now+` < s.expiry`, token).
+		Scan(&data, &id, &username, &display, &role, &region, &lang, &active, &created, &updated, &failed, &locked, &hash)
+	if db.IsNoRows(err) {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if id.Valid {
+		u = &User{ID: id.Int64, Username: username.String, DisplayName: display.String, Role: Role(role.String),
+			RegionCode: region.String, Language: lang.String, Active: active.Int64 == 1, FailedLogins: int(failed.Int64),
+			CreatedAt: created.Time, UpdatedAt: updated.Time, LockedUntil: locked.Time, passwordHash: hash.String}
+	}
+	return data, u, true, nil
 }
 
 const userColumns = `id, username, display_name, role, region_code, language, active, created_at, updated_at,
