@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fosis/fosis/internal/api"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/jobs"
+	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/web"
 )
 
@@ -28,6 +30,8 @@ func serveCmd(cfg *Config) *cobra.Command {
 		}),
 	}
 	c.Flags().StringVar(&addr, "addr", envOr("FOSIS_ADDR", "127.0.0.1:8080"), "address to listen on, HOST:PORT (env FOSIS_ADDR)")
+	c.Flags().BoolVar(&opts.warmFrame, "warm-frame", true,
+		"read the registry into memory in the background at start and after each import, so that the first eligibility preview does not wait for it")
 	c.Flags().BoolVar(&opts.secureCookies, "secure-cookies", os.Getenv("FOSIS_SECURE_COOKIES") == "1",
 		"mark the session cookie Secure on every request, behind a TLS-terminating proxy (env FOSIS_SECURE_COOKIES=1); it always is over TLS")
 	return c
@@ -36,6 +40,7 @@ func serveCmd(cfg *Config) *cobra.Command {
 // serveOptions are serve's settings beyond the address.
 type serveOptions struct {
 	secureCookies bool
+	warmFrame     bool
 }
 
 // serve listens on addr until ctx is cancelled, then shuts down gracefully.
@@ -46,10 +51,7 @@ func serve(ctx context.Context, a *App, addr string, ready func(string)) error {
 
 // handler is the web application at / beside the API under /api/v1 and the
 // health endpoint.
-func handler(a *App, opts serveOptions) (http.Handler, error) {
-	// One tracker for the pages and the API: an import started in either
-	// shows in both, and only one runs at a time.
-	tracker := jobs.New(50, nil, a.Log)
+func handler(a *App, opts serveOptions, tracker *jobs.Tracker) (http.Handler, error) {
 	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Users: a.Auth, Log: a.Log,
 		SecureCookies: opts.secureCookies, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge})
 	if err != nil {
@@ -64,10 +66,29 @@ func handler(a *App, opts serveOptions) (http.Handler, error) {
 	return mux, nil
 }
 
+// newTracker returns the one tracker of the pages and the API (an import
+// started in either shows in both, and only one runs at a time). With
+// warmFrame, each import that finishes well has the shared frame read again
+// in the background.
+func newTracker(ctx context.Context, a *App, opts serveOptions) *jobs.Tracker {
+	tracker := jobs.New(50, nil, a.Log)
+	if opts.warmFrame {
+		tracker.OnFinish(func(j jobs.Job) {
+			if j.Kind == registry.ImportJobKind && j.ErrorCode == "" {
+				go warmFrame(ctx, a, "import")
+			}
+		})
+	}
+	return tracker
+}
+
 func serveWith(ctx context.Context, a *App, addr string, opts serveOptions, ready func(string)) error {
-	h, err := handler(a, opts)
+	h, err := handler(a, opts, newTracker(ctx, a, opts))
 	if err != nil {
 		return err
+	}
+	if opts.warmFrame {
+		go warmFrame(ctx, a, "start")
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -102,4 +123,22 @@ func serveWith(ctx context.Context, a *App, addr string, opts serveOptions, read
 	}
 	fmt.Fprintln(a.Stdout, "stopped")
 	return nil
+}
+
+// warmFrame reads the registry's shared frame (behind eligibility previews
+// and what-ifs) as the system, so that the first user does not wait for it,
+// and logs how long that took. It runs in its own goroutine and holds no
+// lock the pages need: a preview that comes meanwhile joins the same load
+// (registry.Store.SharedFrame). On an empty registry it costs one count.
+// The load goes on if ctx ends (the server stops) while it runs.
+func warmFrame(ctx context.Context, a *App, why string) {
+	sys := auth.WithPrincipal(ctx, auth.System())
+	t0 := time.Now()
+	f, err := a.Registry.SharedFrame(sys, false)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		a.Log.Warn("registry frame: warm-up failed", "after", why, "err", err)
+	case err == nil && f.Len() > 0:
+		a.Log.Info("registry frame warm", "after", why, "households", f.Len(), "elapsed", time.Since(t0).Round(time.Millisecond))
+	}
 }

@@ -299,3 +299,152 @@ func uncachedPreview(ctx context.Context, s *Store, rules []Rule, run int64) (*P
 	tm.eval = time.Since(t0)
 	return out, tm, err
 }
+
+// TestBenchPreviewApproval measures the preview after an approved change
+// request: the shared frame spliced (the old frame with the changed
+// household read again, the run's results carried over) against the same
+// preview after a full reload (the old behaviour: every revision move read
+// the registry again), in turns, in the same process, plus the warm preview
+// and one splice of many approvals. It WRITES change requests and household
+// changes into the database, so point it at a copy:
+//
+//	cp api1m.db splice1m.db
+//	FOSIS_BENCH_PROGRAMS=1 FOSIS_BENCH_WRITE_DB=splice1m.db go test -run TestBenchPreviewApproval -v -timeout 60m ./internal/programs/
+//
+// FOSIS_BENCH_OUT=dir writes the figures to dir/preview-approval-<engine>-<households>.txt.
+func TestBenchPreviewApproval(t *testing.T) {
+	dsn := os.Getenv("FOSIS_BENCH_WRITE_DB")
+	if os.Getenv("FOSIS_BENCH_PROGRAMS") == "" || dsn == "" {
+		t.Skip("set FOSIS_BENCH_PROGRAMS=1 and FOSIS_BENCH_WRITE_DB to a copy of a database with a scoring run (it is written to)")
+	}
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	d, err := db.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reg := registry.NewStore(d, geo.Chile(), nil)
+	tgt := targeting.NewStore(d, reg, nil)
+	s := NewStore(d, reg, tgt, nil)
+	runs, err := tgt.Runs(ctx)
+	if err != nil || len(runs) == 0 {
+		t.Fatalf("the database needs a scoring run: %v, %v", runs, err)
+	}
+	run := runs[0].ID
+	rules := []Rule{
+		{"adult", "a", "a", "age >= 18"},
+		{"tramo40", "b", "b", "scored && bracket <= 40"},
+		{"not-employed", "c", "c", "!employed"},
+		{"cooldown", "d", "d", `!("yo-trabajo" in participations) || participations["yo-trabajo"] >= 24`},
+		{"pct", "e", "e", "percentile <= 38.5 || poorest5"},
+	}
+	var out strings.Builder
+	say := func(format string, args ...any) {
+		fmt.Fprintf(&out, format+"\n", args...)
+		t.Logf(format, args...)
+	}
+	hh, persons, err := reg.Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	say("fosis eligibility preview after an approval, %s, GOMAXPROCS=%d, %s", time.Now().UTC().Format(time.DateTime), runtime.GOMAXPROCS(0), runtime.Version())
+	say("database: %s, %d households, %d persons, scoring run %d; 5 rules, unit person", d.Engine, hh, persons, run)
+
+	// Households to change: random ones, with their rooms now.
+	type target struct {
+		id    string
+		rooms int
+	}
+	var targets []target
+	rows, err := d.QueryContext(ctx, `SELECT household_id, rooms FROM households ORDER BY random() LIMIT 300`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var tg target
+		if err := rows.Scan(&tg.id, &tg.rooms); err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, tg)
+	}
+	rows.Close()
+	ana := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 1, Username: "bench-maker", Role: auth.RoleAnalyst})
+	boss := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 2, Username: "bench-checker", Role: auth.RoleAdmin})
+	approve := func() time.Duration {
+		t.Helper()
+		tg := &targets[0]
+		targets = targets[1:]
+		t0 := time.Now()
+		cr, err := reg.SubmitChange(ana, tg.id, registry.ChangeInput{Kind: registry.KindUpdate, Reason: "benchmark",
+			Changes: registry.ChangeSet{Household: []registry.FieldChange{{Field: "rooms", To: strconv.Itoa(tg.rooms%9 + 1)}}}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := reg.Decide(boss, cr.ID, registry.Approve, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	preview := func(what string, i int) (time.Duration, *PreviewReport) {
+		t.Helper()
+		runtime.GC()
+		t0 := time.Now()
+		rep, err := s.PreviewRules(ctx, rules, UnitPerson, run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := time.Since(t0)
+		say("%s %d: %v (load %v, evaluate %v); %d eligible of %d; frames %+v", what, i, total.Round(time.Millisecond),
+			rep.Load.Round(time.Millisecond), rep.Evaluate.Round(time.Millisecond), rep.Eligible, rep.Applicants, reg.FrameStats())
+		return total, rep
+	}
+
+	preview("first (cold: frame and results read)", 1)
+	var warm, spliced, reload []time.Duration
+	for i := range 5 {
+		d, _ := preview("warm", i+1)
+		warm = append(warm, d)
+	}
+	for i := range 3 {
+		a := approve()
+		before := reg.FrameStats()
+		dt, _ := preview(fmt.Sprintf("after an approval (%v), spliced", a.Round(time.Millisecond)), i+1)
+		if st := reg.FrameStats(); st.Splices != before.Splices+1 || st.Loads != before.Loads {
+			t.Errorf("not a splice: %+v after %+v", st, before)
+		}
+		spliced = append(spliced, dt)
+		a = approve()
+		reg.ReleaseFrame() // the old behaviour: the revision moved, the registry is read again
+		before = reg.FrameStats()
+		dt, _ = preview(fmt.Sprintf("after an approval (%v), full reload (old behaviour)", a.Round(time.Millisecond)), i+1)
+		if st := reg.FrameStats(); st.Loads != before.Loads+1 {
+			t.Errorf("not a reload: %+v after %+v", st, before)
+		}
+		reload = append(reload, dt)
+	}
+	// A day's worth of approvals before one preview: one splice of them all.
+	const many = 200
+	t0 := time.Now()
+	for range many {
+		approve()
+	}
+	say("%d approvals in %v", many, time.Since(t0).Round(time.Millisecond))
+	dMany, _ := preview(fmt.Sprintf("after %d approvals, spliced", many), 1)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	say("summary: warm median %v; after one approval: spliced median %v (best %v), full reload median %v (best %v), %.0fx faster; after %d approvals, spliced %v",
+		median(warm).Round(time.Millisecond), median(spliced).Round(time.Millisecond), slices.Min(spliced).Round(time.Millisecond),
+		median(reload).Round(time.Millisecond), slices.Min(reload).Round(time.Millisecond), float64(median(reload))/float64(median(spliced)),
+		many, dMany.Round(time.Millisecond))
+	say("heap in use with the shared frame and the results held: %d MiB (frames %+v)", ms.HeapInuse>>20, reg.FrameStats())
+	if dir := os.Getenv("FOSIS_BENCH_OUT"); dir != "" {
+		name := fmt.Sprintf("preview-approval-%s-%d.txt", d.Engine, hh)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(out.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -93,8 +93,19 @@ func TestPreviewSharedFrame(t *testing.T) {
 	if changed.Eligible != first.Eligible+1 || changed.Applicants != first.Applicants+1 {
 		t.Errorf("after the approval: %d eligible of %d; want %d of %d", changed.Eligible, changed.Applicants, first.Eligible+1, first.Applicants+1)
 	}
-	if n := f.reg.FramesLoaded(); n != 2 {
-		t.Errorf("frames loaded after the approval: %d, want 2", n)
+	// The frame was spliced (not read whole), and the run's results were
+	// carried over to it, not read again.
+	if st := f.reg.FrameStats(); st != (registry.FrameStats{Loads: 1, Splices: 1}) {
+		t.Errorf("frames after the approval: %+v, want 1 load and 1 splice", st)
+	}
+	spliced, err := f.reg.SharedFrame(f.ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r0, err0 := tgt.ResultsFor(f.ctx, f.run, shared)
+	r1, err1 := tgt.ResultsFor(f.ctx, f.run, spliced)
+	if err0 != nil || err1 != nil || spliced == shared || r0 != r1 {
+		t.Errorf("results after the splice: a new frame %v, the same results %v (%v, %v); want true, true", spliced != shared, r0 == r1, err0, err1)
 	}
 
 	// An import of a new household of two adults and a child: three more
@@ -119,5 +130,8 @@ func TestPreviewSharedFrame(t *testing.T) {
 	imported := preview()
 	if imported.Applicants != changed.Applicants+3 || imported.Eligible != changed.Eligible+2 {
 		t.Errorf("after the import: %d eligible of %d; want %d of %d", imported.Eligible, imported.Applicants, changed.Eligible+2, changed.Applicants+3)
+	}
+	if st := f.reg.FrameStats(); st != (registry.FrameStats{Loads: 2, Splices: 1}) {
+		t.Errorf("frames after the import: %+v, want it read whole (2 loads, 1 splice)", st)
 	}
 }

@@ -91,6 +91,9 @@ func (s *Store) Decide(ctx context.Context, id int64, d Decision, comment, ip st
 			if err := writeRecord(ctx, tx, r.key, next); err != nil {
 				return err
 			}
+			// After writeRecord's bump, not before: the shared frame finds
+			// the households approvals changed by this version's id, which
+			// must be drawn while the bump is held (see frameState).
 			if err := writeVersion(ctx, tx, r.key, next, tx.Now, "change", id); err != nil {
 				return err
 			}

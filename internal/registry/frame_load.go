@@ -24,14 +24,32 @@ func (s *Store) loadFrame(ctx context.Context, withIDs bool) (*Frame, error) {
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM households`).Scan(&n); err != nil {
 		return nil, err
 	}
-	f := newFrame(n, n*3)
+	b := frameBuilder{s: s, f: newFrame(n, n*3), ids: withIDs}
 	q := `SELECT id, commune_code, score_inputs FROM households ORDER BY id`
 	if withIDs {
 		q = `SELECT id, commune_code, score_inputs, household_id FROM households ORDER BY id`
 	}
-	rows, err := s.db.QueryContext(ctx, q)
-	if err != nil {
+	if err := b.query(ctx, q); err != nil {
 		return nil, err
+	}
+	return b.f, nil
+}
+
+// frameBuilder appends the households a query returns (id, commune_code,
+// score_inputs and, with ids, household_id) to a frame.
+type frameBuilder struct {
+	s     *Store
+	f     *Frame
+	ids   bool
+	lastC string
+	ci    int
+	ri    int
+}
+
+func (b *frameBuilder) query(ctx context.Context, q string, args ...any) error {
+	rows, err := b.s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
 	var (
@@ -39,40 +57,39 @@ func (s *Store) loadFrame(ctx context.Context, withIDs bool) (*Frame, error) {
 		commune string
 		packed  sql.RawBytes
 		ext     string
-		lastC   string
-		ci, ri  int
 	)
 	dest := []any{&key, &commune, &packed}
-	if withIDs {
+	if b.ids {
 		dest = append(dest, &ext)
 	}
+	f := b.f
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, err
+			return err
 		}
-		if commune != lastC {
+		if commune != b.lastC {
 			var ok bool
-			if ci, ok = s.terr.CommuneIndex(commune); !ok {
-				return nil, fmt.Errorf("household %d: commune %q is not in the territory", key, commune)
+			if b.ci, ok = b.s.terr.CommuneIndex(commune); !ok {
+				return fmt.Errorf("household %d: commune %q is not in the territory", key, commune)
 			}
-			ri, lastC = s.terr.CommuneRegion(ci), commune
+			b.ri, b.lastC = b.s.terr.CommuneRegion(b.ci), commune
 		}
 		if err := f.appendPacked(packed); err != nil {
-			return nil, fmt.Errorf("household %d: %w", key, err)
+			return fmt.Errorf("household %d: %w", key, err)
 		}
 		f.Key = append(f.Key, key)
-		f.Commune = append(f.Commune, int32(ci))
-		f.Region = append(f.Region, uint8(ri))
-		if withIDs {
+		f.Commune = append(f.Commune, int32(b.ci))
+		f.Region = append(f.Region, uint8(b.ri))
+		if b.ids {
 			f.ExtID = append(f.ExtID, ext)
 		}
 		if len(f.Key)%65536 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	return f, rows.Err()
+	return rows.Err()
 }
 
 // newFrame returns an empty frame with room for n households and m members.

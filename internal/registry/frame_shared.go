@@ -20,21 +20,25 @@ type frameCache struct {
 	now   func() time.Time
 	group singleflight.Group
 
-	mu    sync.Mutex
-	f     *Frame
-	rev   int64 // the revision f was read at (or before)
-	ids   bool  // f has ExtID
-	used  time.Time
-	timer *time.Timer
-	loads int // frames loaded, for tests and logs
+	mu      sync.Mutex
+	f       *Frame
+	st      frameState // what f was read at (or before): see frameState
+	ids     bool       // f has ExtID
+	used    time.Time
+	timer   *time.Timer
+	loads   int // frames read whole, for tests and logs
+	splices int // frames spliced from the one before
 }
 
 // SharedFrame returns the whole registry as a columnar Frame, like
 // LoadFrame, but shared: it is loaded once per registry revision and handed
 // to every caller until the registry changes (an import, an approved change
-// request) or it has not been used for FrameIdle. Concurrent callers wait
-// for one load. withIDs asks for ExtID too (a frame with them serves callers
-// that do not need them).
+// request) or it has not been used for FrameIdle. After approvals only (up
+// to SpliceMax households changed), the next frame is spliced: a copy of the
+// frame in memory with the changed households read again, instead of a read
+// of the whole registry (see frameState). Concurrent callers wait for one
+// load. withIDs asks for ExtID too (a frame with them serves callers that do
+// not need them).
 //
 // The frame is read-only: callers must not change any of its slices, or
 // every later caller sees the change. (Preview and the what-ifs only read.)
@@ -60,16 +64,7 @@ func (s *Store) SharedFrame(ctx context.Context, withIDs bool) (*Frame, error) {
 		if f := c.get(rev, withIDs); f != nil { // another load just finished
 			return f, nil
 		}
-		t0 := time.Now()
-		f, err := s.loadFrame(load, withIDs)
-		if err != nil {
-			return nil, err
-		}
-		f.memo = &frameMemo{m: map[any]*memoEntry{}}
-		c.put(f, rev, withIDs)
-		s.log.Info("registry frame loaded", "revision", rev, "households", f.Len(), "persons", len(f.BirthDay),
-			"ids", withIDs, "elapsed", time.Since(t0).Round(time.Millisecond))
-		return f, nil
+		return s.refreshFrame(load, withIDs)
 	})
 	select {
 	case r := <-ch:
@@ -82,6 +77,65 @@ func (s *Store) SharedFrame(ctx context.Context, withIDs bool) (*Frame, error) {
 	}
 }
 
+// refreshFrame brings the shared frame up to date: by splicing the
+// households that approvals changed into the frame in memory when it can
+// (see frameState; a new frame, the old one is left as it is for whoever
+// holds it), or else by reading the whole registry.
+func (s *Store) refreshFrame(ctx context.Context, withIDs bool) (*Frame, error) {
+	c := &s.frames
+	t0 := time.Now()
+	old, st, oldIDs := c.current()
+	if old != nil && (oldIDs || !withIDs) {
+		f, now, err := s.spliceShared(ctx, old, st, oldIDs)
+		switch {
+		case err != nil:
+			s.log.Warn("registry frame: splice failed, reading it whole", "err", err)
+		case f != nil:
+			c.put(f, now, oldIDs, true)
+			s.log.Info("registry frame spliced", "revision", now.rev, "households", f.Len(), "persons", len(f.BirthDay),
+				"ids", oldIDs, "elapsed", time.Since(t0).Round(time.Millisecond))
+			return f, nil
+		}
+	}
+	c.drop(old) // its memory can go before the new frame is read
+	now, err := s.frameState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.loadFrame(ctx, withIDs)
+	if err != nil {
+		return nil, err
+	}
+	f.memo = &frameMemo{m: map[any]*memoEntry{}}
+	c.put(f, now, withIDs, false)
+	s.log.Info("registry frame loaded", "revision", now.rev, "households", f.Len(), "persons", len(f.BirthDay),
+		"ids", withIDs, "elapsed", time.Since(t0).Round(time.Millisecond))
+	return f, nil
+}
+
+// spliceShared returns old brought up to date by splicing the households
+// changed since st, with the state it is at, or nil when it cannot be
+// (anything but approvals moved the revision, too many households changed,
+// one of them is gone).
+func (s *Store) spliceShared(ctx context.Context, old *Frame, st frameState, withIDs bool) (*Frame, frameState, error) {
+	keys, now, ok, err := s.changedSince(ctx, st, SpliceMax)
+	if err != nil || !ok {
+		return nil, now, err
+	}
+	ch, ok, err := s.frameOfKeys(ctx, keys, withIDs)
+	if err != nil || !ok {
+		return nil, now, err
+	}
+	f, err := spliceFrame(old, ch)
+	if err != nil {
+		return nil, now, err
+	}
+	// Same households in the same order: what depends on the keys only
+	// (a scoring run's results) is carried over.
+	f.memo = old.memo.carry()
+	return f, now, nil
+}
+
 // ReleaseFrame drops the shared frame now (callers holding it keep their
 // copy). The next SharedFrame loads it again.
 func (s *Store) ReleaseFrame() {
@@ -91,43 +145,70 @@ func (s *Store) ReleaseFrame() {
 	c.f = nil
 }
 
-// FramesLoaded returns how many shared frames this store has loaded.
+// FramesLoaded returns how many shared frames this store has read whole
+// (not counting those spliced: see FrameStats).
 func (s *Store) FramesLoaded() int {
+	return s.FrameStats().Loads
+}
+
+// FrameStats counts the shared frames a Store has made.
+type FrameStats struct {
+	Loads   int // read whole
+	Splices int // made from the one before and the households approvals changed
+}
+
+// FrameStats returns how many shared frames this store has read whole and
+// how many it has spliced.
+func (s *Store) FrameStats() FrameStats {
 	c := &s.frames
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.loads
+	return FrameStats{Loads: c.loads, Splices: c.splices}
 }
 
 // get returns the cached frame if it is at least revision rev and has the
-// ids asked for, marking it used. A frame older than rev is dropped at once,
-// so that its memory can go before the new one is read.
+// ids asked for, marking it used. An older frame is kept, to be spliced.
 func (c *frameCache) get(rev int64, withIDs bool) *Frame {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch {
-	case c.f == nil:
-		return nil
-	case c.rev < rev:
-		c.f = nil
-		return nil
-	case withIDs && !c.ids:
+	if c.f == nil || c.st.rev < rev || (withIDs && !c.ids) {
 		return nil
 	}
 	c.used = c.now()
 	return c.f
 }
 
-// put keeps f (read at revision rev) unless the cache already holds a newer
-// frame, or one of the same revision with ids when f has none.
-func (c *frameCache) put(f *Frame, rev int64, withIDs bool) {
+// current returns the cached frame, whatever its revision, with what it was
+// read at.
+func (c *frameCache) current() (*Frame, frameState, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.loads++
-	if c.f != nil && (c.rev > rev || (c.rev == rev && c.ids && !withIDs)) {
+	return c.f, c.st, c.ids
+}
+
+// drop forgets f if it is the cached frame.
+func (c *frameCache) drop(f *Frame) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f != nil && c.f == f {
+		c.f = nil
+	}
+}
+
+// put keeps f (read at st; spliced or read whole) unless the cache already
+// holds a newer frame, or one of the same revision with ids when f has none.
+func (c *frameCache) put(f *Frame, st frameState, withIDs, spliced bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if spliced {
+		c.splices++
+	} else {
+		c.loads++
+	}
+	if c.f != nil && (c.st.rev > st.rev || (c.st.rev == st.rev && c.ids && !withIDs)) {
 		return
 	}
-	c.f, c.rev, c.ids, c.used = f, rev, withIDs, c.now()
+	c.f, c.st, c.ids, c.used = f, st, withIDs, c.now()
 	if c.timer == nil {
 		c.timer = time.AfterFunc(c.idle, c.sweep)
 	}
@@ -158,9 +239,34 @@ type frameMemo struct {
 }
 
 type memoEntry struct {
-	done chan struct{}
-	v    any
-	err  error
+	done     chan struct{}
+	v        any
+	err      error
+	keysOnly bool // v depends on the frame's keys only (DerivedFromKeys)
+}
+
+// carry returns a memo for a frame with the same keys in the same order as
+// m's: the values of m that depend on the keys only and are built.
+func (m *frameMemo) carry() *frameMemo {
+	n := &frameMemo{m: map[any]*memoEntry{}}
+	if m == nil {
+		return n
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, e := range m.m {
+		if !e.keysOnly {
+			continue
+		}
+		select {
+		case <-e.done:
+			if e.err == nil {
+				n.m[k] = e
+			}
+		default: // still being built: the new frame builds its own
+		}
+	}
+	return n
 }
 
 // Derived returns what build computes from f for key, computing it once for
@@ -173,6 +279,20 @@ type memoEntry struct {
 // build runs with ctx's values but without its cancellation, so that a
 // caller who gives up does not fail the others waiting for the same value.
 func (f *Frame) Derived(ctx context.Context, key any, build func(context.Context) (any, error)) (any, error) {
+	return f.derived(ctx, key, build, false)
+}
+
+// DerivedFromKeys is Derived for a value that depends on the frame's
+// household keys only, not on the households' data (a scoring run's results
+// aligned with the frame: a run is frozen). Such a value is carried over to
+// the next shared frame when that one is spliced from this one (the same
+// households in the same order, some of them with new data), instead of
+// being built again.
+func (f *Frame) DerivedFromKeys(ctx context.Context, key any, build func(context.Context) (any, error)) (any, error) {
+	return f.derived(ctx, key, build, true)
+}
+
+func (f *Frame) derived(ctx context.Context, key any, build func(context.Context) (any, error), keysOnly bool) (any, error) {
 	m := f.memo
 	if m == nil {
 		return build(ctx)
@@ -180,7 +300,7 @@ func (f *Frame) Derived(ctx context.Context, key any, build func(context.Context
 	m.mu.Lock()
 	e, ok := m.m[key]
 	if !ok {
-		e = &memoEntry{done: make(chan struct{})}
+		e = &memoEntry{done: make(chan struct{}), keysOnly: keysOnly}
 		m.m[key] = e
 		bctx := context.WithoutCancel(ctx)
 		go func() {

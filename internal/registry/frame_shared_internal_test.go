@@ -12,7 +12,7 @@ func TestFrameCacheIdle(t *testing.T) {
 	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	c := &frameCache{idle: 15 * time.Minute, now: func() time.Time { return now }}
 	f := &Frame{}
-	c.put(f, 7, false)
+	c.put(f, frameState{rev: 7}, false, false)
 	now = now.Add(10 * time.Minute)
 	if c.get(7, false) != f {
 		t.Fatal("the frame is not served at its revision")
@@ -27,14 +27,15 @@ func TestFrameCacheIdle(t *testing.T) {
 	if c.f != nil || c.timer != nil {
 		t.Error("kept after 20 idle minutes")
 	}
-	// A newer revision drops an older frame; an older one does not replace a newer.
-	c.put(f, 7, false)
-	if c.get(8, false) != nil || c.f != nil {
-		t.Error("a frame of revision 7 served for revision 8")
+	// A frame of an older revision is not served, but kept (to be spliced);
+	// an older one does not replace a newer.
+	c.put(f, frameState{rev: 7}, false, false)
+	if c.get(8, false) != nil || c.f != f {
+		t.Error("a frame of revision 7 served for revision 8, or not kept")
 	}
 	g := &Frame{}
-	c.put(g, 9, false)
-	c.put(f, 8, false)
+	c.put(g, frameState{rev: 9}, false, false)
+	c.put(f, frameState{rev: 8}, false, false)
 	if c.get(8, false) != g {
 		t.Error("a later load of an older revision replaced the newer frame")
 	}

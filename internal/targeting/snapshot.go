@@ -187,20 +187,22 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 }
 
 // resultsKey names a run's results among the values derived from a shared
-// frame (registry.Frame.Derived).
+// frame (registry.Frame.DerivedFromKeys).
 type resultsKey struct{ run int64 }
 
 // ResultsFor returns run's results aligned with frame f, as LoadResults
 // does. For a shared frame (registry.Store.SharedFrame) they are read once
-// and kept with the frame: a run never changes, and the frame is one
-// revision of the registry, so the two name the alignment completely; they
-// go when the frame goes. The results are shared like the frame: read-only.
-// The caller's national reach is checked on every call.
+// and kept with the frame: a run never changes, and the alignment depends on
+// the frame's keys only (LoadResults), so the two name it completely. They
+// go when the frame goes, and are carried over to the next frame when that
+// one is spliced after approvals (same households, same order). The results
+// are shared like the frame: read-only. The caller's national reach is
+// checked on every call.
 func (s *Store) ResultsFor(ctx context.Context, runID int64, f *registry.Frame) (*Results, error) {
 	if _, err := auth.National(ctx, false); err != nil {
 		return nil, err
 	}
-	v, err := f.Derived(ctx, resultsKey{runID}, func(ctx context.Context) (any, error) {
+	v, err := f.DerivedFromKeys(ctx, resultsKey{runID}, func(ctx context.Context) (any, error) {
 		return s.LoadResults(ctx, runID, f.Key)
 	})
 	if err != nil {

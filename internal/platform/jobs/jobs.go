@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -69,6 +70,16 @@ type Tracker struct {
 	wg      sync.WaitGroup
 	clock   func() time.Time
 	log     *slog.Logger
+	after   []func(Job) // called when a job finishes (OnFinish)
+}
+
+// OnFinish has f called with every job that finishes from now on (its final
+// state), in the job's goroutine after the job is marked finished: f should
+// return quickly (start its own goroutine for long work).
+func (t *Tracker) OnFinish(f func(Job)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.after = append(t.after, f)
 }
 
 // New returns a tracker that remembers the last keep finished jobs and logs
@@ -129,7 +140,6 @@ func (t *Tracker) Start(ctx context.Context, kind string, exclusive bool, task T
 			})
 		}()
 		t.mu.Lock()
-		defer t.mu.Unlock()
 		j.FinishedAt = t.clock()
 		if err != nil {
 			j.ErrorCode, j.Error = fosis.ErrorCode(err), fosis.ErrorMessage(err)
@@ -143,6 +153,11 @@ func (t *Tracker) Start(ctx context.Context, kind string, exclusive bool, task T
 			delete(t.running, kind)
 		}
 		t.prune()
+		done, after := *j, slices.Clone(t.after)
+		t.mu.Unlock()
+		for _, f := range after {
+			f(done)
+		}
 	}()
 	return snap, nil
 }

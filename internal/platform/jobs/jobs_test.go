@@ -100,3 +100,31 @@ func TestTrackerConcurrentStarts(t *testing.T) {
 		t.Errorf("%d exclusive jobs started at once, want 1", started)
 	}
 }
+
+// TestTrackerOnFinish: every finished job, failed or not, is handed to the
+// OnFinish functions in its final state, once.
+func TestTrackerOnFinish(t *testing.T) {
+	tr := jobs.New(5, nil, nil)
+	ana := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 1, Username: "ana", Role: auth.RoleAnalyst})
+	var mu sync.Mutex
+	var seen []jobs.Job
+	tr.OnFinish(func(j jobs.Job) { mu.Lock(); seen = append(seen, j); mu.Unlock() })
+	ok, _ := tr.Start(ana, "a", false, func(context.Context, jobs.Progress) (any, error) { return 7, nil })
+	bad, _ := tr.Start(ana, "b", false, func(context.Context, jobs.Progress) (any, error) { return nil, fosis.Errorf(fosis.EINVALID, "no") })
+	tr.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 {
+		t.Fatalf("OnFinish saw %d jobs, want 2", len(seen))
+	}
+	for _, j := range seen {
+		switch {
+		case j.Running():
+			t.Errorf("job %s handed over running", j.Kind)
+		case j.ID == ok.ID && (j.Result != 7 || j.ErrorCode != ""):
+			t.Errorf("the good job: %+v", j)
+		case j.ID == bad.ID && j.ErrorCode != fosis.EINVALID:
+			t.Errorf("the failed job: %+v", j)
+		}
+	}
+}
