@@ -159,40 +159,8 @@ func TestBenchPreviewStore(t *testing.T) {
 		t.Skip("set FOSIS_BENCH_PROGRAMS=1 and FOSIS_BENCH_DB to a database with a scoring run")
 	}
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
-	d, err := db.Open(ctx, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	reg := registry.NewStore(d, geo.Chile(), nil)
-	tgt := targeting.NewStore(d, reg, nil)
-	s := NewStore(d, reg, tgt, nil)
-	runs, err := tgt.Runs(ctx)
-	if err != nil || len(runs) == 0 {
-		t.Fatalf("the database needs a scoring run: %v, %v", runs, err)
-	}
-	run := runs[0].ID
-	rules := []Rule{
-		{"adult", "a", "a", "age >= 18"},
-		{"tramo40", "b", "b", "scored && bracket <= 40"},
-		{"not-employed", "c", "c", "!employed"},
-		{"cooldown", "d", "d", `!("yo-trabajo" in participations) || participations["yo-trabajo"] >= 24`},
-		{"pct", "e", "e", "percentile <= 38.5 || poorest5"},
-	}
-	var out strings.Builder
-	say := func(format string, args ...any) {
-		fmt.Fprintf(&out, format+"\n", args...)
-		t.Logf(format, args...)
-	}
-	hh, persons, err := reg.Count(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	say("fosis eligibility preview through the Store, %s, GOMAXPROCS=%d, %s", time.Now().UTC().Format(time.DateTime), runtime.GOMAXPROCS(0), runtime.Version())
-	say("database: %s, %d households, %d persons, scoring run %d; 5 rules, unit person", d.Engine, hh, persons, run)
+	b := openPreviewBench(t, ctx, dsn, "fosis eligibility preview through the Store")
+	reg, s, run, rules, say := b.reg, b.s, b.run, b.rules, b.say
 
 	// The old path (everything read at every request) and the cached path's
 	// first request after a release (cold), in turns, so that both see the
@@ -248,12 +216,7 @@ func TestBenchPreviewStore(t *testing.T) {
 		slices.Min(base).Round(time.Millisecond), median(base).Round(time.Millisecond), slices.Min(cold).Round(time.Millisecond), median(cold).Round(time.Millisecond),
 		slices.Min(warm).Round(time.Millisecond), median(warm).Round(time.Millisecond), float64(median(base))/float64(median(warm)))
 	say("heap in use with the shared frame and the results held: %d MiB (frames loaded: %d)", ms.HeapInuse>>20, reg.FramesLoaded())
-	if dir := os.Getenv("FOSIS_BENCH_OUT"); dir != "" {
-		name := fmt.Sprintf("preview-%s-%d.txt", d.Engine, hh)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	b.write("preview")
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -318,40 +281,8 @@ func TestBenchPreviewApproval(t *testing.T) {
 		t.Skip("set FOSIS_BENCH_PROGRAMS=1 and FOSIS_BENCH_WRITE_DB to a copy of a database with a scoring run (it is written to)")
 	}
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
-	d, err := db.Open(ctx, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	reg := registry.NewStore(d, geo.Chile(), nil)
-	tgt := targeting.NewStore(d, reg, nil)
-	s := NewStore(d, reg, tgt, nil)
-	runs, err := tgt.Runs(ctx)
-	if err != nil || len(runs) == 0 {
-		t.Fatalf("the database needs a scoring run: %v, %v", runs, err)
-	}
-	run := runs[0].ID
-	rules := []Rule{
-		{"adult", "a", "a", "age >= 18"},
-		{"tramo40", "b", "b", "scored && bracket <= 40"},
-		{"not-employed", "c", "c", "!employed"},
-		{"cooldown", "d", "d", `!("yo-trabajo" in participations) || participations["yo-trabajo"] >= 24`},
-		{"pct", "e", "e", "percentile <= 38.5 || poorest5"},
-	}
-	var out strings.Builder
-	say := func(format string, args ...any) {
-		fmt.Fprintf(&out, format+"\n", args...)
-		t.Logf(format, args...)
-	}
-	hh, persons, err := reg.Count(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	say("fosis eligibility preview after an approval, %s, GOMAXPROCS=%d, %s", time.Now().UTC().Format(time.DateTime), runtime.GOMAXPROCS(0), runtime.Version())
-	say("database: %s, %d households, %d persons, scoring run %d; 5 rules, unit person", d.Engine, hh, persons, run)
+	b := openPreviewBench(t, ctx, dsn, "fosis eligibility preview after an approval")
+	d, reg, s, run, rules, say := b.d, b.reg, b.s, b.run, b.rules, b.say
 
 	// Households to change: random ones, with their rooms now.
 	type target struct {
@@ -441,10 +372,70 @@ func TestBenchPreviewApproval(t *testing.T) {
 		median(reload).Round(time.Millisecond), slices.Min(reload).Round(time.Millisecond), float64(median(reload))/float64(median(spliced)),
 		many, dMany.Round(time.Millisecond))
 	say("heap in use with the shared frame and the results held: %d MiB (frames %+v)", ms.HeapInuse>>20, reg.FrameStats())
+	b.write("preview-approval")
+}
+
+// previewBench is where both store benchmarks start: a migrated database
+// with a scoring run, its stores, five rules, and the report they print.
+type previewBench struct {
+	t     *testing.T
+	d     *db.DB
+	reg   *registry.Store
+	tgt   *targeting.Store
+	s     *Store
+	run   int64
+	rules []Rule
+	hh    int
+	out   strings.Builder
+}
+
+// openPreviewBench opens dsn, checks it has a scoring run, and says title
+// and what the database holds.
+func openPreviewBench(t *testing.T, ctx context.Context, dsn, title string) *previewBench {
+	d, err := db.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := &previewBench{t: t, d: d, reg: registry.NewStore(d, geo.Chile(), nil)}
+	b.tgt = targeting.NewStore(d, b.reg, nil)
+	b.s = NewStore(d, b.reg, b.tgt, nil)
+	runs, err := b.tgt.Runs(ctx)
+	if err != nil || len(runs) == 0 {
+		t.Fatalf("the database needs a scoring run: %v, %v", runs, err)
+	}
+	b.run = runs[0].ID
+	b.rules = []Rule{
+		{"adult", "a", "a", "age >= 18"},
+		{"tramo40", "b", "b", "scored && bracket <= 40"},
+		{"not-employed", "c", "c", "!employed"},
+		{"cooldown", "d", "d", `!("yo-trabajo" in participations) || participations["yo-trabajo"] >= 24`},
+		{"pct", "e", "e", "percentile <= 38.5 || poorest5"},
+	}
+	hh, persons, err := b.reg.Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.hh = int(hh)
+	b.say("%s, %s, GOMAXPROCS=%d, %s", title, time.Now().UTC().Format(time.DateTime), runtime.GOMAXPROCS(0), runtime.Version())
+	b.say("database: %s, %d households, %d persons, scoring run %d; 5 rules, unit person", d.Engine, hh, persons, b.run)
+	return b
+}
+
+func (b *previewBench) say(format string, args ...any) {
+	fmt.Fprintf(&b.out, format+"\n", args...)
+	b.t.Logf(format, args...)
+}
+
+// write saves the report as FOSIS_BENCH_OUT/<name>-<engine>-<households>.txt.
+func (b *previewBench) write(name string) {
 	if dir := os.Getenv("FOSIS_BENCH_OUT"); dir != "" {
-		name := fmt.Sprintf("preview-approval-%s-%d.txt", d.Engine, hh)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
+		file := fmt.Sprintf("%s-%s-%d.txt", name, b.d.Engine, b.hh)
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(b.out.String()), 0o644); err != nil {
+			b.t.Fatal(err)
 		}
 	}
 }
