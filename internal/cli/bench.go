@@ -26,7 +26,7 @@ func benchCmd(cfg *Config) *cobra.Command {
 	var n int
 	var engines, pgURL, out, only, loader string
 	var clients int
-	var duration time.Duration
+	var duration, warmup time.Duration
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure generate, import and scoring against their baselines, on each engine",
@@ -41,8 +41,11 @@ All figures come from the same process, side by side, because shared machines ar
 noisy. --only score measures a scoring run on the existing --db instead (for 7M);
 --only api serves the existing --db on loopback and loads it with concurrent clients
 looking up random households, against the health endpoint as a baseline; the load
-comes from wrk in a process of its own when it is installed (--loader).
-With --only api, FOSIS_CPUPROFILE=FILE writes a CPU profile of the lookup load (go tool pprof).
+comes from wrk in a process of its own when it is installed (--loader), and each
+load is run unmeasured for --warmup first, so that the figures are the steady
+state and not the first touches of a cold cache.
+With --only api, FOSIS_CPUPROFILE=FILE writes a CPU profile of each measured load to
+FILE.healthz, FILE.api and FILE.page (go tool pprof).
 Results are printed and, with --out, written as Markdown.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -52,7 +55,7 @@ Results are printed and, with --out, written as Markdown.`,
 			case "score":
 				return b.scoreOnly(ctx, out)
 			case "api":
-				return b.apiOnly(ctx, out, loader, clients, duration)
+				return b.apiOnly(ctx, out, loader, clients, duration, warmup)
 			}
 			return b.run(ctx, strings.Split(engines, ","), out)
 		},
@@ -65,6 +68,7 @@ Results are printed and, with --out, written as Markdown.`,
 	f.StringVar(&only, "only", "", "'score': measure one scoring run on the existing --db; 'api': load the API of the existing --db")
 	f.IntVar(&clients, "clients", 50, "with --only api: concurrent clients")
 	f.DurationVar(&duration, "duration", 15*time.Second, "with --only api: how long each load runs")
+	f.DurationVar(&warmup, "warmup", 5*time.Second, "with --only api: how long each load runs unmeasured before it is measured (0: none)")
 	f.StringVar(&loader, "loader", "auto", "with --only api: 'wrk' (a process of its own), 'go' (goroutines in this process) or 'auto' (wrk if installed)")
 	return c
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fosis/fosis"
@@ -28,11 +29,12 @@ import (
 // (the baseline: an HTTP round trip and a database ping), then GET
 // /api/v1/households/{id} of random households with an analyst's token, then
 // the same households' web pages (GET /households/{id}) in a signed-in
-// session, each with the given number of concurrent clients for duration.
+// session, each with the given number of concurrent clients for duration,
+// after the same load for warmup, unmeasured.
 // The load comes from wrk in a process of its own when it is installed
 // (loader "auto" or "wrk"), else from goroutines in this process ("go"),
 // which then share the server's two cores and its garbage collector.
-func (b *bench) apiOnly(ctx context.Context, out, loader string, clients int, duration time.Duration) error {
+func (b *bench) apiOnly(ctx context.Context, out, loader string, clients int, duration, warmup time.Duration) error {
 	c := b.cfg
 	c.Quiet = true
 	a, err := Open(ctx, c, io.Discard, b.log)
@@ -70,7 +72,8 @@ func (b *bench) apiOnly(ctx context.Context, out, loader string, clients int, du
 	mux.Handle("/api/v1/", apiH)
 	mux.Handle("/healthz", apiH)
 	mux.Handle("/", w.Handler())
-	srv := &http.Server{Handler: mux}
+	inServer := &serverTimes{}
+	srv := &http.Server{Handler: inServer.wrap(mux)}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
@@ -107,56 +110,66 @@ func (b *bench) apiOnly(ctx context.Context, out, loader string, clients int, du
 		}
 		defer os.RemoveAll(dir)
 		idsFile = filepath.Join(dir, "ids.txt")
-		if err := os.WriteFile(idsFile, []byte(strings.Join(ids, "\n")+"\n"), 0o600); err != nil {
+		if err := writeWrkIDs(idsFile, ids); err != nil {
 			return err
 		}
 		ids = nil
 		runtime.GC()
 	}
+	if warmup > 0 {
+		how += fmt.Sprintf(", after %s unmeasured", secs(warmup))
+	}
 	// load runs one load: prefix alone, or prefix followed by a random
 	// household id.
-	load := func(name, prefix string, withIDs bool) error {
-		b.progress("loading %s with %d clients for %s (%s)", name, clients, duration, how)
-		var res *loadResult
-		var err error
-		if useWrk {
-			file := ""
-			if withIDs {
-				file = idsFile
+	load := func(tag, name, prefix string, withIDs bool) error {
+		run := func(d time.Duration) (*loadResult, error) {
+			if useWrk {
+				file := ""
+				if withIDs {
+					file = idsFile
+				}
+				return runWrk(ctx, base, prefix, file, creds, clients, d)
 			}
-			res, err = runWrk(ctx, base, prefix, file, creds, clients, duration)
-		} else {
-			res, err = runLoad(ctx, client, base, creds, clients, duration, func(r *rand.Rand) string {
+			return runLoad(ctx, client, base, creds, clients, d, func(r *rand.Rand) string {
 				if withIDs {
 					return prefix + ids[r.IntN(len(ids))]
 				}
 				return prefix
 			})
 		}
+		if warmup > 0 {
+			b.progress("warming up %s with %d clients for %s", name, clients, warmup)
+			if res, err := run(warmup); err != nil {
+				return err
+			} else if res.errors > 0 {
+				return fmt.Errorf("%s: %d errors while warming up (first: %s)", name, res.errors, res.firstErr)
+			}
+		}
+		b.progress("loading %s with %d clients for %s (%s)", name, clients, duration, how)
+		stop, err := startProfile(tag)
 		if err != nil {
 			return err
 		}
-		b.say("| %s api | %s: %d clients (%s), %d requests in %s | %.0f req/s | p50 %s, p90 %s, p99 %s, max %s%s |", a.DB.Engine, name, clients, how,
-			res.n, secs(res.elapsed), float64(res.n)/res.elapsed.Seconds(), ms(res.p(50)), ms(res.p(90)), ms(res.p(99)), ms(res.p(100)), res.errNote())
+		inServer.reset()
+		res, err := run(duration)
+		stop()
+		if err != nil {
+			return err
+		}
+		inServerP99 := inServer.p(99)
+		b.say("| %s api | %s: %d clients (%s), %d requests in %s | %.0f req/s | p50 %s, p90 %s, p99 %s, max %s (in the server: p99 %s)%s |", a.DB.Engine, name, clients, how,
+			res.n, secs(res.elapsed), float64(res.n)/res.elapsed.Seconds(), ms(res.p(50)), ms(res.p(90)), ms(res.p(99)), ms(res.p(100)), ms(inServerP99), res.errNote())
 		return nil
 	}
 	creds = bearer
-	if err := load("baseline GET /healthz", "/healthz", false); err != nil {
+	if err := load("healthz", "baseline GET /healthz", "/healthz", false); err != nil {
 		return err
 	}
-	if prof := os.Getenv("FOSIS_CPUPROFILE"); prof != "" {
-		pf, err := os.Create(prof)
-		if err != nil {
-			return err
-		}
-		pprof.StartCPUProfile(pf)
-		defer func() { pprof.StopCPUProfile(); pf.Close() }()
-	}
-	if err := load("GET /api/v1/households/{id} (members, latest score with explanation, history)", "/api/v1/households/", true); err != nil {
+	if err := load("api", "GET /api/v1/households/{id} (members, latest score with explanation, history)", "/api/v1/households/", true); err != nil {
 		return err
 	}
 	creds = session
-	if err := load("GET /households/{id} (the household page, signed in)", "/households/", true); err != nil {
+	if err := load("page", "GET /households/{id} (the household page, signed in)", "/households/", true); err != nil {
 		return err
 	}
 	b.say("")
@@ -165,6 +178,59 @@ func (b *bench) apiOnly(ctx context.Context, out, loader string, clients int, du
 		return writeLines(out, b.lines)
 	}
 	return nil
+}
+
+// serverTimes counts how long the server took over each request, from its
+// handler's start to its end, in buckets of 100 µs up to 1 s: with the
+// latency the clients saw, it tells time spent serving from time spent
+// waiting to be read or scheduled.
+type serverTimes struct{ n [10001]atomic.Int64 }
+
+func (t *serverTimes) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now()
+		h.ServeHTTP(w, r)
+		t.n[min(time.Since(t0)/(100*time.Microsecond), 10000)].Add(1)
+	})
+}
+
+func (t *serverTimes) reset() {
+	for i := range t.n {
+		t.n[i].Store(0)
+	}
+}
+
+// p is the q-th percentile, to the bucket's upper bound.
+func (t *serverTimes) p(q int) time.Duration {
+	var total int64
+	for i := range t.n {
+		total += t.n[i].Load()
+	}
+	want, seen := (total*int64(q)+99)/100, int64(0)
+	for i := range t.n {
+		if seen += t.n[i].Load(); seen >= want && want > 0 {
+			return time.Duration(i+1) * 100 * time.Microsecond
+		}
+	}
+	return 0
+}
+
+// startProfile starts a CPU profile of the measured load named tag, into
+// $FOSIS_CPUPROFILE.tag, when that variable is set; stop ends it.
+func startProfile(tag string) (stop func(), err error) {
+	prefix := os.Getenv("FOSIS_CPUPROFILE")
+	if prefix == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(prefix + "." + tag)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // benchToken creates (or reuses) an analyst account for the benchmark, gives

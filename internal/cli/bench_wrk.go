@@ -13,13 +13,18 @@ import (
 )
 
 // wrkScript drives wrk (Debian's HTTP load generator, in C): each request
-// asks for the path prefix followed by a random line of the ids file (or
-// the prefix alone without one), with one extra header; at the end it prints
+// asks for the path prefix followed by a random id of the ids file (or the
+// prefix alone without one), with one extra header; at the end it prints
 // one line the benchmark parses: requests, elapsed µs, failed requests and
 // the 50th, 90th, 99th percentile and maximum latency in µs.
+//
+// The ids file (writeWrkIDs) is one string of fixed-width records, not a
+// line per id: a Lua table of a million strings made every cycle of wrk's
+// garbage collector walk a million objects, which stalled its threads and
+// showed up as the server's latency.
 const wrkScript = `
 local prefix, idsfile, hname, hvalue = os.getenv("FOSIS_WRK_PREFIX"), os.getenv("FOSIS_WRK_IDS"), os.getenv("FOSIS_WRK_HNAME"), os.getenv("FOSIS_WRK_HVALUE")
-local ids = {}
+local ids, width, count = "", 0, 0
 local counter = 1
 function setup(thread)
   thread:set("seed", counter)
@@ -28,13 +33,19 @@ end
 function init(args)
   math.randomseed(seed * 7919)
   if idsfile ~= "" then
-    for line in io.lines(idsfile) do ids[#ids + 1] = line end
+    local f = assert(io.open(idsfile, "rb"))
+    width = tonumber(f:read("*l"))
+    ids = f:read("*a")
+    f:close()
+    count = math.floor(#ids / width)
   end
   wrk.headers[hname] = hvalue
 end
 function request()
-  if #ids == 0 then return wrk.format("GET", prefix) end
-  return wrk.format("GET", prefix .. ids[math.random(#ids)])
+  if count == 0 then return wrk.format("GET", prefix) end
+  local i = math.random(count) - 1
+  local id = string.sub(ids, i * width + 1, (i + 1) * width)
+  return wrk.format("GET", prefix .. string.match(id, "^[^\n]+"))
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -43,6 +54,26 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end
 `
+
+// writeWrkIDs writes ids for wrkScript: a line with the width of the
+// longest id, then every id padded to that width with newlines (which no
+// id holds), one after the other.
+func writeWrkIDs(path string, ids []string) error {
+	width := 1
+	for _, id := range ids {
+		width = max(width, len(id))
+	}
+	b := make([]byte, 0, 8+width*len(ids))
+	b = strconv.AppendInt(b, int64(width), 10)
+	b = append(b, '\n')
+	for _, id := range ids {
+		b = append(b, id...)
+		for range width - len(id) {
+			b = append(b, '\n')
+		}
+	}
+	return os.WriteFile(path, b, 0o600)
+}
 
 // wrkAvailable reports whether wrk is on the PATH.
 func wrkAvailable() bool {

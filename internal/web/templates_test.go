@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -57,6 +59,30 @@ func TestCatalogs(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Fragments written in Go (fragment.go) name their keys and enums as
+	// t(lang, "key"), and their enums as s.codeLabel(lang, "enum", …) or
+	// code(t(lang, "key"), "enum", …).
+	goKey := regexp.MustCompile(`\bt\(lang, "([^"]+)"\)`)
+	goEnum := regexp.MustCompile(`\b(?:codeLabel\(lang, |code\(t\(lang, "[^"]+"\), )"([^"]+)"`)
+	gos, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range gos {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range goKey.FindAllSubmatch(b, -1) {
+			used[string(m[1])] = true
+		}
+		for _, m := range goEnum.FindAllSubmatch(b, -1) {
+			enumsUsed[string(m[1])] = true
+		}
 	}
 	if len(used) < 20 {
 		t.Fatalf("found only %d keys in the templates: is the pattern still right?", len(used))

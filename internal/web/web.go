@@ -236,23 +236,16 @@ func (s *Server) resolveStatic(lang, src string) string {
 // funcs are the template functions, bound to one language.
 func (s *Server) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
-		"t":     func(key string, args ...any) string { return s.msgs.T(lang, key, args...) },
-		"say":   func(v any) string { return s.msgs.sayAny(lang, v) }, // a slice's message: a field problem, a report row, an error
-		"asset": s.assets.url,
-		"code": func(enum, word string) (string, error) {
-			if _, ok := pageEnums[enum]; !ok {
-				return "", fmt.Errorf("code: %q is not in pageEnums", enum)
-			}
-			key := "code." + enum + "." + word
-			if msg := s.msgs.T(lang, key); msg != key {
-				return msg, nil
-			}
-			return word, nil // a word no catalog knows: shown as stored
-		},
-		"int64": func(f float64) int64 { return int64(f) },
-		"clp":   func(n int64) string { return "$" + groupDigits(lang, n) },
-		"dec":   func(f float64) string { return decimal(lang, f) },
-		"date":  func(t time.Time) string { return t.Format("2006-01-02 15:04") },
+		"t":            func(key string, args ...any) string { return s.msgs.T(lang, key, args...) },
+		"say":          func(v any) string { return s.msgs.sayAny(lang, v) }, // a slice's message: a field problem, a report row, an error
+		"asset":        s.assets.url,
+		"code":         func(enum, word string) (string, error) { return s.codeLabel(lang, enum, word) },
+		"memberRows":   func(ms []registry.PersonView) (template.HTML, error) { return s.memberRows(lang, ms) },
+		"dwellingList": func(h *registry.HouseholdView) (template.HTML, error) { return s.dwellingList(lang, h) },
+		"int64":        func(f float64) int64 { return int64(f) },
+		"clp":          func(n int64) string { return "$" + groupDigits(lang, n) },
+		"dec":          func(f float64) string { return decimal(lang, f) },
+		"date":         func(t time.Time) string { return t.Format("2006-01-02 15:04") },
 		"datetz": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
@@ -269,6 +262,19 @@ func (s *Server) funcs(lang string) template.FuncMap {
 			return sum
 		},
 	}
+}
+
+// codeLabel is the label of a registry code word in lang (the template
+// function code).
+func (s *Server) codeLabel(lang, enum, word string) (string, error) {
+	if _, ok := pageEnums[enum]; !ok {
+		return "", fmt.Errorf("code: %q is not in pageEnums", enum)
+	}
+	key := "code." + enum + "." + word
+	if msg := s.msgs.T(lang, key); msg != key {
+		return msg, nil
+	}
+	return word, nil // a word no catalog knows: shown as stored
 }
 
 // page is what every template receives.

@@ -1,0 +1,44 @@
+package web
+
+import "github.com/fosis/fosis/internal/platform/auth"
+
+// menu is which entries of the layout's navigation a user sees. It depends
+// on the role alone, so it is worked out once per role (menus) and the
+// layout tests plain fields: a page view no longer makes a dozen reflective
+// method and "and" calls to draw the same bar.
+type menu struct {
+	Home, Search, Runs, Imports, Calls, Changes, Users, Tokens, Audit, Cooperation bool
+}
+
+// menus holds the menu of every role; a role it lacks (none, today) gets an
+// empty one.
+var menus = func() map[auth.Role]*menu {
+	m := map[auth.Role]*menu{}
+	for _, r := range auth.Roles {
+		p := &auth.Principal{Role: r}
+		m[r] = &menu{
+			Home:        true,
+			Search:      p.SeesRegistry(),
+			Runs:        p.SeesRegistry(),
+			Imports:     p.SeesAllRegions(),
+			Calls:       p.SeesRegistry() || r == auth.RoleAgency,
+			Changes:     p.SeesRegistry(),
+			Users:       p.SeesAudit(),
+			Tokens:      true,
+			Audit:       p.SeesAudit(),
+			Cooperation: r == auth.RoleCooperation || r == auth.RoleAdmin || r == auth.RoleAuditor || r == auth.RoleCounterpart || r == auth.RoleFinancer,
+		}
+	}
+	return m
+}()
+
+// Menu is the navigation the page's user sees (nil when signed out).
+func (p page) Menu() *menu {
+	if p.User == nil {
+		return nil
+	}
+	if m, ok := menus[p.User.Role]; ok {
+		return m
+	}
+	return &menu{}
+}
