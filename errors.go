@@ -1,13 +1,14 @@
 // Package fosis holds the vocabulary every part of the system shares: the error
 // codes that travel from the data layer to the user, and the keyed messages
-// (Error.Key, Phrase) that let the pages say a refusal in the reader's
-// language; nothing else.
+// (Error.Key, Phrase, Pesos) that let the pages say a refusal in the
+// reader's language; nothing else.
 package fosis
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 )
 
 // Error codes. They are few on purpose: each maps to one HTTP status and one
@@ -60,6 +61,31 @@ type Phrase struct {
 
 // String returns the English text.
 func (p Phrase) String() string { return p.Text }
+
+// Pesos is an amount of Chilean pesos as a message argument (print it with
+// %v or %s): its English text groups thousands with commas, 1,250,000, and
+// the pages write it with the reader's separators, 1.250.000 in Spanish.
+type Pesos int64
+
+// String returns the amount with thousands grouped by commas.
+func (p Pesos) String() string {
+	s := strconv.FormatInt(int64(p), 10)
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	b := make([]byte, 0, len(s)+len(s)/3+1)
+	if neg {
+		b = append(b, '-')
+	}
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
 
 // Phrase returns the error's message as a Phrase (the pages translate it).
 func (e *Error) Phrase() Phrase { return Phrase{Key: e.Key, Args: e.Args, Text: e.Message} }

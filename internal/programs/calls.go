@@ -237,7 +237,7 @@ func (s *Store) CreateCall(ctx context.Context, in CallInput) (*Call, error) {
 	}
 	if need := int64(places) * prog.AmountCLP; need > in.BudgetCLP {
 		return nil, invalid("budget_clp", "programs.err.over_budget",
-			places, prog.AmountCLP, need, in.BudgetCLP)
+			places, fosis.Pesos(prog.AmountCLP), fosis.Pesos(need), fosis.Pesos(in.BudgetCLP))
 	}
 	if len(in.Spec.Rules) == 0 {
 		in.Spec.Rules = prog.Spec.Rules

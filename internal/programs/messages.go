@@ -82,7 +82,7 @@ var Messages = map[string]string{
 	"programs.err.share_range":           "reserved share %d is %v; it must be more than 0 and at most 1",
 	"programs.err.shares_total":          "the reserved shares add up to %.2f, more than the whole quota",
 	"programs.err.budget_negative":       "the budget cannot be negative",
-	"programs.err.over_budget":           "the quotas add up to %d places × $%d = $%d, more than the budget envelope of $%d: lower the quotas or raise the budget",
+	"programs.err.over_budget":           "the quotas add up to %d places × $%v = $%v, more than the budget envelope of $%v: lower the quotas or raise the budget",
 	"programs.err.cooldown_negative":     "the cool-down cannot be negative",
 	"programs.err.zero_or_more":          "0 or more",
 	"programs.err.incompatible_code":     "%q is not a programme code",
@@ -118,7 +118,7 @@ var Messages = map[string]string{
 	"programs.err.already_withdrawn":     "application %d is already withdrawn",
 	"programs.err.withdraw_enrolled":     "application %d is enrolled: end the participation instead",
 	"programs.err.enroll_not_selected":   "application %d is %s: only a selected application can be enrolled",
-	"programs.err.envelope":              "the envelope of call %s cannot cover another $%d: nothing was enrolled",
+	"programs.err.envelope":              "the envelope of call %s cannot cover another $%v: nothing was enrolled",
 }
 
 // refuse returns the slice's refusal key with its English message.

@@ -135,7 +135,7 @@ func TestCallBadInput(t *testing.T) {
 		field string
 		want  string
 	}{
-		{"quotas over the budget", func(c *programs.CallInput) { c.BudgetCLP = 2_999_999 }, "budget_clp", "10 places × $300000 = $3000000, more than the budget envelope of $2999999"},
+		{"quotas over the budget", func(c *programs.CallInput) { c.BudgetCLP = 2_999_999 }, "budget_clp", "10 places × $300,000 = $3,000,000, more than the budget envelope of $2,999,999"},
 		{"invalid expression", func(c *programs.CallInput) {
 			c.Spec.Rules = []programs.Rule{{ID: "a", NameES: "a", NameEN: "a", Expr: "age >= 18 &&"}}
 		}, "spec.rules[0].expr", "line 1, column"},

@@ -102,8 +102,11 @@ func (c catalog) Say(lang string, p fosis.Phrase) string {
 	}
 	args := make([]any, len(p.Args))
 	for i, a := range p.Args {
-		if ph, ok := a.(fosis.Phrase); ok {
-			a = c.Say(lang, ph)
+		switch x := a.(type) {
+		case fosis.Phrase:
+			a = c.Say(lang, x)
+		case fosis.Pesos:
+			a = groupDigits(lang, int64(x))
 		}
 		args[i] = a
 	}

@@ -132,6 +132,10 @@ func TestSay(t *testing.T) {
 		{"es", fosis.Errorf(fosis.EINVALID, "plain English"), "plain English"},
 		{"es", &fosis.Error{Code: fosis.EINVALID, Message: "unknown key", Key: "programs.err.nope"}, "unknown key"},
 		{"es", fosis.KeyedField("run", "calls.form.choose_run", "choose a scoring run"), "elija un proceso de calificación"},
+		{"es", fosis.KeyedErrorf(fosis.ECONFLICT, "programs.err.envelope", "the envelope of call %s cannot cover another $%v: nothing was enrolled", "yt-2027", fosis.Pesos(1250000)),
+			"el presupuesto de la convocatoria yt-2027 no alcanza para otros $1.250.000: no se inscribió a nadie"},
+		{"en", fosis.KeyedErrorf(fosis.ECONFLICT, "programs.err.envelope", "the envelope of call %s cannot cover another $%v: nothing was enrolled", "yt-2027", fosis.Pesos(1250000)),
+			"the budget envelope of call yt-2027 cannot cover another $1,250,000: nothing was enrolled"},
 		{"es", programs.RowError{Line: 3, Message: "x", Key: "programs.err.same_applicant", Args: []any{2, fosis.Phrase{Key: "programs.unit_word.household", Text: "household"}}},
 			"es la misma postulación de la línea 2 (una postulación por hogar en cada convocatoria)"},
 	} {
