@@ -4,15 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/jobs"
 	"github.com/fosis/fosis/internal/platform/upload"
-	"github.com/fosis/fosis/internal/registry"
 )
 
 // defaultMaxUpload bounds an upload of the two extract files together.
@@ -56,14 +53,8 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request) (any, error
 	if max <= 0 {
 		max = defaultMaxUpload
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, max)
-	dir, err := os.MkdirTemp(s.UploadDir, "fosis-import-")
+	dir, names, err := upload.Receive(w, r, s.UploadDir, max, "households", "persons")
 	if err != nil {
-		return nil, err
-	}
-	names, err := upload.SaveFiles(r, dir, "households", "persons")
-	if err != nil {
-		os.RemoveAll(dir)
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return nil, &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("the upload exceeds %d MiB: split the extract or import it on the server with 'fosis registry import'", max>>20),
@@ -71,15 +62,8 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request) (any, error
 		}
 		return nil, err
 	}
-	p := auth.FromContext(ctx)
-	opt := registry.ImportOptions{
-		Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv"),
-		ErrorsPath: filepath.Join(dir, "import-errors.csv"), HouseholdsName: names["households"], PersonsName: names["persons"],
-		Source: fmt.Sprintf("%s + %s (%s, API)", names["households"], names["persons"], p.Username),
-	}
-	job, err := s.Jobs.Start(ctx, registry.ImportJobKind, true, s.Registry.ImportTask(opt, func() { os.RemoveAll(dir) }))
+	job, err := s.Registry.StartUploadedImport(ctx, s.Jobs, dir, names, "API")
 	if err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
 	return accepted{job}, nil

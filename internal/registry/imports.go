@@ -7,9 +7,12 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/jobs"
 )
@@ -101,6 +104,29 @@ func (s *Store) ImportReport(ctx context.Context, id int64, w io.Writer) error {
 // ImportJobKind is the job kind of an import run in the background. Only one
 // runs at a time: an import is one transaction over the whole registry.
 const ImportJobKind = "registry.import"
+
+// StartUploadedImport starts, on t, the import of an extract uploaded to
+// dir (upload.Receive with the fields "households" and "persons"; names are
+// the files' names on the user's machine) as a background job that removes
+// dir when it ends, or at once if the job cannot start. via names where it
+// came from ("web", "API") in the list of imports.
+func (s *Store) StartUploadedImport(ctx context.Context, t *jobs.Tracker, dir string, names map[string]string, via string) (jobs.Job, error) {
+	p, err := auth.Caller(ctx)
+	if err != nil {
+		os.RemoveAll(dir)
+		return jobs.Job{}, err
+	}
+	opt := ImportOptions{
+		Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv"),
+		ErrorsPath: filepath.Join(dir, "import-errors.csv"), HouseholdsName: names["households"], PersonsName: names["persons"],
+		Source: fmt.Sprintf("%s + %s (%s, %s)", names["households"], names["persons"], p.Username, via),
+	}
+	job, err := t.Start(ctx, ImportJobKind, true, s.ImportTask(opt, func() { os.RemoveAll(dir) }))
+	if err != nil {
+		os.RemoveAll(dir)
+	}
+	return job, err
+}
 
 // ImportTask is Import as a background job (see platform/jobs): it reports
 // the import's progress and returns its summary. cleanup, if set, runs when

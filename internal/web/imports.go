@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/fosis/fosis"
@@ -80,15 +78,8 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 	if max <= 0 {
 		max = defaultMaxUpload
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, max)
-	dir, err := os.MkdirTemp(s.cfg.UploadDir, "fosis-import-")
+	dir, names, err := upload.Receive(w, r, s.cfg.UploadDir, max, "households", "persons")
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	names, err := upload.SaveFiles(r, dir, "households", "persons")
-	if err != nil {
-		os.RemoveAll(dir)
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
@@ -100,15 +91,8 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	p := viewerOf(ctx).p
-	opt := registry.ImportOptions{
-		Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv"),
-		ErrorsPath: filepath.Join(dir, "import-errors.csv"), HouseholdsName: names["households"], PersonsName: names["persons"],
-		Source: fmt.Sprintf("%s + %s (%s, web)", names["households"], names["persons"], p.Username),
-	}
-	job, err := s.cfg.Jobs.Start(ctx, registry.ImportJobKind, true, s.cfg.Registry.ImportTask(opt, func() { os.RemoveAll(dir) }))
+	job, err := s.cfg.Registry.StartUploadedImport(ctx, s.cfg.Jobs, dir, names, "web")
 	if err != nil {
-		os.RemoveAll(dir)
 		if fosis.ErrorCode(err) == fosis.ECONFLICT {
 			s.importsPage(w, r, http.StatusConflict, 0, "imports.err.busy", "")
 			return

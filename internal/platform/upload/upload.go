@@ -13,6 +13,25 @@ import (
 	"github.com/fosis/fosis"
 )
 
+// Receive saves the files of fields from r's multipart body, at most max
+// bytes in all, to a new private folder under parent (the system's
+// temporary folder if ""), which it returns with the files' names on the
+// user's machine. On an error the folder is gone; an upload over max is an
+// *http.MaxBytesError.
+func Receive(w http.ResponseWriter, r *http.Request, parent string, max int64, fields ...string) (dir string, names map[string]string, err error) {
+	r.Body = http.MaxBytesReader(w, r.Body, max)
+	dir, err = os.MkdirTemp(parent, "fosis-upload-")
+	if err != nil {
+		return "", nil, err
+	}
+	names, err = SaveFiles(r, dir, fields...)
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return dir, names, nil
+}
+
 // SaveFiles reads the multipart form of r and writes the file of each of
 // fields to dir/<field>.csv. It returns the names the files had on the
 // user's machine, by field. Other form parts are skipped. A form that is not

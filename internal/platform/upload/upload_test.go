@@ -71,3 +71,34 @@ func TestSaveFiles(t *testing.T) {
 		t.Errorf("a body over the limit: %v", err)
 	}
 }
+
+// TestReceive: the files land in a new folder under the parent; an upload
+// that is too large or lacks a file leaves nothing behind.
+func TestReceive(t *testing.T) {
+	parent := t.TempDir()
+	dir, names, err := upload.Receive(httptest.NewRecorder(), form(t, map[string]string{"households:h.csv": "h1", "persons:p.csv": "p1"}, nil), parent, 1<<20, "households", "persons")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(dir) != parent || names["households"] != "h.csv" || names["persons"] != "p.csv" {
+		t.Errorf("dir %s, names %v", dir, names)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "persons.csv")); err != nil || string(b) != "p1" {
+		t.Errorf("persons.csv = %q, %v", b, err)
+	}
+	os.RemoveAll(dir)
+
+	big := strings.Repeat("x", 4096)
+	_, _, err = upload.Receive(httptest.NewRecorder(), form(t, map[string]string{"households:h.csv": big, "persons:p.csv": big}, nil), parent, 1024, "households", "persons")
+	var tooBig *http.MaxBytesError
+	if !errors.As(err, &tooBig) {
+		t.Errorf("an upload over the limit: %v", err)
+	}
+	_, _, err = upload.Receive(httptest.NewRecorder(), form(t, map[string]string{"households:h.csv": "h"}, nil), parent, 1<<20, "households", "persons")
+	if fosis.ErrorCode(err) != fosis.EINVALID {
+		t.Errorf("a missing file: %v", err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+		t.Errorf("%d folders left behind", len(entries))
+	}
+}
