@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -318,6 +319,7 @@ func (ps *problems) add(field, code string, args ...string) {
 // canonical change set. Problems come back as a *ChangeError (invalid).
 func (s *Store) prepare(ctx context.Context, q querier, p *auth.Principal, h *Household, region string, in ChangeInput, today time.Time) (ChangeSet, error) {
 	var ps problems
+	var disclosed []string
 	allow, okKind := kindAllows[in.Kind]
 	if !okKind {
 		ps.add("kind", "kind")
@@ -463,12 +465,13 @@ func (s *Store) prepare(ctx context.Context, q querier, p *auth.Principal, h *Ho
 			ps.add(at+".run", "run_taken", rut.Format(per.RUN))
 			continue
 		}
-		taken, err := runTaken(ctx, q, per.RUN)
+		taken, where, err := runTaken(ctx, q, per.RUN)
 		if err != nil {
 			return ChangeSet{}, err
 		}
 		if taken {
 			ps.add(at+".run", "run_taken", rut.Format(per.RUN))
+			disclose(p, where, per.RUN, &disclosed)
 			continue
 		}
 		after.Members = append(after.Members, per)
@@ -478,7 +481,9 @@ func (s *Store) prepare(ctx context.Context, q querier, p *auth.Principal, h *Ho
 		ps = append(ps, checkWhole(&after)...)
 	}
 	if len(ps) > 0 {
-		return ChangeSet{}, changeError(fosis.EINVALID, "the change request is not valid", ps)
+		err := changeError(fosis.EINVALID, "the change request is not valid", ps)
+		err.(*ChangeError).disclosed = disclosed
+		return ChangeSet{}, err
 	}
 	return out, nil
 }
@@ -531,20 +536,35 @@ func (s *Store) newMember(at string, m MemberValues, householdID string, today t
 }
 
 // runTaken reports whether a RUN belongs to any household.
-func runTaken(ctx context.Context, q querier, run int64) (bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT 1 FROM persons WHERE run = ?`, run)
+func runTaken(ctx context.Context, q querier, run int64) (taken bool, region string, err error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.region_code FROM persons pe JOIN households h ON h.id = pe.household
+		JOIN communes c ON c.code = h.commune_code WHERE pe.run = ?`, run)
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	defer rows.Close()
-	return rows.Next(), rows.Err()
+	if !rows.Next() {
+		return false, "", rows.Err()
+	}
+	err = rows.Scan(&region)
+	return err == nil, region, err
+}
+
+// disclose notes, on the problems of a refusal, that it told p a RUN is
+// registered in a household p may not see: SubmitChange and Decide
+// record that in the audit trail (auditDisclosed).
+func disclose(p *auth.Principal, region string, run int64, disclosed *[]string) {
+	if p != nil && !p.SeesRegion(region) {
+		*disclosed = append(*disclosed, rut.Format(run))
+	}
 }
 
 // apply applies a prepared change set to h, checking first that every value
 // it replaces is still the household's (a conflict otherwise, naming each
 // field that changed underneath).
-func (s *Store) apply(ctx context.Context, q querier, h *Household, cs ChangeSet) (*Household, error) {
+func (s *Store) apply(ctx context.Context, q querier, p *auth.Principal, h *Household, cs ChangeSet) (*Household, error) {
 	var ps problems
+	var disclosed []string
 	after := *h
 	after.Members = slices.Clone(h.Members)
 	for i, fc := range cs.Household {
@@ -587,18 +607,23 @@ func (s *Store) apply(ctx context.Context, q querier, h *Household, cs ChangeSet
 		for _, name := range MemberFields {
 			setMember(&per, name, m[name])
 		}
-		taken, err := runTaken(ctx, q, per.RUN)
+		taken, where, err := runTaken(ctx, q, per.RUN)
 		if err != nil {
 			return nil, err
 		}
 		if taken || memberIndex(&after, per.RUN) >= 0 {
 			ps.add(fmt.Sprintf("add[%d].run", i), "run_taken", m["run"])
+			if taken {
+				disclose(p, where, per.RUN, &disclosed)
+			}
 			continue
 		}
 		after.Members = append(after.Members, per)
 	}
 	if len(ps) > 0 {
-		return nil, changeError(fosis.ECONFLICT, "the household has changed since the request was submitted; submit a new request against it as it is now", ps)
+		err := changeError(fosis.ECONFLICT, "the household has changed since the request was submitted; submit a new request against it as it is now", ps)
+		err.(*ChangeError).disclosed = disclosed
+		return nil, err
 	}
 	if ws := checkWhole(&after); len(ws) > 0 {
 		return nil, changeError(fosis.ECONFLICT, "the household has changed since the request was submitted; submit a new request against it as it is now", ws)
@@ -709,9 +734,31 @@ func (s *Store) SubmitChange(ctx context.Context, householdID string, in ChangeI
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.auditDisclosed(ctx, p, householdID, ip, err)
 	}
 	return s.shown(p, out), nil
+}
+
+// auditDisclosed records in the audit trail (registry.run_taken) the RUNs
+// a refused change request told p are registered in a household p may not
+// see: a RUN can be in one household only, so the refusal must say so, but
+// a regional officer probing RUNs that way leaves a trace an auditor can
+// find. It returns err, the refusal, or the audit's own error if the entry
+// could not be written (then nothing is told).
+func (s *Store) auditDisclosed(ctx context.Context, p *auth.Principal, householdID, ip string, err error) error {
+	var ce *ChangeError
+	if !errors.As(err, &ce) || len(ce.disclosed) == 0 {
+		return err
+	}
+	if aerr := s.db.Transact(ctx, func(tx *db.Tx) error {
+		_, err := audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "registry.run_taken",
+			Entity: "household", EntityID: householdID, IP: ip,
+			After: map[string]any{"runs_registered_elsewhere": ce.disclosed}})
+		return err
+	}); aerr != nil {
+		return aerr
+	}
+	return err
 }
 
 func txHouseholdKey(ctx context.Context, tx *db.Tx, id string) (int64, error) {

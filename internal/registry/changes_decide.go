@@ -51,6 +51,7 @@ func (s *Store) Decide(ctx context.Context, id int64, d Decision, comment, ip st
 		return nil, changeError(fosis.EINVALID, "say why the request is rejected", []FieldProblem{{Field: "comment", Code: "required"}})
 	}
 	var out *ChangeRequest
+	householdID := ""
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
 		var region string
 		r, err := scanChange(tx.QueryRowContext(ctx, changeSelect+` WHERE r.id = ?`, id), &region)
@@ -60,6 +61,7 @@ func (s *Store) Decide(ctx context.Context, id int64, d Decision, comment, ip st
 		if err != nil {
 			return err
 		}
+		householdID = r.HouseholdID
 		if r.State != StateSubmitted {
 			return fosis.Errorf(fosis.ECONFLICT, "change request %d is already %s", id, r.State)
 		}
@@ -81,7 +83,7 @@ func (s *Store) Decide(ctx context.Context, id int64, d Decision, comment, ip st
 			if err != nil {
 				return err
 			}
-			next, err := s.apply(ctx, tx, h, r.Changes)
+			next, err := s.apply(ctx, tx, p, h, r.Changes)
 			if err != nil {
 				return err
 			}
@@ -123,7 +125,7 @@ func (s *Store) Decide(ctx context.Context, id int64, d Decision, comment, ip st
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.auditDisclosed(ctx, p, householdID, ip, err)
 	}
 	return s.shown(p, out), nil
 }

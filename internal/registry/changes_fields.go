@@ -162,6 +162,9 @@ func (p FieldProblem) Message() string {
 type ChangeError struct {
 	Problems []FieldProblem
 	err      *fosis.Error
+	// disclosed are the RUNs the problems say are registered in a
+	// household the caller may not see (auditDisclosed).
+	disclosed []string
 }
 
 func (e *ChangeError) Error() string { return e.err.Error() }

@@ -570,3 +570,68 @@ func TestChangeConcurrentApprovals(t *testing.T) {
 		t.Errorf("rooms = %d, want %d (the winner's)", h.Rooms, 4+won)
 	}
 }
+
+// TestRunTakenAudited: a RUN can be in one household only, so adding one
+// that is registered elsewhere is refused, which tells the user it exists.
+// When the household it is in is outside the user's territory, the refusal
+// leaves an entry in the audit trail (registry.run_taken), at submission
+// and at approval; inside it, or for national staff, it does not.
+func TestRunTakenAudited(t *testing.T) {
+	s, d := imported(t)
+	child := func(run string) registry.ChangeInput {
+		return registry.ChangeInput{Kind: registry.KindUpdate, Reason: "born", Changes: registry.ChangeSet{Add: []registry.MemberValues{{
+			"run": run, "given_names": "Amanda", "paternal_surname": "Pérez", "relation": "child", "sex": "F", "birth_date": "2020-01-01",
+			"schooling_years": "0", "in_school": "1", "employed": "0", "labor_income_clp": "0", "pension_income_clp": "0", "capital_income_clp": "0",
+			"health_plan": "fonasa_b", "disability": "none", "dependency": "none", "indigenous": "0", "pregnant": "0"}}}}
+	}
+	entries := func() []audit.Record {
+		recs, err := audit.List(sysCtx, d, audit.Filter{Action: "registry.run_taken"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	// rosa (region 13) adds to H1 the head of H2 (region 9): refused, and recorded.
+	_, err := s.SubmitChange(asUser(rosa), "H1", child("9.868.503-0"), "10.0.0.7")
+	if ps, ok := registry.AsChangeError(err); !ok || len(ps) != 1 || ps[0].Code != "run_taken" {
+		t.Fatalf("adding a RUN registered in another region: %v", err)
+	}
+	recs := entries()
+	if len(recs) != 1 || recs[0].Actor != "rosa" || recs[0].EntityID != "H1" || recs[0].IP != "10.0.0.7" || !strings.Contains(recs[0].After, `"9868503-0"`) {
+		t.Fatalf("the audit trail after rosa's refusal: %+v", recs)
+	}
+	// An analyst sees the whole registry: the refusal tells them nothing new.
+	if _, err := s.SubmitChange(asUser(ana), "H1", child("9.868.503-0"), ""); fosis.ErrorCode(err) != fosis.EINVALID {
+		t.Fatalf("the analyst: %v", err)
+	}
+	// A RUN of the household itself is not a disclosure either.
+	if _, err := s.SubmitChange(asUser(rosa), "H1", child("20.000.003-K"), ""); fosis.ErrorCode(err) != fosis.EINVALID {
+		t.Fatalf("a member of the same household: %v", err)
+	}
+	if n := len(entries()); n != 1 {
+		t.Fatalf("%d entries, want still 1", n)
+	}
+	// At approval: rosa asks to add a newborn to H1; meanwhile the same RUN
+	// joins H2 in region 9. raul's approval is refused, and recorded as his.
+	r, err := s.SubmitChange(asUser(rosa), "H1", child("24.681.357-4"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := s.SubmitChange(asUser(ana), "H2", child("24.681.357-4"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Decide(asUser(tomas), r2.ID, registry.Approve, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Decide(asUser(raul), r.ID, registry.Approve, "", "10.0.0.8"); fosis.ErrorCode(err) != fosis.ECONFLICT {
+		t.Fatalf("approving after the RUN joined another region's household: %v", err)
+	}
+	recs = entries()
+	if len(recs) != 2 || recs[0].Actor != "raul" || recs[0].EntityID != "H1" || !strings.Contains(recs[0].After, `"24681357-4"`) {
+		t.Errorf("the audit trail after raul's refusal: %+v", recs)
+	}
+	if rep, err := audit.Verify(sysCtx, d); err != nil || !rep.OK {
+		t.Errorf("the chain: %+v, %v", rep, err)
+	}
+}
