@@ -73,8 +73,10 @@ type Application struct {
 	Seat        string    `json:"seat,omitempty"`
 	Rank        int       `json:"rank,omitempty"`
 	WaitPos     int       `json:"waitlist_position,omitempty"`
-	Reason      string    `json:"reason,omitempty"`
+	Reason      string    `json:"reason,omitempty"` // in English: ReasonPhrase says it in other languages
 	SubmittedAt time.Time `json:"submitted_at"`
+
+	reason fosis.Phrase
 
 	household int64
 	personRUN int64
@@ -467,6 +469,10 @@ func (s *Store) ImportApplications(ctx context.Context, ref string, r io.Reader,
 	return rep, nil
 }
 
+// ReasonPhrase is the reason of the application's last decision, for the
+// pages to say in the reader's language.
+func (a Application) ReasonPhrase() fosis.Phrase { return a.reason }
+
 const appSelect = `SELECT a.id, c.code, a.applicant, a.household, a.person_run, a.commune_code, a.region_code, a.channel, a.status, a.eligible,
 	a.failed, a.attrs, a.seat, a.rank, a.waitlist_pos, a.reason, a.submitted_at, l.id, l.unit
 	FROM applications a JOIN calls c ON c.id = a.call JOIN program_versions v ON v.id = c.program_version JOIN program_lines l ON l.id = v.line`
@@ -480,6 +486,8 @@ func scanApplication(sc interface{ Scan(...any) error }) (*Application, error) {
 		&failed, &attrs, &a.Seat, &a.Rank, &a.WaitPos, &a.Reason, &at, &a.line, &unit); err != nil {
 		return nil, err
 	}
+	a.reason = readReason(a.Reason)
+	a.Reason = a.reason.Text
 	var in inputs
 	if err := json.Unmarshal([]byte(attrs), &in); err != nil {
 		return nil, fmt.Errorf("application %d: %w", a.ID, err)

@@ -1,7 +1,10 @@
 package programs
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
@@ -119,6 +122,57 @@ var Messages = map[string]string{
 	"programs.err.withdraw_enrolled":     "application %d is enrolled: end the participation instead",
 	"programs.err.enroll_not_selected":   "application %d is %s: only a selected application can be enrolled",
 	"programs.err.envelope":              "the envelope of call %s cannot cover another $%v: nothing was enrolled",
+
+	// The reasons of the decision trace (storeReason: their arguments are
+	// kept as text, so every verb is %s).
+	"programs.reason.reserved":           "rank %s: reserved place (share %s) of commune %s",
+	"programs.reason.commune":            "rank %s: place of commune %s",
+	"programs.reason.region":             "rank %s: place of region %s (unused commune places, flow-over)",
+	"programs.reason.waitlist":           "rank %s: position %s on the waiting list of region %s",
+	"programs.reason.ineligible":         "not eligible: see the failed rules",
+	"programs.reason.no_longer_eligible": "no longer eligible when its turn came",
+	"programs.reason.promoted":           "rank %s: promoted from the waiting list to the place application %s left",
+	"programs.reason.withdrawn":          "withdrawn: %s",
+	"programs.reason.waitlist_position":  "position %s on the waiting list of region %s",
+}
+
+// storedReason is a decision's reason as applications.reason keeps it:
+// its key in Messages and its arguments as text, in JSON, so that the
+// trace page can say it in the reader's language while the API and the
+// command line read its English.
+type storedReason struct {
+	Key  string   `json:"key"`
+	Args []string `json:"args,omitempty"`
+}
+
+// storeReason returns the reason key with args as applications.reason
+// keeps it.
+func storeReason(key string, args ...any) string {
+	r := storedReason{Key: key}
+	for _, a := range args {
+		r.Args = append(r.Args, fmt.Sprint(a))
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(err) // strings only
+	}
+	return string(b)
+}
+
+// readReason reads applications.reason: a stored reason, or the English
+// text rows written before reasons were kept by key hold (said as it is).
+func readReason(s string) fosis.Phrase {
+	var r storedReason
+	if strings.HasPrefix(s, `{"key":`) && json.Unmarshal([]byte(s), &r) == nil {
+		if en, ok := Messages[r.Key]; ok {
+			args := make([]any, len(r.Args))
+			for i, a := range r.Args {
+				args[i] = a
+			}
+			return fosis.Phrase{Key: r.Key, Args: args, Text: fmt.Sprintf(en, args...)}
+		}
+	}
+	return fosis.Phrase{Text: s}
 }
 
 // refuse returns the slice's refusal key with its English message.

@@ -57,19 +57,19 @@ func (r *SelectionRecord) regionOf() func(string) (string, bool) {
 	return func(c string) (string, bool) { v, ok := m[c]; return v, ok }
 }
 
-// reason is the sentence a placement gets in the decision trace.
-func reason(p Placement, lang string) string {
+// reason is the reason a placement gets in the decision trace, as stored.
+func reason(p Placement) string {
 	switch p.Seat {
 	case SeatReserved:
-		return fmt.Sprintf("rank %d: reserved place (share %d) of commune %s", p.Rank, p.Share, p.Quota)
+		return storeReason("programs.reason.reserved", p.Rank, p.Share, p.Quota)
 	case SeatCommune:
-		return fmt.Sprintf("rank %d: place of commune %s", p.Rank, p.Quota)
+		return storeReason("programs.reason.commune", p.Rank, p.Quota)
 	case SeatRegion:
-		return fmt.Sprintf("rank %d: place of region %s (unused commune places, flow-over)", p.Rank, p.Quota)
+		return storeReason("programs.reason.region", p.Rank, p.Quota)
 	case SeatWaitlist:
-		return fmt.Sprintf("rank %d: position %d on the waiting list of region %s", p.Rank, p.WaitPos, p.Quota)
+		return storeReason("programs.reason.waitlist", p.Rank, p.WaitPos, p.Quota)
 	}
-	return "not eligible: see the failed rules"
+	return storeReason("programs.reason.ineligible")
 }
 
 // RunSelection ranks a closed call's applications and places them, once:
@@ -124,7 +124,7 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 				seat = fmt.Sprintf("%s:%d", SeatReserved, p.Share)
 			}
 			failed, _ := json.Marshal(apps[i].Failed)
-			if _, err := st.ExecContext(ctx, status, b01(apps[i].Eligible), string(failed), seat+"@"+p.Quota, p.Rank, p.WaitPos, reason(p, "en"), now, p.ID); err != nil {
+			if _, err := st.ExecContext(ctx, status, b01(apps[i].Eligible), string(failed), seat+"@"+p.Quota, p.Rank, p.WaitPos, reason(p), now, p.ID); err != nil {
 				return err
 			}
 		}
@@ -380,7 +380,7 @@ func (s *Store) Withdraw(ctx context.Context, id int64, why string) (*Applicatio
 		}
 		now := tx.DB().Time(tx.Now)
 		if _, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, reason = ?, seat = '', waitlist_pos = 0, updated_at = ? WHERE id = ?`,
-			AppWithdrawn, "withdrawn: "+why, now, id); err != nil {
+			AppWithdrawn, storeReason("programs.reason.withdrawn", why), now, id); err != nil {
 			return err
 		}
 		if err := record(ctx, tx, "application.withdraw", "application", strconv.FormatInt(id, 10),
@@ -435,19 +435,20 @@ func (s *Store) promote(ctx context.Context, tx *db.Tx, c *Call, gone *Applicati
 			if !one[0].Eligible {
 				failed, _ := json.Marshal(one[0].Failed)
 				if _, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, eligible = 0, failed = ?, reason = ?, waitlist_pos = 0, updated_at = ? WHERE id = ?`,
-					AppIneligible, string(failed), "no longer eligible when its turn came", now, a.ID); err != nil {
+					AppIneligible, string(failed), storeReason("programs.reason.no_longer_eligible"), now, a.ID); err != nil {
 					return nil, err
 				}
 				a.Status = AppIneligible
 				continue
 			}
 			seat := tr.seat
-			msg := fmt.Sprintf("rank %d: promoted from the waiting list to the place application %d left (%s), now %s", a.Rank, gone.ID, gone.Seat, seat)
+			msg := storeReason("programs.reason.promoted", a.Rank, gone.ID)
 			if _, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, seat = ?, waitlist_pos = 0, reason = ?, updated_at = ? WHERE id = ?`,
 				AppSelected, seat, msg, now, a.ID); err != nil {
 				return nil, err
 			}
-			a.Status, a.Seat, a.WaitPos, a.Reason = AppSelected, seat, 0, msg
+			a.Status, a.Seat, a.WaitPos, a.reason = AppSelected, seat, 0, readReason(msg)
+			a.Reason = a.reason.Text
 			return a, record(ctx, tx, "application.promote", "application", strconv.FormatInt(a.ID, 10),
 				map[string]string{"status": AppWaitlisted}, map[string]any{"status": AppSelected, "seat": seat, "replaces": gone.ID})
 		}
@@ -492,7 +493,7 @@ func (s *Store) renumber(ctx context.Context, tx *db.Tx, c *Call, region string)
 	rows.Close()
 	for k, id := range ids {
 		if _, err := tx.ExecContext(ctx, `UPDATE applications SET waitlist_pos = ?, seat = ?, reason = ? WHERE id = ?`, k+1, SeatWaitlist+"@"+region,
-			fmt.Sprintf("position %d on the waiting list of region %s", k+1, region), id); err != nil {
+			storeReason("programs.reason.waitlist_position", k+1, region), id); err != nil {
 			return err
 		}
 	}

@@ -174,14 +174,16 @@ func TestCallPages(t *testing.T) {
 		t.Fatalf("not eligible trace:\n%s", body)
 	}
 	_, body = c.do("POST", "/applications/"+selected[0]+"/withdraw", url.Values{"reason": {"se cambió de comuna"}})
-	if !strings.Contains(body, `id="promoted"`) || !strings.Contains(body, ">retirada<") || strings.Contains(body, `id="trace-seat"`) {
+	if !strings.Contains(body, `id="promoted"`) || !strings.Contains(body, ">retirada<") || strings.Contains(body, `id="trace-seat"`) ||
+		!strings.Contains(body, `id="trace-reason">retirada: se cambió de comuna<`) {
 		t.Fatalf("withdraw:\n%s", body)
 	}
 	promoted := regexp.MustCompile(`id="promoted">[^<]*<a href="(/applications/\d+)"`).FindStringSubmatch(body)
 	if promoted == nil {
 		t.Fatalf("no link to the promoted application:\n%s", body)
 	}
-	if _, body := c.do("GET", promoted[1], nil); !strings.Contains(body, ">seleccionada<") || !regexp.MustCompile(`id="trace-seat">Cupo de la (comuna|región)`).MatchString(body) {
+	if _, body := c.do("GET", promoted[1], nil); !strings.Contains(body, ">seleccionada<") || !regexp.MustCompile(`id="trace-seat">Cupo de la (comuna|región)`).MatchString(body) ||
+		!regexp.MustCompile(`id="trace-reason">puesto \d+: pasó de la lista de espera al cupo que dejó la postulación \d+<`).MatchString(body) {
 		t.Fatalf("promoted trace:\n%s", body)
 	}
 	resp, body = c.do("POST", "/applications/"+selected[1]+"/enroll", nil)

@@ -73,7 +73,7 @@ func TestProgrammeRefusalKeys(t *testing.T) {
 	// The keys written in the source: the slice's (each must be in
 	// Messages, so that refuse finds its English) and the pages' own, which
 	// give their English right after the key.
-	keyRe := regexp.MustCompile(`"((?:programs\.err|calls\.form|callwhatif\.form|agencies\.form|progedit\.form)\.[a-z0-9_.]+)"(?:,\s*("(?:[^"\\]|\\.)*"))?`)
+	keyRe := regexp.MustCompile(`"((?:programs\.err|programs\.reason|calls\.form|callwhatif\.form|agencies\.form|progedit\.form)\.[a-z0-9_.]+)"(?:,\s*("(?:[^"\\]|\\.)*"))?`)
 	found := 0
 	for _, dir := range []string{"../programs", "."} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
@@ -91,7 +91,7 @@ func TestProgrammeRefusalKeys(t *testing.T) {
 			for _, m := range keyRe.FindAllStringSubmatch(string(b), -1) {
 				found++
 				key := m[1]
-				if dir == "../programs" && strings.HasPrefix(key, "programs.err.") && !strings.HasPrefix(key, "programs.err.run.") {
+				if dir == "../programs" && (strings.HasPrefix(key, "programs.err.") && !strings.HasPrefix(key, "programs.err.run.") || strings.HasPrefix(key, "programs.reason.")) {
 					if _, ok := programs.Messages[key]; !ok {
 						t.Errorf("%s uses %q, which is not in programs.Messages", name, key)
 					}
