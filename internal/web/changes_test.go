@@ -166,7 +166,7 @@ func TestChangeRequestPages(t *testing.T) {
 		t.Fatalf("after approval rooms = %d, want %d", got, next)
 	}
 	_, body = rosa.do("GET", "/households/"+id, nil)
-	if !strings.Contains(body, `id="change-`+req+`-state">Approved<`) || !strings.Contains(body, "an approved change request "+req) {
+	if !strings.Contains(body, `id="change-`+req+`-state">Approved<`) || !strings.Contains(body, "an approved change request no. "+req) {
 		t.Errorf("the household page after approval:\n%s", body)
 	}
 	// The history: two days ago the household had its old rooms.

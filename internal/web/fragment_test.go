@@ -53,7 +53,7 @@ func TestMemberRows(t *testing.T) {
 	evil := `"><script>alert(1)</script><img src=x onerror=alert(1)>`
 	h := &registry.HouseholdView{ID: "H1", CommuneCode: "13101", MemberCount: 2, Zone: "urban", Tenure: evil, Rooms: 4,
 		Members: []registry.PersonView{
-			{Name: evil, RUN: "12.345.678-5", Relation: "head", Sex: "F", Age: 41, Schooling: 12, InSchool: true, Employed: true, LaborCLP: 650000},
+			{Name: evil, RUN: "12345678-5", Relation: "head", Sex: "F", Age: 41, Schooling: 12, InSchool: true, Employed: true, LaborCLP: 650000},
 			{Name: "Ana & Luz", RUN: "1-9", Relation: evil, Sex: "M", Age: 7, PensionCLP: 1234567},
 		}}
 	for lang, want := range map[string][][]string{

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"strconv"
 
+	"github.com/fosis/fosis/internal/platform/rut"
 	"github.com/fosis/fosis/internal/registry"
 )
 
@@ -28,8 +29,12 @@ func (s *Server) memberRows(lang string, ms []registry.PersonView) (template.HTM
 		}
 		f.tag("<tr>\n      <td>")
 		f.text(m.Name)
-		f.tag("</td><td>")
-		f.text(m.RUN)
+		f.tag(`</td><td class="text-nowrap">`)
+		if body, err := rut.Parse(m.RUN); err == nil {
+			f.text(rut.FormatDots(body)) // 12.345.678-5, as Chileans write it
+		} else {
+			f.text(m.RUN)
+		}
 		f.tag("</td><td>")
 		f.text(rel)
 		f.tag("</td><td>")

@@ -186,11 +186,17 @@ func groupDigits(lang string, n int64) string {
 	return b.String()
 }
 
-// decimal writes f with one decimal and the language's decimal mark.
+// decimal writes f with one decimal, the language's decimal mark and its
+// thousands separator (99.967,7 in Spanish, 99,967.7 in English).
 func decimal(lang string, f float64) string {
 	s := strconv.FormatFloat(f, 'f', 1, 64)
-	if lang == "es" {
-		s = strings.Replace(s, ".", ",", 1)
+	whole, frac, _ := strings.Cut(s, ".")
+	if n, err := strconv.ParseInt(whole, 10, 64); err == nil && (n >= 1000 || n <= -1000) {
+		whole = groupDigits(lang, n)
 	}
-	return s
+	mark := "."
+	if lang == "es" {
+		mark = ","
+	}
+	return whole + mark + frac
 }

@@ -415,6 +415,19 @@ func TestGroupDigits(t *testing.T) {
 	}
 }
 
+func TestDecimal(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		f    float64
+		want string
+	}{{"es", 0, "0,0"}, {"en", 29.94, "29.9"}, {"es", 999.96, "1.000,0"}, {"es", 99967.7, "99.967,7"}, {"en", 99967.7, "99,967.7"},
+		{"es", -1234.5, "-1.234,5"}, {"en", -0.25, "-0.2"}, {"es", 1e7, "10.000.000,0"}} {
+		if got := decimal(c.lang, c.f); got != c.want {
+			t.Errorf("decimal(%s, %v) = %q, want %q", c.lang, c.f, got, c.want)
+		}
+	}
+}
+
 // firstDiff shows where two renderings of a page part.
 func firstDiff(a, b string) string {
 	i := 0
