@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fosis/fosis/internal/platform/csvin"
@@ -136,9 +137,16 @@ func parseHousehold(r *csvin.Reader, terr *geo.Territory, today time.Time) (Hous
 	} else if len(h.ID) > 64 {
 		p.fail(hcID, "is longer than 64 characters")
 	}
+	// What is kept of the record is copied out of it (the ID) or taken
+	// from the territory (the commune code): a field is a slice of its
+	// record's whole line, which would otherwise stay in memory with it.
+	h.ID = strings.Clone(h.ID)
 	h.CommuneCode = r.Field(hcCommune)
-	if _, ok := terr.CommuneIndex(h.CommuneCode); !ok {
+	if ci, ok := terr.CommuneIndex(h.CommuneCode); !ok {
 		p.fail(hcCommune, "is not an official commune code of the territory ("+terr.Country+")")
+		h.CommuneCode = strings.Clone(h.CommuneCode)
+	} else {
+		h.CommuneCode = terr.Communes[ci].Code
 	}
 	h.Zone = p.enum(hcZone, Zone)
 	h.Tenure = p.enum(hcTenure, Tenure)
@@ -165,12 +173,17 @@ func parsePerson(r *csvin.Reader, today time.Time) (Person, []Problem) {
 		p.fail(pcRUN, runReason(err))
 	}
 	per.RUN = run
-	per.GivenNames, per.Paternal, per.Maternal = r.Field(pcGiven), r.Field(pcPaternal), r.Field(pcMaternal)
 	for _, k := range []int{pcGiven, pcPaternal, pcMaternal} {
 		if reason := checkName(r.Field(k), k != pcMaternal); reason != "" {
 			p.fail(k, reason)
 		}
 	}
+	// The names and the household id are copied out of the record in one
+	// allocation: each field is a slice of the record's whole line (every
+	// column, about 100 bytes), which would otherwise stay in memory for
+	// each of millions of persons as long as the import runs.
+	per.GivenNames, per.Paternal, per.Maternal, per.HouseholdID = detach(r.Field(pcGiven), r.Field(pcPaternal), r.Field(pcMaternal), per.HouseholdID)
+	p.hid = per.HouseholdID
 	if per.HouseholdID == "" {
 		p.fail(pcHousehold, "is empty")
 	}
@@ -189,6 +202,22 @@ func parsePerson(r *csvin.Reader, today time.Time) (Person, []Problem) {
 	per.Indigenous = p.flag(pcIndigenous)
 	per.Pregnant = p.flag(pcPregnant)
 	return per, p.problems
+}
+
+// detach returns copies of a, b, c and d that share one new allocation
+// and nothing with their originals.
+func detach(a, b, c, d string) (string, string, string, string) {
+	// Not a+b+c+d: when only one of them is non-empty, the runtime returns
+	// it as it is, still inside its record.
+	var sb strings.Builder
+	sb.Grow(len(a) + len(b) + len(c) + len(d))
+	sb.WriteString(a)
+	sb.WriteString(b)
+	sb.WriteString(c)
+	sb.WriteString(d)
+	s := sb.String()
+	i, j, k := len(a), len(a)+len(b), len(a)+len(b)+len(c)
+	return s[:i], s[i:j], s[j:k], s[k:]
 }
 
 func runReason(err error) string {
