@@ -230,7 +230,7 @@ func (s *Store) writeImportVersions(ctx context.Context, tx *db.Tx, x *extract, 
 		h := x.hs[i]
 		members = members[:0]
 		for _, m := range p.order[p.start[i]:p.start[i+1]] {
-			members = append(members, x.ps[m])
+			members = append(members, x.ps.at(int(m)))
 		}
 		h.Members = members
 		buf = encodeRecord(buf[:0], &h)

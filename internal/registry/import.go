@@ -67,7 +67,7 @@ type ImportSummary struct {
 type extract struct {
 	hs      []Household
 	hLine   []int32
-	ps      []Person
+	ps      personRows
 	pLine   []int32
 	pHouse  []int32          // index into hs, or -1
 	bad     []bool           // per household: rejected
@@ -99,10 +99,10 @@ func (s *Store) Import(ctx context.Context, opt ImportOptions) (*ImportSummary, 
 	if err != nil {
 		return nil, err
 	}
-	s.log.Debug("import: files read", "households", len(x.hs), "persons", len(x.ps), "elapsed", time.Since(start))
+	s.log.Debug("import: files read", "households", len(x.hs), "persons", x.ps.len(), "elapsed", time.Since(start))
 	x.validate()
 	s.log.Debug("import: validated", "problems", len(x.problem), "elapsed", time.Since(start))
-	sum := &ImportSummary{HouseholdsRead: len(x.hs), PersonsRead: len(x.ps), UnknownColumns: x.unknown}
+	sum := &ImportSummary{HouseholdsRead: len(x.hs), PersonsRead: x.ps.len(), UnknownColumns: x.unknown}
 	if err := s.write(ctx, x, sum, opt); err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func (s *Store) readExtract(ctx context.Context, opt ImportOptions) (*extract, e
 	// read time.
 	x := &extract{
 		hs: make([]Household, 0, hSize/80+16), hLine: make([]int32, 0, hSize/80+16), bad: make([]bool, 0, hSize/80+16),
-		ps: make([]Person, 0, pSize/85+16), pLine: make([]int32, 0, pSize/85+16),
+		ps: newPersonRows(int(pSize/85 + 16)), pLine: make([]int32, 0, pSize/85+16),
 		hfile: hr.File, pfile: pr.File,
 	}
 	for _, u := range hr.Unknown {
@@ -270,12 +270,12 @@ func readPersons(ctx context.Context, r *csvin.Reader, x *extract, today time.Ti
 		if len(ps) > 0 {
 			line = -line
 		}
-		x.ps = append(x.ps, p)
+		x.ps.add(p)
 		x.pLine = append(x.pLine, line)
 	}, func(re *csvin.RowError) {
 		p := Person{HouseholdID: r.Loose(pcHousehold)}
 		problems = append(problems, rowProblem(r, re, p.HouseholdID))
-		x.ps = append(x.ps, p)
+		x.ps.add(p)
 		x.pLine = append(x.pLine, -int32(re.Line))
 	})
 	return problems, err
@@ -300,17 +300,18 @@ func (x *extract) validate() {
 		}
 		idx[id] = int32(i)
 	}
-	x.pHouse = make([]int32, len(x.ps))
+	n := x.ps.len()
+	x.pHouse = make([]int32, n)
 	heads := make([]uint8, len(x.hs))
-	runAt := make(map[int64]int32, len(x.ps))
-	for k := range x.ps {
-		p := &x.ps[k]
-		hi, ok := idx[p.HouseholdID]
+	runAt := make(map[int64]int32, n)
+	for k := range n {
+		hid, run := x.ps.householdID(k), x.ps.run[k]
+		hi, ok := idx[hid]
 		if !ok {
 			hi = -1
-			if p.HouseholdID != "" {
-				x.problem = append(x.problem, Problem{File: pfile, Line: abs(x.pLine[k]), Column: "household_id", Value: p.HouseholdID,
-					Reason: "is not in households.csv; the person's row cannot be imported", HouseholdID: p.HouseholdID})
+			if hid != "" {
+				x.problem = append(x.problem, Problem{File: pfile, Line: abs(x.pLine[k]), Column: "household_id", Value: hid,
+					Reason: "is not in households.csv; the person's row cannot be imported", HouseholdID: hid})
 			}
 		}
 		x.pHouse[k] = hi
@@ -320,16 +321,16 @@ func (x *extract) validate() {
 		if x.pLine[k] < 0 {
 			continue
 		}
-		if hi >= 0 && p.Relation == RelHead && heads[hi] < 255 {
+		if hi >= 0 && x.ps.relation(k) == RelHead && heads[hi] < 255 {
 			heads[hi]++
 		}
-		if p.RUN == 0 {
+		if run == 0 {
 			continue
 		}
-		if j, dup := runAt[p.RUN]; dup {
-			other := x.ps[j].HouseholdID
+		if j, dup := runAt[run]; dup {
+			other := x.ps.householdID(int(j))
 			reason := fmt.Sprintf("appears more than once (first on line %d, household %s); a RUN belongs to one household only", abs(x.pLine[j]), other)
-			x.problem = append(x.problem, Problem{File: pfile, Line: abs(x.pLine[k]), Column: "run", Value: formatRUN(p.RUN), Reason: reason, HouseholdID: p.HouseholdID})
+			x.problem = append(x.problem, Problem{File: pfile, Line: abs(x.pLine[k]), Column: "run", Value: formatRUN(run), Reason: reason, HouseholdID: hid})
 			if hi >= 0 {
 				x.bad[hi] = true
 			}
@@ -338,7 +339,7 @@ func (x *extract) validate() {
 			}
 			continue
 		}
-		runAt[p.RUN] = int32(k)
+		runAt[run] = int32(k)
 	}
 	for i := range x.hs {
 		if x.hs[i].ID == "" || heads[i] == 1 {

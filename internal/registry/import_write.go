@@ -163,7 +163,7 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 			sum.Rejected++
 		}
 	}
-	for k := range x.ps {
+	for k := range x.ps.len() {
 		if x.pHouse[k] < 0 {
 			sum.OrphanPersons++
 		}
@@ -292,7 +292,7 @@ func (x *extract) householdSource(p *plan, d *db.DB, importID int64, now any, pr
 		members := p.order[p.start[i]:p.start[i+1]]
 		h.Members = make([]Person, len(members))
 		for m, k := range members {
-			h.Members[m] = x.ps[k]
+			h.Members[m] = x.ps.at(int(k))
 		}
 		v[0], v[1], v[2], v[3], v[4], v[5] = p.keys[i], h.ID, h.CommuneCode, Zone.Word(h.Zone), Tenure.Word(h.Tenure), h.Rooms
 		v[6], v[7], v[8] = Condition.Word(h.Floor), Condition.Word(h.Walls), Condition.Word(h.Roof)
@@ -310,13 +310,14 @@ func (x *extract) personSource(p *plan, d *db.DB, now any, progress func(int64))
 	// Persons go in RUN order: the RUN is the table's key, and appending
 	// to a b-tree is far cheaper than inserting at random places in it.
 	byRUN := slices.Clone(p.order)
-	slices.SortFunc(byRUN, func(a, b int32) int { return cmp.Compare(x.ps[a].RUN, x.ps[b].RUN) })
+	slices.SortFunc(byRUN, func(a, b int32) int { return cmp.Compare(x.ps.run[a], x.ps.run[b]) })
 	return &db.FuncSource{N: len(p.order), Cols: len(personDBCols), Fill: func(j int, v []any) error {
 		if j%65536 == 0 && j > 0 {
 			progress(65536)
 		}
 		k := byRUN[j]
-		per := &x.ps[k]
+		pv := x.ps.at(int(k))
+		per := &pv
 		v[0], v[1], v[2], v[3] = per.RUN, per.GivenNames, per.Paternal, per.Maternal
 		v[4] = NameKey(per.GivenNames, per.Paternal, per.Maternal)
 		v[5], v[6], v[7] = p.keys[x.pHouse[k]], Relation.Word(per.Relation), Sex.Word(per.Sex)

@@ -178,12 +178,9 @@ func parsePerson(r *csvin.Reader, today time.Time) (Person, []Problem) {
 			p.fail(k, reason)
 		}
 	}
-	// The names and the household id are copied out of the record in one
-	// allocation: each field is a slice of the record's whole line (every
-	// column, about 100 bytes), which would otherwise stay in memory for
-	// each of millions of persons as long as the import runs.
-	per.GivenNames, per.Paternal, per.Maternal, per.HouseholdID = detach(r.Field(pcGiven), r.Field(pcPaternal), r.Field(pcMaternal), per.HouseholdID)
-	p.hid = per.HouseholdID
+	// The strings are slices of the record's line: personRows.add copies
+	// them out of it.
+	per.GivenNames, per.Paternal, per.Maternal = r.Field(pcGiven), r.Field(pcPaternal), r.Field(pcMaternal)
 	if per.HouseholdID == "" {
 		p.fail(pcHousehold, "is empty")
 	}
@@ -202,22 +199,6 @@ func parsePerson(r *csvin.Reader, today time.Time) (Person, []Problem) {
 	per.Indigenous = p.flag(pcIndigenous)
 	per.Pregnant = p.flag(pcPregnant)
 	return per, p.problems
-}
-
-// detach returns copies of a, b, c and d that share one new allocation
-// and nothing with their originals.
-func detach(a, b, c, d string) (string, string, string, string) {
-	// Not a+b+c+d: when only one of them is non-empty, the runtime returns
-	// it as it is, still inside its record.
-	var sb strings.Builder
-	sb.Grow(len(a) + len(b) + len(c) + len(d))
-	sb.WriteString(a)
-	sb.WriteString(b)
-	sb.WriteString(c)
-	sb.WriteString(d)
-	s := sb.String()
-	i, j, k := len(a), len(a)+len(b), len(a)+len(b)+len(c)
-	return s[:i], s[i:j], s[j:k], s[k:]
 }
 
 func runReason(err error) string {
