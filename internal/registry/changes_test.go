@@ -635,3 +635,37 @@ func TestRunTakenAudited(t *testing.T) {
 		t.Errorf("the chain: %+v, %v", rep, err)
 	}
 }
+
+// TestCountFollowsTheRegistry: the counts the home page shows are kept per
+// registry revision, and an approved change (a new revision) is counted at
+// once, nationally and in its region, while another region's stays.
+func TestCountFollowsTheRegistry(t *testing.T) {
+	s, _ := imported(t)
+	count := func(p *auth.Principal) [2]int64 {
+		t.Helper()
+		h, n, err := s.Count(asUser(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return [2]int64{h, n}
+	}
+	for range 2 { // the second time from the cache
+		if got := [3][2]int64{count(ana), count(rosa), count(tomas)}; got != [3][2]int64{{2, 3}, {1, 2}, {1, 1}} {
+			t.Fatalf("counts (national, region 13, region 9) = %v", got)
+		}
+	}
+	in := registry.ChangeInput{Kind: registry.KindUpdate, Reason: "born", Changes: registry.ChangeSet{Add: []registry.MemberValues{{
+		"run": "24.681.357-4", "given_names": "Amanda", "paternal_surname": "Pérez", "relation": "child", "sex": "F", "birth_date": "2020-01-01",
+		"schooling_years": "0", "in_school": "1", "employed": "0", "labor_income_clp": "0", "pension_income_clp": "0", "capital_income_clp": "0",
+		"health_plan": "fonasa_b", "disability": "none", "dependency": "none", "indigenous": "0", "pregnant": "0"}}}}
+	r, err := s.SubmitChange(asUser(rosa), "H1", in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Decide(asUser(raul), r.ID, registry.Approve, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := [3][2]int64{count(ana), count(rosa), count(tomas)}; got != [3][2]int64{{2, 4}, {1, 3}, {1, 1}} {
+		t.Errorf("counts after the approval = %v", got)
+	}
+}
