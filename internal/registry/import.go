@@ -19,6 +19,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/csvin"
+	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/rut"
 )
 
@@ -105,6 +106,11 @@ func (s *Store) Import(ctx context.Context, opt ImportOptions) (*ImportSummary, 
 	sum := &ImportSummary{HouseholdsRead: len(x.hs), PersonsRead: x.ps.len(), UnknownColumns: x.unknown}
 	if err := s.write(ctx, x, sum, opt); err != nil {
 		return nil, err
+	}
+	if sum.Inserted+sum.Updated+sum.PersonsWritten >= db.AnalyzeRows {
+		if err := s.db.Analyze(ctx, "households", "persons", "household_versions"); err != nil {
+			s.log.Warn("import: the planner's statistics were not refreshed", "err", err)
+		}
 	}
 	sum.Problems = len(x.problem)
 	sum.ProblemsByColumn = map[string]int{}

@@ -186,6 +186,11 @@ func (s *Store) ScoreAll(ctx context.Context, m *Model, asOf time.Time, note str
 	if err != nil {
 		return nil, err
 	}
+	if f.Len() >= db.AnalyzeRows {
+		if err := s.db.Analyze(ctx, "score_results"); err != nil {
+			s.log.Warn("scoring run: the planner's statistics were not refreshed", "err", err)
+		}
+	}
 	out.Run, out.Write = run, time.Since(t0)
 	s.log.Info("scoring run", "run", run.ID, "model", m.ID, "version", m.Version, "households", run.Households,
 		"load", out.Load, "compute", out.Compute, "write", out.Write)

@@ -210,3 +210,29 @@ func TestBulkBatches(t *testing.T) {
 		t.Errorf("duplicate keys in a batch: %v, want a conflict", err)
 	}
 }
+
+// TestAnalyze: on PostgreSQL the planner's statistics of the tables named
+// are refreshed (pg_stat_user_tables says when); on SQLite nothing happens;
+// a name that is not a plain identifier is refused on both.
+func TestAnalyze(t *testing.T) {
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	for _, bad := range []string{"regions; DROP TABLE regions", "Regions", "1regions", ""} {
+		if err := d.Analyze(ctx, "communes", bad); err == nil {
+			t.Errorf("Analyze(%q) accepted", bad)
+		}
+	}
+	if err := d.Analyze(ctx, "regions", "communes"); err != nil {
+		t.Fatal(err)
+	}
+	if d.Engine != db.Postgres {
+		return
+	}
+	var n int
+	if err := d.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('regions', 'communes') AND last_analyze IS NOT NULL`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("%d of the two tables analyzed", n)
+	}
+}
