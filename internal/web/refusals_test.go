@@ -1,8 +1,6 @@
 package web
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -76,18 +74,7 @@ func TestProgrammeRefusalKeys(t *testing.T) {
 	keyRe := regexp.MustCompile(`"((?:programs\.err|programs\.reason|calls\.form|callwhatif\.form|agencies\.form|progedit\.form)\.[a-z0-9_.]+)"(?:,\s*("(?:[^"\\]|\\.)*"))?`)
 	found := 0
 	for _, dir := range []string{"../programs", "."} {
-		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range files {
-			if strings.HasSuffix(name, "_test.go") {
-				continue
-			}
-			b, err := os.ReadFile(name)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for name, b := range goSources(t, dir) {
 			for _, m := range keyRe.FindAllStringSubmatch(string(b), -1) {
 				found++
 				key := m[1]

@@ -65,18 +65,7 @@ func TestCatalogs(t *testing.T) {
 	// code(t(lang, "key"), "enum", …).
 	goKey := regexp.MustCompile(`\bt\(lang, "([^"]+)"\)`)
 	goEnum := regexp.MustCompile(`\b(?:codeLabel\(lang, |code\(t\(lang, "[^"]+"\), )"([^"]+)"`)
-	gos, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range gos {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, b := range goSources(t, ".") {
 		for _, m := range goKey.FindAllSubmatch(b, -1) {
 			used[string(m[1])] = true
 		}
@@ -140,6 +129,27 @@ func TestCatalogs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// goSources returns the text of dir's Go files, tests left out, by path.
+func goSources(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = b
+	}
+	return out
 }
 
 // templateCase is a page rendered with data whose output must contain want.
