@@ -68,8 +68,13 @@ func (p Phrase) String() string { return p.Text }
 type Pesos int64
 
 // String returns the amount with thousands grouped by commas.
-func (p Pesos) String() string {
-	s := strconv.FormatInt(int64(p), 10)
+func (p Pesos) String() string { return GroupDigits(int64(p), ',') }
+
+// GroupDigits writes n with its thousands separated by sep (1,250,000 or
+// 1.250.000): how the pages and the English messages write amounts and
+// counts.
+func GroupDigits(n int64, sep byte) string {
+	s := strconv.FormatInt(n, 10)
 	neg := s[0] == '-'
 	if neg {
 		s = s[1:]
@@ -80,7 +85,7 @@ func (p Pesos) String() string {
 	}
 	for i := range len(s) {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b = append(b, ',')
+			b = append(b, sep)
 		}
 		b = append(b, s[i])
 	}

@@ -535,7 +535,8 @@ func (s *Store) newMember(at string, m MemberValues, householdID string, today t
 	return per, canon, len(*ps) > before
 }
 
-// runTaken reports whether a RUN belongs to any household.
+// runTaken reports whether a RUN belongs to any household, and the region
+// of that household.
 func runTaken(ctx context.Context, q querier, run int64) (taken bool, region string, err error) {
 	rows, err := q.QueryContext(ctx, `SELECT c.region_code FROM persons pe JOIN households h ON h.id = pe.household
 		JOIN communes c ON c.code = h.commune_code WHERE pe.run = ?`, run)
@@ -550,9 +551,10 @@ func runTaken(ctx context.Context, q querier, run int64) (taken bool, region str
 	return err == nil, region, err
 }
 
-// disclose notes, on the problems of a refusal, that it told p a RUN is
-// registered in a household p may not see: SubmitChange and Decide
-// record that in the audit trail (auditDisclosed).
+// disclose adds run to disclosed when a refusal saying it is taken tells p
+// something p may not see (its household is in region, outside p's
+// territory): SubmitChange and Decide record those in the audit trail
+// (auditDisclosed).
 func disclose(p *auth.Principal, region string, run int64, disclosed *[]string) {
 	if p != nil && !p.SeesRegion(region) {
 		*disclosed = append(*disclosed, rut.Format(run))

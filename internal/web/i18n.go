@@ -166,24 +166,10 @@ func acceptLang(r *http.Request) string {
 
 // groupDigits writes n with the language's thousands separator.
 func groupDigits(lang string, n int64) string {
-	sep := "."
 	if lang == "en" {
-		sep = ","
+		return fosis.GroupDigits(n, ',')
 	}
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return fosis.GroupDigits(n, '.')
 }
 
 // decimal writes f with one decimal, the language's decimal mark and its
