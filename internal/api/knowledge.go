@@ -78,7 +78,7 @@ func (s *Server) knowledgeItem(r *http.Request) (any, error) {
 	return k.Get(r.Context(), r.PathValue("slug"))
 }
 
-// knowledgeExport serves a program's knowledge package as a file.
+// knowledgeExport serves an item's knowledge package as a file.
 func (s *Server) knowledgeExport(w http.ResponseWriter, r *http.Request) {
 	k, err := s.knowledgeStore()
 	if err != nil {

@@ -109,7 +109,7 @@ func knowledgeCmd(cfg *Config) *cobra.Command {
 		}),
 	}
 	export := &cobra.Command{
-		Use: "export SLUG --out FILE", Short: "Write a program's design as a versioned, checksummed knowledge package", Args: cobra.ExactArgs(1),
+		Use: "export SLUG --out FILE", Short: "Write a catalogue item (a program's design, a methodology, an instrument) as a versioned, checksummed knowledge package", Args: cobra.ExactArgs(1),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
 			b, err := a.Knowledge.Export(ctx, args[0])
 			if err != nil {

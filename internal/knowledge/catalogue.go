@@ -9,8 +9,8 @@ import (
 
 // Catalogue is the built-in catalogue: the seed's seven strategic principles
 // and the programs, methodologies, instruments and materials it names, in
-// Spanish and English. Two programs carry their design, ready to travel as
-// packages.
+// Spanish and English. Two programs, both methodologies and the instrument
+// carry their design; every item can travel as a package.
 func Catalogue() []Item {
 	p := func(slug, tes, ten, ses, sen string) Item {
 		return Item{Slug: slug, Kind: "principle", TitleES: tes, TitleEN: ten, SummaryES: ses, SummaryEN: sen}
@@ -65,19 +65,44 @@ func Catalogue() []Item {
 			SummaryEN: "Concrete solutions for precarious homes: basic repairs, household goods and workshops on habits."},
 		{Slug: "mirrored-teams", Kind: "methodology", TitleES: "Equipos espejo", TitleEN: "Mirrored teams",
 			SummaryES: "Un equipo en Chile y uno en el país socio, con pares en cada nivel de decisión, para un intercambio profundo en cada paso.",
-			SummaryEN: "A team in Chile and one in the partner country, paired at every level of decision-making, for a deep exchange at every step."},
+			SummaryEN: "A team in Chile and one in the partner country, paired at every level of decision-making, for a deep exchange at every step.",
+			Design: &Design{
+				Components: []Component{{"Conformación de equipos", "Cada parte nombra a sus profesionales por nivel de decisión (directivo, técnico, operativo) y cada uno tiene su par"},
+					{"Diagnóstico conjunto", "Los equipos revisan juntos la situación del país socio y la experiencia de FOSIS"},
+					{"Diseño y adaptación", "El modelo se adapta al país socio; cada versión del diseño se revisa por ambas partes"},
+					{"Pasantías e intercambios", "Visitas, talleres y reuniones virtuales entre pares"},
+					{"Sistematización", "Registro de lo aprendido y lecciones para otros proyectos"}},
+				Materials: []Material{{"Ficha de equipo espejo", "instrumento", ""}},
+			}},
 		{Slug: "social-protection-scorecard", Kind: "instrument", TitleES: "Instrumento de focalización", TitleEN: "Targeting scorecard",
 			SummaryES: "Ordena a los hogares por vulnerabilidad para priorizar el acceso a los programas.",
-			SummaryEN: "Ranks households by vulnerability to prioritise access to programs."},
+			SummaryEN: "Ranks households by vulnerability to prioritise access to programs.",
+			Design: &Design{
+				Components: []Component{{"Registro de hogares", "Datos de los integrantes, ingresos, vivienda y salud, de registros administrativos y de la declaración del hogar"},
+					{"Modelo de puntaje", "Ingresos corregidos por un índice de necesidades, o un modelo de comprobación de medios (PMT)"},
+					{"Tramos", "Percentil del hogar en la población y tramo de calificación (40, 50, 60, 70, 80, 90 y 100 %)"},
+					{"Explicación", "Cada puntaje se explica al hogar en palabras simples"}},
+			}},
 		{Slug: "family-support-manual", Kind: "material", TitleES: "Manual del apoyo familiar", TitleEN: "Family support manual",
 			SummaryES: "Guía de sesiones, instrumentos y registro del acompañamiento a las familias.",
 			SummaryEN: "Guide to the sessions, instruments and records of the support to families."},
+		{Slug: "family-accompaniment", Kind: "methodology", TitleES: "Acompañamiento a familias", TitleEN: "Family accompaniment",
+			SummaryES: "Metodología del acompañamiento psicosocial y sociolaboral: diagnóstico, sesiones en el hogar y grupales, plan de intervención y condiciones mínimas en siete dimensiones.",
+			SummaryEN: "The methodology of psycho-social and socio-vocational accompaniment: diagnosis, home and group sessions, an intervention plan and minimum conditions in seven dimensions.",
+			Design: &Design{
+				Components: []Component{{"Diagnóstico", "Condiciones mínimas marcadas como cumplidas o no en siete dimensiones: identificación, salud, educación, dinámica familiar, habitabilidad, trabajo e ingresos"},
+					{"Plan de intervención", "Acciones acordadas por cada condición no cumplida, con responsable y plazo"},
+					{"Sesiones", "Sesiones individuales y familiares en el hogar, y sesiones grupales"},
+					{"Derivaciones", "Vinculación con los servicios públicos de la comuna"},
+					{"Evaluación de salida", "Las condiciones mínimas se miden de nuevo al egreso"}},
+				Materials: []Material{{"Manual del apoyo familiar", "manual", ""}},
+			}},
 	}
 }
 
 // demoLinks are the demo's cooperation projects and what each shared.
 var demoLinks = map[string][]string{
-	"CSS-PY-01": {"psychosocial-support", "mirrored-teams", "family-support-manual", "monitoring-feedback-adaptation"},
+	"CSS-PY-01": {"psychosocial-support", "mirrored-teams", "family-support-manual", "family-accompaniment", "monitoring-feedback-adaptation"},
 	"CSS-GT-01": {"yo-emprendo", "financial-inclusion"},
 	"CSS-HN-01": {"coordination-among-sectors", "information-management"},
 	"CSS-CO-01": {"social-protection-scorecard", "information-management"},

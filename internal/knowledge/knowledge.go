@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
@@ -27,10 +28,78 @@ import (
 type Store struct {
 	db   *db.DB
 	coop *cooperation.Store
+
+	indexMu sync.Mutex
+	indexOK bool // the index is known to be written under TermScheme
 }
 
 // NewStore returns a Store over d; coop may be nil (no project links shown).
 func NewStore(d *db.DB, coop *cooperation.Store) *Store { return &Store{db: d, coop: coop} }
+
+// ensureIndex rebuilds the search index when it was written under another
+// TermScheme than this build's (a database made by an older fosis), once per
+// Store: every item's terms are computed again in one transaction, and the
+// scheme is recorded with a guarded update, so that two processes that
+// start together rebuild it once.
+func (s *Store) ensureIndex(ctx context.Context) error {
+	s.indexMu.Lock()
+	defer s.indexMu.Unlock()
+	if s.indexOK {
+		return nil
+	}
+	var scheme string
+	if err := s.db.QueryRowContext(ctx, `SELECT scheme FROM knowledge_index WHERE id = 1`).Scan(&scheme); err != nil {
+		return err
+	}
+	if scheme != TermScheme {
+		err := s.db.Transact(ctx, func(tx *db.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE knowledge_index SET scheme = ? WHERE id = 1 AND scheme = ?`, TermScheme, scheme)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return err // another process rebuilt it first
+			}
+			return reindex(ctx, tx)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	s.indexOK = true
+	return nil
+}
+
+// reindex writes every item's terms again.
+func reindex(ctx context.Context, tx *db.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+itemCols+` FROM knowledge_items ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		id int64
+		it *Item
+	}
+	var all []row
+	for rows.Next() {
+		id, it, err := scanItem(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, row{id, it})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range all {
+		if err := writeTerms(ctx, tx, r.id, r.it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Kinds are the kinds of item, in the order the catalogue lists them.
 var Kinds = []string{"principle", "program", "methodology", "instrument", "material"}
@@ -52,8 +121,9 @@ type Item struct {
 	Source    string  `json:"source,omitempty"` // where an imported item came from
 }
 
-// Design is a program's design: components, eligibility rules, indicators
-// and materials.
+// Design is the structure of a program (components, eligibility rules,
+// indicators and materials), a methodology (its steps as components, the
+// instruments and materials it uses) or an instrument (its parts).
 type Design struct {
 	Components  []Component   `json:"components"`
 	Eligibility []Eligibility `json:"eligibility"`
@@ -109,12 +179,12 @@ func (it *Item) validate() error {
 		bad("title", "give the title in Spanish and in English")
 	}
 	if it.Design != nil {
-		if it.Kind != "program" {
-			bad("design", "only a program carries a design")
+		if !carriesDesign(it.Kind) {
+			bad("design", "a %s carries no design (programs, methodologies and instruments do)", it.Kind)
 		}
 		d := it.Design
 		if len(d.Components) == 0 {
-			bad("design.components", "a program design names its components")
+			bad("design.components", "a design names its components (a methodology's steps, an instrument's parts)")
 		}
 		for i, c := range d.Components {
 			if strings.TrimSpace(c.Name) == "" {
@@ -146,6 +216,12 @@ func (it *Item) validate() error {
 	}
 	return nil
 }
+
+// carriesDesign says whether items of kind k may carry a structured design:
+// a program (its components, eligibility, indicators, materials), a
+// methodology (its steps) and an instrument (its parts). Principles and
+// materials are text.
+func carriesDesign(k string) bool { return k == "program" || k == "methodology" || k == "instrument" }
 
 func validKind(k string) bool {
 	for _, x := range Kinds {
@@ -241,8 +317,16 @@ func save(ctx context.Context, tx *db.Tx, it *Item) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM knowledge_terms WHERE item_id = ?`, id); err != nil {
+	if err := writeTerms(ctx, tx, id, it); err != nil {
 		return 0, err
+	}
+	return version, nil
+}
+
+// writeTerms replaces the index terms of item id.
+func writeTerms(ctx context.Context, tx *db.Tx, id int64, it *Item) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM knowledge_terms WHERE item_id = ?`, id); err != nil {
+		return err
 	}
 	for lang, w := range index(it) {
 		terms := make([]string, 0, len(w))
@@ -252,11 +336,11 @@ func save(ctx context.Context, tx *db.Tx, it *Item) (int, error) {
 		sort.Strings(terms)
 		for _, t := range terms {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_terms (item_id, lang, term, weight) VALUES (?, ?, ?, ?)`, id, lang, t, w[t]); err != nil {
-				return 0, err
+				return err
 			}
 		}
 	}
-	return version, nil
+	return nil
 }
 
 // index weighs each term of it per language: a title word counts 5, a
@@ -265,7 +349,7 @@ func save(ctx context.Context, tx *db.Tx, it *Item) (int, error) {
 func index(it *Item) map[string]map[string]int {
 	out := map[string]map[string]int{"es": {}, "en": {}}
 	add := func(lang, text string, weight int) {
-		for _, t := range Terms(text) {
+		for _, t := range Terms(lang, text) {
 			out[lang][t] = min(out[lang][t]+weight, 20)
 		}
 	}
@@ -433,7 +517,10 @@ func (s *Store) Search(ctx context.Context, query, lang, kind string, limit int)
 	}
 	seen := map[string]bool{}
 	var terms []string
-	for _, t := range Terms(query) {
+	if err := s.ensureIndex(ctx); err != nil {
+		return nil, err
+	}
+	for _, t := range Terms(lang, query) {
 		if !seen[t] {
 			seen[t] = true
 			terms = append(terms, t)

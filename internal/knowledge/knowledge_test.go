@@ -20,18 +20,47 @@ import (
 func sysCtx() context.Context { return auth.WithPrincipal(context.Background(), auth.System()) }
 
 func TestTerms(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Inclusión Financiera", "inclusion financiera"},
-		{"las familias y los programas", "familia programa"},
-		{"Oportunidades, capacidades", "oportunidad capacidad"},
-		{"Policies of the programs", "policy program"},
-		{"Coordinación intersectorial: 24 meses", "coordinacion intersectorial 24 mese"},
-		{"a de the", ""},
+	tests := []struct{ lang, in, want string }{
+		{"es", "Inclusión Financiera", "inclusion financ"},
+		{"es", "las familias y los programas", "famili program"},
+		{"es", "Oportunidades, capacidades", "oportun capac"},
+		{"en", "Policies of the programs", "polici program"},
+		{"es", "Coordinación intersectorial: 24 meses", "coordin intersectorial 24 mes"},
+		// Issue 17: país/países, mes/meses, luz/luces meet; "el" is a stop word.
+		{"es", "país países", "pais pais"},
+		{"es", "mes meses", "mes mes"},
+		{"es", "luz luces", "luc luc"},
+		{"es", "el equipo", "equip"},
+		{"en", "country countries", "countri countri"},
+		{"es", "a de el la", ""},
+		{"en", "a of the", ""},
 	}
 	for _, tc := range tests {
-		if got := strings.Join(Terms(tc.in), " "); got != tc.want {
-			t.Errorf("Terms(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := strings.Join(Terms(tc.lang, tc.in), " "); got != tc.want {
+			t.Errorf("Terms(%s, %q) = %q, want %q", tc.lang, tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestReindex checks that an index written under an older term scheme (a
+// database made before the Snowball stemmers) is rebuilt before a search.
+func TestReindex(t *testing.T) {
+	s, d := seeded(t)
+	ctx := context.Background()
+	if _, err := d.ExecContext(ctx, `UPDATE knowledge_terms SET term = term || 'x'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ExecContext(ctx, `UPDATE knowledge_index SET scheme = 'plural-v0'`); err != nil {
+		t.Fatal(err)
+	}
+	fresh := NewStore(d, s.coop)
+	hits, err := fresh.Search(sysCtx(), "países", "es", "", 5)
+	if err != nil || len(hits) != 1 || hits[0].Item.Slug != "mirrored-teams" {
+		t.Fatalf("search after an old index: %+v, %v", hits, err)
+	}
+	var scheme string
+	if err := d.QueryRowContext(ctx, `SELECT scheme FROM knowledge_index`).Scan(&scheme); err != nil || scheme != TermScheme {
+		t.Errorf("scheme %q, %v", scheme, err)
 	}
 }
 
@@ -75,14 +104,19 @@ func TestSearch(t *testing.T) {
 		{"inclusion financiera", "es", "", []string{"financial-inclusion"}},
 		{"Inclusión FINANCIERA", "es", "", []string{"financial-inclusion"}},
 		{"financial inclusion", "en", "", []string{"financial-inclusion"}},
-		{"familias", "es", "", []string{"psychosocial-support", "family-support-manual"}},
-		{"family", "en", "", []string{"family-support-manual", "psychosocial-support"}},
+		{"familias", "es", "", []string{"psychosocial-support", "family-support-manual", "family-accompaniment"}},
+		{"family", "en", "", []string{"family-support-manual", "family-accompaniment", "psychosocial-support"}},
 		{"equipo espejo", "es", "", []string{"mirrored-teams"}},
 		{"capital semilla", "es", "program", []string{"yo-emprendo"}},
 		{"capital semilla", "es", "principle", nil},
 		{"monitoring", "en", "", []string{"monitoring-feedback-adaptation"}},
 		{"monitoreo", "en", "", nil},
 		{"de la", "es", "", []string{fosis.EINVALID}},
+		{"el", "es", "", []string{fosis.EINVALID}},
+		{"países", "es", "", []string{"mirrored-teams"}},
+		{"el país", "es", "", []string{"mirrored-teams"}},
+		{"mes", "es", "", []string{"psychosocial-support", "yo-emprendo"}},
+		{"countries", "en", "", []string{"mirrored-teams"}},
 		{"x", "fr", "", []string{fosis.EINVALID}},
 	}
 	for _, tc := range tests {
@@ -140,7 +174,7 @@ func TestScope(t *testing.T) {
 	for _, it := range items {
 		slugs = append(slugs, it.Slug)
 	}
-	if diff := cmp.Diff([]string{"family-support-manual", "mirrored-teams", "monitoring-feedback-adaptation", "psychosocial-support"}, slugs); err != nil || diff != "" {
+	if diff := cmp.Diff([]string{"family-accompaniment", "family-support-manual", "mirrored-teams", "monitoring-feedback-adaptation", "psychosocial-support"}, slugs); err != nil || diff != "" {
 		t.Errorf("what CSS-PY-01 shared (-want +got):\n%s %v", diff, err)
 	}
 	if _, err := s.ByProject(gt, "CSS-PY-01"); fosis.ErrorCode(err) != fosis.ENOTFOUND {
@@ -219,8 +253,57 @@ func TestPackageRoundTrip(t *testing.T) {
 		t.Errorf("export of a missing item: %v", err)
 	}
 	a.Save(ctx, Catalogue()[0])
-	if _, err := a.Export(ctx, "rights-based-approach"); fosis.ErrorCode(err) != fosis.ECONFLICT {
+	if _, err := a.Export(ctx, "rights-based-approach"); err != nil {
 		t.Errorf("export of a principle: %v", err)
+	}
+	for _, it := range Catalogue() {
+		if it.Slug == "yo-trabajo" {
+			a.Save(ctx, it)
+		}
+	}
+	if _, err := a.Export(ctx, "yo-trabajo"); fosis.ErrorCode(err) != fosis.ECONFLICT {
+		t.Errorf("export of a program without its design: %v", err)
+	}
+}
+
+// TestPackageKinds checks that methodologies and instruments travel with
+// their designs as programs do (issue 17: the seed's exchange covers
+// methodologies, instruments and tools), and that a principle cannot be
+// given a design.
+func TestPackageKinds(t *testing.T) {
+	ctx := sysCtx()
+	a := NewStore(dbtest.Open(t), nil)
+	b := NewStore(dbtest.Open(t), nil)
+	for _, it := range Catalogue() {
+		if it.Kind != "methodology" && it.Kind != "instrument" {
+			continue
+		}
+		if it.Design == nil {
+			t.Errorf("%s has no design to share", it.Slug)
+			continue
+		}
+		if _, err := a.Save(ctx, it); err != nil {
+			t.Fatal(err)
+		}
+		file, err := a.Export(ctx, it.Slug)
+		if err != nil {
+			t.Fatalf("%s: %v", it.Slug, err)
+		}
+		got, err := b.Import(ctx, file)
+		if err != nil {
+			t.Fatalf("%s: %v", it.Slug, err)
+		}
+		if got.Kind != it.Kind || got.Status != "draft" || len(got.Design.Components) != len(it.Design.Components) {
+			t.Errorf("%s arrived as %+v", it.Slug, got)
+		}
+	}
+	if hits, err := b.Search(ctx, "equipos espejo", "es", "methodology", 5); err != nil || len(hits) != 1 {
+		t.Errorf("imported methodology not searchable: %v, %v", hits, err)
+	}
+	p := Catalogue()[0]
+	p.Design = &Design{Components: []Component{{"x", "y"}}}
+	if _, err := a.Save(ctx, p); fosis.ErrorCode(err) != fosis.EINVALID {
+		t.Errorf("a principle with a design: %v", err)
 	}
 }
 

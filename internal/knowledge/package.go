@@ -21,10 +21,12 @@ const PackageFormat = "fosis.knowledge-package"
 // PackageVersion is the version of the format this build writes and reads.
 const PackageVersion = 1
 
-// Package is a program's design as shared with another deployment: the
-// catalogue item (titles, texts and design) at one version, and the SHA-256
-// of the item's canonical JSON, so that a file altered on the way is
-// refused.
+// Package is a catalogue item as shared with another deployment — a
+// program's design, a methodology (the mirrored-teams method, the family
+// accompaniment), an instrument (the targeting scorecard), a principle or a
+// material: the item (titles, texts and design) at one version, and the
+// SHA-256 of the item's canonical JSON, so that a file altered on the way
+// is refused.
 type Package struct {
 	Format     string    `json:"format"`
 	Version    int       `json:"format_version"`
@@ -43,8 +45,8 @@ func digest(it Item) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Export returns the knowledge package of the program slug: its current
-// version with its design, checksummed.
+// Export returns the knowledge package of item slug: its current version
+// with its design, checksummed. A program travels only with its design.
 func (s *Store) Export(ctx context.Context, slug string) ([]byte, error) {
 	p, err := writer(ctx)
 	if err != nil {
@@ -55,8 +57,8 @@ func (s *Store) Export(ctx context.Context, slug string) ([]byte, error) {
 		return nil, err
 	}
 	it := *e.Item
-	if it.Kind != "program" || it.Design == nil {
-		return nil, fosis.Errorf(fosis.ECONFLICT, "%s is not a program with a design; only a program's design travels as a package", slug)
+	if it.Kind == "program" && it.Design == nil {
+		return nil, fosis.Errorf(fosis.ECONFLICT, "%s is a program without a design; add its components before sharing it", slug)
 	}
 	if it.Status != "published" {
 		return nil, fosis.Errorf(fosis.ECONFLICT, "%s is a draft; publish it before sharing it", slug)
@@ -76,8 +78,8 @@ func (s *Store) Export(ctx context.Context, slug string) ([]byte, error) {
 }
 
 // ParsePackage reads and checks a knowledge package: its format and version,
-// that it carries a valid program design, and its checksum. Every problem is
-// named.
+// that it carries a valid item (a program with its design), and its
+// checksum. Every problem is named.
 func ParsePackage(b []byte) (*Package, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -93,8 +95,10 @@ func ParsePackage(b []byte) (*Package, error) {
 		return nil, fosis.Errorf(fosis.EINVALID, "format %q is not %q", p.Format, PackageFormat)
 	case p.Version != PackageVersion:
 		return nil, fosis.Errorf(fosis.EINVALID, "format version %d is not supported (this fosis reads version %d)", p.Version, PackageVersion)
-	case p.Item.Kind != "program" || p.Item.Design == nil:
-		return nil, fosis.Errorf(fosis.EINVALID, "the package does not carry a program with its design")
+	case !validKind(p.Item.Kind):
+		return nil, fosis.Errorf(fosis.EINVALID, "the package carries a %q, which is not one of %s", p.Item.Kind, strings.Join(Kinds, ", "))
+	case p.Item.Kind == "program" && p.Item.Design == nil:
+		return nil, fosis.Errorf(fosis.EINVALID, "the package carries a program without its design")
 	case p.Item.Version < 1:
 		return nil, fosis.Errorf(fosis.EINVALID, "item version %d is not a version", p.Item.Version)
 	}
@@ -108,7 +112,7 @@ func ParsePackage(b []byte) (*Package, error) {
 	return &p, nil
 }
 
-// Import adds the program of a package to this deployment's catalogue as a
+// Import adds the item of a package to this deployment's catalogue as a
 // draft to adapt, keeping its version and recording where it came from. A
 // program with the same slug already here is a conflict: rename or remove
 // it first (an import never overwrites local work).
