@@ -65,8 +65,10 @@ func NewRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "fosis",
 		Short: "fosis — the information system of a social investment fund",
-		Long: `fosis ranks a country's households by vulnerability with a scorecard, and (in later
-versions) runs program calls, selection, accompaniment and international cooperation.
+		Long: `fosis keeps a country's social registry and ranks its households by vulnerability with a
+scorecard; opens calls for programme lines, selects and enrols families within quotas; runs
+South-South and Triangular Cooperation projects (IATI and SEGIB reports) and a knowledge
+catalogue; and serves all of it as a web application in Spanish and English and a JSON API.
 
 Every command takes --db: a SQLite file path (default ` + db.DefaultPath + `) or a postgres:// URL.
 The FOSIS_DB environment variable does the same.`,
