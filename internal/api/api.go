@@ -19,6 +19,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/jobs"
+	"github.com/fosis/fosis/internal/platform/observe"
 	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
@@ -46,6 +47,10 @@ type Server struct {
 	// (nil: those answer 503).
 	Cooperation *cooperation.Store
 	Knowledge   *knowledge.Store
+
+	// WarmFrame says the server keeps the registry's shared frame warm
+	// (serve --warm-frame): /readyz then waits for it.
+	WarmFrame bool
 }
 
 // TokenAuthenticator turns an API bearer token into the principal it acts
@@ -69,6 +74,7 @@ type route struct {
 func (s *Server) routes() []route {
 	return append([]route{
 		{"GET", "/healthz", true, http.HandlerFunc(s.health)},
+		{"GET", "/readyz", true, http.HandlerFunc(s.ready)},
 		{"GET", "/api/v1/openapi.json", true, http.HandlerFunc(serveOpenAPI)},
 		{"GET", "/api/v1/households/{id}", false, handle(s.household)},
 		{"GET", "/api/v1/households/{id}/sensitive", false, handle(s.sensitive)},
@@ -122,6 +128,14 @@ func (s *Server) routes() []route {
 	}, append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...)...)
 }
 
+// routed tells the metrics which route pattern served the request.
+func routed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		observe.Route(r)
+		h.ServeHTTP(w, r)
+	})
+}
+
 // Handler returns the routes, wrapped with logging and panic recovery.
 func (s *Server) Handler() http.Handler {
 	if s.Log == nil {
@@ -130,10 +144,11 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	api := http.NewServeMux()
 	for _, rt := range s.routes() {
+		h := routed(rt.handler)
 		if rt.public {
-			mux.Handle(rt.method+" "+rt.pattern, rt.handler)
+			mux.Handle(rt.method+" "+rt.pattern, h)
 		} else {
-			api.Handle(rt.method+" "+rt.pattern, rt.handler)
+			api.Handle(rt.method+" "+rt.pattern, h)
 		}
 	}
 	// Anything else under /api/v1/ is a 404 in the error shape, behind the
@@ -179,7 +194,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		defer func() {
 			if p := recover(); p != nil {
-				s.Log.Error("panic", "path", r.URL.Path, "panic", p)
+				s.Log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", p)
 				writeError(w, errors.New("panic"))
 			}
 		}()

@@ -47,6 +47,7 @@ var catalogue = scopetest.Options{Allow: []string{scopetest.CatCommune}}
 // scopeWalkSkipped fails TestScopeWalk.
 var scopeWalkEndpoints = map[string][]walkEndpoint{
 	"GET /healthz":             {{}},
+	"GET /readyz":              {{}},
 	"GET /api/v1/openapi.json": {{}},
 	// The territory is Chile's geography, the same for everyone: every
 	// region and commune by name, and no record of anyone.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -23,9 +24,10 @@ func auditCmd(cfg *Config) *cobra.Command {
 		Long: `Every change fosis makes (and every read of sensitive data) is written to an
 append-only audit trail in which each entry carries the SHA-256 of its content and of the
 entry before it. 'fosis audit verify' recomputes the whole chain; 'fosis audit list'
-shows entries, newest first. See docs/security.md.`,
+shows entries, newest first; 'fosis audit anchor' prints the chain's head to keep
+elsewhere. See docs/security.md.`,
 	}
-	c.AddCommand(auditVerifyCmd(cfg), auditListCmd(cfg))
+	c.AddCommand(auditVerifyCmd(cfg), auditListCmd(cfg), auditAnchorCmd(cfg))
 	return c
 }
 
@@ -40,34 +42,36 @@ each links to the one before. Exits with status 1, naming the first broken entry
 if any entry was altered or deleted.
 
 A chain cannot show that its newest entries were deleted: what is left is still a valid
-chain. So note the last entry and hash this command prints (or keep them outside this
-database) and later pass them with --expect SEQ:HASH: verify then also fails if that
-entry is gone or different.`,
+chain. So keep anchors outside this database ('fosis audit anchor >> anchors.txt', say
+from a daily job, into a place the database's administrators cannot rewrite) and pass them
+with --expect: either one SEQ:HASH, or a file of them, one a line (blank lines and lines
+starting with # are skipped). verify then also fails if any of those entries is gone or
+different, so a truncated tail is always caught.`,
 		Args: cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
-			var anchorSeq int64
-			var anchorHash string
-			if expect != "" {
-				s, h, ok := strings.Cut(expect, ":")
-				n, err := strconv.ParseInt(s, 10, 64)
-				if !ok || err != nil || n < 1 || len(h) != 64 {
-					return fosis.Errorf(fosis.EINVALID, "--expect %q: want SEQ:HASH as printed by 'fosis audit verify'", expect)
-				}
-				anchorSeq, anchorHash = n, strings.ToLower(h)
+			anchors, err := readAnchors(expect)
+			if err != nil {
+				return err
 			}
 			t0 := time.Now()
 			rep, err := audit.Verify(ctx, a.DB)
 			if err != nil {
 				return err
 			}
-			problem := rep.Problem
-			if rep.OK && anchorSeq > 0 {
-				if problem, err = audit.CheckAnchor(ctx, a.DB, anchorSeq, anchorHash); err != nil {
-					return err
+			var problems []string
+			if rep.OK {
+				for _, an := range anchors {
+					problem, err := audit.CheckAnchor(ctx, a.DB, an.seq, an.hash)
+					if err != nil {
+						return err
+					}
+					if problem != "" {
+						problems = append(problems, problem)
+					}
 				}
 			}
 			if jsonOut {
-				if err := json.NewEncoder(a.Stdout).Encode(map[string]any{"report": rep, "anchor_problem": problem}); err != nil {
+				if err := json.NewEncoder(a.Stdout).Encode(map[string]any{"report": rep, "anchors_checked": len(anchors), "anchor_problems": problems}); err != nil {
 					return err
 				}
 			} else {
@@ -82,10 +86,10 @@ entry is gone or different.`,
 					fmt.Fprintln(w, "the audit trail is empty")
 				default:
 					fmt.Fprintf(w, "chain intact; last entry: %d %s\n", rep.LastSeq, rep.LastHash)
-					if anchorSeq > 0 && problem == "" {
-						fmt.Fprintf(w, "noted entry %d is unchanged\n", anchorSeq)
+					if len(anchors) > 0 && len(problems) == 0 {
+						fmt.Fprintf(w, "%d noted entries unchanged\n", len(anchors))
 					}
-					if problem == "" {
+					if len(problems) == 0 {
 						fmt.Fprintf(w, "note it to check later: fosis audit verify --expect %d:%s\n", rep.LastSeq, rep.LastHash)
 					}
 				}
@@ -93,15 +97,95 @@ entry is gone or different.`,
 			if !rep.OK {
 				return fmt.Errorf("the audit trail is broken at entry %d: %s", rep.BrokenSeq, rep.Problem)
 			}
-			if problem != "" {
-				return errors.New(problem)
+			if len(problems) > 0 {
+				return errors.New(strings.Join(problems, "; "))
 			}
 			return nil
 		}),
 	}
-	c.Flags().StringVar(&expect, "expect", "", "SEQ:HASH of an entry noted earlier, which must still be there unchanged")
+	c.Flags().StringVar(&expect, "expect", "", "SEQ:HASH of an entry noted earlier, or a file of them one a line (from 'fosis audit anchor'): each must still be there unchanged")
 	c.Flags().BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	return c
+}
+
+// anchor is an audit entry noted earlier: its sequence number and hash.
+type anchor struct {
+	seq  int64
+	hash string
+}
+
+// readAnchors reads --expect: "" (none), one SEQ:HASH, or the path of a
+// file of them, one a line, # comments and blank lines skipped. A bad line
+// is named with its number.
+func readAnchors(expect string) ([]anchor, error) {
+	if expect == "" {
+		return nil, nil
+	}
+	if an, err := parseAnchor(expect); err == nil {
+		return []anchor{an}, nil
+	}
+	b, err := os.ReadFile(expect)
+	if err != nil {
+		if strings.Contains(expect, ":") && !strings.ContainsAny(expect, "/\\") {
+			_, perr := parseAnchor(expect)
+			return nil, fosis.Errorf(fosis.EINVALID, "--expect %q: %v", expect, perr)
+		}
+		return nil, fosis.Errorf(fosis.EINVALID, "--expect: %v (give SEQ:HASH as printed by 'fosis audit anchor', or a file of them)", err)
+	}
+	var out []anchor
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		an, err := parseAnchor(line)
+		if err != nil {
+			return nil, fosis.Errorf(fosis.EINVALID, "%s, line %d: %v", expect, i+1, err)
+		}
+		out = append(out, an)
+	}
+	if len(out) == 0 {
+		return nil, fosis.Errorf(fosis.EINVALID, "%s holds no anchor (lines SEQ:HASH, from 'fosis audit anchor')", expect)
+	}
+	return out, nil
+}
+
+// parseAnchor reads SEQ:HASH (the hash in hex, 64 digits).
+func parseAnchor(s string) (anchor, error) {
+	seq, h, ok := strings.Cut(strings.TrimSpace(s), ":")
+	n, err := strconv.ParseInt(seq, 10, 64)
+	if !ok || err != nil || n < 1 {
+		return anchor{}, errors.New("want SEQ:HASH, SEQ a whole number from 1")
+	}
+	h = strings.ToLower(h)
+	if len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+		return anchor{}, errors.New("the HASH of SEQ:HASH is 64 hexadecimal digits")
+	}
+	return anchor{n, h}, nil
+}
+
+func auditAnchorCmd(cfg *Config) *cobra.Command {
+	return &cobra.Command{
+		Use:   "anchor",
+		Short: "Print the audit chain's head (SEQ:HASH) to keep outside the database",
+		Long: `Prints the newest audit entry as SEQ:HASH, one line, for keeping where the database's
+administrators cannot rewrite it (another server, a ticket, a signed mail). Append them to a
+file over time ('fosis audit anchor >> anchors.txt'); 'fosis audit verify --expect
+anchors.txt' then fails if any noted entry was deleted or changed, which catches a deleted
+tail that the chain alone cannot show.`,
+		Args: cobra.NoArgs,
+		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
+			seq, hash, err := audit.Head(ctx, a.DB)
+			if err != nil {
+				return err
+			}
+			if seq == 0 {
+				return fosis.Errorf(fosis.ECONFLICT, "the audit trail is empty: there is nothing to anchor yet")
+			}
+			fmt.Fprintf(a.Stdout, "%d:%s\n", seq, hash)
+			return nil
+		}),
+	}
 }
 
 func auditListCmd(cfg *Config) *cobra.Command {

@@ -83,7 +83,7 @@ The FOSIS_DB environment variable does the same.`,
 	pf.StringVar(&cfg.LogFormat, "log-format", envOr("FOSIS_LOG_FORMAT", "text"), "text or json (env FOSIS_LOG_FORMAT)")
 	pf.BoolVarP(&cfg.Quiet, "quiet", "q", false, "no progress bars")
 	root.AddCommand(migrateCmd(cfg), registryCmd(cfg), scoreCmd(cfg), serveCmd(cfg), demoCmd(cfg), benchCmd(cfg),
-		usersCmd(cfg), tokensCmd(cfg), auditCmd(cfg), programsCmd(cfg), callsCmd(cfg),
+		usersCmd(cfg), tokensCmd(cfg), auditCmd(cfg), programsCmd(cfg), callsCmd(cfg), backupCmd(cfg), restoreCmd(cfg),
 		cooperationCmd(cfg), knowledgeCmd(cfg))
 	return root
 }

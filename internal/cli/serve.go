@@ -12,8 +12,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fosis/fosis/internal/api"
+	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/jobs"
+	"github.com/fosis/fosis/internal/platform/observe"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/web"
 )
@@ -32,6 +34,8 @@ func serveCmd(cfg *Config) *cobra.Command {
 	c.Flags().StringVar(&addr, "addr", envOr("FOSIS_ADDR", "127.0.0.1:8080"), "address to listen on, HOST:PORT (env FOSIS_ADDR)")
 	c.Flags().BoolVar(&opts.warmFrame, "warm-frame", true,
 		"read the registry into memory in the background at start and after each import, so that the first eligibility preview does not wait for it")
+	c.Flags().StringVar(&opts.metricsAddr, "metrics-addr", envOr("FOSIS_METRICS_ADDR", ""),
+		"serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9464, reachable by the monitoring only (env FOSIS_METRICS_ADDR; off when empty)")
 	c.Flags().BoolVar(&opts.secureCookies, "secure-cookies", os.Getenv("FOSIS_SECURE_COOKIES") == "1",
 		"mark the session cookie Secure on every request, behind a TLS-terminating proxy (env FOSIS_SECURE_COOKIES=1); it always is over TLS")
 	return c
@@ -41,6 +45,7 @@ func serveCmd(cfg *Config) *cobra.Command {
 type serveOptions struct {
 	secureCookies bool
 	warmFrame     bool
+	metricsAddr   string
 }
 
 // serve listens on addr until ctx is cancelled, then shuts down gracefully.
@@ -50,20 +55,31 @@ func serve(ctx context.Context, a *App, addr string, ready func(string)) error {
 }
 
 // handler is the web application at / beside the API under /api/v1 and the
-// health endpoint.
-func handler(a *App, opts serveOptions, tracker *jobs.Tracker) (http.Handler, error) {
+// health and readiness endpoints, every request with its id and counted in
+// m (which may be nil).
+func handler(a *App, opts serveOptions, tracker *jobs.Tracker, m *observe.Metrics) (http.Handler, error) {
 	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Users: a.Auth, Log: a.Log,
 		SecureCookies: opts.secureCookies, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge})
 	if err != nil {
 		return nil, err
 	}
 	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Tokens: a.Auth, Users: a.Auth,
-		Log: a.Log, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge}).Handler()
+		Log: a.Log, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge, WarmFrame: opts.warmFrame}).Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", apiH)
 	mux.Handle("/healthz", apiH)
+	mux.Handle("/readyz", apiH)
 	mux.Handle("/", w.Handler())
-	return mux, nil
+	return observe.Middleware(m, a.Log, mux), nil
+}
+
+// newMetrics returns the service's metrics: requests, pools, jobs and the
+// audit chain's length.
+func newMetrics(a *App, tracker *jobs.Tracker) *observe.Metrics {
+	return observe.New(a.DB, tracker, func(ctx context.Context) (int64, error) {
+		seq, _, err := audit.Head(ctx, a.DB)
+		return seq, err
+	})
 }
 
 // newTracker returns the one tracker of the pages and the API (an import
@@ -83,9 +99,23 @@ func newTracker(ctx context.Context, a *App, opts serveOptions) *jobs.Tracker {
 }
 
 func serveWith(ctx context.Context, a *App, addr string, opts serveOptions, ready func(string)) error {
-	h, err := handler(a, opts, newTracker(ctx, a, opts))
+	tracker := newTracker(ctx, a, opts)
+	metrics := newMetrics(a, tracker)
+	h, err := handler(a, opts, tracker, metrics)
 	if err != nil {
 		return err
+	}
+	if opts.metricsAddr != "" {
+		mln, err := net.Listen("tcp", opts.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("cannot listen on %s for the metrics: %w (choose another with --metrics-addr)", opts.metricsAddr, err)
+		}
+		mmux := http.NewServeMux()
+		mmux.Handle("GET /metrics", metrics.Handler())
+		msrv := &http.Server{Handler: mmux, ReadHeaderTimeout: 10 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		fmt.Fprintf(a.Stdout, "metrics on http://%s/metrics\n", mln.Addr())
 	}
 	if opts.warmFrame {
 		go warmFrame(ctx, a, "start")
@@ -102,7 +132,7 @@ func serveWith(ctx context.Context, a *App, addr string, opts serveOptions, read
 		return fmt.Errorf("cannot listen on %s: %w (is another server using it? choose another with --addr)", addr, err)
 	}
 	bound := ln.Addr().String()
-	fmt.Fprintf(a.Stdout, "fosis is serving %s on http://%s (web: /; health: /healthz; API: /api/v1/…). Ctrl-C stops it.\n", a.DB, bound)
+	fmt.Fprintf(a.Stdout, "fosis is serving %s on http://%s (web: /; health: /healthz, /readyz; API: /api/v1/…). Ctrl-C stops it.\n", a.DB, bound)
 	if ready != nil {
 		ready(bound)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/platform/observe"
 	"github.com/fosis/fosis/internal/platform/rut"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
@@ -58,7 +59,10 @@ type routeMux struct {
 // HandleFunc registers h for pattern, like http.ServeMux's.
 func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
 	m.patterns = append(m.patterns, pattern)
-	m.ServeMux.HandleFunc(pattern, h)
+	m.ServeMux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		observe.Route(r) // the metrics count the page by its pattern
+		h(w, r)
+	})
 }
 
 // pageRoutes registers every page.
