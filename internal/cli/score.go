@@ -17,8 +17,6 @@ import (
 	"github.com/fosis/fosis/internal/targeting"
 )
 
-var brackets = []uint8{40, 50, 60, 70, 80, 90, 100}
-
 func scoreCmd(cfg *Config) *cobra.Command {
 	var modelFile, whatIf, asOf, note string
 	var activate, jsonOut bool
@@ -152,7 +150,7 @@ func bracketIdx(b uint8) int {
 func printDistribution(w io.Writer, t *geo.Territory, f *registry.Frame, res *targeting.Results) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "region\thouseholds\t")
-	for _, b := range brackets {
+	for _, b := range fosis.Brackets() {
 		fmt.Fprintf(tw, "≤%d%%\t", b)
 	}
 	fmt.Fprintln(tw)
@@ -210,12 +208,12 @@ func runWhatIf(ctx context.Context, a *App, base, other *targeting.Model, day ti
 	fmt.Fprintln(w, "\nfrom bracket (rows) to bracket (columns):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "\t")
-	for _, b := range brackets {
+	for _, b := range fosis.Brackets() {
 		fmt.Fprintf(tw, "%d\t", b)
 	}
 	fmt.Fprintln(tw)
 	for i, row := range cmp.Matrix {
-		fmt.Fprintf(tw, "%d\t", brackets[i])
+		fmt.Fprintf(tw, "%d\t", fosis.Brackets()[i])
 		for _, v := range row {
 			fmt.Fprintf(tw, "%d\t", v)
 		}

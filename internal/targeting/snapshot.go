@@ -318,12 +318,11 @@ func (s *Store) explain(ctx context.Context, f *registry.Frame, run *Run, res *H
 		return nil, err
 	}
 	e := Explain(f, 0, m, registry.DayNumber(asOf), nil)
-	ranked := uint8(100)
-	for _, b := range []uint8{40, 50, 60, 70, 80, 90} {
-		if res.Percentile <= float64(b)+1e-9 {
-			ranked = b
-			break
-		}
+	// The stored percentile is 100 × r / N: r comes back exactly, and the
+	// bracket from it in integers as rank assigns it.
+	ranked := uint8(0)
+	if n := int(run.Households); n > 0 {
+		ranked = bracketFor(int(math.Round(res.Percentile*float64(n)/100)), n)
 	}
 	e.Rank = &RankExplanation{Households: int(run.Households), Percentile: res.Percentile,
 		RankedBracket: ranked, Bracket: res.Bracket, Poorest5: res.Poorest5}

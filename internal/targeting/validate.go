@@ -11,11 +11,6 @@ import (
 
 var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-// brackets are the seven brackets of the ranking, most vulnerable first:
-// bracket b holds the households whose percentile is above b-10 and at most b
-// (the first holds percentiles up to 40).
-var brackets = [7]uint8{40, 50, 60, 70, 80, 90, 100}
-
 // checker collects validation problems.
 type checker struct{ problems []fosis.FieldError }
 
@@ -174,11 +169,4 @@ func (c *checker) meansTest(mt *MeansTest) {
 	}
 }
 
-func validBracket(b int) bool {
-	for _, x := range brackets {
-		if int(x) == b {
-			return true
-		}
-	}
-	return false
-}
+func validBracket(b int) bool { return fosis.BracketIndex(b) >= 0 }
