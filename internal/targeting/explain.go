@@ -126,7 +126,7 @@ func Explain(f *registry.Frame, i int, m *Model, asOf int32, res *Results) Expla
 	switch m.Kind {
 	case KindIncome:
 		e.Income = &IncomeExplanation{}
-		e.Value, isapre = c.incomeValue(f, i, e.Income)
+		e.Value, _, isapre = c.incomeValue(f, i, e.Income)
 		income = e.Value
 	case KindPMT:
 		var h pmtHousehold

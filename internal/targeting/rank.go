@@ -1,9 +1,11 @@
 package targeting
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -43,14 +45,16 @@ func bracketFor(r, n int) uint8 {
 func inPoorest5(r, n int) bool { return 20*r <= n }
 
 // rank fills res's Percentile, Bracket and Poorest5 from pairs (one per
-// household, keyed by value) and applies the upgrades in res.Upgrade.
+// household, keyed by value) and applies the upgrades in res.Upgrade. The
+// radix sort orders by value; households of equal value are then ordered by
+// (Tie1, Tie2), so the ranking is lexicographic on the three keys.
 func rank(ctx context.Context, res *Results, pairs []rankPair) error {
 	n := len(pairs)
 	if n == 0 {
 		return nil
 	}
 	ranks := make([]uint32, n)
-	tiedRanks(radixSort(pairs, make([]rankPair, n)), ranks)
+	tiedRanks(breakTies(radixSort(pairs, make([]rankPair, n)), res.Tie1, res.Tie2), res.Tie1, res.Tie2, ranks)
 	// Writing the results in household order keeps the stores sequential;
 	// only tiedRanks writes in sorted (random) order, 4 bytes at a time.
 	return parallel(ctx, n, func(lo, hi int) {
@@ -67,13 +71,41 @@ func rank(ctx context.Context, res *Results, pairs []rankPair) error {
 	})
 }
 
+// breakTies orders each run of pairs with the same value key by (t1, t2) of
+// their households, in place, and returns sorted. Only runs of equal values
+// are sorted (most are a single household), with one comparison function
+// for all of them.
+func breakTies(sorted []rankPair, t1, t2 []float64) []rankPair {
+	byTies := func(a, b rankPair) int {
+		if c := cmp.Compare(t1[a.idx], t1[b.idx]); c != 0 {
+			return c
+		}
+		return cmp.Compare(t2[a.idx], t2[b.idx])
+	}
+	for lo := 0; lo < len(sorted); {
+		hi := lo + 1
+		for hi < len(sorted) && sorted[hi].key == sorted[lo].key {
+			hi++
+		}
+		if hi-lo > 1 {
+			slices.SortFunc(sorted[lo:hi], byTies)
+		}
+		lo = hi
+	}
+	return sorted
+}
+
 // tiedRanks sets ranks[idx] of each pair of a sorted slice to 1 + the number
-// of pairs with a strictly smaller key, so that ties share a rank.
-func tiedRanks(sorted []rankPair, ranks []uint32) {
+// of pairs strictly before it on (value key, t1, t2), so that households
+// equal on every key share a rank.
+func tiedRanks(sorted []rankPair, t1, t2 []float64, ranks []uint32) {
 	r := uint32(1)
 	for p, pair := range sorted {
-		if p > 0 && pair.key != sorted[p-1].key {
-			r = uint32(p) + 1
+		if p > 0 {
+			prev := sorted[p-1]
+			if pair.key != prev.key || t1[pair.idx] != t1[prev.idx] || t2[pair.idx] != t2[prev.idx] {
+				r = uint32(p) + 1
+			}
 		}
 		ranks[pair.idx] = r
 	}

@@ -129,34 +129,61 @@ func (s *Store) Diff(ctx context.Context, a, b int64, fn func(Change) error) (in
 	return n, rows.Err()
 }
 
-// ExportRun writes a run as CSV: household_id, the model's value, percentile,
-// bracket, poorest5 (0/1) and upgraded (0/1) plus the upgrade reasons.
+// ExportHeader is the header of ExportRun's CSV.
+const ExportHeader = "household_id,value,tie_key_1,tie_key_2,rank,percentile,bracket,poorest5,upgraded,upgrade_to_bracket,upgrade_reasons"
+
+// ExportRun writes a run as CSV (ExportHeader): household_id; the three
+// ranking keys exactly as ranked (value, tie_key_1, tie_key_2: lower is more
+// vulnerable, compared in that order; the shortest decimal that reads back
+// as the stored number); rank = 1 + the number of households strictly more
+// vulnerable on those keys; percentile = 100 × rank / N to four decimals;
+// bracket; poorest5 (0/1); upgraded (0/1), the bracket an upgrade raises
+// to (on upgraded rows) and the upgrade reasons. From the file alone, N is its number of rows, and every rank, percentile, bracket
+// and flag can be recomputed (docs/scorecard.md, "Ranking keys").
 func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progress func(rows int64)) (int64, error) {
 	if _, err := auth.National(ctx, false); err != nil {
 		return 0, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT h.household_id, r.value, r.percentile, r.bracket, r.poorest5, r.upgrade
+	run, err := s.runByID(ctx, runID)
+	if err != nil {
+		return 0, err
+	}
+	total := float64(run.Households)
+	m, err := s.RunModel(ctx, runID)
+	if err != nil {
+		return 0, err
+	}
+	var upTo int64
+	if m.MeansTest != nil {
+		upTo = int64(m.MeansTest.UpgradeToBracket)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT h.household_id, r.value, r.tie1, r.tie2, r.percentile, r.bracket, r.poorest5, r.upgrade
 		FROM score_results r JOIN households h ON h.id = r.household WHERE r.run = ? ORDER BY r.household`, runID)
 	if err != nil {
 		return 0, err
 	}
 	defer rows.Close()
 	bw := bufio.NewWriterSize(w, 1<<20)
-	bw.WriteString("household_id,value,percentile,bracket,poorest5,upgraded,upgrade_reasons\n")
+	bw.WriteString(ExportHeader + "\n")
 	var (
 		n                    int64
 		id                   string
-		value, pct           float64
+		value, t1, t2, pct   float64
 		bracket, p5, upgrade int
 		buf                  []byte
 	)
 	for rows.Next() {
-		if err := rows.Scan(&id, &value, &pct, &bracket, &p5, &upgrade); err != nil {
+		if err := rows.Scan(&id, &value, &t1, &t2, &pct, &bracket, &p5, &upgrade); err != nil {
 			return n, err
 		}
 		buf = csvin.AppendField(buf[:0], id)
+		for _, k := range [3]float64{value, t1, t2} {
+			buf = append(buf, ',')
+			buf = strconv.AppendFloat(buf, k, 'f', -1, 64)
+		}
 		buf = append(buf, ',')
-		buf = strconv.AppendFloat(buf, value, 'f', 2, 64)
+		// The stored percentile is 100 × rank / N: the rank comes back exactly.
+		buf = strconv.AppendInt(buf, int64(math.Round(pct*total/100)), 10)
 		buf = append(buf, ',')
 		buf = strconv.AppendFloat(buf, pct, 'f', 4, 64)
 		buf = append(buf, ',')
@@ -164,6 +191,8 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 		buf = append(buf, ',', byte('0'+p5), ',')
 		if upgrade != 0 {
 			buf = append(buf, '1', ',')
+			buf = strconv.AppendInt(buf, upTo, 10)
+			buf = append(buf, ',')
 			for k, r := range UpgradeReasons(uint8(upgrade)) {
 				if k > 0 {
 					buf = append(buf, '|')
@@ -171,7 +200,7 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 				buf = append(buf, r...)
 			}
 		} else {
-			buf = append(buf, '0', ',')
+			buf = append(buf, '0', ',', ',')
 		}
 		buf = append(buf, '\n')
 		bw.Write(buf)
@@ -217,9 +246,10 @@ func (s *Store) LoadResults(ctx context.Context, runID int64, keys []int64) (*Re
 	if _, err := auth.National(ctx, false); err != nil {
 		return nil, err
 	}
-	res := &Results{Value: make([]float64, len(keys)), Percentile: make([]float64, len(keys)),
-		Bracket: make([]uint8, len(keys)), Poorest5: make([]bool, len(keys)), Upgrade: make([]uint8, len(keys))}
-	rows, err := s.db.QueryContext(ctx, `SELECT household, value, percentile, bracket, poorest5, upgrade FROM score_results WHERE run = ? ORDER BY household`, runID)
+	res := &Results{Value: make([]float64, len(keys)), Tie1: make([]float64, len(keys)), Tie2: make([]float64, len(keys)),
+		Percentile: make([]float64, len(keys)),
+		Bracket:    make([]uint8, len(keys)), Poorest5: make([]bool, len(keys)), Upgrade: make([]uint8, len(keys))}
+	rows, err := s.db.QueryContext(ctx, `SELECT household, value, percentile, bracket, poorest5, upgrade, tie1, tie2 FROM score_results WHERE run = ? ORDER BY household`, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -227,16 +257,16 @@ func (s *Store) LoadResults(ctx context.Context, runID int64, keys []int64) (*Re
 	i := 0
 	for rows.Next() {
 		var key int64
-		var v, p float64
+		var v, p, t1, t2 float64
 		var b, p5, up int
-		if err := rows.Scan(&key, &v, &p, &b, &p5, &up); err != nil {
+		if err := rows.Scan(&key, &v, &p, &b, &p5, &up, &t1, &t2); err != nil {
 			return nil, err
 		}
 		for i < len(keys) && keys[i] < key {
 			i++
 		}
 		if i < len(keys) && keys[i] == key {
-			res.Value[i], res.Percentile[i], res.Bracket[i] = v, p, uint8(b)
+			res.Value[i], res.Tie1[i], res.Tie2[i], res.Percentile[i], res.Bracket[i] = v, t1, t2, p, uint8(b)
 			res.Poorest5[i], res.Upgrade[i] = p5 == 1, uint8(up)
 		}
 	}

@@ -94,12 +94,28 @@ func (c *checker) income(p *IncomeParams) {
 	}
 	c.olderAdultAge("params.older_adult_age", p.OlderAdultAge)
 	n := p.Needs
-	c.nonNegative("params.needs.minor", n.Minor)
-	c.nonNegative("params.needs.older_adult", n.OlderAdult)
-	c.nonNegative("params.needs.disability_moderate", n.DisabilityModerate)
-	c.nonNegative("params.needs.disability_severe", n.DisabilitySevere)
-	c.nonNegative("params.needs.dependency_moderate", n.DependencyModerate)
-	c.nonNegative("params.needs.dependency_severe", n.DependencySevere)
+	c.needsWeight("params.needs.minor", n.Minor)
+	c.needsWeight("params.needs.older_adult", n.OlderAdult)
+	c.needsWeight("params.needs.disability_moderate", n.DisabilityModerate)
+	c.needsWeight("params.needs.disability_severe", n.DisabilitySevere)
+	c.needsWeight("params.needs.dependency_moderate", n.DependencyModerate)
+	c.needsWeight("params.needs.dependency_severe", n.DependencySevere)
+}
+
+// needsWeight checks a needs weight: a number ≥ 0 with at most
+// three decimals, so that the needs index is summed exactly in thousandths
+// whatever the order of the members.
+func (c *checker) needsWeight(field string, w float64) {
+	if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 || w > 1e6 {
+		c.nonNegative(field, w)
+		if w > 1e6 {
+			c.add(field, "must be at most 1000000, got %v", w)
+		}
+		return
+	}
+	if k := w * 1000; math.Abs(k-math.Round(k)) > 1e-6 {
+		c.add(field, "must have at most three decimals (the needs index is counted in thousandths), got %v", w)
+	}
 }
 
 func (c *checker) olderAdultAge(field string, age int) {
