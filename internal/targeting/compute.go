@@ -180,20 +180,27 @@ func (c *compiled) divisor(n int) float64 {
 type keys struct{ value, tie1, tie2 float64 }
 
 // score returns household i's ranking keys and upgrade mask. It is the hot
-// path: no allocation, one pass over the members (two for an income model,
-// whose third key is a proxy-means score).
+// path: no allocation, one pass over the members. An income model's third
+// key is left 0 here: rank asks proxyScore for it only for the households
+// that tie on the first two keys.
 func (c *compiled) score(f *registry.Frame, i int) (keys, uint8) {
 	if c.kind == KindIncome {
 		v, needs, isapre := c.incomeValue(f, i, nil)
-		var h pmtHousehold
-		c.proxy.pmtFeatures(f, i, &h)
-		k := keys{v, -float64(needs) / needsUnits, c.proxy.pmtValue(&h, i)}
+		k := keys{v, -float64(needs) / needsUnits, 0}
 		return k, c.upgrades(f, i, v, isapre)
 	}
 	var h pmtHousehold
 	c.pmtFeatures(f, i, &h)
 	k := keys{c.pmtValue(&h, i), quantize(h.perCapita, pesoUnits), 0}
 	return k, c.upgrades(f, i, h.perCapita, h.isapre)
+}
+
+// proxyScore returns household i's proxy-means score, the third ranking key
+// of an income model (the value of ProxyModelID).
+func (c *compiled) proxyScore(f *registry.Frame, i int) float64 {
+	var h pmtHousehold
+	c.proxy.pmtFeatures(f, i, &h)
+	return c.proxy.pmtValue(&h, i)
 }
 
 // incomeValue returns household i's corrected equivalent income, its needs

@@ -26,7 +26,9 @@ type Results struct {
 	// Tie1 and Tie2 are the second and third ranking keys, which order
 	// households of equal Value (lower is more vulnerable; see TieKeyNames).
 	// Income models: minus the needs index, then the proxy-means score of
-	// ProxyModelID. Pmt models: the monthly per-capita income, then 0.
+	// ProxyModelID — computed only for households that share their Value
+	// and Tie1 with another, and 0 for the others, which it never orders.
+	// Pmt models: the monthly per-capita income, then 0.
 	Tie1, Tie2 []float64
 	// Percentile is 100 × (1 + households strictly more vulnerable) / N,
 	// comparing (Value, Tie1, Tie2) lexicographically: households equal on
@@ -110,7 +112,11 @@ func Score(ctx context.Context, f *registry.Frame, m *Model, asOf int32) (*Resul
 	if err != nil {
 		return nil, fmt.Errorf("score %s: %w", m.label(), err)
 	}
-	if err := rank(ctx, res, pairs); err != nil {
+	var tie2 func(i int) float64
+	if c.kind == KindIncome {
+		tie2 = func(i int) float64 { return c.proxyScore(f, i) }
+	}
+	if err := rank(ctx, res, pairs, tie2); err != nil {
 		return nil, fmt.Errorf("rank %s: %w", m.label(), err)
 	}
 	return res, nil
