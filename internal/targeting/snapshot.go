@@ -18,13 +18,16 @@ import (
 
 // HouseholdResult is one household's row of a run.
 type HouseholdResult struct {
-	Run        int64    `json:"run"`
-	Value      float64  `json:"value"`
-	Percentile float64  `json:"percentile"`
-	Bracket    uint8    `json:"bracket"`
-	Poorest5   bool     `json:"poorest5"`
-	Upgrade    uint8    `json:"-"`
-	Upgrades   []string `json:"upgrades"`
+	Run        int64   `json:"run"`
+	Value      float64 `json:"value"`
+	Percentile float64 `json:"percentile"`
+	Bracket    uint8   `json:"bracket"`
+	Poorest5   bool    `json:"poorest5"`
+	// TieKeys are the second and third ranking keys as ranked (see
+	// Results.Tie1 and Tie2).
+	TieKeys  [2]float64 `json:"tie_keys"`
+	Upgrade  uint8      `json:"-"`
+	Upgrades []string   `json:"upgrades"`
 }
 
 // Result returns household key's row of run runID.
@@ -39,8 +42,8 @@ func (s *Store) Result(ctx context.Context, runID, key int64) (*HouseholdResult,
 func (s *Store) result(ctx context.Context, runID, key int64) (*HouseholdResult, error) {
 	r := HouseholdResult{Run: runID}
 	var p5 int
-	err := s.db.QueryRowContext(ctx, `SELECT value, percentile, bracket, poorest5, upgrade FROM score_results WHERE run = ? AND household = ?`,
-		runID, key).Scan(&r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade)
+	err := s.db.QueryRowContext(ctx, `SELECT value, percentile, bracket, poorest5, upgrade, tie1, tie2 FROM score_results WHERE run = ? AND household = ?`,
+		runID, key).Scan(&r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade, &r.TieKeys[0], &r.TieKeys[1])
 	if err == sql.ErrNoRows {
 		return nil, fosis.Errorf(fosis.ENOTFOUND, "household was not scored in run %d (it was added after the run)", runID)
 	}
@@ -72,7 +75,7 @@ func (s *Store) history(ctx context.Context, key int64) ([]HouseholdResult, erro
 	// One primary-key seek of (run, household) per run: score_results has no
 	// index on household alone (it would slow every national run's write),
 	// and a plain join let SQLite's planner scan the whole snapshot instead.
-	rows, err := s.db.QueryContext(ctx, `SELECT s.run, s.value, s.percentile, s.bracket, s.poorest5, s.upgrade
+	rows, err := s.db.QueryContext(ctx, `SELECT s.run, s.value, s.percentile, s.bracket, s.poorest5, s.upgrade, s.tie1, s.tie2
 		FROM score_results s WHERE s.run IN (SELECT id FROM score_runs) AND s.household = ? ORDER BY s.run DESC`, key)
 	if err != nil {
 		return nil, err
@@ -82,7 +85,7 @@ func (s *Store) history(ctx context.Context, key int64) ([]HouseholdResult, erro
 	for rows.Next() {
 		var r HouseholdResult
 		var p5 int
-		if err := rows.Scan(&r.Run, &r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade); err != nil {
+		if err := rows.Scan(&r.Run, &r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade, &r.TieKeys[0], &r.TieKeys[1]); err != nil {
 			return nil, err
 		}
 		r.Poorest5, r.Upgrades = p5 == 1, upgradeList(r.Upgrade)
@@ -355,7 +358,8 @@ func (s *Store) explain(ctx context.Context, f *registry.Frame, run *Run, res *H
 		ranked = bracketFor(int(math.Round(res.Percentile*float64(n)/100)), n)
 	}
 	e.Rank = &RankExplanation{Households: int(run.Households), Percentile: res.Percentile,
-		RankedBracket: ranked, Bracket: res.Bracket, Poorest5: res.Poorest5}
+		RankedBracket: ranked, Bracket: res.Bracket, Poorest5: res.Poorest5,
+		Keys: []float64{res.Value, res.TieKeys[0], res.TieKeys[1]}}
 	stale := math.Abs(e.Value-res.Value) > 1e-6*math.Max(1, math.Abs(res.Value))
 	return &ScoredHousehold{Run: run, Result: res, Explanation: e, Stale: stale, Summary: e.Summary(lang)}, nil
 }
