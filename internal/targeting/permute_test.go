@@ -2,6 +2,7 @@ package targeting
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -119,5 +120,35 @@ func TestIdenticalHouseholdsRankIdentically(t *testing.T) {
 		if got, want := [3]any{res.Value[b], res.Percentile[b], res.Bracket[b]}, [3]any{res.Value[a], res.Percentile[a], res.Bracket[a]}; got != want {
 			t.Errorf("%s: spouse first (value, percentile, bracket) = %v, head first %v", m.ID, got, want)
 		}
+	}
+}
+
+// TestTieBreakers checks the income model's keys on households without
+// income: more needs first, then the lower proxy-means score (a poor floor
+// weighs -300 in chile-fps-pmt), and households equal on every key share a
+// rank; one household with income comes last.
+func TestTieBreakers(t *testing.T) {
+	adult := person{age: 40, rel: registry.RelHead}
+	child := person{age: 8, rel: registry.RelChild}
+	good := house{floor: registry.CondGood, walls: registry.CondGood, roof: registry.CondGood, rooms: 2,
+		members: []person{adult}}
+	poor := good
+	poor.floor = registry.CondPoor
+	withChild := good
+	withChild.members = []person{adult, child}
+	earner := good
+	earner.members = []person{{age: 40, rel: registry.RelHead, labor: 300_000}}
+	f := buildFrame(t, good, poor, withChild, good, earner)
+	res := mustScore(t, f, DefaultModel())
+	// withChild: needs 1.2 → rank 1; poor: needs 1, lower proxy → rank 2;
+	// the two good ones tie on every key → rank 3 both; earner → rank 5.
+	wantRank := []int{3, 2, 1, 3, 5}
+	for i, r := range wantRank {
+		if got := int(math.Round(res.Percentile[i] * 5 / 100)); got != r {
+			t.Errorf("household %d: rank %d, want %d (keys %v, %v, %v)", i, got, r, res.Value[i], res.Tie1[i], res.Tie2[i])
+		}
+	}
+	if res.Tie2[4] != 0 {
+		t.Errorf("the proxy-means key of a household no other ties with is %v, want 0", res.Tie2[4])
 	}
 }
