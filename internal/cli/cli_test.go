@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -63,6 +64,11 @@ func TestCommandLine(t *testing.T) {
 	if !strings.Contains(out, "run 1: model chile-rsh v1") || !strings.Contains(out, "Total") || !strings.Contains(out, "Metropolitana") {
 		t.Fatalf("score output:\n%s", out)
 	}
+	// Every run states the share it flagged as the poorest 5 % (about 5 %:
+	// the ranking's tie-breakers split the households without income).
+	if !regexp.MustCompile(`poorest 5 %: 7[0-9] households flagged \([0-9.]+ % of 1500\)`).MatchString(out) {
+		t.Fatalf("score output does not state the poorest 5 %% share:\n%s", out)
+	}
 	// What-if with the PMT model writes nothing.
 	pmt := filepath.Join(dir, "pmt.json")
 	for _, m := range targeting.BuiltinModels() {
@@ -88,7 +94,7 @@ func TestCommandLine(t *testing.T) {
 	}
 	runCSV := filepath.Join(dir, "run.csv")
 	mustRun(t, "--db", dsn, "score", "export", "latest", "--out", runCSV)
-	if lines := sortedLines(t, runCSV); len(lines) != 1501 || lines[0] != "household_id,value,percentile,bracket,poorest5,upgraded,upgrade_reasons" {
+	if lines := sortedLines(t, runCSV); len(lines) != 1501 || lines[0] != targeting.ExportHeader {
 		t.Fatalf("run export: %d lines, header %q", len(lines), lines[0])
 	}
 	// Round trip: the exported registry has the same rows as the extract.

@@ -17,8 +17,6 @@ import (
 	"github.com/fosis/fosis/internal/targeting"
 )
 
-var brackets = []uint8{40, 50, 60, 70, 80, 90, 100}
-
 func scoreCmd(cfg *Config) *cobra.Command {
 	var modelFile, whatIf, asOf, note string
 	var activate, jsonOut bool
@@ -68,12 +66,15 @@ bracket pair) compared with the active model.`,
 				return err
 			}
 			if jsonOut {
+				warnPoorest5(a, out.Run)
 				return json.NewEncoder(a.Stdout).Encode(map[string]any{"run": out.Run,
 					"distribution": distribution(a.Territory, out.Frame, out.Results)})
 			}
 			fmt.Fprintf(a.Stdout, "run %d: model %s v%d (%s), as of %s, %d households (read %s, score %s, write %s)\n\n",
 				out.Run.ID, out.Run.ModelID, out.Run.ModelVersion, out.Run.ModelName, out.Run.AsOf, out.Run.Households,
 				out.Load.Round(time.Millisecond), out.Compute.Round(time.Millisecond), out.Write.Round(time.Millisecond))
+			fmt.Fprintf(a.Stdout, "%s\n\n", poorest5Line(out.Run))
+			warnPoorest5(a, out.Run)
 			printDistribution(a.Stdout, a.Territory, out.Frame, out.Results)
 			return nil
 		}),
@@ -87,6 +88,23 @@ bracket pair) compared with the active model.`,
 	f.BoolVar(&jsonOut, "json", false, "print JSON instead of tables")
 	c.AddCommand(runsCmd(cfg), diffCmd(cfg), accuracyCmd(cfg), scoreExportCmd(cfg), modelsCmd(cfg))
 	return c
+}
+
+// poorest5Line states the share of a run's households flagged as the
+// poorest 5 %.
+func poorest5Line(r *targeting.Run) string {
+	return fmt.Sprintf("poorest 5 %%: %d households flagged (%.2f %% of %d)", r.Poorest5, r.Poorest5Share, r.Households)
+}
+
+// warnPoorest5 warns on stderr when a run flagged more than
+// targeting.Poorest5WarnShare % of its households.
+func warnPoorest5(a *App, r *targeting.Run) {
+	if r.Poorest5Warning {
+		fmt.Fprintf(a.Stderr, "WARNING: run %d flagged %.2f %% of the households as the poorest 5 %% (more than %.0f %%): "+
+			"many households tie at the bottom of the ranking. Programmes reserved for the poorest 5 %% would reach more "+
+			"families than intended; check the model's ranking keys (docs/scorecard.md).\n",
+			r.ID, r.Poorest5Share, targeting.Poorest5WarnShare)
+	}
 }
 
 func parseAsOf(s string) (time.Time, error) {
@@ -152,7 +170,7 @@ func bracketIdx(b uint8) int {
 func printDistribution(w io.Writer, t *geo.Territory, f *registry.Frame, res *targeting.Results) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "region\thouseholds\t")
-	for _, b := range brackets {
+	for _, b := range fosis.Brackets() {
 		fmt.Fprintf(tw, "≤%d%%\t", b)
 	}
 	fmt.Fprintln(tw)
@@ -210,12 +228,12 @@ func runWhatIf(ctx context.Context, a *App, base, other *targeting.Model, day ti
 	fmt.Fprintln(w, "\nfrom bracket (rows) to bracket (columns):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "\t")
-	for _, b := range brackets {
+	for _, b := range fosis.Brackets() {
 		fmt.Fprintf(tw, "%d\t", b)
 	}
 	fmt.Fprintln(tw)
 	for i, row := range cmp.Matrix {
-		fmt.Fprintf(tw, "%d\t", brackets[i])
+		fmt.Fprintf(tw, "%d\t", fosis.Brackets()[i])
 		for _, v := range row {
 			fmt.Fprintf(tw, "%d\t", v)
 		}
@@ -246,12 +264,22 @@ func runsCmd(cfg *Config) *cobra.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "run\tmodel\tversion\tas of\tfinished\thouseholds\tnote")
+			fmt.Fprintln(tw, "run\tmodel\tversion\tas of\tfinished\thouseholds\tpoorest 5 %\tnote")
 			for _, r := range runs {
-				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%d\t%s\n", r.ID, r.ModelID, r.ModelVersion, r.AsOf,
-					r.FinishedAt.Format(time.DateTime), r.Households, r.Note)
+				share := fmt.Sprintf("%.2f %%", r.Poorest5Share)
+				if r.Poorest5Warning {
+					share += " (!)"
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.ModelID, r.ModelVersion, r.AsOf,
+					r.FinishedAt.Format(time.DateTime), r.Households, share, r.Note)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			for _, r := range runs {
+				warnPoorest5(a, &r)
+			}
+			return nil
 		}),
 	}
 }
@@ -371,7 +399,14 @@ func scoreExportCmd(cfg *Config) *cobra.Command {
 				return err
 			}
 			bar.Finish()
+			m, err := a.Targeting.RunModel(ctx, run.ID)
+			if err != nil {
+				return err
+			}
+			names := targeting.TieKeyNames(m.Kind)
 			fmt.Fprintf(a.Stdout, "wrote %d rows of run %d to %s\n", n, run.ID, out)
+			fmt.Fprintf(a.Stdout, "ranked on (value, tie_key_1 = %s, tie_key_2 = %s), lower is more vulnerable; %s\n",
+				names[0], names[1], poorest5Line(run))
 			return nil
 		}),
 	}

@@ -27,10 +27,6 @@ type ListFilter struct {
 	Poorest5 bool
 }
 
-// filterBrackets are the brackets a filter may name: those the scoring
-// slice assigns (targeting.Brackets; a test there keeps them in step).
-var filterBrackets = []int{40, 50, 60, 70, 80, 90, 100}
-
 // Validate returns an invalid error naming every field that is wrong.
 func (f ListFilter) Validate() error {
 	var problems []fosis.FieldError
@@ -55,7 +51,7 @@ func (f ListFilter) Validate() error {
 		bad("max_members", "is smaller than min_members")
 	}
 	for _, b := range f.Brackets {
-		if !slices.Contains(filterBrackets, b) {
+		if fosis.BracketIndex(b) < 0 { // the brackets the scoring slice assigns
 			bad("bracket", fmt.Sprintf("%d is not a bracket (40, 50, 60, 70, 80, 90 or 100)", b))
 		}
 	}

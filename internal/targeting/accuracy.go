@@ -94,7 +94,8 @@ func MeasureAccuracy(f *registry.Frame, res *Results, truth []float64) (Accuracy
 	if k := len(pairs); k > 0 {
 		ranks := make([]uint32, n)
 		sorted := radixSort(pairs, make([]rankPair, k))
-		tiedRanks(sorted, ranks)
+		none := make([]float64, n) // truth has one key: no tie-breakers
+		tiedRanks(sorted, none, none, ranks)
 		for _, p := range sorted {
 			poor[p.idx] = bracketFor(int(ranks[p.idx]), k) <= AccuracyCutOff
 		}

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"path"
+	"sync"
 )
 
 //go:embed models/*.json
@@ -45,3 +46,12 @@ func mustLoadBuiltin(name string) *Model {
 	}
 	return m
 }
+
+// ProxyModelID is the built-in pmt model whose value is the third ranking
+// key of income models: it orders only households that have the same
+// corrected income and the same needs index (docs/scorecard.md).
+const ProxyModelID = "chile-fps-pmt"
+
+// proxyModel is the parsed ProxyModelID, read once: the models are embedded
+// in the binary, so it never changes, and callers only read it.
+var proxyModel = sync.OnceValue(func() *Model { return mustLoadBuiltin(ProxyModelID + ".json") })

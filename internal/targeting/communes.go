@@ -55,7 +55,7 @@ func (s *Store) loadCommuneDistribution(ctx context.Context, runID int64) ([]Com
 	t := s.reg.Territory()
 	all := make([]CommuneBrackets, len(t.Communes))
 	for i, c := range t.Communes {
-		all[i] = CommuneBrackets{Code: c.Code, Name: c.Name, RegionCode: c.RegionCode, Counts: make([]int64, len(brackets))}
+		all[i] = CommuneBrackets{Code: c.Code, Name: c.Name, RegionCode: c.RegionCode, Counts: make([]int64, len(fosis.Brackets()))}
 	}
 	// Read-only, like loadDistribution: the run's results next to the
 	// households' communes.
@@ -73,7 +73,7 @@ func (s *Store) loadCommuneDistribution(ctx context.Context, runID int64) ([]Com
 			return nil, err
 		}
 		i, ok := t.CommuneIndex(code)
-		b := slices.Index(brackets[:], uint8(bracket))
+		b := fosis.BracketIndex(int(bracket))
 		if !ok || b < 0 {
 			continue // a commune the territory lacks has no shape to colour
 		}

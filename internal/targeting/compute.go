@@ -42,13 +42,16 @@ type compiled struct {
 	// A member born on or before cutX is at least X years old on asOf.
 	cutAdult, cutOlder, cutStudentOver int32
 
-	// income
-	exempt     float64
+	// income: amounts in whole pesos and needs weights in thousandths, so
+	// that a household's sums are exact and cannot depend on the order in
+	// which its members are listed
+	exempt     int64
 	eqExp      float64
 	eqDiv      [eqTableSize]float64
-	needMinor  float64
-	needOlder  float64
-	disW, depW [256]float64 // by severity code
+	needMinor  int64
+	needOlder  int64
+	disW, depW [256]int64 // by severity code
+	proxy      *compiled  // the proxy-means model of the third ranking key
 
 	// pmt
 	intercept   float64
@@ -74,15 +77,16 @@ func compile(m *Model, f *registry.Frame, asOf int32) *compiled {
 		p := m.Income
 		c.cutOlder = ageCut(asOf, p.OlderAdultAge)
 		c.cutStudentOver = ageCut(asOf, p.StudentAgeMax+1)
-		c.exempt = p.StudentExemptWages * float64(p.MinimumWageCLP)
+		c.exempt = int64(math.Round(p.StudentExemptWages * float64(p.MinimumWageCLP)))
 		c.eqExp = p.EquivalenceExponent
 		c.eqDiv[0] = 1 // a household without members divides by 1
 		for n := 1; n < eqTableSize; n++ {
 			c.eqDiv[n] = math.Pow(float64(n), p.EquivalenceExponent)
 		}
-		c.needMinor, c.needOlder = p.Needs.Minor, p.Needs.OlderAdult
-		c.disW[registry.SevModerate], c.disW[registry.SevSevere] = p.Needs.DisabilityModerate, p.Needs.DisabilitySevere
-		c.depW[registry.SevModerate], c.depW[registry.SevSevere] = p.Needs.DependencyModerate, p.Needs.DependencySevere
+		c.needMinor, c.needOlder = milli(p.Needs.Minor), milli(p.Needs.OlderAdult)
+		c.disW[registry.SevModerate], c.disW[registry.SevSevere] = milli(p.Needs.DisabilityModerate), milli(p.Needs.DisabilitySevere)
+		c.depW[registry.SevModerate], c.depW[registry.SevSevere] = milli(p.Needs.DependencyModerate), milli(p.Needs.DependencySevere)
+		c.proxy = compile(proxyModel(), f, asOf)
 	case KindPMT:
 		p := m.PMT
 		c.cutOlder = ageCut(asOf, p.OlderAdultAge)
@@ -142,6 +146,26 @@ func ageCut(asOf int32, years int) int32 {
 
 func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 
+// milli returns a needs weight in thousandths (Validate allows no finer
+// weight).
+func milli(w float64) int64 { return int64(math.Round(w * 1000)) }
+
+// The precision of the ranking keys: each key is rounded to a whole number
+// of these units before ranking, so that what is ranked is exactly what a
+// run stores and exports (see docs/scorecard.md, "Ranking keys").
+const (
+	pesoUnits  = 100   // pesos to the cent: income values and per-capita income
+	pointUnits = 10000 // pmt points to four decimals: pmt values and the proxy-means score
+	needsUnits = 1000  // the needs index to three decimals (exact: weights are thousandths)
+)
+
+// quantize rounds v to the nearest multiple of 1/units (halves up). The
+// result is the float64 nearest to k/units, which is also what parsing its
+// shortest decimal text gives back, so an exported key reads back exactly.
+func quantize(v float64, units float64) float64 {
+	return math.Floor(v*units+0.5) / units
+}
+
 // divisor returns the equivalence divisor n^e (1 for an empty household).
 func (c *compiled) divisor(n int) float64 {
 	if n < eqTableSize {
@@ -150,35 +174,57 @@ func (c *compiled) divisor(n int) float64 {
 	return math.Pow(float64(n), c.eqExp)
 }
 
-// score returns household i's value and upgrade mask. It is the hot path:
-// no allocation, one pass over the members.
-func (c *compiled) score(f *registry.Frame, i int) (float64, uint8) {
+// keys are a household's ranking keys, lexicographic, each oriented so that
+// lower is more vulnerable: the model's value, then the kind's two
+// tie-breakers (see docs/scorecard.md, "Ranking keys").
+type keys struct{ value, tie1, tie2 float64 }
+
+// score returns household i's ranking keys and upgrade mask. It is the hot
+// path: no allocation, one pass over the members. An income model's third
+// key is left 0 here: rank asks proxyScore for it only for the households
+// that tie on the first two keys.
+func (c *compiled) score(f *registry.Frame, i int) (keys, uint8) {
 	if c.kind == KindIncome {
-		v, isapre := c.incomeValue(f, i, nil)
-		return v, c.upgrades(f, i, v, isapre)
+		v, needs, isapre := c.incomeValue(f, i, nil)
+		k := keys{v, -float64(needs) / needsUnits, 0}
+		return k, c.upgrades(f, i, v, isapre)
 	}
 	var h pmtHousehold
 	c.pmtFeatures(f, i, &h)
-	return c.pmtValue(&h, i), c.upgrades(f, i, h.perCapita, h.isapre)
+	k := keys{c.pmtValue(&h, i), quantize(h.perCapita, pesoUnits), 0}
+	return k, c.upgrades(f, i, h.perCapita, h.isapre)
 }
 
-// incomeValue returns household i's corrected equivalent income and whether
-// any member has an isapre plan. With tr non-nil it also records how the
-// value was reached (for Explain); the arithmetic is the same either way.
-func (c *compiled) incomeValue(f *registry.Frame, i int, tr *IncomeExplanation) (float64, bool) {
+// proxyScore returns household i's proxy-means score, the third ranking key
+// of an income model (the value of ProxyModelID).
+func (c *compiled) proxyScore(f *registry.Frame, i int) float64 {
+	var h pmtHousehold
+	c.proxy.pmtFeatures(f, i, &h)
+	return c.proxy.pmtValue(&h, i)
+}
+
+// incomeValue returns household i's corrected equivalent income, its needs
+// index in thousandths and whether any member has an isapre plan. The
+// members' income (whole pesos) and needs weights (thousandths) are summed
+// in integers, so the value is a function of the household's members and
+// not of the order in which they are listed; it is then rounded to the cent
+// (pesoUnits). With tr non-nil it also records how the value was reached
+// (for Explain); the arithmetic is the same either way.
+func (c *compiled) incomeValue(f *registry.Frame, i int, tr *IncomeExplanation) (float64, int64, bool) {
 	lo, hi := f.Members(i)
-	total, needs := 0.0, 1.0
+	var total int64
+	needs := int64(needsUnits)
 	isapre := false
 	for j := lo; j < hi; j++ {
 		born := f.BirthDay[j]
-		labor := float64(f.Labor[j])
+		labor := int64(f.Labor[j])
 		counted := labor
 		student := f.InSchool[j] && born > c.cutStudentOver
 		if student && labor > 0 {
 			counted = max(0, labor-c.exempt)
 		}
-		total += counted + float64(f.Pension[j]) + float64(f.Capital[j])
-		ageW := 0.0
+		total += counted + int64(f.Pension[j]) + int64(f.Capital[j])
+		var ageW int64
 		if born > c.cutAdult {
 			ageW = c.needMinor
 		} else if born <= c.cutOlder {
@@ -190,24 +236,26 @@ func (c *compiled) incomeValue(f *registry.Frame, i int, tr *IncomeExplanation) 
 			isapre = true
 		}
 		if tr != nil {
-			tr.Members = append(tr.Members, c.memberTrace(f, j, lo, student, counted, ageW, condW))
+			tr.Members = append(tr.Members, c.memberTrace(f, j, lo, student, float64(counted),
+				float64(ageW)/needsUnits, float64(condW)/needsUnits))
 		}
 	}
 	n := hi - lo
 	div := c.divisor(n)
-	eq := total / div
-	v := eq / needs
+	eq := float64(total) / div
+	v := quantize(eq*needsUnits/float64(needs), pesoUnits)
 	if tr != nil {
-		tr.Size, tr.CountedIncome, tr.EquivalenceExponent = n, total, c.eqExp
-		tr.EquivalenceDivisor, tr.EquivalentIncome, tr.NeedsIndex, tr.CorrectedIncome = div, eq, needs, v
+		tr.Size, tr.CountedIncome, tr.EquivalenceExponent = n, float64(total), c.eqExp
+		tr.EquivalenceDivisor, tr.EquivalentIncome, tr.NeedsIndex, tr.CorrectedIncome = div, eq, float64(needs)/needsUnits, v
 		for _, mt := range tr.Members {
 			tr.ExcludedIncome += mt.LaborExcluded
 		}
 	}
-	return v, isapre
+	return v, needs, isapre
 }
 
-// pmtValue returns the pmt value of household i from its features.
+// pmtValue returns the pmt value of household i from its features, summed
+// in the catalogue's fixed order and rounded to pointUnits.
 func (c *compiled) pmtValue(h *pmtHousehold, i int) float64 {
 	v := c.intercept
 	for _, k := range c.numActive {
@@ -216,7 +264,7 @@ func (c *compiled) pmtValue(h *pmtHousehold, i int) float64 {
 	for _, k := range c.catActive {
 		v += c.catW[k][c.catCol[k][i]]
 	}
-	return v
+	return quantize(v, pointUnits)
 }
 
 // upgrades returns the means-test mask of household i; income is the value

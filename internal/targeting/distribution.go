@@ -5,13 +5,14 @@ import (
 	"context"
 	"slices"
 
+	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 )
 
 // Brackets returns the socio-economic brackets a run assigns, in order (a
 // fresh copy each call).
 func Brackets() []uint8 {
-	b := brackets
+	b := fosis.Brackets()
 	return b[:]
 }
 
@@ -65,7 +66,7 @@ func (s *Store) loadDistribution(ctx context.Context, runID int64) ([]RegionBrac
 	var all []RegionBrackets
 	at := map[string]int{}
 	add := func(code, name string) int {
-		all = append(all, RegionBrackets{Code: code, Name: name, Counts: make([]int64, len(brackets))})
+		all = append(all, RegionBrackets{Code: code, Name: name, Counts: make([]int64, len(fosis.Brackets()))})
 		at[code] = len(all) - 1
 		return len(all) - 1
 	}
@@ -92,7 +93,7 @@ func (s *Store) loadDistribution(ctx context.Context, runID int64) ([]RegionBrac
 		if !ok { // a region the database has and the territory lacks: kept, by code
 			i = add(code, code)
 		}
-		b := slices.Index(brackets[:], uint8(bracket))
+		b := fosis.BracketIndex(int(bracket))
 		if b < 0 {
 			continue // not a bracket a run assigns
 		}

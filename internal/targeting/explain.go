@@ -41,6 +41,9 @@ type RankExplanation struct {
 	RankedBracket uint8   `json:"ranked_bracket"` // bracket from the percentile alone
 	Bracket       uint8   `json:"bracket"`        // after upgrades
 	Poorest5      bool    `json:"poorest_5"`
+	// Keys are the household's ranking keys as ranked: value, tie_key_1,
+	// tie_key_2 (see Results).
+	Keys []float64 `json:"keys,omitempty"`
 }
 
 // IncomeExplanation is the arithmetic of an income model for one household:
@@ -126,7 +129,7 @@ func Explain(f *registry.Frame, i int, m *Model, asOf int32, res *Results) Expla
 	switch m.Kind {
 	case KindIncome:
 		e.Income = &IncomeExplanation{}
-		e.Value, isapre = c.incomeValue(f, i, e.Income)
+		e.Value, _, isapre = c.incomeValue(f, i, e.Income)
 		income = e.Value
 	case KindPMT:
 		var h pmtHousehold
@@ -144,6 +147,9 @@ func Explain(f *registry.Frame, i int, m *Model, asOf int32, res *Results) Expla
 		r := int(math.Round(res.Percentile[i] * float64(n) / 100))
 		e.Rank = &RankExplanation{Households: n, Percentile: res.Percentile[i],
 			RankedBracket: bracketFor(max(r, 1), n), Bracket: res.Bracket[i], Poorest5: res.Poorest5[i]}
+		if i < len(res.Tie1) && i < len(res.Tie2) {
+			e.Rank.Keys = []float64{res.Value[i], res.Tie1[i], res.Tie2[i]}
+		}
 	}
 	return e
 }

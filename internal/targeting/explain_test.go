@@ -33,8 +33,8 @@ func TestExplainIncome(t *testing.T) {
 	div := math.Pow(4, 0.7)
 	want := Explanation{
 		Household: 0, Key: 1, HouseholdID: "H-1", ModelID: "chile-rsh", ModelName: m.Name, ModelVersion: 1,
-		Kind: KindIncome, AsOf: "2026-06-01", Value: 1_172_000 / div / 2.1,
-		Rank: &RankExplanation{Households: 2, Percentile: 50, RankedBracket: 50, Bracket: 90},
+		Kind: KindIncome, AsOf: "2026-06-01", Value: 211_478.55, // 1,172,000 / 4^0.7 / 2.1 to the cent
+		Rank: &RankExplanation{Households: 2, Percentile: 50, RankedBracket: 50, Bracket: 90, Keys: []float64{211_478.55, -2.1, 0}},
 		Income: &IncomeExplanation{
 			Members: []MemberExplanation{
 				{Member: 1, Relation: "head", Age: 45, Labor: 700_000, LaborCounted: 700_000, Counted: 700_000},
@@ -46,7 +46,7 @@ func TestExplainIncome(t *testing.T) {
 			},
 			Size: 4, CountedIncome: 1_172_000, ExcludedIncome: 1_078_000, EquivalenceExponent: 0.7,
 			EquivalenceDivisor: div, EquivalentIncome: 1_172_000 / div, NeedsIndex: 2.1,
-			CorrectedIncome: 1_172_000 / div / 2.1,
+			CorrectedIncome: 211_478.55,
 		},
 		Upgrades:  []UpgradeExplanation{{Reason: "vehicle", Amount: 30_000_000, Threshold: 25_000_000}},
 		UpgradeTo: 90,

@@ -44,7 +44,7 @@ func TestStudentRule(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := buildFrame(t, house{members: []person{tt.member}})
 			res := mustScore(t, f, incomeModel(tt.change))
-			if res.Value[0] != tt.want {
+			if res.Value[0] != quantize(tt.want, pesoUnits) {
 				t.Errorf("value %v, want %v", res.Value[0], tt.want)
 			}
 		})
@@ -76,7 +76,7 @@ func TestEquivalence(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := buildFrame(t, house{members: tt.members})
 			res := mustScore(t, f, incomeModel(func(p *IncomeParams) { p.EquivalenceExponent = tt.exponent }))
-			if res.Value[0] != tt.want {
+			if res.Value[0] != quantize(tt.want, pesoUnits) {
 				t.Errorf("value %v, want %v", res.Value[0], tt.want)
 			}
 		})
@@ -134,7 +134,7 @@ func TestNeedsIndex(t *testing.T) {
 				t.Errorf("members' needs terms (-want +got):\n%s", diff)
 			}
 			n := float64(len(tt.members))
-			want := 100_000 * n / math.Pow(n, 0.7) / tt.wantIndex
+			want := quantize(100_000*n/math.Pow(n, 0.7)/tt.wantIndex, pesoUnits)
 			if diff := cmp.Diff(want, res.Value[0], approx); diff != "" {
 				t.Errorf("value (-want +got):\n%s", diff)
 			}

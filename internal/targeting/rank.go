@@ -1,9 +1,11 @@
 package targeting
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -43,14 +45,40 @@ func bracketFor(r, n int) uint8 {
 func inPoorest5(r, n int) bool { return 20*r <= n }
 
 // rank fills res's Percentile, Bracket and Poorest5 from pairs (one per
-// household, keyed by value) and applies the upgrades in res.Upgrade.
-func rank(ctx context.Context, res *Results, pairs []rankPair) error {
+// household, keyed by value) and applies the upgrades in res.Upgrade. The
+// radix sort orders by value; households of equal value are then ordered by
+// Tie1, and households equal on both by Tie2, so the ranking is
+// lexicographic on the three keys. tie2, if not nil, computes Tie2 of a
+// household: it is called (in parallel) only for the households that share
+// their Value and Tie1 with another.
+func rank(ctx context.Context, res *Results, pairs []rankPair, tie2 func(i int) float64) error {
 	n := len(pairs)
 	if n == 0 {
 		return nil
 	}
 	ranks := make([]uint32, n)
-	tiedRanks(radixSort(pairs, make([]rankPair, n)), ranks)
+	buf := make([]rankPair, n)
+	sorted := radixSort(pairs, buf)
+	free := buf // the buffer radixSort did not leave the result in: scratch
+	if &sorted[0] == &buf[0] {
+		free = pairs
+	}
+	sameValue := func(a, b rankPair) bool { return a.key == b.key }
+	sameTwo := func(a, b rankPair) bool { return a.key == b.key && res.Tie1[a.idx] == res.Tie1[b.idx] }
+	sortRuns(sorted, free, sameValue, res.Tie1)
+	if tie2 != nil {
+		var tied []rankPair
+		forRuns(sorted, sameTwo, func(lo, hi int) { tied = append(tied, sorted[lo:hi]...) })
+		if err := parallel(ctx, len(tied), func(lo, hi int) {
+			for _, p := range tied[lo:hi] {
+				res.Tie2[p.idx] = tie2(int(p.idx))
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	sortRuns(sorted, free, sameTwo, res.Tie2)
+	tiedRanks(sorted, res.Tie1, res.Tie2, ranks)
 	// Writing the results in household order keeps the stores sequential;
 	// only tiedRanks writes in sorted (random) order, 4 bytes at a time.
 	return parallel(ctx, n, func(lo, hi int) {
@@ -67,13 +95,65 @@ func rank(ctx context.Context, res *Results, pairs []rankPair) error {
 	})
 }
 
+// forRuns calls fn(lo, hi) for each run sorted[lo:hi] of two or more
+// consecutive pairs equal by same (most runs are a single household, and
+// are skipped).
+func forRuns(sorted []rankPair, same func(a, b rankPair) bool, fn func(lo, hi int)) {
+	for lo := 0; lo < len(sorted); {
+		hi := lo + 1
+		for hi < len(sorted) && same(sorted[lo], sorted[hi]) {
+			hi++
+		}
+		if hi-lo > 1 {
+			fn(lo, hi)
+		}
+		lo = hi
+	}
+}
+
+// radixRun is the length from which a run of ties is radix-sorted rather
+// than compared: the block of households without income can hold a fifth of
+// the registry.
+const radixRun = 1024
+
+// sortRuns sorts each run of pairs equal by same by their households' next
+// key t, in place, using free (as long as sorted) as scratch: the next key
+// orders households the previous keys could not tell apart. Within a run
+// every pair has the same value key, so the key field is borrowed for t's
+// order-preserving key during the sort and restored after it; the sort
+// reads t once per household, not once per comparison.
+func sortRuns(sorted, free []rankPair, same func(a, b rankPair) bool, t []float64) {
+	byKey := func(a, b rankPair) int { return cmp.Compare(a.key, b.key) }
+	forRuns(sorted, same, func(lo, hi int) {
+		run := sorted[lo:hi]
+		value := run[0].key
+		for k := range run {
+			run[k].key = floatKey(t[run[k].idx])
+		}
+		if len(run) >= radixRun {
+			if out := radixSort(run, free[lo:hi]); &out[0] != &run[0] {
+				copy(run, out)
+			}
+		} else {
+			slices.SortFunc(run, byKey)
+		}
+		for k := range run {
+			run[k].key = value
+		}
+	})
+}
+
 // tiedRanks sets ranks[idx] of each pair of a sorted slice to 1 + the number
-// of pairs with a strictly smaller key, so that ties share a rank.
-func tiedRanks(sorted []rankPair, ranks []uint32) {
+// of pairs strictly before it on (value key, t1, t2), so that households
+// equal on every key share a rank.
+func tiedRanks(sorted []rankPair, t1, t2 []float64, ranks []uint32) {
 	r := uint32(1)
 	for p, pair := range sorted {
-		if p > 0 && pair.key != sorted[p-1].key {
-			r = uint32(p) + 1
+		if p > 0 {
+			prev := sorted[p-1]
+			if pair.key != prev.key || t1[pair.idx] != t1[prev.idx] || t2[pair.idx] != t2[prev.idx] {
+				r = uint32(p) + 1
+			}
 		}
 		ranks[pair.idx] = r
 	}

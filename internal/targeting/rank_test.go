@@ -209,10 +209,14 @@ func TestScoreLarge(t *testing.T) {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(res.Value[a], res.Value[b]) })
+	key := func(i int) [3]float64 { return [3]float64{res.Value[i], res.Tie1[i], res.Tie2[i]} }
+	slices.SortFunc(idx, func(a, b int) int {
+		ka, kb := key(a), key(b)
+		return cmp.Or(cmp.Compare(ka[0], kb[0]), cmp.Compare(ka[1], kb[1]), cmp.Compare(ka[2], kb[2]))
+	})
 	for p, i := range idx {
 		less := p
-		for less > 0 && res.Value[idx[less-1]] == res.Value[i] {
+		for less > 0 && key(idx[less-1]) == key(i) {
 			less--
 		}
 		want := 100 * float64(less+1) / float64(n)

@@ -19,11 +19,21 @@ type Results struct {
 	AsOf         int32  // scoring date, days since 1970-01-01
 	UpgradeTo    uint8  // bracket the means test raises to; 0 if the model has none
 
-	// Value is the model's value; lower is more vulnerable.
+	// Value is the model's value, rounded to the precision the ranking uses
+	// (cents for income models, 1/10,000 point for pmt models); lower is
+	// more vulnerable. It is the first ranking key.
 	Value []float64
-	// Percentile is 100 × (1 + households with a smaller value) / N: ties
-	// share the rank of their most vulnerable position, so the most
-	// vulnerable household is at 100/N and a unique largest value at 100.
+	// Tie1 and Tie2 are the second and third ranking keys, which order
+	// households of equal Value (lower is more vulnerable; see TieKeyNames).
+	// Income models: minus the needs index, then the proxy-means score of
+	// ProxyModelID — computed only for households that share their Value
+	// and Tie1 with another, and 0 for the others, which it never orders.
+	// Pmt models: the monthly per-capita income, then 0.
+	Tie1, Tie2 []float64
+	// Percentile is 100 × (1 + households strictly more vulnerable) / N,
+	// comparing (Value, Tie1, Tie2) lexicographically: households equal on
+	// every key share the rank of their most vulnerable position, so the
+	// most vulnerable household is at 100/N and a unique largest at 100.
 	Percentile []float64
 	// Bracket is the smallest of 40, 50, …, 100 at or above the percentile,
 	// then raised to UpgradeTo for upgraded households.
@@ -39,6 +49,26 @@ type Results struct {
 // Len returns the number of households of the run (the length of Bracket,
 // the one column Compare and MeasureAccuracy need).
 func (r *Results) Len() int { return len(r.Bracket) }
+
+// Flagged returns how many households have the Poorest5 flag.
+func (r *Results) Flagged() int {
+	n := 0
+	for _, p := range r.Poorest5 {
+		if p {
+			n++
+		}
+	}
+	return n
+}
+
+// TieKeyNames names a kind's second and third ranking keys, as the
+// documentation and the export describe them.
+func TieKeyNames(k Kind) [2]string {
+	if k == KindIncome {
+		return [2]string{"minus_needs_index", "proxy_means_score"}
+	}
+	return [2]string{"per_capita_income_clp", "none"}
+}
 
 // chunkSize is the number of households a worker takes at a time: big enough
 // to amortise the scheduling, small enough to balance and to notice a
@@ -60,6 +90,8 @@ func Score(ctx context.Context, f *registry.Frame, m *Model, asOf int32) (*Resul
 	res := &Results{
 		ModelID: m.ID, ModelVersion: m.Version, ModelDigest: m.Digest(), AsOf: asOf,
 		Value:      make([]float64, n),
+		Tie1:       make([]float64, n),
+		Tie2:       make([]float64, n),
 		Percentile: make([]float64, n),
 		Bracket:    make([]uint8, n),
 		Poorest5:   make([]bool, n),
@@ -72,15 +104,19 @@ func Score(ctx context.Context, f *registry.Frame, m *Model, asOf int32) (*Resul
 	pairs := make([]rankPair, n)
 	err := parallel(ctx, n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			v, u := c.score(f, i)
-			res.Value[i], res.Upgrade[i] = v, u
-			pairs[i] = rankPair{key: floatKey(v), idx: uint32(i)}
+			k, u := c.score(f, i)
+			res.Value[i], res.Tie1[i], res.Tie2[i], res.Upgrade[i] = k.value, k.tie1, k.tie2, u
+			pairs[i] = rankPair{key: floatKey(k.value), idx: uint32(i)}
 		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("score %s: %w", m.label(), err)
 	}
-	if err := rank(ctx, res, pairs); err != nil {
+	var tie2 func(i int) float64
+	if c.kind == KindIncome {
+		tie2 = func(i int) float64 { return c.proxyScore(f, i) }
+	}
+	if err := rank(ctx, res, pairs, tie2); err != nil {
 		return nil, fmt.Errorf("rank %s: %w", m.label(), err)
 	}
 	return res, nil

@@ -18,13 +18,16 @@ import (
 
 // HouseholdResult is one household's row of a run.
 type HouseholdResult struct {
-	Run        int64    `json:"run"`
-	Value      float64  `json:"value"`
-	Percentile float64  `json:"percentile"`
-	Bracket    uint8    `json:"bracket"`
-	Poorest5   bool     `json:"poorest5"`
-	Upgrade    uint8    `json:"-"`
-	Upgrades   []string `json:"upgrades"`
+	Run        int64   `json:"run"`
+	Value      float64 `json:"value"`
+	Percentile float64 `json:"percentile"`
+	Bracket    uint8   `json:"bracket"`
+	Poorest5   bool    `json:"poorest5"`
+	// TieKeys are the second and third ranking keys as ranked (see
+	// Results.Tie1 and Tie2).
+	TieKeys  [2]float64 `json:"tie_keys"`
+	Upgrade  uint8      `json:"-"`
+	Upgrades []string   `json:"upgrades"`
 }
 
 // Result returns household key's row of run runID.
@@ -39,8 +42,8 @@ func (s *Store) Result(ctx context.Context, runID, key int64) (*HouseholdResult,
 func (s *Store) result(ctx context.Context, runID, key int64) (*HouseholdResult, error) {
 	r := HouseholdResult{Run: runID}
 	var p5 int
-	err := s.db.QueryRowContext(ctx, `SELECT value, percentile, bracket, poorest5, upgrade FROM score_results WHERE run = ? AND household = ?`,
-		runID, key).Scan(&r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade)
+	err := s.db.QueryRowContext(ctx, `SELECT value, percentile, bracket, poorest5, upgrade, tie1, tie2 FROM score_results WHERE run = ? AND household = ?`,
+		runID, key).Scan(&r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade, &r.TieKeys[0], &r.TieKeys[1])
 	if err == sql.ErrNoRows {
 		return nil, fosis.Errorf(fosis.ENOTFOUND, "household was not scored in run %d (it was added after the run)", runID)
 	}
@@ -72,7 +75,7 @@ func (s *Store) history(ctx context.Context, key int64) ([]HouseholdResult, erro
 	// One primary-key seek of (run, household) per run: score_results has no
 	// index on household alone (it would slow every national run's write),
 	// and a plain join let SQLite's planner scan the whole snapshot instead.
-	rows, err := s.db.QueryContext(ctx, `SELECT s.run, s.value, s.percentile, s.bracket, s.poorest5, s.upgrade
+	rows, err := s.db.QueryContext(ctx, `SELECT s.run, s.value, s.percentile, s.bracket, s.poorest5, s.upgrade, s.tie1, s.tie2
 		FROM score_results s WHERE s.run IN (SELECT id FROM score_runs) AND s.household = ? ORDER BY s.run DESC`, key)
 	if err != nil {
 		return nil, err
@@ -82,7 +85,7 @@ func (s *Store) history(ctx context.Context, key int64) ([]HouseholdResult, erro
 	for rows.Next() {
 		var r HouseholdResult
 		var p5 int
-		if err := rows.Scan(&r.Run, &r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade); err != nil {
+		if err := rows.Scan(&r.Run, &r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade, &r.TieKeys[0], &r.TieKeys[1]); err != nil {
 			return nil, err
 		}
 		r.Poorest5, r.Upgrades = p5 == 1, upgradeList(r.Upgrade)
@@ -129,34 +132,61 @@ func (s *Store) Diff(ctx context.Context, a, b int64, fn func(Change) error) (in
 	return n, rows.Err()
 }
 
-// ExportRun writes a run as CSV: household_id, the model's value, percentile,
-// bracket, poorest5 (0/1) and upgraded (0/1) plus the upgrade reasons.
+// ExportHeader is the header of ExportRun's CSV.
+const ExportHeader = "household_id,value,tie_key_1,tie_key_2,rank,percentile,bracket,poorest5,upgraded,upgrade_to_bracket,upgrade_reasons"
+
+// ExportRun writes a run as CSV (ExportHeader): household_id; the three
+// ranking keys exactly as ranked (value, tie_key_1, tie_key_2: lower is more
+// vulnerable, compared in that order; the shortest decimal that reads back
+// as the stored number); rank = 1 + the number of households strictly more
+// vulnerable on those keys; percentile = 100 × rank / N to four decimals;
+// bracket; poorest5 (0/1); upgraded (0/1), the bracket an upgrade raises
+// to (on upgraded rows) and the upgrade reasons. From the file alone, N is its number of rows, and every rank, percentile, bracket
+// and flag can be recomputed (docs/scorecard.md, "Ranking keys").
 func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progress func(rows int64)) (int64, error) {
 	if _, err := auth.National(ctx, false); err != nil {
 		return 0, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT h.household_id, r.value, r.percentile, r.bracket, r.poorest5, r.upgrade
+	run, err := s.runByID(ctx, runID)
+	if err != nil {
+		return 0, err
+	}
+	total := float64(run.Households)
+	m, err := s.RunModel(ctx, runID)
+	if err != nil {
+		return 0, err
+	}
+	var upTo int64
+	if m.MeansTest != nil {
+		upTo = int64(m.MeansTest.UpgradeToBracket)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT h.household_id, r.value, r.tie1, r.tie2, r.percentile, r.bracket, r.poorest5, r.upgrade
 		FROM score_results r JOIN households h ON h.id = r.household WHERE r.run = ? ORDER BY r.household`, runID)
 	if err != nil {
 		return 0, err
 	}
 	defer rows.Close()
 	bw := bufio.NewWriterSize(w, 1<<20)
-	bw.WriteString("household_id,value,percentile,bracket,poorest5,upgraded,upgrade_reasons\n")
+	bw.WriteString(ExportHeader + "\n")
 	var (
 		n                    int64
 		id                   string
-		value, pct           float64
+		value, t1, t2, pct   float64
 		bracket, p5, upgrade int
 		buf                  []byte
 	)
 	for rows.Next() {
-		if err := rows.Scan(&id, &value, &pct, &bracket, &p5, &upgrade); err != nil {
+		if err := rows.Scan(&id, &value, &t1, &t2, &pct, &bracket, &p5, &upgrade); err != nil {
 			return n, err
 		}
 		buf = csvin.AppendField(buf[:0], id)
+		for _, k := range [3]float64{value, t1, t2} {
+			buf = append(buf, ',')
+			buf = strconv.AppendFloat(buf, k, 'f', -1, 64)
+		}
 		buf = append(buf, ',')
-		buf = strconv.AppendFloat(buf, value, 'f', 2, 64)
+		// The stored percentile is 100 × rank / N: the rank comes back exactly.
+		buf = strconv.AppendInt(buf, int64(math.Round(pct*total/100)), 10)
 		buf = append(buf, ',')
 		buf = strconv.AppendFloat(buf, pct, 'f', 4, 64)
 		buf = append(buf, ',')
@@ -164,6 +194,8 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 		buf = append(buf, ',', byte('0'+p5), ',')
 		if upgrade != 0 {
 			buf = append(buf, '1', ',')
+			buf = strconv.AppendInt(buf, upTo, 10)
+			buf = append(buf, ',')
 			for k, r := range UpgradeReasons(uint8(upgrade)) {
 				if k > 0 {
 					buf = append(buf, '|')
@@ -171,7 +203,7 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 				buf = append(buf, r...)
 			}
 		} else {
-			buf = append(buf, '0', ',')
+			buf = append(buf, '0', ',', ',')
 		}
 		buf = append(buf, '\n')
 		bw.Write(buf)
@@ -217,9 +249,10 @@ func (s *Store) LoadResults(ctx context.Context, runID int64, keys []int64) (*Re
 	if _, err := auth.National(ctx, false); err != nil {
 		return nil, err
 	}
-	res := &Results{Value: make([]float64, len(keys)), Percentile: make([]float64, len(keys)),
-		Bracket: make([]uint8, len(keys)), Poorest5: make([]bool, len(keys)), Upgrade: make([]uint8, len(keys))}
-	rows, err := s.db.QueryContext(ctx, `SELECT household, value, percentile, bracket, poorest5, upgrade FROM score_results WHERE run = ? ORDER BY household`, runID)
+	res := &Results{Value: make([]float64, len(keys)), Tie1: make([]float64, len(keys)), Tie2: make([]float64, len(keys)),
+		Percentile: make([]float64, len(keys)),
+		Bracket:    make([]uint8, len(keys)), Poorest5: make([]bool, len(keys)), Upgrade: make([]uint8, len(keys))}
+	rows, err := s.db.QueryContext(ctx, `SELECT household, value, percentile, bracket, poorest5, upgrade, tie1, tie2 FROM score_results WHERE run = ? ORDER BY household`, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -227,16 +260,16 @@ func (s *Store) LoadResults(ctx context.Context, runID int64, keys []int64) (*Re
 	i := 0
 	for rows.Next() {
 		var key int64
-		var v, p float64
+		var v, p, t1, t2 float64
 		var b, p5, up int
-		if err := rows.Scan(&key, &v, &p, &b, &p5, &up); err != nil {
+		if err := rows.Scan(&key, &v, &p, &b, &p5, &up, &t1, &t2); err != nil {
 			return nil, err
 		}
 		for i < len(keys) && keys[i] < key {
 			i++
 		}
 		if i < len(keys) && keys[i] == key {
-			res.Value[i], res.Percentile[i], res.Bracket[i] = v, p, uint8(b)
+			res.Value[i], res.Tie1[i], res.Tie2[i], res.Percentile[i], res.Bracket[i] = v, t1, t2, p, uint8(b)
 			res.Poorest5[i], res.Upgrade[i] = p5 == 1, uint8(up)
 		}
 	}
@@ -318,15 +351,15 @@ func (s *Store) explain(ctx context.Context, f *registry.Frame, run *Run, res *H
 		return nil, err
 	}
 	e := Explain(f, 0, m, registry.DayNumber(asOf), nil)
-	ranked := uint8(100)
-	for _, b := range []uint8{40, 50, 60, 70, 80, 90} {
-		if res.Percentile <= float64(b)+1e-9 {
-			ranked = b
-			break
-		}
+	// The stored percentile is 100 × r / N: r comes back exactly, and the
+	// bracket from it in integers as rank assigns it.
+	ranked := uint8(0)
+	if n := int(run.Households); n > 0 {
+		ranked = bracketFor(int(math.Round(res.Percentile*float64(n)/100)), n)
 	}
 	e.Rank = &RankExplanation{Households: int(run.Households), Percentile: res.Percentile,
-		RankedBracket: ranked, Bracket: res.Bracket, Poorest5: res.Poorest5}
+		RankedBracket: ranked, Bracket: res.Bracket, Poorest5: res.Poorest5,
+		Keys: []float64{res.Value, res.TieKeys[0], res.TieKeys[1]}}
 	stale := math.Abs(e.Value-res.Value) > 1e-6*math.Max(1, math.Abs(res.Value))
 	return &ScoredHousehold{Run: run, Result: res, Explanation: e, Stale: stale, Summary: e.Summary(lang)}, nil
 }

@@ -15,7 +15,12 @@ import (
 // as one INSERT … SELECT with window functions that the database runs over
 // the persons table. It exists as the benchmark's comparison point (the way a
 // team without columnar arrays would write it) and as a cross-check of the Go
-// engine: both must put every household in the same bracket.
+// engine. It computes the value and the needs index exactly as the engine
+// does (integer pesos and thousandths, the value rounded to the cent) and
+// ranks on those two keys; the third key, the proxy-means score, is the Go
+// engine's alone (tie2 is 0), so households equal on the first two keys may
+// be ordered differently among themselves, and every other household must
+// land in the same bracket.
 func (s *Store) ScoreSQL(ctx context.Context, m *Model, asOf time.Time, note string) (*Run, error) {
 	if _, err := auth.National(ctx, true); err != nil {
 		return nil, err
@@ -49,7 +54,7 @@ func (s *Store) ScoreSQL(ctx context.Context, m *Model, asOf time.Time, note str
 		isaOn, isaMin = on(mt.IsapreMinIncomeCLP)
 		feeOn, feeMin = on(mt.SchoolFeesMinCLP)
 	}
-	exempt := p.StudentExemptWages * float64(p.MinimumWageCLP)
+	c := compile(m, &registry.Frame{}, day)
 	started := time.Now().UTC()
 	run := &Run{ModelID: m.ID, ModelVersion: m.Version, ModelName: m.Name, ModelDigest: m.Digest(),
 		AsOf: asOf.Format(time.DateOnly), StartedAt: started, Note: note}
@@ -62,11 +67,12 @@ func (s *Store) ScoreSQL(ctx context.Context, m *Model, asOf time.Time, note str
 		}
 		run.ID = id
 		res, err := tx.ExecContext(ctx, scoreSQL,
-			date(ageCut(day, p.StudentAgeMax+1)), exempt, exempt, date(ageCut(day, p.StudentAgeMax+1)),
-			date(ageCut(day, 18)), p.Needs.Minor, date(ageCut(day, p.OlderAdultAge)), p.Needs.OlderAdult,
-			p.Needs.DisabilitySevere, p.Needs.DisabilityModerate, p.Needs.DependencySevere, p.Needs.DependencyModerate,
+			date(ageCut(day, p.StudentAgeMax+1)), c.exempt, c.exempt, date(ageCut(day, p.StudentAgeMax+1)),
+			date(ageCut(day, 18)), c.needMinor, date(ageCut(day, p.OlderAdultAge)), c.needOlder,
+			c.disW[registry.SevSevere], c.disW[registry.SevModerate], c.depW[registry.SevSevere], c.depW[registry.SevModerate],
 			p.EquivalenceExponent,
-			vehOn, vehMin, propOn, propMin, isaOn, p.EquivalenceExponent, isaMin, feeOn, feeMin,
+			vehOn, vehMin, propOn, propMin, feeOn, feeMin,
+			isaOn, isaMin,
 			id, upTo, upTo)
 		if err != nil {
 			return fmt.Errorf("score in SQL: %w", err)
@@ -74,47 +80,58 @@ func (s *Store) ScoreSQL(ctx context.Context, m *Model, asOf time.Time, note str
 		n, _ := res.RowsAffected()
 		run.Households = n
 		run.FinishedAt = time.Now().UTC()
-		_, err = tx.ExecContext(ctx, `UPDATE score_runs SET finished_at = ?, households = ? WHERE id = ?`, d.Time(run.FinishedAt), n, id)
+		var flagged int64
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM score_results WHERE run = ? AND poorest5 = 1`, id).Scan(&flagged); err != nil {
+			return err
+		}
+		run.setPoorest5(flagged)
+		_, err = tx.ExecContext(ctx, `UPDATE score_runs SET finished_at = ?, households = ?, poorest5_count = ? WHERE id = ?`,
+			d.Time(run.FinishedAt), n, flagged, id)
 		return err
 	})
 	return run, err
 }
 
 // scoreSQL computes the income model in portable SQL. Ages are compared as
-// birth dates against cut-off dates computed in Go; brackets use integer
+// birth dates against cut-off dates computed in Go; income is summed in
+// whole pesos and the needs index in thousandths (integers, as the engine
+// does); the value is rounded to the cent with FLOOR(x × 100 + 0.5), which
+// both engines compute as Go's quantize does; brackets use integer
 // arithmetic on RANK() so that they match the Go engine exactly. Float
 // parameters are cast so that PostgreSQL does not infer them as integers.
-const scoreSQL = `INSERT INTO score_results (run, household, value, percentile, bracket, poorest5, upgrade)
+const scoreSQL = `INSERT INTO score_results (run, household, value, percentile, bracket, poorest5, upgrade, tie1, tie2)
 WITH m AS (
 	SELECT p.household AS hh,
-		CASE WHEN p.in_school = 1 AND p.birth_date > ? AND p.labor_income_clp > CAST(? AS DOUBLE PRECISION)
-				THEN p.labor_income_clp - CAST(? AS DOUBLE PRECISION)
+		CASE WHEN p.in_school = 1 AND p.birth_date > ? AND p.labor_income_clp > CAST(? AS BIGINT)
+				THEN p.labor_income_clp - CAST(? AS BIGINT)
 			WHEN p.in_school = 1 AND p.birth_date > ? THEN 0
 			ELSE p.labor_income_clp END + p.pension_income_clp + p.capital_income_clp AS income,
-		CASE WHEN p.birth_date > ? THEN CAST(? AS DOUBLE PRECISION)
-			WHEN p.birth_date <= ? THEN CAST(? AS DOUBLE PRECISION) ELSE 0 END AS age_w,
-		CASE p.disability WHEN 'severe' THEN CAST(? AS DOUBLE PRECISION)
-			WHEN 'moderate' THEN CAST(? AS DOUBLE PRECISION) ELSE 0 END AS dis_w,
-		CASE p.dependency WHEN 'severe' THEN CAST(? AS DOUBLE PRECISION)
-			WHEN 'moderate' THEN CAST(? AS DOUBLE PRECISION) ELSE 0 END AS dep_w,
+		CASE WHEN p.birth_date > ? THEN CAST(? AS BIGINT)
+			WHEN p.birth_date <= ? THEN CAST(? AS BIGINT) ELSE 0 END AS age_w,
+		CASE p.disability WHEN 'severe' THEN CAST(? AS BIGINT)
+			WHEN 'moderate' THEN CAST(? AS BIGINT) ELSE 0 END AS dis_w,
+		CASE p.dependency WHEN 'severe' THEN CAST(? AS BIGINT)
+			WHEN 'moderate' THEN CAST(? AS BIGINT) ELSE 0 END AS dep_w,
 		CASE WHEN p.health_plan = 'isapre' THEN 1 ELSE 0 END AS isapre
 	FROM persons p
 ), inc AS (
 	SELECT hh, COUNT(*) AS n, SUM(income) AS income,
-		1 + SUM(age_w + CASE WHEN dis_w >= dep_w THEN dis_w ELSE dep_w END) AS needs, MAX(isapre) AS isapre
+		1000 + SUM(age_w + CASE WHEN dis_w >= dep_w THEN dis_w ELSE dep_w END) AS needs, MAX(isapre) AS isapre
 	FROM m GROUP BY hh
 ), val AS (
-	SELECT h.id, i.income / power(CAST(i.n AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION)) / i.needs AS value,
+	SELECT h.id, i.isapre, i.needs,
+		FLOOR(CAST(i.income AS DOUBLE PRECISION) / power(CAST(i.n AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION))
+			* 1000 / CAST(i.needs AS DOUBLE PRECISION) * 100 + 0.5) / 100 AS value,
 		CASE WHEN ? = 1 AND h.vehicle_value_clp > 0 AND h.vehicle_value_clp >= ? THEN 1 ELSE 0 END
 		+ CASE WHEN ? = 1 AND h.property_value_clp > 0 AND h.property_value_clp >= ? THEN 2 ELSE 0 END
-		+ CASE WHEN ? = 1 AND i.isapre = 1
-			AND i.income / power(CAST(i.n AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION)) / i.needs >= CAST(? AS DOUBLE PRECISION) THEN 4 ELSE 0 END
 		+ CASE WHEN ? = 1 AND h.school_fees_clp > 0 AND h.school_fees_clp >= ? THEN 8 ELSE 0 END AS up
 	FROM households h JOIN inc i ON i.hh = h.id
 ), rk AS (
-	SELECT id, value, up, RANK() OVER (ORDER BY value) AS r, COUNT(*) OVER () AS n FROM val
+	SELECT id, value, -CAST(needs AS DOUBLE PRECISION) / 1000 AS tie1,
+		up + CASE WHEN ? = 1 AND isapre = 1 AND value >= CAST(? AS DOUBLE PRECISION) THEN 4 ELSE 0 END AS up,
+		RANK() OVER (ORDER BY value, needs DESC) AS r, COUNT(*) OVER () AS n FROM val
 ), br AS (
-	SELECT id, value, up, r, n,
+	SELECT id, value, tie1, up, r, n,
 		CASE WHEN 100 * r <= 40 * n THEN 40 WHEN 100 * r <= 50 * n THEN 50 WHEN 100 * r <= 60 * n THEN 60
 			WHEN 100 * r <= 70 * n THEN 70 WHEN 100 * r <= 80 * n THEN 80 WHEN 100 * r <= 90 * n THEN 90
 			ELSE 100 END AS b
@@ -122,5 +139,5 @@ WITH m AS (
 )
 SELECT CAST(? AS BIGINT), id, value, 100.0 * r / n,
 	CASE WHEN up > 0 AND ? > b THEN ? ELSE b END,
-	CASE WHEN 100 * r <= 5 * n THEN 1 ELSE 0 END, up
+	CASE WHEN 100 * r <= 5 * n THEN 1 ELSE 0 END, up, tie1, 0
 FROM br`

@@ -51,6 +51,28 @@ type Run struct {
 	FinishedAt   time.Time `json:"finished_at"`
 	Households   int64     `json:"households"`
 	Note         string    `json:"note,omitempty"`
+	// Poorest5 is how many households the run flagged as the poorest 5 %,
+	// Poorest5Share the same as a percentage of Households, and
+	// Poorest5Warning is true when that share is above Poorest5WarnShare:
+	// exact ties at the bottom of the ranking then reach more households than
+	// the flag is meant for (docs/scorecard.md, "Ranking keys").
+	Poorest5        int64   `json:"poorest5_households"`
+	Poorest5Share   float64 `json:"poorest5_share"`
+	Poorest5Warning bool    `json:"poorest5_warning"`
+}
+
+// Poorest5WarnShare is the share of households (in %) flagged as the
+// poorest 5 % above which a run is reported with a warning.
+const Poorest5WarnShare = 6.0
+
+// setPoorest5 sets run's flagged count and the share and warning derived
+// from it.
+func (r *Run) setPoorest5(flagged int64) {
+	r.Poorest5, r.Poorest5Share, r.Poorest5Warning = flagged, 0, false
+	if r.Households > 0 {
+		r.Poorest5Share = 100 * float64(flagged) / float64(r.Households)
+		r.Poorest5Warning = r.Poorest5Share > Poorest5WarnShare
+	}
 }
 
 // SaveModel stores m (if this id and version are new) and returns its row id.
@@ -198,15 +220,21 @@ func (s *Store) ScoreAll(ctx context.Context, m *Model, asOf time.Time, note str
 }
 
 // ResultColumns are the columns of a snapshot row, in write order.
-var ResultColumns = []string{"run", "household", "value", "percentile", "bracket", "poorest5", "upgrade"}
+var ResultColumns = []string{"run", "household", "value", "percentile", "bracket", "poorest5", "upgrade", "tie1", "tie2"}
 
 func (s *Store) writeRun(ctx context.Context, ref int64, m *Model, f *registry.Frame, res *Results, asOf, started time.Time, note string) (*Run, error) {
 	run := &Run{ModelID: m.ID, ModelVersion: m.Version, ModelName: m.Name, ModelDigest: m.Digest(),
 		AsOf: asOf.Format(time.DateOnly), StartedAt: started, Households: int64(f.Len()), Note: note}
+	run.setPoorest5(int64(res.Flagged()))
+	if run.Poorest5Warning {
+		s.log.Warn("scoring run: more households flagged as the poorest 5 % than the flag is meant for",
+			"model", m.ID, "version", m.Version, "flagged", run.Poorest5, "households", run.Households,
+			"share", fmt.Sprintf("%.2f%%", run.Poorest5Share))
+	}
 	err := s.db.Transact(ctx, func(tx *db.Tx) error {
 		d := tx.DB()
-		id, err := tx.InsertID(ctx, `INSERT INTO score_runs (model, as_of, started_at, finished_at, households, note) VALUES (?, ?, ?, ?, ?, ?)`,
-			ref, d.Date(asOf), d.Time(started), d.Time(tx.Now), f.Len(), note)
+		id, err := tx.InsertID(ctx, `INSERT INTO score_runs (model, as_of, started_at, finished_at, households, note, poorest5_count) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			ref, d.Date(asOf), d.Time(started), d.Time(tx.Now), f.Len(), note, run.Poorest5)
 		if err != nil {
 			return err
 		}
@@ -232,6 +260,7 @@ func ResultSource(runID int64, f *registry.Frame, res *Results) db.RowSource {
 	return &db.FuncSource{N: f.Len(), Cols: len(ResultColumns), Fill: func(i int, v []any) error {
 		v[0], v[1], v[2], v[3] = runID, f.Key[i], res.Value[i], res.Percentile[i]
 		v[4], v[5], v[6] = int64(res.Bracket[i]), b01(res.Poorest5[i]), int64(res.Upgrade[i])
+		v[7], v[8] = res.Tie1[i], res.Tie2[i]
 		return nil
 	}}
 }
@@ -243,16 +272,18 @@ func b01(b bool) int64 {
 	return 0
 }
 
-const runSelect = `SELECT r.id, m.model_id, m.version, m.name, m.digest, r.as_of, r.started_at, r.finished_at, r.households, r.note
+const runSelect = `SELECT r.id, m.model_id, m.version, m.name, m.digest, r.as_of, r.started_at, r.finished_at, r.households, r.note, r.poorest5_count
 	FROM score_runs r JOIN score_models m ON m.id = r.model`
 
 func scanRun(sc interface{ Scan(...any) error }) (*Run, error) {
 	var r Run
 	var asOf db.Day
 	var st, fin db.Instant
-	if err := sc.Scan(&r.ID, &r.ModelID, &r.ModelVersion, &r.ModelName, &r.ModelDigest, &asOf, &st, &fin, &r.Households, &r.Note); err != nil {
+	var flagged int64
+	if err := sc.Scan(&r.ID, &r.ModelID, &r.ModelVersion, &r.ModelName, &r.ModelDigest, &asOf, &st, &fin, &r.Households, &r.Note, &flagged); err != nil {
 		return nil, err
 	}
+	r.setPoorest5(flagged)
 	r.AsOf, r.StartedAt, r.FinishedAt = asOf.Format(time.DateOnly), st.Time, fin.Time
 	return &r, nil
 }

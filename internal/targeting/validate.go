@@ -11,11 +11,6 @@ import (
 
 var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-// brackets are the seven brackets of the ranking, most vulnerable first:
-// bracket b holds the households whose percentile is above b-10 and at most b
-// (the first holds percentiles up to 40).
-var brackets = [7]uint8{40, 50, 60, 70, 80, 90, 100}
-
 // checker collects validation problems.
 type checker struct{ problems []fosis.FieldError }
 
@@ -99,12 +94,28 @@ func (c *checker) income(p *IncomeParams) {
 	}
 	c.olderAdultAge("params.older_adult_age", p.OlderAdultAge)
 	n := p.Needs
-	c.nonNegative("params.needs.minor", n.Minor)
-	c.nonNegative("params.needs.older_adult", n.OlderAdult)
-	c.nonNegative("params.needs.disability_moderate", n.DisabilityModerate)
-	c.nonNegative("params.needs.disability_severe", n.DisabilitySevere)
-	c.nonNegative("params.needs.dependency_moderate", n.DependencyModerate)
-	c.nonNegative("params.needs.dependency_severe", n.DependencySevere)
+	c.needsWeight("params.needs.minor", n.Minor)
+	c.needsWeight("params.needs.older_adult", n.OlderAdult)
+	c.needsWeight("params.needs.disability_moderate", n.DisabilityModerate)
+	c.needsWeight("params.needs.disability_severe", n.DisabilitySevere)
+	c.needsWeight("params.needs.dependency_moderate", n.DependencyModerate)
+	c.needsWeight("params.needs.dependency_severe", n.DependencySevere)
+}
+
+// needsWeight checks a needs weight: a number ≥ 0 with at most
+// three decimals, so that the needs index is summed exactly in thousandths
+// whatever the order of the members.
+func (c *checker) needsWeight(field string, w float64) {
+	if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 || w > 1e6 {
+		c.nonNegative(field, w)
+		if w > 1e6 {
+			c.add(field, "must be at most 1000000, got %v", w)
+		}
+		return
+	}
+	if k := w * 1000; math.Abs(k-math.Round(k)) > 1e-6 {
+		c.add(field, "must have at most three decimals (the needs index is counted in thousandths), got %v", w)
+	}
 }
 
 func (c *checker) olderAdultAge(field string, age int) {
@@ -174,11 +185,4 @@ func (c *checker) meansTest(mt *MeansTest) {
 	}
 }
 
-func validBracket(b int) bool {
-	for _, x := range brackets {
-		if int(x) == b {
-			return true
-		}
-	}
-	return false
-}
+func validBracket(b int) bool { return fosis.BracketIndex(b) >= 0 }
