@@ -263,12 +263,54 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // localPath returns next if it is a path on this site, else "/": the
-// sign-in and language forms must not redirect elsewhere.
+// sign-in and language forms must not redirect elsewhere. Browsers drop
+// tabs and line breaks from a URL and read a backslash as a slash, so
+// "/<TAB>/host" or "/\\host" would leave the site: only printable ASCII
+// without backslashes or spaces is kept, starting with a single "/"
+// followed by a path character, with no empty, "." or ".." segment; and
+// so again once and twice decoded (where spaces and other letters are
+// fine), so that an encoded slash, backslash or control character does not
+// slip through a later decoding.
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
+	s := next
+	for i := range 3 {
+		if !plainLocalPath(s, i > 0) {
+			return "/"
+		}
+		u, err := url.PathUnescape(s)
+		if err != nil {
+			return "/"
+		}
+		s = u
 	}
 	return next
+}
+
+// plainLocalPath reports whether s, taken literally, is a path of this
+// site (see localPath); decoded allows spaces and bytes beyond ASCII.
+func plainLocalPath(s string, decoded bool) bool {
+	if len(s) == 0 || s[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c == 0x7f || c == '\\' || !decoded && (c == ' ' || c > 0x7f) {
+			return false
+		}
+	}
+	p := s
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	if p == "/" {
+		return true
+	}
+	for seg := range strings.SplitSeq(strings.TrimSuffix(p[1:], "/"), "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // signinData is the sign-in form's content.
