@@ -46,7 +46,20 @@ type Server struct {
 	// (nil: those answer 503).
 	Cooperation *cooperation.Store
 	Knowledge   *knowledge.Store
+
+	// HSTS adds Strict-Transport-Security to every answer: set when the
+	// server is reached over HTTPS only (serve --secure-cookies).
+	HSTS bool
 }
+
+// apiCSP forbids everything a browser could do with an answer (it is JSON,
+// never a page to render or frame), so that a response read in a browser
+// tab cannot run or load anything.
+const apiCSP = "default-src 'none'; frame-ancestors 'none'"
+
+// hstsValue is the Strict-Transport-Security header of the API and the
+// pages: one year, this host only (the proxy decides about subdomains).
+const hstsValue = "max-age=31536000"
 
 // TokenAuthenticator turns an API bearer token into the principal it acts
 // for, and the scopes it was given ("read", "write").
@@ -183,8 +196,14 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				writeError(w, errors.New("panic"))
 			}
 		}()
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "no-store")
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Security-Policy", apiCSP)
+		h.Set("Referrer-Policy", "no-referrer")
+		if s.HSTS {
+			h.Set("Strict-Transport-Security", hstsValue)
+		}
 		next.ServeHTTP(w, r)
 		s.Log.Debug("request", "method", r.Method, "path", r.URL.Path, "elapsed", time.Since(start))
 	})

@@ -44,7 +44,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/{hash}/{name...}", s.assets)
 	mux.Handle("/", s.withSession(csrf.Handler(pages)))
-	return s.recoverer(securityHeaders(mux))
+	return s.recoverer(securityHeaders(mux, s.cfg.SecureCookies))
 }
 
 // routeMux is the pages' mux. It remembers the patterns registered on it, so
@@ -96,7 +96,10 @@ func (s *Server) pageRoutes() *routeMux {
 	return pages
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers of every answer; hsts adds
+// Strict-Transport-Security, for a site reached over HTTPS only
+// (Config.SecureCookies): a year, this host only.
+func securityHeaders(next http.Handler, hsts bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
@@ -105,6 +108,9 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
 			h.Set("Cache-Control", "no-store") // pages carry personal data
 		}

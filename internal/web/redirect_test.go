@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -87,6 +88,26 @@ func TestSignInRedirect(t *testing.T) {
 			if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/" {
 				t.Errorf("%s %s: %d Location %q, want 303 /", how, b.name, resp.StatusCode, loc)
 			}
+		}
+	}
+}
+
+// TestHSTS: the pages say Strict-Transport-Security only when the site is
+// reached over HTTPS only (SecureCookies, serve --secure-cookies).
+func TestHSTS(t *testing.T) {
+	for _, secure := range []bool{false, true} {
+		w, err := web.New(web.Config{SecureCookies: secure})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		w.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/static/0/none.css", nil))
+		want := ""
+		if secure {
+			want = "max-age=31536000"
+		}
+		if got := rec.Header().Get("Strict-Transport-Security"); got != want {
+			t.Errorf("SecureCookies %v: Strict-Transport-Security %q, want %q", secure, got, want)
 		}
 	}
 }

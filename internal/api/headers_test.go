@@ -1,0 +1,49 @@
+package api_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/fosis/fosis/internal/api"
+)
+
+// TestSecurityHeaders: every API answer (data, error, public, unknown path)
+// forbids a browser to render, frame or leak it, and says HSTS only when
+// the server is reached over HTTPS only (issue 11, item 16).
+func TestSecurityHeaders(t *testing.T) {
+	for _, hsts := range []bool{false, true} {
+		srv := httptest.NewServer((&api.Server{Tokens: fakeTokens, HSTS: hsts}).Handler())
+		defer srv.Close()
+		for _, c := range []struct{ path, token string }{
+			{"/api/v1/openapi.json", ""},
+			{"/api/v1/territory", ""},       // 401
+			{"/api/v1/no/such/thing", "rm"}, // 404
+		} {
+			req, _ := http.NewRequest("GET", srv.URL+c.path, nil)
+			if c.token != "" {
+				req.Header.Set("Authorization", "Bearer "+c.token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			want := map[string]string{
+				"Content-Security-Policy":   "default-src 'none'; frame-ancestors 'none'",
+				"Referrer-Policy":           "no-referrer",
+				"X-Content-Type-Options":    "nosniff",
+				"Cache-Control":             "no-store",
+				"Strict-Transport-Security": "",
+			}
+			if hsts {
+				want["Strict-Transport-Security"] = "max-age=31536000"
+			}
+			for k, v := range want {
+				if got := resp.Header.Get(k); got != v {
+					t.Errorf("hsts=%v GET %s (%d): %s = %q, want %q", hsts, c.path, resp.StatusCode, k, got, v)
+				}
+			}
+		}
+	}
+}
