@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -265,6 +266,9 @@ func writeError(w http.ResponseWriter, err error) {
 	}
 	if errors.Is(err, context.Canceled) {
 		body.Error.Code, body.Error.Message = fosis.EUNAVAILABLE, "the request was cancelled"
+	}
+	if n := fosis.RetryAfter(err); n > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(n))
 	}
 	writeJSON(w, StatusOf(body.Error.Code), body)
 }

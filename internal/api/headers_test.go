@@ -1,11 +1,16 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
+	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/api"
+	"github.com/fosis/fosis/internal/platform/auth"
 )
 
 // TestSecurityHeaders: every API answer (data, error, public, unknown path)
@@ -45,5 +50,33 @@ func TestSecurityHeaders(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// limitedTokens refuses every token as a locked sign-in would.
+type limitedTokens struct{}
+
+func (limitedTokens) AuthenticateToken(context.Context, string) (*auth.Principal, []string, error) {
+	e := fosis.Errorf(fosis.ELIMITED, "too many attempts; try again in 2 minutes")
+	e.RetryAfter = 90*time.Second + time.Millisecond
+	return nil, nil, e
+}
+
+// TestRetryAfter: a refusal that says when to try again answers 429 with
+// Retry-After in whole seconds, rounded up (issue 11, item 17).
+func TestRetryAfter(t *testing.T) {
+	srv := httptest.NewServer((&api.Server{Tokens: limitedTokens{}}).Handler())
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/territory", nil)
+	req.Header.Set("Authorization", "Bearer x")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body api.ErrorBody
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "91" || body.Error.Code != fosis.ELIMITED {
+		t.Errorf("%d Retry-After %q %+v, want 429, 91, %s", resp.StatusCode, resp.Header.Get("Retry-After"), body, fosis.ELIMITED)
 	}
 }

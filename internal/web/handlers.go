@@ -243,28 +243,44 @@ type errorData struct {
 // the reader's language under the generic heading; others show only the
 // heading, as their English text may not be meant for every reader.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := fosis.ErrorCode(err)
+	heading, ok := failHeadings[code]
+	switch {
+	case code == fosis.EUNAUTHORIZED:
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
+		return
+	case !ok:
+		if !errors.Is(err, context.Canceled) {
+			s.log.Error("request", "path", r.URL.Path, "err", err)
+		}
+		s.render(w, r, fosis.HTTPStatus(fosis.EINTERNAL), "error", errorData{Message: "error.internal"})
+		return
+	}
 	detail := ""
 	if e := (*fosis.Error)(nil); errors.As(err, &e) && e.Key != "" {
 		detail = s.msgs.Say(viewerOf(r.Context()).lang, e.Phrase())
 	}
-	switch fosis.ErrorCode(err) {
-	case fosis.ENOTFOUND:
-		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound", Detail: detail})
-	case fosis.EFORBIDDEN:
-		s.render(w, r, http.StatusForbidden, "error", errorData{Message: "error.forbidden", Detail: detail})
-	case fosis.EINVALID:
-		s.render(w, r, http.StatusBadRequest, "error", errorData{Message: "error.invalid", Detail: detail})
-	case fosis.ECONFLICT:
-		s.render(w, r, http.StatusConflict, "error", errorData{Message: "error.conflict", Detail: detail})
-	case fosis.EUNAVAILABLE:
-		s.render(w, r, http.StatusServiceUnavailable, "error", errorData{Message: "error.unavailable", Detail: detail})
-	case fosis.EUNAUTHORIZED:
-		http.Redirect(w, r, "/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
-	default:
-		if !errors.Is(err, context.Canceled) {
-			s.log.Error("request", "path", r.URL.Path, "err", err)
-		}
-		s.render(w, r, http.StatusInternalServerError, "error", errorData{Message: "error.internal"})
+	setRetryAfter(w, err)
+	s.render(w, r, fosis.HTTPStatus(code), "error", errorData{Message: heading, Detail: detail})
+}
+
+// failHeadings is the error page's heading for each error code a refusal
+// may carry; the status is fosis.HTTPStatus's. Anything else is an internal
+// error, logged and not shown.
+var failHeadings = map[string]string{
+	fosis.ENOTFOUND:    "error.notfound",
+	fosis.EFORBIDDEN:   "error.forbidden",
+	fosis.EINVALID:     "error.invalid",
+	fosis.ECONFLICT:    "error.conflict",
+	fosis.EUNAVAILABLE: "error.unavailable",
+	fosis.ELIMITED:     "error.limited",
+}
+
+// setRetryAfter says when to try again, for an error that knows
+// (fosis.Error.RetryAfter: a sign-in lock).
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if n := fosis.RetryAfter(err); n > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(n))
 	}
 }
 
@@ -326,6 +342,15 @@ type signinData struct {
 	Error    string // catalog key
 }
 
+// signinRefusals is what the sign-in form says for each refusal of
+// Authenticate; its status is fosis.HTTPStatus's (401, 429 with
+// Retry-After, 403).
+var signinRefusals = map[string]string{
+	fosis.EUNAUTHORIZED: "signin.failed",
+	fosis.ELIMITED:      "signin.locked",
+	fosis.EFORBIDDEN:    "signin.disabled",
+}
+
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 	if viewerOf(r.Context()).p != nil {
 		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
@@ -346,19 +371,13 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := s.cfg.Users.Authenticate(ctx, username, password, ip)
 	if err != nil {
-		status := http.StatusUnauthorized
-		switch fosis.ErrorCode(err) {
-		case fosis.EUNAUTHORIZED:
-			data.Error = "signin.failed"
-		case fosis.ECONFLICT:
-			data.Error, status = "signin.locked", http.StatusTooManyRequests
-		case fosis.EFORBIDDEN:
-			data.Error, status = "signin.disabled", http.StatusForbidden
-		default:
+		code := fosis.ErrorCode(err)
+		if data.Error = signinRefusals[code]; data.Error == "" {
 			s.fail(w, r, err)
 			return
 		}
-		s.render(w, r, status, "signin", data)
+		setRetryAfter(w, err)
+		s.render(w, r, fosis.HTTPStatus(code), "signin", data)
 		return
 	}
 	u, err := s.cfg.Users.UserByID(ctx, p.UserID)

@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/web"
 )
 
@@ -109,5 +111,28 @@ func TestHSTS(t *testing.T) {
 		if got := rec.Header().Get("Strict-Transport-Security"); got != want {
 			t.Errorf("SecureCookies %v: Strict-Transport-Security %q, want %q", secure, got, want)
 		}
+	}
+}
+
+// TestSignInLocked: a locked sign-in answers 429 with Retry-After, as
+// docs/security.md says (issue 11, item 17), and the right password does
+// not get through while the lock runs.
+func TestSignInLocked(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	for i := 1; i <= auth.MaxAccountFailures; i++ {
+		resp, _ := c.do("POST", "/signin", url.Values{"username": {"analista"}, "password": {"wrong password!"}})
+		want := http.StatusUnauthorized
+		if i == auth.MaxAccountFailures {
+			want = http.StatusTooManyRequests
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("failure %d: %d, want %d", i, resp.StatusCode, want)
+		}
+	}
+	resp, body := c.do("POST", "/signin", url.Values{"username": {"analista"}, "password": {password}})
+	retry, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if resp.StatusCode != http.StatusTooManyRequests || retry < 14*60 || retry > 15*60 || !strings.Contains(body, "Demasiados intentos fallidos") {
+		t.Errorf("right password while locked: %d, Retry-After %q\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 }

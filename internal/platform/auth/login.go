@@ -47,10 +47,10 @@ const maxAttemptField = 128
 //
 // Errors: EUNAUTHORIZED "wrong username or password", the same for an unknown
 // username as for a wrong password (and the same time spent: an unknown
-// username is checked against a dummy hash); ECONFLICT "too many failed
+// username is checked against a dummy hash); ELIMITED "too many failed
 // sign-ins; try again in N minutes" while the account or the address is
-// locked (a conflict with the account's current state: a client error, not a
-// server one, and retrying later helps); EFORBIDDEN when the password is right
+// locked (429 with Retry-After: the client tried too often, retrying after
+// the lock helps; Error.RetryAfter is the lock's remaining time); EFORBIDDEN when the password is right
 // but the account is disabled.
 //
 // Every attempt is recorded in login_attempts; a good sign-in is audited as
@@ -197,10 +197,12 @@ func lockedError(reason string, until, now time.Time) error {
 	if m == 1 {
 		wait = "1 minute"
 	}
+	e := fosis.Errorf(fosis.ELIMITED, "too many failed sign-ins; try again in %s", wait)
 	if reason == reasonIPRefused {
-		return fosis.Errorf(fosis.ECONFLICT, "too many failed sign-ins from this address; try again in %s", wait)
+		e = fosis.Errorf(fosis.ELIMITED, "too many failed sign-ins from this address; try again in %s", wait)
 	}
-	return fosis.Errorf(fosis.ECONFLICT, "too many failed sign-ins; try again in %s", wait)
+	e.RetryAfter = until.Sub(now)
+	return e
 }
 
 // refuse records an attempt refused by a lock and returns its error.
