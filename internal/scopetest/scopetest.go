@@ -106,6 +106,8 @@ type World struct {
 	OwnCommune, OtherCommune string
 
 	terr *geo.Territory
+	// national is the country's number of households in the scoring runs.
+	national int64
 	// print is the database's digest when printOK (no request since).
 	print   string
 	printOK bool
@@ -225,6 +227,7 @@ func New(t testing.TB) *World {
 		out, err := w.Targeting.ScoreAll(sys, m, time.Date(2026, 11, 1+i, 0, 0, 0, 0, time.UTC), "", nil)
 		must(err)
 		runs = append(runs, out.Run.ID)
+		w.national = out.Run.Households
 	}
 
 	// Change requests: on a household of each region, one approved (so that
