@@ -808,9 +808,24 @@ func scanChange(sc interface{ Scan(...any) error }, extra ...any) (*ChangeReques
 	return &r, nil
 }
 
-// changeSelect reads requests with their household's current region.
-const changeSelect = `SELECT ` + changeColumns + `, c.region_code
+// changeSelect reads requests with the region they are seen from: their
+// household's current region if the household was already there when the
+// request was submitted, else "" (national roles only). Scope follows the
+// commune at the request's date, as for versions (history.go): a household
+// that moved in from another region does not show the new region's
+// officer the requests made while it was elsewhere, which hold its old
+// commune and old values.
+const changeSelect = `SELECT ` + changeColumns + `, CASE WHEN ` + changeSubmittedInCurrent + ` THEN c.region_code ELSE '' END
 	FROM change_requests r JOIN households h ON h.id = r.household JOIN communes c ON c.code = h.commune_code`
+
+// changeSubmittedInCurrent holds when request r's household (h, in commune
+// c) was in its current region at r's submission: the region of its newest
+// version recorded by then (the current one for a household without
+// versions before it). One indexed lookup per request
+// (household_versions_household).
+const changeSubmittedInCurrent = `COALESCE((SELECT vc.region_code FROM household_versions v JOIN communes vc ON vc.code = v.commune_code
+		WHERE v.household = r.household AND v.valid_from <= r.submitted_at ORDER BY v.valid_from DESC, v.id DESC LIMIT 1),
+		c.region_code) = c.region_code`
 
 // ChangeRequest returns one request, if its household is in the caller's
 // territory.

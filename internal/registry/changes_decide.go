@@ -258,7 +258,7 @@ func (s *Store) ChangeQueue(ctx context.Context, state string, after int64, limi
 	limit = min(max(limit, 1), 200)
 	where, args := ` WHERE r.state = ?`, []any{state}
 	if !p.SeesAllRegions() {
-		where += ` AND c.region_code = ?`
+		where += ` AND c.region_code = ? AND ` + changeSubmittedInCurrent
 		args = append(args, p.RegionCode)
 	}
 	page := &Page[ChangeRequest]{}
