@@ -278,7 +278,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	status, code := "ok", http.StatusOK
 	if err := s.DB.Ping(ctx); err != nil {
-		status, code = "database unreachable", http.StatusServiceUnavailable
+		status, code = "database unreachable", fosis.HTTPStatus(fosis.EUNAVAILABLE)
 	}
 	cur, newest, _ := s.DB.SchemaStatus(ctx)
 	writeJSON(w, code, map[string]any{"status": status, "engine": s.DB.Engine, "schema_version": cur, "schema_newest": newest})

@@ -38,7 +38,7 @@ func (s *Server) Handler() http.Handler {
 	// (Sec-Fetch-Site, Origin). SameSite=Lax cookies back this up.
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusForbidden, "error", errorData{Message: "error.crossorigin"})
+		s.render(w, r, fosis.HTTPStatus(fosis.EFORBIDDEN), "error", errorData{Message: "error.crossorigin"})
 	}))
 
 	mux := http.NewServeMux()
@@ -91,7 +91,7 @@ func (s *Server) pageRoutes() *routeMux {
 	s.changesRoutes(pages)
 	s.cooperationRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
+		s.render(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), "error", errorData{Message: "error.notfound"})
 	})
 	return pages
 }
@@ -126,7 +126,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 					panic(p)
 				}
 				s.log.Error("panic", "path", r.URL.Path, "panic", p)
-				http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+				http.Error(w, http.StatusText(fosis.HTTPStatus(fosis.EINTERNAL)), fosis.HTTPStatus(fosis.EINTERNAL))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -498,7 +498,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(q) > 64 {
-		s.homePage(w, r, http.StatusNotFound, q[:64], true)
+		s.homePage(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), q[:64], true)
 		return
 	}
 	ctx := r.Context()
@@ -522,11 +522,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	res, err := s.cfg.Registry.SearchNames(ctx, q, s.pageSize())
 	switch {
 	case fosis.ErrorCode(err) == fosis.EINVALID:
-		s.homePage(w, r, http.StatusNotFound, q, true) // not a name either
+		s.homePage(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), q, true) // not a name either
 	case err != nil:
 		s.fail(w, r, err)
 	case len(res.Matches) == 0:
-		s.homePage(w, r, http.StatusNotFound, q, true)
+		s.homePage(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), q, true)
 	default:
 		s.render(w, r, http.StatusOK, "search", searchData{Query: q, Results: res})
 	}
@@ -678,7 +678,7 @@ func (s *Server) commune(w http.ResponseWriter, r *http.Request) {
 	// A bad filter: the page again, with what is wrong next to the field (a
 	// commune out of scope is refused before the filter is looked at).
 	if e, ok := err.(*fosis.Error); ok && e.Code == fosis.EINVALID && len(e.Fields) > 0 {
-		d.Errors, status = map[string]string{}, http.StatusBadRequest
+		d.Errors, status = map[string]string{}, fosis.HTTPStatus(fosis.EINVALID)
 		for _, f := range e.Fields {
 			d.Errors[f.Field] = f.Message
 		}

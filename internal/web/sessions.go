@@ -10,6 +10,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 )
@@ -49,7 +50,7 @@ func newSessions(store *sessionStore, log *slog.Logger) (plain, secure *scs.Sess
 				return // the client went away: nothing to answer
 			}
 			log.Error("session", "path", r.URL.Path, "err", err)
-			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			http.Error(w, http.StatusText(fosis.HTTPStatus(fosis.EINTERNAL)), fosis.HTTPStatus(fosis.EINTERNAL))
 		}
 		m.Store = store
 		m.Codec = sessionCodec{}
