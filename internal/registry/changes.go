@@ -225,16 +225,11 @@ func writer(ctx context.Context) (*auth.Principal, error) {
 	return p, nil
 }
 
-// querier is a *db.DB or a *db.Tx.
-type querier interface {
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-}
-
 // loadRecord reads a household's whole record (sensitive attributes
 // included) and its current region. On PostgreSQL forUpdate locks the row
 // until the transaction ends, so that two approvals cannot both check the
 // same old values. It returns sql.ErrNoRows when no household matches.
-func (s *Store) loadRecord(ctx context.Context, q querier, key int64, forUpdate bool) (*Household, string, error) {
+func (s *Store) loadRecord(ctx context.Context, q db.Querier, key int64, forUpdate bool) (*Household, string, error) {
 	lock := ""
 	if forUpdate && s.db.Engine == db.Postgres {
 		lock = " FOR UPDATE OF h"
@@ -317,7 +312,7 @@ func (ps *problems) add(field, code string, args ...string) {
 // prepare validates in against the household h as it is now (in region
 // region) for principal p, fills in the From values, and returns the
 // canonical change set. Problems come back as a *ChangeError (invalid).
-func (s *Store) prepare(ctx context.Context, q querier, p *auth.Principal, h *Household, region string, in ChangeInput, today time.Time) (ChangeSet, error) {
+func (s *Store) prepare(ctx context.Context, q db.Querier, p *auth.Principal, h *Household, region string, in ChangeInput, today time.Time) (ChangeSet, error) {
 	var ps problems
 	var disclosed []string
 	allow, okKind := kindAllows[in.Kind]
@@ -537,7 +532,7 @@ func (s *Store) newMember(at string, m MemberValues, householdID string, today t
 
 // runTaken reports whether a RUN belongs to any household, and the region
 // of that household.
-func runTaken(ctx context.Context, q querier, run int64) (taken bool, region string, err error) {
+func runTaken(ctx context.Context, q db.Querier, run int64) (taken bool, region string, err error) {
 	rows, err := q.QueryContext(ctx, `SELECT c.region_code FROM persons pe JOIN households h ON h.id = pe.household
 		JOIN communes c ON c.code = h.commune_code WHERE pe.run = ?`, run)
 	if err != nil {
@@ -564,7 +559,7 @@ func disclose(p *auth.Principal, region string, run int64, disclosed *[]string) 
 // apply applies a prepared change set to h, checking first that every value
 // it replaces is still the household's (a conflict otherwise, naming each
 // field that changed underneath).
-func (s *Store) apply(ctx context.Context, q querier, p *auth.Principal, h *Household, cs ChangeSet) (*Household, error) {
+func (s *Store) apply(ctx context.Context, q db.Querier, p *auth.Principal, h *Household, cs ChangeSet) (*Household, error) {
 	var ps problems
 	var disclosed []string
 	after := *h

@@ -159,7 +159,7 @@ func New(cfg Config) (*Server, error) {
 	if s.cfg.Jobs == nil {
 		s.cfg.Jobs = jobs.New(50, nil, s.log)
 	}
-	s.store = &sessionStore{db: cfg.DB}
+	s.store = &sessionStore{rows: auth.NewSessions(cfg.DB, time.Now)}
 	if su, ok := cfg.Users.(sessionUsers); ok {
 		s.store.users = su
 	}

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"strings"
@@ -216,12 +215,8 @@ func (s *Store) refuse(ctx context.Context, name, ip string, now time.Time, reas
 
 func (s *Store) recordAttempt(ctx context.Context, tx *db.Tx, name, ip string, now time.Time, reason string) error {
 	_, err := tx.ExecContext(ctx, "INSERT INTO login_attempts (username, ip, at, ok, reason) VALUES (?, ?, ?, ?, ?)",
-		name, ip, instant(s.db, now), boolInt(reason == reasonOK), reason)
+		name, ip, s.db.Time(now), db.Bool(reason == reasonOK), reason)
 	return err
-}
-
-type querier interface {
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
 // refusedUntil returns the end of the lock on key (a username or an address,
@@ -229,14 +224,14 @@ type querier interface {
 // lie within ThrottleWindow, the newest of them plus ThrottleWindow; else the
 // zero time. Only the last two windows are read: older failures cannot make a
 // lock that is still running.
-func (s *Store) refusedUntil(ctx context.Context, q querier, col, key string, limit int, now, since time.Time) (time.Time, error) {
+func (s *Store) refusedUntil(ctx context.Context, q db.Querier, col, key string, limit int, now, since time.Time) (time.Time, error) {
 	from := now.Add(-2 * ThrottleWindow)
 	if since.After(from) {
 		from = since
 	}
 	rows, err := q.QueryContext(ctx, "SELECT at FROM login_attempts WHERE "+col+` = ? AND ok = 0
 		AND (reason = 'bad_password' OR reason = 'unknown_user') AND at > ? ORDER BY at DESC LIMIT ?`,
-		key, instant(s.db, from), limit)
+		key, s.db.Time(from), limit)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -269,7 +264,7 @@ func (s *Store) refusedUntil(ctx context.Context, q querier, col, key string, li
 func (s *Store) lastSuccess(ctx context.Context, name string, now time.Time) (time.Time, error) {
 	var at db.Instant
 	err := s.db.QueryRowContext(ctx, "SELECT at FROM login_attempts WHERE username = ? AND ok = 1 AND at > ? ORDER BY at DESC LIMIT 1",
-		name, instant(s.db, now.Add(-2*ThrottleWindow))).Scan(&at)
+		name, s.db.Time(now.Add(-2*ThrottleWindow))).Scan(&at)
 	if db.IsNoRows(err) {
 		return time.Time{}, nil
 	}
