@@ -364,20 +364,10 @@ func (s *Store) Users(ctx context.Context, by *Principal) ([]User, error) {
 	if !mayManageUsers(by) && (by == nil || by.Role != RoleAuditor) {
 		return nil, forbidden("list users")
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+userColumns+" FROM users ORDER BY username")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
+	return db.Collect(ctx, s.db, func(rows *sql.Rows) (User, error) {
 		var u User
-		if err := scanUser(rows, &u); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		return u, scanUser(rows, &u)
+	}, "SELECT "+userColumns+" FROM users ORDER BY username")
 }
 
 // UserByUsername returns the account with that username (compared after
