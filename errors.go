@@ -9,18 +9,20 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // Error codes. They are few on purpose: each maps to one HTTP status and one
 // exit behaviour, and callers branch on them, never on message text.
 const (
-	EINVALID      = "invalid"      // the input is wrong; the message says where and why
-	ENOTFOUND     = "not_found"    // the thing asked for does not exist (or is outside scope)
-	ECONFLICT     = "conflict"     // the request clashes with the current state
-	EUNAUTHORIZED = "unauthorized" // the caller is not signed in (or the credentials are wrong)
-	EFORBIDDEN    = "forbidden"    // the caller may not do this
-	EUNAVAILABLE  = "unavailable"  // a dependency is down or busy; retrying may help
-	EINTERNAL     = "internal"     // a bug or an unexpected failure; details are logged, not shown
+	EINVALID      = "invalid"           // the input is wrong; the message says where and why
+	ENOTFOUND     = "not_found"         // the thing asked for does not exist (or is outside scope)
+	ECONFLICT     = "conflict"          // the request clashes with the current state
+	EUNAUTHORIZED = "unauthorized"      // the caller is not signed in (or the credentials are wrong)
+	EFORBIDDEN    = "forbidden"         // the caller may not do this
+	EUNAVAILABLE  = "unavailable"       // a dependency is down or busy; retrying may help
+	ELIMITED      = "too_many_requests" // the caller tried too often; Error.RetryAfter says when to try again
+	EINTERNAL     = "internal"          // a bug or an unexpected failure; details are logged, not shown
 )
 
 // FieldError names one field that failed validation and why.
@@ -47,6 +49,19 @@ type Error struct {
 	// when the catalog has no such key.
 	Key  string
 	Args []any
+	// RetryAfter, for ELIMITED, is how long until a new attempt may
+	// succeed: the pages and the API send it as Retry-After.
+	RetryAfter time.Duration
+}
+
+// RetryAfter returns the Error.RetryAfter of the first *Error in err's
+// chain (0 if none), rounded up to whole seconds as Retry-After says it.
+func RetryAfter(err error) int {
+	var e *Error
+	if !errors.As(err, &e) || e.RetryAfter <= 0 {
+		return 0
+	}
+	return int((e.RetryAfter + time.Second - 1) / time.Second)
 }
 
 // Phrase is a message argument that the pages translate too: a word of
@@ -163,6 +178,8 @@ func HTTPStatus(code string) int {
 		return http.StatusForbidden
 	case EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case ELIMITED:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,7 +52,19 @@ type Server struct {
 	// WarmFrame says the server keeps the registry's shared frame warm
 	// (serve --warm-frame): /readyz then waits for it.
 	WarmFrame bool
+	// HSTS adds Strict-Transport-Security to every answer: set when the
+	// server is reached over HTTPS only (serve --secure-cookies).
+	HSTS bool
 }
+
+// apiCSP forbids everything a browser could do with an answer (it is JSON,
+// never a page to render or frame), so that a response read in a browser
+// tab cannot run or load anything.
+const apiCSP = "default-src 'none'; frame-ancestors 'none'"
+
+// hstsValue is the Strict-Transport-Security header of the API and the
+// pages: one year, this host only (the proxy decides about subdomains).
+const hstsValue = "max-age=31536000"
 
 // TokenAuthenticator turns an API bearer token into the principal it acts
 // for, and the scopes it was given ("read", "write").
@@ -198,8 +211,14 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				writeError(w, errors.New("panic"))
 			}
 		}()
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "no-store")
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Security-Policy", apiCSP)
+		h.Set("Referrer-Policy", "no-referrer")
+		if s.HSTS {
+			h.Set("Strict-Transport-Security", hstsValue)
+		}
 		next.ServeHTTP(w, r)
 		s.Log.Debug("request", "method", r.Method, "path", r.URL.Path, "elapsed", time.Since(start))
 	})
@@ -262,6 +281,9 @@ func writeError(w http.ResponseWriter, err error) {
 	if errors.Is(err, context.Canceled) {
 		body.Error.Code, body.Error.Message = fosis.EUNAVAILABLE, "the request was cancelled"
 	}
+	if n := fosis.RetryAfter(err); n > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(n))
+	}
 	writeJSON(w, StatusOf(body.Error.Code), body)
 }
 
@@ -270,7 +292,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	status, code := "ok", http.StatusOK
 	if err := s.DB.Ping(ctx); err != nil {
-		status, code = "database unreachable", http.StatusServiceUnavailable
+		status, code = "database unreachable", fosis.HTTPStatus(fosis.EUNAVAILABLE)
 	}
 	cur, newest, _ := s.DB.SchemaStatus(ctx)
 	writeJSON(w, code, map[string]any{"status": status, "engine": s.DB.Engine, "schema_version": cur, "schema_newest": newest})

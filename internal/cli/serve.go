@@ -64,7 +64,7 @@ func handler(a *App, opts serveOptions, tracker *jobs.Tracker, m *observe.Metric
 		return nil, err
 	}
 	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Tokens: a.Auth, Users: a.Auth,
-		Log: a.Log, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge, WarmFrame: opts.warmFrame}).Handler()
+		Log: a.Log, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge, WarmFrame: opts.warmFrame, HSTS: opts.secureCookies}).Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", apiH)
 	mux.Handle("/healthz", apiH)

@@ -225,16 +225,11 @@ func writer(ctx context.Context) (*auth.Principal, error) {
 	return p, nil
 }
 
-// querier is a *db.DB or a *db.Tx.
-type querier interface {
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-}
-
 // loadRecord reads a household's whole record (sensitive attributes
 // included) and its current region. On PostgreSQL forUpdate locks the row
 // until the transaction ends, so that two approvals cannot both check the
 // same old values. It returns sql.ErrNoRows when no household matches.
-func (s *Store) loadRecord(ctx context.Context, q querier, key int64, forUpdate bool) (*Household, string, error) {
+func (s *Store) loadRecord(ctx context.Context, q db.Querier, key int64, forUpdate bool) (*Household, string, error) {
 	lock := ""
 	if forUpdate && s.db.Engine == db.Postgres {
 		lock = " FOR UPDATE OF h"
@@ -317,7 +312,7 @@ func (ps *problems) add(field, code string, args ...string) {
 // prepare validates in against the household h as it is now (in region
 // region) for principal p, fills in the From values, and returns the
 // canonical change set. Problems come back as a *ChangeError (invalid).
-func (s *Store) prepare(ctx context.Context, q querier, p *auth.Principal, h *Household, region string, in ChangeInput, today time.Time) (ChangeSet, error) {
+func (s *Store) prepare(ctx context.Context, q db.Querier, p *auth.Principal, h *Household, region string, in ChangeInput, today time.Time) (ChangeSet, error) {
 	var ps problems
 	var disclosed []string
 	allow, okKind := kindAllows[in.Kind]
@@ -537,7 +532,7 @@ func (s *Store) newMember(at string, m MemberValues, householdID string, today t
 
 // runTaken reports whether a RUN belongs to any household, and the region
 // of that household.
-func runTaken(ctx context.Context, q querier, run int64) (taken bool, region string, err error) {
+func runTaken(ctx context.Context, q db.Querier, run int64) (taken bool, region string, err error) {
 	rows, err := q.QueryContext(ctx, `SELECT c.region_code FROM persons pe JOIN households h ON h.id = pe.household
 		JOIN communes c ON c.code = h.commune_code WHERE pe.run = ?`, run)
 	if err != nil {
@@ -564,7 +559,7 @@ func disclose(p *auth.Principal, region string, run int64, disclosed *[]string) 
 // apply applies a prepared change set to h, checking first that every value
 // it replaces is still the household's (a conflict otherwise, naming each
 // field that changed underneath).
-func (s *Store) apply(ctx context.Context, q querier, p *auth.Principal, h *Household, cs ChangeSet) (*Household, error) {
+func (s *Store) apply(ctx context.Context, q db.Querier, p *auth.Principal, h *Household, cs ChangeSet) (*Household, error) {
 	var ps problems
 	var disclosed []string
 	after := *h
@@ -808,9 +803,24 @@ func scanChange(sc interface{ Scan(...any) error }, extra ...any) (*ChangeReques
 	return &r, nil
 }
 
-// changeSelect reads requests with their household's current region.
-const changeSelect = `SELECT ` + changeColumns + `, c.region_code
+// changeSelect reads requests with the region they are seen from: their
+// household's current region if the household was already there when the
+// request was submitted, else "" (national roles only). Scope follows the
+// commune at the request's date, as for versions (history.go): a household
+// that moved in from another region does not show the new region's
+// officer the requests made while it was elsewhere, which hold its old
+// commune and old values.
+const changeSelect = `SELECT ` + changeColumns + `, CASE WHEN ` + changeSubmittedInCurrent + ` THEN c.region_code ELSE '' END
 	FROM change_requests r JOIN households h ON h.id = r.household JOIN communes c ON c.code = h.commune_code`
+
+// changeSubmittedInCurrent holds when request r's household (h, in commune
+// c) was in its current region at r's submission: the region of its newest
+// version recorded by then (the current one for a household without
+// versions before it). One indexed lookup per request
+// (household_versions_household).
+const changeSubmittedInCurrent = `COALESCE((SELECT vc.region_code FROM household_versions v JOIN communes vc ON vc.code = v.commune_code
+		WHERE v.household = r.household AND v.valid_from <= r.submitted_at ORDER BY v.valid_from DESC, v.id DESC LIMIT 1),
+		c.region_code) = c.region_code`
 
 // ChangeRequest returns one request, if its household is in the caller's
 // territory.

@@ -15,8 +15,11 @@ import (
 
 // The decisions on a submitted change request: approve (apply it), reject,
 // withdraw. Each runs in one transaction that moves the request out of
-// "submitted" only if it is still there, so that two decisions on the same
-// request cannot both happen.
+// "submitted" only if it is still there (compare-and-set on the state,
+// rows affected checked), so that two decisions on the same request cannot
+// both happen. On PostgreSQL the request's row is also locked when it is
+// read, so that the deciders queue there and all but the first see it
+// decided before doing any work (TestChangeDecidedOnce fires forty at once).
 
 // Decision names a transition.
 type Decision string
@@ -54,7 +57,11 @@ func (s *Store) Decide(ctx context.Context, id int64, d Decision, comment, ip st
 	householdID := ""
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
 		var region string
-		r, err := scanChange(tx.QueryRowContext(ctx, changeSelect+` WHERE r.id = ?`, id), &region)
+		lock := ""
+		if tx.DB().Engine == db.Postgres {
+			lock = " FOR UPDATE OF r"
+		}
+		r, err := scanChange(tx.QueryRowContext(ctx, changeSelect+` WHERE r.id = ?`+lock, id), &region)
 		if err == sql.ErrNoRows || (err == nil && !p.SeesRegion(region)) {
 			return outOfScope(fmt.Sprintf("change request %d", id))
 		}
@@ -251,7 +258,7 @@ func (s *Store) ChangeQueue(ctx context.Context, state string, after int64, limi
 	limit = min(max(limit, 1), 200)
 	where, args := ` WHERE r.state = ?`, []any{state}
 	if !p.SeesAllRegions() {
-		where += ` AND c.region_code = ?`
+		where += ` AND c.region_code = ? AND ` + changeSubmittedInCurrent
 		args = append(args, p.RegionCode)
 	}
 	page := &Page[ChangeRequest]{}

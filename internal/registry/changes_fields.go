@@ -175,9 +175,20 @@ func (e *ChangeError) Unwrap() error { return e.err }
 func changeError(code, message string, problems []FieldProblem) error {
 	fe := &fosis.Error{Code: code, Message: message}
 	for _, p := range problems {
-		fe.Fields = append(fe.Fields, fosis.FieldError{Field: p.Field, Message: p.Message()})
+		fe.Fields = append(fe.Fields, p.Keyed())
 	}
 	return &ChangeError{Problems: problems, err: fe}
+}
+
+// Keyed returns the problem as a keyed field error (fosis.KeyedField): its
+// English message, and the catalog key "changes.err.<code>" with the same
+// arguments, which the pages say in the reader's language.
+func (p FieldProblem) Keyed() fosis.FieldError {
+	args := make([]any, len(p.Args))
+	for i, a := range p.Args {
+		args[i] = a
+	}
+	return fosis.KeyedField(p.Field, "changes.err."+p.Code, problemTexts[p.Code], args...)
 }
 
 // AsChangeError returns the problems of a change request's error, if it is one.

@@ -26,6 +26,10 @@ const (
 	CatRegion      = "region"
 	CatChange      = "change request"
 	CatApplication = "application"
+	// CatNationalCount is the number of households in the whole country (a
+	// scoring run's total): an officer is told their territory's count, or
+	// the other regions' size would show (issue 11, item 14(a)).
+	CatNationalCount = "national count"
 )
 
 // Forbidden is what of other regions' data must not appear in an answer to
@@ -35,6 +39,7 @@ type Forbidden struct {
 	phrases  map[string][]needle // phrases (names), by their longest word
 	links    map[string]needle   // "changes/12", "applications/7"
 	regionOf func(string) (string, bool)
+	national int64 // the country's number of households (CatNationalCount)
 }
 
 type needle struct{ text, cat, what string }
@@ -112,6 +117,7 @@ func (w *World) forbidden(ctx context.Context, views map[string]*registry.Househ
 	f.token("X-WALK-1", CatHousehold, "household X-WALK-1 of the import's problem report")
 	f.token("7.010.912-8", CatRUN, "RUN of the import's problem report")
 	f.token("7010912-8", CatRUN, "RUN of the import's problem report")
+	f.national = w.national
 	for code := range dataCommunes {
 		ci, _ := w.terr.CommuneIndex(code)
 		c := w.terr.Communes[ci]
@@ -174,6 +180,20 @@ func (f *Forbidden) Find(text string, allow ...string) []string {
 			out = append(out, what)
 		}
 	}
+	if f.national > 0 && !slices.Contains(allow, CatNationalCount) && !isJSON(text) {
+		// A whole number only, not a piece of a decimal ("200.6" in a map's
+		// outline) nor of a date. In JSON, where a household's key may be the
+		// same number, JSON checks the runs' "households" instead.
+		n := strconv.FormatInt(f.national, 10)
+		for _, tok := range strings.FieldsFunc(text, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '.' && r != ',' && r != '-' && r != '_'
+		}) {
+			if strings.Trim(tok, ".,-_") == n {
+				add(needle{n, CatNationalCount, fmt.Sprintf("the national number of households (%s) of a scoring run", n)}, n)
+				break
+			}
+		}
+	}
 	seen := map[string]bool{}
 	for _, tok := range splitTokens(text) {
 		if seen[tok] {
@@ -226,6 +246,13 @@ func (f *Forbidden) JSON(v any) []string {
 			if (id || hid || run) && region != "" && region != Own {
 				out = append(out, fmt.Sprintf("%s: a record of region %s: %s", at, region, short(v)))
 			}
+			// A scoring run tells the officer its households in their
+			// territory, not in the country.
+			if n, ok := v["households"].(float64); ok && f.national > 0 && int64(n) == f.national {
+				if _, isRun := v["model_id"]; isRun {
+					out = append(out, fmt.Sprintf("%s: a scoring run with the national number of households (%d): %s", at, f.national, short(v)))
+				}
+			}
 			for k, x := range v {
 				walk(x, at+"."+k)
 			}
@@ -237,6 +264,12 @@ func (f *Forbidden) JSON(v any) []string {
 	}
 	walk(v, "$")
 	return out
+}
+
+// isJSON reports whether text is a JSON object or array (an API answer).
+func isJSON(text string) bool {
+	t := strings.TrimSpace(text)
+	return strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")
 }
 
 func short(v any) string {

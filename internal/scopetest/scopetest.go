@@ -106,6 +106,8 @@ type World struct {
 	OwnCommune, OtherCommune string
 
 	terr *geo.Territory
+	// national is the country's number of households in the scoring runs.
+	national int64
 	// print is the database's digest when printOK (no request since).
 	print   string
 	printOK bool
@@ -147,6 +149,10 @@ func New(t testing.TB) *World {
 			t.Fatal(err)
 		}
 	}
+
+	// A household that moved into region 13 from another region, with a
+	// change request approved while it was there (issue 11, 14(c)).
+	movedHH, movedRegion, movedChanges := w.moveIn(t, sys)
 
 	// The households by region, and the other region: the busiest after 13.
 	f, err := reg.LoadFrame(sys, true)
@@ -225,6 +231,7 @@ func New(t testing.TB) *World {
 		out, err := w.Targeting.ScoreAll(sys, m, time.Date(2026, 11, 1+i, 0, 0, 0, 0, time.UTC), "", nil)
 		must(err)
 		runs = append(runs, out.Run.ID)
+		w.national = out.Run.Households
 	}
 
 	// Change requests: on a household of each region, one approved (so that
@@ -247,6 +254,8 @@ func New(t testing.TB) *World {
 			changes[region] = append(changes[region], cr.ID)
 		}
 	}
+
+	changes[movedRegion] = append(changes[movedRegion], movedChanges...)
 
 	// An import with a problem report (a household of the other region with
 	// a zone that is no zone).
@@ -370,7 +379,7 @@ func New(t testing.TB) *World {
 	}
 	otherRegionHH := byRegion[w.Other][len(byRegion[w.Other])-1] // a second one, without changes
 	w.Values = map[string]Values{
-		Household:    {Own: []string{ownHH}, Other: []string{otherHH, otherRegionHH}, None: noneLike(ownHH)},
+		Household:    {Own: []string{ownHH, movedHH}, Other: []string{otherHH, otherRegionHH}, None: noneLike(ownHH)},
 		RUN:          {Own: []string{rut.Format(runBody(ownHH))}, Other: []string{rut.Format(runBody(otherHH))}, None: rut.Format(noRUN)},
 		RUNDots:      {Own: []string{rut.FormatDots(runBody(ownHH))}, Other: []string{rut.FormatDots(runBody(otherHH))}, None: rut.FormatDots(noRUN)},
 		RUNCompact:   {Own: []string{compact(runBody(ownHH))}, Other: []string{compact(runBody(otherHH))}, None: compact(noRUN)},
@@ -401,6 +410,54 @@ func New(t testing.TB) *World {
 
 	w.Forbidden = w.forbidden(sys, views, apps, changes)
 	return w
+}
+
+// moveIn moves a household of the busiest region after 13 into region 13
+// by two approved change requests made there: one of its rooms, then its
+// commune. It returns the household, the region it came from and the two
+// requests, which region 13's officer must not see (they hold its old
+// commune and old values, of versions refused to them).
+func (w *World) moveIn(t testing.TB, sys context.Context) (string, string, []int64) {
+	t.Helper()
+	f, err := w.Registry.LoadFrame(sys, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRegion := map[string][]int{}
+	for i := range f.ExtID {
+		code := w.terr.Regions[f.Region[i]].Code
+		byRegion[code] = append(byRegion[code], i)
+	}
+	from := ""
+	for code, is := range byRegion {
+		if code != Own && (from == "" || len(is) > len(byRegion[from]) || (len(is) == len(byRegion[from]) && code < from)) {
+			from = code
+		}
+	}
+	id := f.ExtID[byRegion[from][len(byRegion[from])/2]]
+	h, err := w.Registry.Household(sys, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := w.Registry.Household(sys, f.ExtID[byRegion[Own][0]])
+	if err != nil {
+		t.Fatal(err)
+	}
+	maker := auth.WithPrincipal(context.Background(), &auth.Principal{Username: "mudanza", Role: auth.RoleAdmin})
+	checker := auth.WithPrincipal(context.Background(), &auth.Principal{Username: "revisora", Role: auth.RoleAnalyst})
+	var ids []int64
+	for _, c := range []registry.FieldChange{{Field: "rooms", To: strconv.Itoa(h.Rooms + 2)}, {Field: "commune_code", To: to.CommuneCode}} {
+		cr, err := w.Registry.SubmitChange(maker, id, registry.ChangeInput{Kind: registry.KindUpdate, Reason: "scope walk: moving in",
+			Changes: registry.ChangeSet{Household: []registry.FieldChange{c}}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Registry.Decide(checker, cr.ID, registry.Approve, "ok", ""); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, cr.ID)
+	}
+	return id, from, ids
 }
 
 // regionOf returns the region of a commune code.

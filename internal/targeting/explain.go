@@ -36,7 +36,7 @@ type Explanation struct {
 
 // RankExplanation is the household's place in a scoring run.
 type RankExplanation struct {
-	Households    int     `json:"households"` // N of the run
+	Households    int     `json:"households,omitempty"` // N of the run; 0 (withheld) for a caller who does not see every region
 	Percentile    float64 `json:"percentile"`
 	RankedBracket uint8   `json:"ranked_bracket"` // bracket from the percentile alone
 	Bracket       uint8   `json:"bracket"`        // after upgrades

@@ -360,6 +360,21 @@ func (s *Store) explain(ctx context.Context, f *registry.Frame, run *Run, res *H
 	e.Rank = &RankExplanation{Households: int(run.Households), Percentile: res.Percentile,
 		RankedBracket: ranked, Bracket: res.Bracket, Poorest5: res.Poorest5,
 		Keys: []float64{res.Value, res.TieKeys[0], res.TieKeys[1]}}
+	// The percentile is national (the ranking is), but the country's number
+	// of households is not a regional officer's to know (issue 11, 14(a)).
+	// The run is shown with the count of the caller's territory, as Run
+	// shows it (a copy: run is the one kept in memory).
+	if p, err := auth.Caller(ctx); err != nil || !p.SeesAllRegions() {
+		e.Rank.Households = 0
+		if err != nil {
+			return nil, err
+		}
+		own := *run
+		if err := s.scopeRun(ctx, p, &own); err != nil {
+			return nil, err
+		}
+		run = &own
+	}
 	stale := math.Abs(e.Value-res.Value) > 1e-6*math.Max(1, math.Abs(res.Value))
 	return &ScoredHousehold{Run: run, Result: res, Explanation: e, Stale: stale, Summary: e.Summary(lang)}, nil
 }

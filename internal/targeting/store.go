@@ -294,7 +294,10 @@ func (s *Store) runByID(ctx context.Context, id int64) (*Run, error) {
 	if r, ok := s.runs.Load(id); ok {
 		return r.(*Run), nil
 	}
-	r, err := s.Run(ctx, strconv.FormatInt(id, 10))
+	if _, err := auth.Caller(ctx); err != nil {
+		return nil, err
+	}
+	r, err := s.readRun(ctx, strconv.FormatInt(id, 10))
 	if err == nil {
 		s.runs.Store(id, r)
 	}
@@ -303,7 +306,8 @@ func (s *Store) runByID(ctx context.Context, id int64) (*Run, error) {
 
 // Runs lists the stored runs, newest first.
 func (s *Store) Runs(ctx context.Context) ([]Run, error) {
-	if _, err := auth.Caller(ctx); err != nil {
+	p, err := auth.Caller(ctx)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, runSelect+` ORDER BY r.id DESC`)
@@ -319,14 +323,33 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 		}
 		runs = append(runs, *r)
 	}
-	return runs, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for i := range runs {
+		if err := s.scopeRun(ctx, p, &runs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return runs, nil
 }
 
 // Run returns one run; ref is a run id or "latest".
 func (s *Store) Run(ctx context.Context, ref string) (*Run, error) {
-	if _, err := auth.Caller(ctx); err != nil {
+	p, err := auth.Caller(ctx)
+	if err != nil {
 		return nil, err
 	}
+	r, err := s.readRun(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return r, s.scopeRun(ctx, p, r)
+}
+
+// readRun reads one run as stored, with its national count of households.
+func (s *Store) readRun(ctx context.Context, ref string) (*Run, error) {
 	q, arg := runSelect+` WHERE r.id = ?`, any(nil)
 	if ref == "latest" {
 		q = runSelect + ` ORDER BY r.id DESC LIMIT 1`

@@ -19,6 +19,7 @@ type phrases struct {
 	pmt                string // id, date, name, model id, version, value, intercept
 	moved              string // list of terms
 	rank               string // percentile, households, bracket
+	rankNational       string // percentile, bracket (the count withheld: Households 0)
 	poorest5           string
 	upgrade            string // bracket, reasons
 	and                string
@@ -31,18 +32,19 @@ type phrases struct {
 var languages = map[string]*phrases{
 	"es": {
 		thousands: ".", decimal: ",",
-		scored:     "El hogar %s fue calificado el %s con el modelo «%s» (%s v%d).",
-		income:     " Sus %d integrantes suman un ingreso mensual considerado de %s",
-		excluded:   ", sin contar %s de ingresos laborales de estudiantes que trabajan",
-		equivalent: ". Dividido por %s (%d integrantes elevado a %s) da un ingreso equivalente de %s;",
-		needs:      " el índice de necesidades es %s (%s), por lo que el ingreso equivalente corregido es %s.",
-		noNeeds:    "ningún integrante suma necesidades",
-		pmt:        "El hogar %s fue calificado el %s con el modelo «%s» (%s v%d) y obtuvo %s puntos: una base de %s más sus características ponderadas.",
-		moved:      " Lo que más movió su puntaje: %s.",
-		rank:       " Con ello queda en el percentil %s de los %s hogares calificados, en el tramo del %d%%",
-		poorest5:   ", y entre el 5% más vulnerable",
-		upgrade:    " El test de medios lo ubica al menos en el tramo del %d%% porque %s.",
-		and:        "; y ",
+		scored:       "El hogar %s fue calificado el %s con el modelo «%s» (%s v%d).",
+		income:       " Sus %d integrantes suman un ingreso mensual considerado de %s",
+		excluded:     ", sin contar %s de ingresos laborales de estudiantes que trabajan",
+		equivalent:   ". Dividido por %s (%d integrantes elevado a %s) da un ingreso equivalente de %s;",
+		needs:        " el índice de necesidades es %s (%s), por lo que el ingreso equivalente corregido es %s.",
+		noNeeds:      "ningún integrante suma necesidades",
+		pmt:          "El hogar %s fue calificado el %s con el modelo «%s» (%s v%d) y obtuvo %s puntos: una base de %s más sus características ponderadas.",
+		moved:        " Lo que más movió su puntaje: %s.",
+		rank:         " Con ello queda en el percentil %s de los %s hogares calificados, en el tramo del %d%%",
+		rankNational: " Con ello queda en el percentil %s del país, en el tramo del %d%%",
+		poorest5:     ", y entre el 5% más vulnerable",
+		upgrade:      " El test de medios lo ubica al menos en el tramo del %d%% porque %s.",
+		and:          "; y ",
 		features: map[string]string{
 			"members": "integrantes", "minors": "menores de 18 años", "older_adults": "adultos mayores",
 			"share_minors": "proporción de menores", "share_older_adults": "proporción de adultos mayores",
@@ -71,18 +73,19 @@ var languages = map[string]*phrases{
 	},
 	"en": {
 		thousands: ",", decimal: ".",
-		scored:     "Household %s was scored on %s with model “%s” (%s v%d).",
-		income:     " Its %d members have a counted monthly income of %s",
-		excluded:   ", leaving out %s of working students' wages",
-		equivalent: ". Divided by %s (%d members to the power %s) that is an equivalent income of %s;",
-		needs:      " the needs index is %s (%s), so the corrected equivalent income is %s.",
-		noNeeds:    "no member adds needs",
-		pmt:        "Household %s was scored on %s with model “%s” (%s v%d) at %s points: a base of %s plus its weighted characteristics.",
-		moved:      " What moved its score most: %s.",
-		rank:       " That places it at percentile %s of the %s households scored, in the %d%% bracket",
-		poorest5:   ", and among the poorest 5%",
-		upgrade:    " The means test places it at least in the %d%% bracket because %s.",
-		and:        "; and ",
+		scored:       "Household %s was scored on %s with model “%s” (%s v%d).",
+		income:       " Its %d members have a counted monthly income of %s",
+		excluded:     ", leaving out %s of working students' wages",
+		equivalent:   ". Divided by %s (%d members to the power %s) that is an equivalent income of %s;",
+		needs:        " the needs index is %s (%s), so the corrected equivalent income is %s.",
+		noNeeds:      "no member adds needs",
+		pmt:          "Household %s was scored on %s with model “%s” (%s v%d) at %s points: a base of %s plus its weighted characteristics.",
+		moved:        " What moved its score most: %s.",
+		rank:         " That places it at percentile %s of the %s households scored, in the %d%% bracket",
+		rankNational: " That places it at national percentile %s, in the %d%% bracket",
+		poorest5:     ", and among the poorest 5%",
+		upgrade:      " The means test places it at least in the %d%% bracket because %s.",
+		and:          "; and ",
 		features: map[string]string{
 			"members": "members", "minors": "minors under 18", "older_adults": "older adults",
 			"share_minors": "share of minors", "share_older_adults": "share of older adults",
@@ -137,7 +140,11 @@ func (e Explanation) Summary(lang string) string {
 		p.pmtSummary(&b, e.PMT)
 	}
 	if r := e.Rank; r != nil {
-		fmt.Fprintf(&b, p.rank, p.number(r.Percentile, 1), p.number(float64(r.Households), 0), r.RankedBracket)
+		if r.Households > 0 {
+			fmt.Fprintf(&b, p.rank, p.number(r.Percentile, 1), p.number(float64(r.Households), 0), r.RankedBracket)
+		} else {
+			fmt.Fprintf(&b, p.rankNational, p.number(r.Percentile, 1), r.RankedBracket)
+		}
 		if r.Poorest5 {
 			b.WriteString(p.poorest5)
 		}

@@ -91,11 +91,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		for _, fld := range fe.Fields {
 			d.Errors[fld.Field] = fieldErrorKey(code, fld.Field, f)
 		}
-		status := http.StatusBadRequest
-		if code == fosis.ECONFLICT {
-			status = http.StatusConflict
-		}
-		s.usersPage(w, r, status, d)
+		s.usersPage(w, r, fosis.HTTPStatus(code), d)
 		return
 	}
 	s.usersPage(w, r, http.StatusOK, usersData{Created: u, Password: pw})
@@ -135,7 +131,7 @@ func (s *Server) setActive(w http.ResponseWriter, r *http.Request) {
 	}
 	err = s.cfg.Users.SetActive(ctx, auth.FromContext(ctx), id, active == "1")
 	if fosis.ErrorCode(err) == fosis.ECONFLICT { // the store refuses to disable oneself
-		s.usersPage(w, r, http.StatusConflict, usersData{Message: "users.err.self_disable"})
+		s.usersPage(w, r, fosis.HTTPStatus(fosis.ECONFLICT), usersData{Message: "users.err.self_disable"})
 		return
 	}
 	if err != nil {
@@ -160,9 +156,9 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 	case code == fosis.ECONFLICT:
-		s.usersPage(w, r, http.StatusConflict, usersData{Message: "users.err.self_role"})
+		s.usersPage(w, r, fosis.HTTPStatus(code), usersData{Message: "users.err.self_role"})
 	case code == fosis.EINVALID && errors.As(err, &fe) && len(fe.Fields) > 0:
-		s.usersPage(w, r, http.StatusBadRequest, usersData{Message: fieldErrorKey(code, fe.Fields[0].Field, newUserForm{Role: role, RegionCode: region})})
+		s.usersPage(w, r, fosis.HTTPStatus(code), usersData{Message: fieldErrorKey(code, fe.Fields[0].Field, newUserForm{Role: role, RegionCode: region})})
 	default:
 		s.fail(w, r, err)
 	}
@@ -232,7 +228,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	err = s.cfg.Users.RevokeToken(ctx, auth.FromContext(ctx), id)
 	if fosis.ErrorCode(err) == fosis.ECONFLICT {
-		s.tokensPage(w, r, http.StatusConflict, "tokens.already_revoked")
+		s.tokensPage(w, r, fosis.HTTPStatus(fosis.ECONFLICT), "tokens.already_revoked")
 		return
 	}
 	if err != nil {
@@ -323,7 +319,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, q url.Values,
 		d.Before = f.AfterSeq
 	}
 	if d.Error != "" {
-		s.render(w, r, http.StatusBadRequest, "audit", d)
+		s.render(w, r, fosis.HTTPStatus(fosis.EINVALID), "audit", d) // a bad filter or cursor
 		return
 	}
 	recs, err := auth.BrowseAudit(r.Context(), s.cfg.DB, f)

@@ -258,7 +258,7 @@ func (s *Server) householdAsOf(w http.ResponseWriter, r *http.Request, date stri
 	id := r.PathValue("id")
 	day, err := registry.ParseAsOf(date)
 	if err != nil {
-		s.render(w, r, http.StatusBadRequest, "error", errorData{Message: "changes.bad_date", Arg: date})
+		s.render(w, r, fosis.HTTPStatus(fosis.ErrorCode(err)), "error", errorData{Message: "changes.bad_date", Arg: date})
 		return
 	}
 	v, err := s.cfg.Registry.AsOf(ctx, id, day)
@@ -347,12 +347,8 @@ func (s *Server) submitChange(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, p := range problems {
 			key := formKey(p.Field, hRow, mRow)
-			args := make([]any, len(p.Args))
-			for i, a := range p.Args {
-				args[i] = a
-			}
 			if _, dup := f.Errors[key]; !dup {
-				f.Errors[key] = s.msgs.T(lang, "changes.err."+p.Code, args...)
+				f.Errors[key] = s.msgs.Say(lang, p.Keyed().Phrase())
 			}
 		}
 	}
@@ -365,9 +361,9 @@ func (s *Server) submitChange(w http.ResponseWriter, r *http.Request) {
 	h := file.View()
 	c := s.changeFormSection(r, h)
 	c.Form = f
-	status := http.StatusBadRequest
-	if fosis.ErrorCode(err) == fosis.ECONFLICT {
-		status = http.StatusConflict
+	status := fosis.HTTPStatus(fosis.EINVALID) // the form's own checks
+	if err != nil {
+		status = fosis.HTTPStatus(fosis.ErrorCode(err))
 	}
 	s.render(w, r, status, "change_new", householdData{H: h, Changes: c})
 }
@@ -481,11 +477,7 @@ func (s *Server) decideChange(w http.ResponseWriter, r *http.Request) {
 			lang := viewerOf(ctx).lang
 			if problems, ok := registry.AsChangeError(err); ok {
 				for _, p := range problems {
-					args := make([]any, len(p.Args))
-					for i, a := range p.Args {
-						args[i] = a
-					}
-					qd.Errors[strconv.FormatInt(id, 10)] += s.msgs.T(lang, "changes.err."+p.Code, args...) + " "
+					qd.Errors[strconv.FormatInt(id, 10)] += s.msgs.Say(lang, p.Keyed().Phrase()) + " "
 				}
 			}
 			status := statusOf(err)

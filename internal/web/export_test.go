@@ -14,3 +14,6 @@ func FailForTest(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	s.fail(w, r, err)
 }
+
+// LocalPath is localPath, for the open-redirect table test.
+var LocalPath = localPath

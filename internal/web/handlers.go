@@ -39,13 +39,13 @@ func (s *Server) Handler() http.Handler {
 	// (Sec-Fetch-Site, Origin). SameSite=Lax cookies back this up.
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusForbidden, "error", errorData{Message: "error.crossorigin"})
+		s.render(w, r, fosis.HTTPStatus(fosis.EFORBIDDEN), "error", errorData{Message: "error.crossorigin"})
 	}))
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/{hash}/{name...}", s.assets)
 	mux.Handle("/", s.withSession(csrf.Handler(pages)))
-	return s.recoverer(securityHeaders(mux))
+	return s.recoverer(securityHeaders(mux, s.cfg.SecureCookies))
 }
 
 // routeMux is the pages' mux. It remembers the patterns registered on it, so
@@ -95,12 +95,15 @@ func (s *Server) pageRoutes() *routeMux {
 	s.changesRoutes(pages)
 	s.cooperationRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
+		s.render(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), "error", errorData{Message: "error.notfound"})
 	})
 	return pages
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers of every answer; hsts adds
+// Strict-Transport-Security, for a site reached over HTTPS only
+// (Config.SecureCookies): a year, this host only.
+func securityHeaders(next http.Handler, hsts bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
@@ -109,6 +112,9 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
 			h.Set("Cache-Control", "no-store") // pages carry personal data
 		}
@@ -124,7 +130,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 					panic(p)
 				}
 				s.log.Error("panic", "path", r.URL.Path, "panic", p)
-				http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+				http.Error(w, http.StatusText(fosis.HTTPStatus(fosis.EINTERNAL)), fosis.HTTPStatus(fosis.EINTERNAL))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -241,38 +247,96 @@ type errorData struct {
 // the reader's language under the generic heading; others show only the
 // heading, as their English text may not be meant for every reader.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := fosis.ErrorCode(err)
+	heading, ok := failHeadings[code]
+	switch {
+	case code == fosis.EUNAUTHORIZED:
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
+		return
+	case !ok:
+		if !errors.Is(err, context.Canceled) {
+			s.log.Error("request", "path", r.URL.Path, "err", err)
+		}
+		s.render(w, r, fosis.HTTPStatus(fosis.EINTERNAL), "error", errorData{Message: "error.internal"})
+		return
+	}
 	detail := ""
 	if e := (*fosis.Error)(nil); errors.As(err, &e) && e.Key != "" {
 		detail = s.msgs.Say(viewerOf(r.Context()).lang, e.Phrase())
 	}
-	switch fosis.ErrorCode(err) {
-	case fosis.ENOTFOUND:
-		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound", Detail: detail})
-	case fosis.EFORBIDDEN:
-		s.render(w, r, http.StatusForbidden, "error", errorData{Message: "error.forbidden", Detail: detail})
-	case fosis.EINVALID:
-		s.render(w, r, http.StatusBadRequest, "error", errorData{Message: "error.invalid", Detail: detail})
-	case fosis.ECONFLICT:
-		s.render(w, r, http.StatusConflict, "error", errorData{Message: "error.conflict", Detail: detail})
-	case fosis.EUNAVAILABLE:
-		s.render(w, r, http.StatusServiceUnavailable, "error", errorData{Message: "error.unavailable", Detail: detail})
-	case fosis.EUNAUTHORIZED:
-		http.Redirect(w, r, "/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
-	default:
-		if !errors.Is(err, context.Canceled) {
-			s.log.Error("request", "path", r.URL.Path, "err", err)
-		}
-		s.render(w, r, http.StatusInternalServerError, "error", errorData{Message: "error.internal"})
+	setRetryAfter(w, err)
+	s.render(w, r, fosis.HTTPStatus(code), "error", errorData{Message: heading, Detail: detail})
+}
+
+// failHeadings is the error page's heading for each error code a refusal
+// may carry; the status is fosis.HTTPStatus's. Anything else is an internal
+// error, logged and not shown.
+var failHeadings = map[string]string{
+	fosis.ENOTFOUND:    "error.notfound",
+	fosis.EFORBIDDEN:   "error.forbidden",
+	fosis.EINVALID:     "error.invalid",
+	fosis.ECONFLICT:    "error.conflict",
+	fosis.EUNAVAILABLE: "error.unavailable",
+	fosis.ELIMITED:     "error.limited",
+}
+
+// setRetryAfter says when to try again, for an error that knows
+// (fosis.Error.RetryAfter: a sign-in lock).
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if n := fosis.RetryAfter(err); n > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(n))
 	}
 }
 
 // localPath returns next if it is a path on this site, else "/": the
-// sign-in and language forms must not redirect elsewhere.
+// sign-in and language forms must not redirect elsewhere. Browsers drop
+// tabs and line breaks from a URL and read a backslash as a slash, so
+// "/<TAB>/host" or "/\\host" would leave the site: only printable ASCII
+// without backslashes or spaces is kept, starting with a single "/"
+// followed by a path character, with no empty, "." or ".." segment; and
+// so again once and twice decoded (where spaces and other letters are
+// fine), so that an encoded slash, backslash or control character does not
+// slip through a later decoding.
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
+	s := next
+	for i := range 3 {
+		if !plainLocalPath(s, i > 0) {
+			return "/"
+		}
+		u, err := url.PathUnescape(s)
+		if err != nil {
+			return "/"
+		}
+		s = u
 	}
 	return next
+}
+
+// plainLocalPath reports whether s, taken literally, is a path of this
+// site (see localPath); decoded allows spaces and bytes beyond ASCII.
+func plainLocalPath(s string, decoded bool) bool {
+	if len(s) == 0 || s[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c == 0x7f || c == '\\' || !decoded && (c == ' ' || c > 0x7f) {
+			return false
+		}
+	}
+	p := s
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	if p == "/" {
+		return true
+	}
+	for seg := range strings.SplitSeq(strings.TrimSuffix(p[1:], "/"), "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // signinData is the sign-in form's content.
@@ -280,6 +344,15 @@ type signinData struct {
 	Username string
 	Next     string
 	Error    string // catalog key
+}
+
+// signinRefusals is what the sign-in form says for each refusal of
+// Authenticate; its status is fosis.HTTPStatus's (401, 429 with
+// Retry-After, 403).
+var signinRefusals = map[string]string{
+	fosis.EUNAUTHORIZED: "signin.failed",
+	fosis.ELIMITED:      "signin.locked",
+	fosis.EFORBIDDEN:    "signin.disabled",
 }
 
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
@@ -302,19 +375,13 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := s.cfg.Users.Authenticate(ctx, username, password, ip)
 	if err != nil {
-		status := http.StatusUnauthorized
-		switch fosis.ErrorCode(err) {
-		case fosis.EUNAUTHORIZED:
-			data.Error = "signin.failed"
-		case fosis.ECONFLICT:
-			data.Error, status = "signin.locked", http.StatusTooManyRequests
-		case fosis.EFORBIDDEN:
-			data.Error, status = "signin.disabled", http.StatusForbidden
-		default:
+		code := fosis.ErrorCode(err)
+		if data.Error = signinRefusals[code]; data.Error == "" {
 			s.fail(w, r, err)
 			return
 		}
-		s.render(w, r, status, "signin", data)
+		setRetryAfter(w, err)
+		s.render(w, r, fosis.HTTPStatus(code), "signin", data)
 		return
 	}
 	u, err := s.cfg.Users.UserByID(ctx, p.UserID)
@@ -435,7 +502,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(q) > 64 {
-		s.homePage(w, r, http.StatusNotFound, q[:64], true)
+		s.homePage(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), q[:64], true)
 		return
 	}
 	ctx := r.Context()
@@ -459,11 +526,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	res, err := s.cfg.Registry.SearchNames(ctx, q, s.pageSize())
 	switch {
 	case fosis.ErrorCode(err) == fosis.EINVALID:
-		s.homePage(w, r, http.StatusNotFound, q, true) // not a name either
+		s.homePage(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), q, true) // not a name either
 	case err != nil:
 		s.fail(w, r, err)
 	case len(res.Matches) == 0:
-		s.homePage(w, r, http.StatusNotFound, q, true)
+		s.homePage(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), q, true)
 	default:
 		s.render(w, r, http.StatusOK, "search", searchData{Query: q, Results: res})
 	}
@@ -615,7 +682,7 @@ func (s *Server) commune(w http.ResponseWriter, r *http.Request) {
 	// A bad filter: the page again, with what is wrong next to the field (a
 	// commune out of scope is refused before the filter is looked at).
 	if e, ok := err.(*fosis.Error); ok && e.Code == fosis.EINVALID && len(e.Fields) > 0 {
-		d.Errors, status = map[string]string{}, http.StatusBadRequest
+		d.Errors, status = map[string]string{}, fosis.HTTPStatus(fosis.EINVALID)
 		for _, f := range e.Fields {
 			d.Errors[f.Field] = f.Message
 		}

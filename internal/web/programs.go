@@ -225,7 +225,7 @@ func (s *Server) callCreate(w http.ResponseWriter, r *http.Request) {
 		bad = append(bad, *fe)
 	}
 	if len(bad) > 0 {
-		s.callNewPage(w, r, http.StatusBadRequest, callNewData{Form: f, Errors: bad})
+		s.callNewPage(w, r, fosis.HTTPStatus(fosis.EINVALID), callNewData{Form: f, Errors: bad})
 		return
 	}
 	c, err := s.cfg.Programs.CreateCall(r.Context(), in)
@@ -240,11 +240,7 @@ func (s *Server) callCreate(w http.ResponseWriter, r *http.Request) {
 		if len(fields) == 0 {
 			fields = []fosis.FieldError{{Field: "code", Message: e.Message, Key: e.Key, Args: e.Args}}
 		}
-		status := http.StatusBadRequest
-		if code == fosis.ECONFLICT {
-			status = http.StatusConflict
-		}
-		s.callNewPage(w, r, status, callNewData{Form: f, Errors: fields})
+		s.callNewPage(w, r, fosis.HTTPStatus(code), callNewData{Form: f, Errors: fields})
 		return
 	}
 	http.Redirect(w, r, "/calls/"+c.Code, http.StatusSeeOther)
@@ -307,17 +303,14 @@ func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
 // refused shows the call page again with the slice's reason for refusing
 // an action, or the error page for errors that are not the user's to fix.
 func (s *Server) refused(w http.ResponseWriter, r *http.Request, key string, err error) {
-	status := http.StatusBadRequest
+	status := fosis.HTTPStatus(fosis.ErrorCode(err))
 	switch fosis.ErrorCode(err) {
-	case fosis.EINVALID:
-	case fosis.ECONFLICT:
-		status = http.StatusConflict
+	case fosis.EINVALID, fosis.ECONFLICT:
 	case fosis.ENOTFOUND:
 		if r.PathValue("code") == "" {
 			s.fail(w, r, err)
 			return
 		}
-		status = http.StatusNotFound
 	default:
 		s.fail(w, r, err)
 		return
@@ -372,7 +365,7 @@ func (s *Server) callImport(w http.ResponseWriter, r *http.Request) {
 	}
 	status := http.StatusOK
 	if len(rep.Errors) > 0 {
-		status = http.StatusBadRequest
+		status = fosis.HTTPStatus(fosis.EINVALID) // rows refused
 	}
 	s.callPageWith(w, r, status, callData{Import: rep})
 }
@@ -605,7 +598,7 @@ func (s *Server) whatIfPage(w http.ResponseWriter, r *http.Request) {
 	}
 	status := http.StatusOK
 	if len(d.Errors) > 0 {
-		status = http.StatusBadRequest
+		status = fosis.HTTPStatus(fosis.EINVALID)
 	}
 	if d.Result != nil {
 		seen := map[string]bool{}

@@ -96,11 +96,11 @@ func (s *Server) programSave(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		s.programPageWith(w, r, http.StatusBadRequest, text, []fosis.FieldError{fosis.KeyedField("program", "progedit.form.json", "%s", err.Error())})
+		s.programPageWith(w, r, fosis.HTTPStatus(fosis.EINVALID), text, []fosis.FieldError{fosis.KeyedField("program", "progedit.form.json", "%s", err.Error())})
 		return
 	}
 	if in.Code != r.PathValue("code") {
-		s.programPageWith(w, r, http.StatusBadRequest, text, []fosis.FieldError{fosis.KeyedField("code", "progedit.form.code_fixed",
+		s.programPageWith(w, r, fosis.HTTPStatus(fosis.EINVALID), text, []fosis.FieldError{fosis.KeyedField("code", "progedit.form.code_fixed",
 			"is the line's code and cannot change here: a new programme is a new line ('fosis programs save')")})
 		return
 	}
@@ -115,11 +115,7 @@ func (s *Server) programSave(w http.ResponseWriter, r *http.Request) {
 		if len(problems) == 0 {
 			problems = []fosis.FieldError{{Field: "program", Message: fe.Message, Key: fe.Key, Args: fe.Args}}
 		}
-		status := http.StatusBadRequest
-		if fe.Code == fosis.ECONFLICT {
-			status = http.StatusConflict
-		}
-		s.programPageWith(w, r, status, text, problems)
+		s.programPageWith(w, r, fosis.HTTPStatus(fe.Code), text, problems)
 	default:
 		s.fail(w, r, err)
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -10,8 +9,8 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
-	"github.com/fosis/fosis/internal/platform/db"
 )
 
 // Session lifetimes: a sign-in ends after IdleTimeout without a request, and
@@ -49,7 +48,7 @@ func newSessions(store *sessionStore, log *slog.Logger) (plain, secure *scs.Sess
 				return // the client went away: nothing to answer
 			}
 			log.Error("session", "path", r.URL.Path, "err", err)
-			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			http.Error(w, http.StatusText(fosis.HTTPStatus(fosis.EINTERNAL)), fosis.HTTPStatus(fosis.EINTERNAL))
 		}
 		m.Store = store
 		m.Codec = sessionCodec{}
@@ -65,11 +64,13 @@ func newSessions(store *sessionStore, log *slog.Logger) (plain, secure *scs.Sess
 	return mk(false), mk(true)
 }
 
-// sessionStore keeps scs sessions in the sessions table (migration 00005),
-// whose layout is exactly the one scs's sqlite3store and postgresstore
-// expect. It goes through db.DB rather than those stores because they need a
-// *sql.DB, and on SQLite all writes must queue on db.DB's one writer
-// connection: a second writer pool would meet SQLITE_BUSY under load.
+// sessionStore keeps scs sessions in the sessions table through
+// auth.Sessions (the table's SQL lives in platform/auth, beside the
+// account it names), whose layout is exactly the one scs's sqlite3store and
+// postgresstore expect. It goes through db.DB rather than those stores
+// because they need a *sql.DB, and on SQLite all writes must queue on
+// db.DB's one writer connection: a second writer pool would meet
+// SQLITE_BUSY under load.
 //
 // The account a session is signed in as is kept in the row too (user_id,
 // migration 00015, written with the data in one statement), and with a
@@ -77,7 +78,7 @@ func newSessions(store *sessionStore, log *slog.Logger) (plain, secure *scs.Sess
 // and its account come in one query: FindCtx leaves the account in the
 // request's accountSlot for withSession.
 type sessionStore struct {
-	db    *db.DB
+	rows  *auth.Sessions
 	users sessionUsers // nil: the account is read on its own (UserByID)
 }
 
@@ -105,52 +106,27 @@ func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 		}
 		return b, found, err
 	}
-	q := `SELECT data FROM sessions WHERE token = ? AND julianday('now') < expiry`
-	if s.db.Engine == db.Postgres {
-		q = `SELECT data FROM sessions WHERE token = ? AND current_timestamp < expiry`
-	}
-	var b []byte
-	err := s.db.QueryRowContext(ctx, q, token).Scan(&b)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
-	return b, err == nil, err
+	return s.rows.Find(ctx, token)
 }
 
 func (s *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	// The account signed in, from the data itself, so that the two never
 	// disagree.
-	var user sql.NullInt64
+	var user int64
 	if _, values, err := (sessionCodec{}).Decode(b); err == nil {
-		if id, ok := values[keyUser].(int64); ok && id != 0 {
-			user = sql.NullInt64{Int64: id, Valid: true}
-		}
+		user, _ = values[keyUser].(int64)
 	}
-	if s.db.Engine == db.Postgres {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry, user_id) VALUES (?, ?, ?, ?)
-			ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id`, token, b, expiry.UTC(), user)
-		return err
-	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry, user_id) VALUES (?, ?, julianday(?), ?)
-		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry, user_id = excluded.user_id`,
-		token, b, expiry.UTC().Format("2006-01-02T15:04:05.999"), user)
-	return err
+	return s.rows.Commit(ctx, token, b, expiry, user)
 }
 
 func (s *sessionStore) DeleteCtx(ctx context.Context, token string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token = ?`, token)
-	return err
+	return s.rows.Delete(ctx, token)
 }
 
 // deleteExpired removes ended sessions. It runs at each sign-in, which is
 // often enough to bound the table and needs no background goroutine.
 func (s *sessionStore) deleteExpired(ctx context.Context) error {
-	q := `DELETE FROM sessions WHERE expiry < julianday('now')`
-	if s.db.Engine == db.Postgres {
-		q = `DELETE FROM sessions WHERE expiry < current_timestamp`
-	}
-	_, err := s.db.ExecContext(ctx, q)
-	return err
+	return s.rows.DeleteExpired(ctx)
 }
 
 // The context-free methods are required by scs.Store; scs calls the Ctx ones.

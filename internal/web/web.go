@@ -30,6 +30,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
@@ -158,7 +159,7 @@ func New(cfg Config) (*Server, error) {
 	if s.cfg.Jobs == nil {
 		s.cfg.Jobs = jobs.New(50, nil, s.log)
 	}
-	s.store = &sessionStore{db: cfg.DB}
+	s.store = &sessionStore{rows: auth.NewSessions(cfg.DB, time.Now)}
 	if su, ok := cfg.Users.(sessionUsers); ok {
 		s.store.users = su
 	}
@@ -310,7 +311,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	defer putBuf(buf)
 	if err := s.pages[p.Lang][name].Execute(buf, p); err != nil {
 		s.log.Error("template", "page", name, "err", err)
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		http.Error(w, http.StatusText(fosis.HTTPStatus(fosis.EINTERNAL)), fosis.HTTPStatus(fosis.EINTERNAL))
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

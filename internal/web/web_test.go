@@ -836,6 +836,7 @@ func TestFailStatuses(t *testing.T) {
 		{fosis.EINVALID, 400, "no es válida"},
 		{fosis.ECONFLICT, 409, "choca con el estado actual"},
 		{fosis.EUNAVAILABLE, 503, "está ocupado"},
+		{fosis.ELIMITED, 429, "Demasiados intentos"},
 		{fosis.EUNAUTHORIZED, 303, ""},
 		{fosis.EINTERNAL, 500, "error interno"},
 	} {

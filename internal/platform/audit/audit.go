@@ -94,7 +94,7 @@ func Append(ctx context.Context, tx *db.Tx, e Entry) (int64, error) {
 	}
 	r.Hash = computeHash(sha256.New(), &r)
 	_, err = tx.ExecContext(ctx, "INSERT INTO audit_log ("+columns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		r.Seq, instant(d, r.At), r.Actor, r.ActorRole, r.Action, r.Entity, r.EntityID, r.Before, r.After, r.IP, r.PrevHash, r.Hash)
+		r.Seq, d.Time(r.At), r.Actor, r.ActorRole, r.Action, r.Entity, r.EntityID, r.Before, r.After, r.IP, r.PrevHash, r.Hash)
 	if err != nil {
 		return 0, fmt.Errorf("audit: append: %w", err)
 	}
@@ -148,20 +148,6 @@ func computeHash(h hash.Hash, r *Record) string {
 	field(r.PrevHash)
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0]))
-}
-
-// sqliteInstant is how instants are written on SQLite in this package: fixed
-// width (always six fractional digits), so that comparing the text compares
-// the times. (RFC 3339 with trimmed fractions does not: "…05Z" sorts after
-// "…05.5Z".) db.Instant reads it back.
-const sqliteInstant = "2006-01-02T15:04:05.000000Z07:00"
-
-// instant returns the engine's argument for an instant.
-func instant(d *db.DB, t time.Time) any {
-	if d.Engine == db.Postgres {
-		return t.UTC()
-	}
-	return t.UTC().Format(sqliteInstant)
 }
 
 // scanRecord reads one row of columns into r.

@@ -197,7 +197,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 			exec(t, d, "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
 		}, 2, ProblemAltered},
 		{"time altered", func(t *testing.T, d *db.DB, recs []Record) {
-			exec(t, d, "UPDATE audit_log SET at = ? WHERE seq = 5", instant(d, recs[4].At.Add(-time.Hour)))
+			exec(t, d, "UPDATE audit_log SET at = ? WHERE seq = 5", d.Time(recs[4].At.Add(-time.Hour)))
 		}, 5, ProblemAltered},
 		{"hash replaced", func(t *testing.T, d *db.DB, _ []Record) {
 			exec(t, d, "UPDATE audit_log SET hash = ? WHERE seq = 3", strings.Repeat("0", 64))
@@ -439,7 +439,7 @@ func (c *chainSource) Next() bool {
 	c.r.EntityID = strconv.FormatInt(c.r.Seq%1_000_000, 10)
 	c.r.After = `{"rooms":` + strconv.FormatInt(c.r.Seq%7, 10) + `}`
 	c.r.Hash = computeHash(c.h, &c.r)
-	c.vals = append(c.vals[:0], c.r.Seq, instant(c.d, c.r.At), c.r.Actor, c.r.ActorRole, c.r.Action, c.r.Entity,
+	c.vals = append(c.vals[:0], c.r.Seq, c.d.Time(c.r.At), c.r.Actor, c.r.ActorRole, c.r.Action, c.r.Entity,
 		c.r.EntityID, c.r.Before, c.r.After, c.r.IP, c.r.PrevHash, c.r.Hash)
 	return true
 }

@@ -64,10 +64,10 @@ func List(ctx context.Context, d *db.DB, f Filter) ([]Record, error) {
 		add("entity_id = ?", f.EntityID)
 	}
 	if !f.From.IsZero() {
-		add("at >= ?", instant(d, f.From))
+		add("at >= ?", d.Time(f.From))
 	}
 	if !f.To.IsZero() {
-		add("at < ?", instant(d, f.To))
+		add("at < ?", d.Time(f.To))
 	}
 	if f.AfterSeq > 0 {
 		add("seq < ?", f.AfterSeq)

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"strings"
@@ -47,10 +46,10 @@ const maxAttemptField = 128
 //
 // Errors: EUNAUTHORIZED "wrong username or password", the same for an unknown
 // username as for a wrong password (and the same time spent: an unknown
-// username is checked against a dummy hash); ECONFLICT "too many failed
+// username is checked against a dummy hash); ELIMITED "too many failed
 // sign-ins; try again in N minutes" while the account or the address is
-// locked (a conflict with the account's current state: a client error, not a
-// server one, and retrying later helps); EFORBIDDEN when the password is right
+// locked (429 with Retry-After: the client tried too often, retrying after
+// the lock helps; Error.RetryAfter is the lock's remaining time); EFORBIDDEN when the password is right
 // but the account is disabled.
 //
 // Every attempt is recorded in login_attempts; a good sign-in is audited as
@@ -197,10 +196,12 @@ func lockedError(reason string, until, now time.Time) error {
 	if m == 1 {
 		wait = "1 minute"
 	}
+	e := fosis.Errorf(fosis.ELIMITED, "too many failed sign-ins; try again in %s", wait)
 	if reason == reasonIPRefused {
-		return fosis.Errorf(fosis.ECONFLICT, "too many failed sign-ins from this address; try again in %s", wait)
+		e = fosis.Errorf(fosis.ELIMITED, "too many failed sign-ins from this address; try again in %s", wait)
 	}
-	return fosis.Errorf(fosis.ECONFLICT, "too many failed sign-ins; try again in %s", wait)
+	e.RetryAfter = until.Sub(now)
+	return e
 }
 
 // refuse records an attempt refused by a lock and returns its error.
@@ -214,12 +215,8 @@ func (s *Store) refuse(ctx context.Context, name, ip string, now time.Time, reas
 
 func (s *Store) recordAttempt(ctx context.Context, tx *db.Tx, name, ip string, now time.Time, reason string) error {
 	_, err := tx.ExecContext(ctx, "INSERT INTO login_attempts (username, ip, at, ok, reason) VALUES (?, ?, ?, ?, ?)",
-		name, ip, instant(s.db, now), boolInt(reason == reasonOK), reason)
+		name, ip, s.db.Time(now), db.Bool(reason == reasonOK), reason)
 	return err
-}
-
-type querier interface {
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
 // refusedUntil returns the end of the lock on key (a username or an address,
@@ -227,14 +224,14 @@ type querier interface {
 // lie within ThrottleWindow, the newest of them plus ThrottleWindow; else the
 // zero time. Only the last two windows are read: older failures cannot make a
 // lock that is still running.
-func (s *Store) refusedUntil(ctx context.Context, q querier, col, key string, limit int, now, since time.Time) (time.Time, error) {
+func (s *Store) refusedUntil(ctx context.Context, q db.Querier, col, key string, limit int, now, since time.Time) (time.Time, error) {
 	from := now.Add(-2 * ThrottleWindow)
 	if since.After(from) {
 		from = since
 	}
 	rows, err := q.QueryContext(ctx, "SELECT at FROM login_attempts WHERE "+col+` = ? AND ok = 0
 		AND (reason = 'bad_password' OR reason = 'unknown_user') AND at > ? ORDER BY at DESC LIMIT ?`,
-		key, instant(s.db, from), limit)
+		key, s.db.Time(from), limit)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -267,7 +264,7 @@ func (s *Store) refusedUntil(ctx context.Context, q querier, col, key string, li
 func (s *Store) lastSuccess(ctx context.Context, name string, now time.Time) (time.Time, error) {
 	var at db.Instant
 	err := s.db.QueryRowContext(ctx, "SELECT at FROM login_attempts WHERE username = ? AND ok = 1 AND at > ? ORDER BY at DESC LIMIT 1",
-		name, instant(s.db, now.Add(-2*ThrottleWindow))).Scan(&at)
+		name, s.db.Time(now.Add(-2*ThrottleWindow))).Scan(&at)
 	if db.IsNoRows(err) {
 		return time.Time{}, nil
 	}

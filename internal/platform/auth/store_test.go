@@ -354,12 +354,12 @@ func TestAccountLockout(t *testing.T) {
 					t.Fatalf("failure %d: %v", i, err)
 				}
 			}
-			if err := fail(user); fosis.ErrorCode(err) != fosis.ECONFLICT || fosis.ErrorMessage(err) != locked {
-				t.Fatalf("failure 5: %v, want %q", err, locked)
+			if err := fail(user); fosis.ErrorCode(err) != fosis.ELIMITED || fosis.ErrorMessage(err) != locked || fosis.RetryAfter(err) != 15*60 {
+				t.Fatalf("failure 5: %v (retry after %d s), want %q in 900 s", err, fosis.RetryAfter(err), locked)
 			}
 			clk.advance(14 * time.Minute)
 			_, err := s.Authenticate(ctx, user, goodPassword, "")
-			if fosis.ErrorCode(err) != fosis.ECONFLICT || fosis.ErrorMessage(err) != "too many failed sign-ins; try again in 1 minute" {
+			if fosis.ErrorCode(err) != fosis.ELIMITED || fosis.ErrorMessage(err) != "too many failed sign-ins; try again in 1 minute" || fosis.RetryAfter(err) != 60 {
 				t.Fatalf("right password while locked: %v", err)
 			}
 			clk.advance(time.Minute)
@@ -411,7 +411,7 @@ func TestAccountLockout(t *testing.T) {
 	d.QueryRowContext(ctx, "SELECT count(*) FROM audit_log").Scan(&before)
 	for range 3 {
 		clk.advance(time.Minute)
-		if _, err := s.Authenticate(ctx, "ana", "not the password", ""); fosis.ErrorCode(err) != fosis.ECONFLICT {
+		if _, err := s.Authenticate(ctx, "ana", "not the password", ""); fosis.ErrorCode(err) != fosis.ELIMITED {
 			t.Errorf("while locked: %v", err)
 		}
 	}
@@ -445,7 +445,7 @@ func TestAddressThrottling(t *testing.T) {
 			t.Fatalf("failure %d: %v, want %q", i, err, want)
 		}
 	}
-	if _, err := s.Authenticate(ctx, "ana", goodPassword, ip); fosis.ErrorCode(err) != fosis.ECONFLICT {
+	if _, err := s.Authenticate(ctx, "ana", goodPassword, ip); fosis.ErrorCode(err) != fosis.ELIMITED {
 		t.Errorf("right password from the refused address: %v", err)
 	}
 	if _, err := s.Authenticate(ctx, "ana", goodPassword, other); err != nil {

@@ -109,7 +109,7 @@ func (s *Store) CreateToken(ctx context.Context, by *Principal, userID int64, na
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
 		var err error
 		t.ID, err = tx.InsertID(ctx, "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-			u.ID, name, tokenHash(secret), strings.Join(scopes, " "), instant(s.db, now), nullInstant(s.db, t.ExpiresAt))
+			u.ID, name, tokenHash(secret), strings.Join(scopes, " "), s.db.Time(now), nullInstant(s.db, t.ExpiresAt))
 		if err != nil {
 			return err
 		}
@@ -194,7 +194,7 @@ func (s *Store) AuthenticateToken(ctx context.Context, secret string) (*Principa
 	}
 	if lastUsed.IsZero() || now.Sub(lastUsed.Time) >= lastUsedEvery {
 		if _, err := s.db.ExecContext(ctx, "UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
-			instant(s.db, now), t.ID, instant(s.db, now.Add(-lastUsedEvery))); err != nil {
+			s.db.Time(now), t.ID, s.db.Time(now.Add(-lastUsedEvery))); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -217,7 +217,7 @@ func (s *Store) RevokeToken(ctx context.Context, by *Principal, tokenID int64) e
 	}
 	now := s.clock()
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE id = ?", instant(s.db, now), t.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE id = ?", s.db.Time(now), t.ID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, by, "token.revoke", "api_token", t.ID, nil, tokenAudit(t))

@@ -164,7 +164,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Principal, nu NewUser) (*Use
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
 		u.ID, err = tx.InsertID(ctx, `INSERT INTO users (username, display_name, role, region_code, language,
 			password_hash, active, created_at, updated_at, failed_logins) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, 0)`,
-			u.Username, u.DisplayName, string(u.Role), u.RegionCode, u.Language, hash, instant(s.db, now), instant(s.db, now))
+			u.Username, u.DisplayName, string(u.Role), u.RegionCode, u.Language, hash, s.db.Time(now), s.db.Time(now))
 		if fosis.ErrorCode(err) == fosis.ECONFLICT {
 			return &fosis.Error{Code: fosis.ECONFLICT, Message: fmt.Sprintf("the username %q is taken", u.Username),
 				Fields: []fosis.FieldError{{Field: "username", Message: "is taken"}}}
@@ -234,7 +234,7 @@ func (s *Store) SetRole(ctx context.Context, by *Principal, userID int64, role R
 	}
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET role = ?, region_code = ?, updated_at = ? WHERE id = ?",
-			string(role), region, instant(s.db, s.clock()), userID); err != nil {
+			string(role), region, s.db.Time(s.clock()), userID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, by, "user.role", "user", userID,
@@ -296,7 +296,7 @@ func (s *Store) SetPassword(ctx context.Context, by *Principal, userID int64, pa
 	now := s.clock()
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
-			hash, instant(s.db, now), userID); err != nil {
+			hash, s.db.Time(now), userID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, by, "user.password", "user", userID, nil, nil)
@@ -325,7 +325,7 @@ func (s *Store) SetActive(ctx context.Context, by *Principal, userID int64, acti
 	now := s.clock()
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET active = ?, updated_at = ? WHERE id = ?",
-			boolInt(active), instant(s.db, now), userID); err != nil {
+			db.Bool(active), s.db.Time(now), userID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, by, action, "user", userID, map[string]bool{"active": u.Active}, map[string]bool{"active": active})
@@ -352,18 +352,11 @@ func (s *Store) SetLanguage(ctx context.Context, by *Principal, lang string) err
 	}
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET language = ?, updated_at = ? WHERE id = ?",
-			lang, instant(s.db, s.clock()), u.ID); err != nil {
+			lang, s.db.Time(s.clock()), u.ID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, by, "user.language", "user", u.ID, map[string]string{"language": u.Language}, map[string]string{"language": lang})
 	})
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // Users lists every account by username. Administrators and auditors may.
@@ -371,20 +364,10 @@ func (s *Store) Users(ctx context.Context, by *Principal) ([]User, error) {
 	if !mayManageUsers(by) && (by == nil || by.Role != RoleAuditor) {
 		return nil, forbidden("list users")
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+userColumns+" FROM users ORDER BY username")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
+	return db.Collect(ctx, s.db, func(rows *sql.Rows) (User, error) {
 		var u User
-		if err := scanUser(rows, &u); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		return u, scanUser(rows, &u)
+	}, "SELECT "+userColumns+" FROM users ORDER BY username")
 }
 
 // UserByUsername returns the account with that username (compared after
@@ -418,17 +401,13 @@ func (s *Store) userWhere(ctx context.Context, cond string, arg any) (*User, err
 // gone. found is false when there is no such unexpired session. It checks
 // no caller: the session's token is the credential.
 func (s *Store) SessionUser(ctx context.Context, token string) (data []byte, u *User, found bool, err error) {
-	now := `julianday('now')`
-	if s.db.Engine == db.Postgres {
-		now = `current_timestamp`
-	}
 	var id sql.NullInt64
 	var username, display, role, region, lang, hash sql.NullString
 	var active, failed sql.NullInt64
 	var created, updated, locked db.Instant
 	err = s.db.QueryRowContext(ctx, `SELECT s.data, u.id, u.username, u.display_name, u.role, u.region_code, u.language, u.active,
 		u.created_at, u.updated_at, u.failed_logins, u.locked_until, u.password_hash
-		FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token = ? AND `+now+` < s.expiry`, token).
+		FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token = ? AND ? < s.expiry`, token, sessionTime(s.db, s.clock())).
 		Scan(&data, &id, &username, &display, &role, &region, &lang, &active, &created, &updated, &failed, &locked, &hash)
 	if db.IsNoRows(err) {
 		return nil, nil, false, nil
@@ -496,23 +475,10 @@ func (s *Store) dummyHash() (string, error) {
 	return s.dummy, s.dummyErr
 }
 
-// sqliteInstant is how instants are written on SQLite in this package: fixed
-// width (always six fractional digits), so that comparing the text compares
-// the times, which the throttling windows rely on. db.Instant reads it back.
-const sqliteInstant = "2006-01-02T15:04:05.000000Z07:00"
-
-// instant returns the engine's argument for an instant.
-func instant(d *db.DB, t time.Time) any {
-	if d.Engine == db.Postgres {
-		return t.UTC()
-	}
-	return t.UTC().Format(sqliteInstant)
-}
-
-// nullInstant is instant, with NULL for the zero time.
+// nullInstant is db.DB.Time, with NULL for the zero time.
 func nullInstant(d *db.DB, t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return instant(d, t)
+	return d.Time(t)
 }
