@@ -20,7 +20,7 @@ func plantedDiD(seed uint64, n int, effect float64) []Unit {
 		p := 1 / (1 + math.Exp(0.08*(score-12)))
 		treated := rng.Float64() < p
 		level := 12 + 0.02*score + 0.05*size + 0.4*rng.NormFloat64() // fixed effect
-		trend := 0.08 - 0.002*score + 0.01*size                     // depends on the inputs
+		trend := 0.08 - 0.002*score + 0.01*size                      // depends on the inputs
 		before := level + 0.1*rng.NormFloat64()
 		after := level + trend + 0.1*rng.NormFloat64()
 		if treated {
