@@ -360,3 +360,57 @@ func TestMcCrary(t *testing.T) {
 		t.Error("NaN accepted")
 	}
 }
+
+// On exactly quadratic data the local-linear limit is biased by
+// h²·B·β₂, and the local-quadratic fit at b recovers β₂ exactly: the
+// bias-corrected estimate is exact (CCT 2014, eq. (4)) while the
+// conventional one is not.
+func TestBiasCorrectionExactOnQuadratics(t *testing.T) {
+	var d RDData
+	for i := 0; i < 400; i++ {
+		x := float64(i)/4 - 49.875
+		y := 1 + 0.5*x + 0.02*x*x
+		if x >= 0 {
+			y = 1.5 - 0.3*x - 0.01*x*x
+		}
+		d.X = append(d.X, x)
+		d.Y = append(d.Y, y)
+	}
+	est, err := EstimateRD(d, RDOptions{Cutoff: 0, H: 10, B: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(est.BiasCorrected-0.5) > 1e-9 {
+		t.Errorf("bias-corrected %v, want 0.5", est.BiasCorrected)
+	}
+	if math.Abs(est.Estimate-0.5) < 0.01 {
+		t.Errorf("conventional %v shows no curvature bias", est.Estimate)
+	}
+	if est.RobustSE > 1e-9 {
+		t.Errorf("robust SE %v on exact data", est.RobustSE)
+	}
+}
+
+// Changing the units of the running variable (percentiles to per-mille)
+// scales the selected bandwidths and leaves the estimates unchanged.
+func TestBandwidthScaleEquivariant(t *testing.T) {
+	d := Planted{N: 5000, Cutoff: 40, Effect: plus12, TakeUp: 1, Seed: 11}.Generate()
+	a, err := EstimateRD(d, RDOptions{Cutoff: 40, EligibleBelow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scaled := RDData{Y: d.Y}
+	for _, x := range d.X {
+		scaled.X = append(scaled.X, x*10)
+	}
+	b, err := EstimateRD(scaled, RDOptions{Cutoff: 400, EligibleBelow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(b.H/a.H-10) > 1e-6 || math.Abs(b.B/a.B-10) > 1e-6 {
+		t.Errorf("h %v→%v, b %v→%v: want ×10", a.H, b.H, a.B, b.B)
+	}
+	if math.Abs(a.BiasCorrected-b.BiasCorrected) > 1e-9 || math.Abs(a.RobustSE-b.RobustSE) > 1e-9 {
+		t.Errorf("estimates moved: %v/%v vs %v/%v", a.BiasCorrected, a.RobustSE, b.BiasCorrected, b.RobustSE)
+	}
+}
