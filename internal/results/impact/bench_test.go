@@ -54,16 +54,16 @@ func TestExportCrosscheck(t *testing.T) {
 	}
 	type row struct {
 		Design        string
-		H             float64
+		H, B          float64
 		Estimate, SE  float64
+		BiasCorrected float64
 		ControlLine   Line
 		EligibleLine  Line
 		FirstStage    float64
 		ReducedForm   float64
 		SelectedH     float64
 		SelectedB     float64
-		BiasCorrected float64
-		RobustCI      [2]float64
+		RobustCI      [2]float64 // at the selected h and b
 	}
 	var out []row
 	for _, design := range []string{"sharp", "fuzzy"} {
@@ -93,12 +93,12 @@ func TestExportCrosscheck(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, h := range []float64{5, 10, sel.H} {
-			est, err := EstimateRD(d, RDOptions{Cutoff: 40, EligibleBelow: true, H: h, B: h})
+		for _, hb := range [][2]float64{{5, 5}, {10, 10}, {sel.H, sel.H}, {sel.H, sel.B}} {
+			est, err := EstimateRD(d, RDOptions{Cutoff: 40, EligibleBelow: true, H: hb[0], B: hb[1]})
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, row{design, h, est.Estimate, est.SE, est.ControlLine, est.EligibleLine, est.FirstStage, est.ReducedForm, sel.H, sel.B, sel.BiasCorrected, sel.RobustCI})
+			out = append(out, row{design, hb[0], hb[1], est.Estimate, est.SE, est.BiasCorrected, est.ControlLine, est.EligibleLine, est.FirstStage, est.ReducedForm, sel.H, sel.B, sel.RobustCI})
 		}
 	}
 	b, _ := json.MarshalIndent(out, "", "  ")

@@ -122,12 +122,11 @@ func split(d RDData, o RDOptions) (all []float64, left, right side, err error) {
 			sd.ys[1] = append(sd.ys[1], t)
 		}
 	}
+	if lo, hi := span(all); lo == hi {
+		return nil, side{}, side{}, invalid("results.err.rd_constant", "the running variable is constant (%v): a discontinuity needs units on both sides of the cut-off", d.X[0])
+	}
 	if len(left.z) < MinPerSide || len(right.z) < MinPerSide {
 		return nil, side{}, side{}, invalid("results.err.rd_few", "%d observations on the eligible side and %d on the other: at least %d are needed on each side of the cut-off", len(right.z), len(left.z), MinPerSide)
-	}
-	lo, hi := span(all)
-	if lo == hi {
-		return nil, side{}, side{}, invalid("results.err.rd_constant", "the running variable is constant (%v): a discontinuity needs units on both sides of the cut-off", lo)
 	}
 	return all, left, right, nil
 }
