@@ -153,9 +153,10 @@ func split(d RDData, o RDOptions) (all []float64, left, right side, err error) {
 // robust). The conventional variance is Σ lᵢ² ε̂ᵢ² with the local-linear
 // weights lᵢ and residuals.
 //
-// Fuzzy designs: τ = τ_Y / τ_D (Hahn, Todd & van der Klaauw 2001), and the
-// variances come from the residual ε̂_Y/τ_D − τ·ε̂_D/τ_D (the delta method,
-// as rdrobust does). The bandwidths are selected for the outcome's jump
+// Fuzzy designs: τ = τ_Y / τ_D (Hahn, Todd & van der Klaauw 2001); its
+// bias correction and both variances use the delta method with the
+// conventional jumps, s = (1/τ_D, −τ_Y/τ_D²), as rdrobust does: the
+// variances come from the residual s₁ε̂_Y + s₂ε̂_D. The bandwidths are selected for the outcome's jump
 // (the intention-to-treat), not for the ratio as rdrobust does: the ratio's
 // bandwidth is unstable when take-up is low, and an ITT bandwidth is a
 // common, documented choice.
@@ -218,9 +219,12 @@ func EstimateRD(d RDData, o RDOptions) (RDEstimate, error) {
 		est.ReducedForm, est.FirstStage = tauY, tauD
 		est.FirstStageSE = math.Sqrt(sl.varCl(left, []float64{0, 1}) + sr.varCl(right, []float64{0, 1}))
 		est.Estimate = tauY / tauD
-		est.BiasCorrected = tauYbc / tauDbc
+		// The bias of the ratio by the delta method, as rdrobust:
+		// τ_bc = τ − s'(bias_Y, bias_D), s = (1/τ_D, −τ_Y/τ_D²), and s
+		// also weighs the residuals of both variances.
 		sCl = []float64{1 / tauD, -tauY / (tauD * tauD)}
-		sBc = []float64{1 / tauDbc, -tauYbc / (tauDbc * tauDbc)}
+		sBc = sCl
+		est.BiasCorrected = est.Estimate - sCl[0]*(tauY-tauYbc) - sCl[1]*(tauD-tauDbc)
 	}
 	est.SE = math.Sqrt(sl.varCl(left, sCl) + sr.varCl(right, sCl))
 	est.RobustSE = math.Sqrt(sl.varRb(left, sBc) + sr.varRb(right, sBc))
