@@ -58,11 +58,31 @@ type RDEstimate struct {
 	// and take-up (first stage); FirstStageSE is its conventional SE.
 	ReducedForm, FirstStage, FirstStageSE float64
 
+	// Caveats names the reasons not to trust the estimate that the sample
+	// itself shows (docs/results.md, "When not to trust it"): CaveatFew,
+	// CaveatWeakFirstStage. The density test and the placebos are
+	// separate calls.
+	Caveats []string
+
 	// The two local-linear fits of the outcome at H, for the chart: value
 	// at the cut-off and slope per unit of the centred running variable z
 	// (z >= 0 the eligible side; see the package comment).
 	ControlLine, EligibleLine Line
 }
+
+// Caveats of an estimate.
+const (
+	// CaveatFew: fewer than FewNearCutoff units within the bandwidth on
+	// a side: the interval is wide and rests on few households.
+	CaveatFew = "few_near_cutoff"
+	// CaveatWeakFirstStage: a fuzzy design whose take-up jumps by less
+	// than WeakFirstStage: the ratio is noisy and its normal interval
+	// unreliable; report the intention-to-treat jump instead.
+	CaveatWeakFirstStage = "weak_first_stage"
+
+	FewNearCutoff  = 200
+	WeakFirstStage = 0.2
+)
 
 // Line is y = Intercept + Slope·z on one side.
 type Line struct{ Intercept, Slope float64 }
@@ -232,6 +252,12 @@ func EstimateRD(d RDData, o RDOptions) (RDEstimate, error) {
 	est.CI = [2]float64{est.Estimate - zc*est.SE, est.Estimate + zc*est.SE}
 	est.RobustCI = [2]float64{est.BiasCorrected - zc*est.RobustSE, est.BiasCorrected + zc*est.RobustSE}
 	est.PValue = 2 * distuv.UnitNormal.CDF(-math.Abs(est.BiasCorrected/est.RobustSE))
+	if est.NControlH < FewNearCutoff || est.NEligibleH < FewNearCutoff {
+		est.Caveats = append(est.Caveats, CaveatFew)
+	}
+	if fuzzy && math.Abs(est.FirstStage) < WeakFirstStage {
+		est.Caveats = append(est.Caveats, CaveatWeakFirstStage)
+	}
 	return est, nil
 }
 

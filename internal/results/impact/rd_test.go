@@ -414,3 +414,20 @@ func TestBandwidthScaleEquivariant(t *testing.T) {
 		t.Errorf("estimates moved: %v/%v vs %v/%v", a.BiasCorrected, a.RobustSE, b.BiasCorrected, b.RobustSE)
 	}
 }
+
+func TestRDCaveats(t *testing.T) {
+	est, err := EstimateRD(Planted{N: 60000, Cutoff: 40, Effect: plus12, TakeUp: 1, Seed: 5}.Generate(), RDOptions{Cutoff: 40, EligibleBelow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(est.Caveats) != 0 {
+		t.Errorf("large sharp sample: caveats %v", est.Caveats)
+	}
+	est, err = EstimateRD(Planted{N: 1500, Cutoff: 40, Effect: plus12, TakeUp: 0.12, Seed: 5}.Generate(), RDOptions{Cutoff: 40, EligibleBelow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(est.Caveats, ",") != CaveatFew+","+CaveatWeakFirstStage {
+		t.Errorf("small sample with 12%% take-up: caveats %v (n %d/%d, first stage %.3f)", est.Caveats, est.NControlH, est.NEligibleH, est.FirstStage)
+	}
+}
