@@ -158,8 +158,10 @@ func split(d RDData, o RDOptions) (all []float64, left, right side, err error) {
 // Calonico, Cattaneo & Titiunik (2014, Econometrica 82(6)), as rdrobust
 // computes them with p = 1, q = 2, kernel = triangular, bwselect = "mserd",
 // vce = "hc1" (heteroskedasticity-robust HC1 residuals, not rdrobust's
-// default nearest-neighbour ones; the two agree in large samples), no mass-point
-// adjustment and no covariates.
+// default nearest-neighbour ones; the two agree in large samples; the HC1
+// degrees-of-freedom factor n/(n−k) takes n from each fit's own window,
+// where rdrobust takes the wider of h and b for both, a difference of
+// order 1/n), no mass-point adjustment and no covariates.
 //
 // On each side (CCT 2014, eqs. (3)–(4) and Theorem 1):
 //
