@@ -88,10 +88,10 @@ func (s *Store) ExportIATI(ctx context.Context, opts ExportOptions) (*IATIExport
 		if err := iati.ValidateXSD(ctx, b); err != nil {
 			var se *iati.SchemaError
 			if errors.As(err, &se) {
-				return nil, &fosis.Error{Code: fosis.ECONFLICT, Message: "the IATI export is refused: " + se.Error()}
+				return nil, fosis.KeyedErrorf(fosis.ECONFLICT, "coop.err.iati_schema", "the IATI export is refused: %s", se.Error())
 			}
 			if errors.Is(err, iati.ErrNoXmllint) {
-				return nil, fosis.Errorf(fosis.EUNAVAILABLE, "%v; install it to validate the export", err)
+				return nil, fosis.KeyedErrorf(fosis.EUNAVAILABLE, "coop.err.install_validate_export", "%v; install it to validate the export", err)
 			}
 			return nil, err
 		}
@@ -113,13 +113,14 @@ func refused(findings []iati.Finding) error {
 		e.Fields = append(e.Fields, fosis.FieldError{Field: f.Activity + " " + f.Path, Message: f.Message + " (rule " + f.Rule + ")"})
 	}
 	e.Message = fmt.Sprintf("the IATI export is refused: %d finding(s): %s", len(findings), strings.Join(msgs, "; "))
+	e.Key, e.Args = "coop.err.iati_refused", []any{len(findings)}
 	return e
 }
 
 func (s *Store) reportingOrg(ctx context.Context) (*Org, error) {
 	o, err := scanOrg(s.db.QueryRowContext(ctx, `SELECT `+orgCols+` FROM coop_orgs WHERE reporting = 1`))
 	if db.IsNoRows(err) {
-		return nil, fosis.Errorf(fosis.ECONFLICT, "no reporting organisation: record FOSIS as an organisation with its IATI identifier and --reporting")
+		return nil, fosis.KeyedErrorf(fosis.ECONFLICT, "coop.err.no_reporting_organisation", "no reporting organisation: record FOSIS as an organisation with its IATI identifier and --reporting")
 	}
 	return o, err
 }

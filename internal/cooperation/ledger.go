@@ -165,17 +165,17 @@ func (s *Store) RecordExecution(ctx context.Context, code string, e Execution) e
 	e.Valuation = strings.TrimSpace(e.Valuation)
 	switch {
 	case !validCategory(e.Category):
-		return invalid("category", "%q is not one of %s", e.Category, strings.Join(Categories, ", "))
+		return invalid("category", "coop.err.category.x", "%q is not one of %s", e.Category, strings.Join(Categories, ", "))
 	case e.Kind != "cash" && e.Kind != "in_kind":
-		return invalid("kind", "%q is neither cash nor in_kind", e.Kind)
+		return invalid("kind", "coop.err.kind.neither_cash", "%q is neither cash nor in_kind", e.Kind)
 	case e.Amount < 0:
-		return invalid("amount", "%d is negative", e.Amount)
+		return invalid("amount", "coop.err.amount.negative", "%d is negative", e.Amount)
 	}
 	if err := s.notFuture("on", e.On); err != nil {
 		return err
 	}
 	if e.On.Year() < e.Year {
-		return invalid("on", "%s is before the year %d it records", e.On, e.Year)
+		return invalid("on", "coop.err.on.before_year", "%s is before the year %d it records", e.On, e.Year)
 	}
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		p, err := s.header(ctx, tx, r, code)
@@ -194,7 +194,7 @@ func (s *Store) RecordExecution(ctx context.Context, code string, e Execution) e
 			p.ID, o.ID, e.Year, e.Category, e.Kind).Scan(&valuation)
 		if db.IsNoRows(err) {
 			if e.Kind == "in_kind" && e.Valuation == "" {
-				return invalid("valuation", "an unbudgeted in-kind contribution needs its valuation method")
+				return invalid("valuation", "coop.err.valuation.unbudgeted_kind", "an unbudgeted in-kind contribution needs its valuation method")
 			}
 			_, err = tx.ExecContext(ctx, `INSERT INTO coop_contributions (project_id, org_id, year, category, kind, valuation, executed, executed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 				p.ID, o.ID, e.Year, e.Category, e.Kind, e.Valuation, e.Amount, tx.DB().Date(e.On.Time))

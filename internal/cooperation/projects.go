@@ -169,25 +169,25 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 	}
 	switch {
 	case !codeRe.MatchString(in.Code):
-		return nil, invalid("code", "%q is not a project code (2–40 capital letters, digits and dashes, e.g. CSS-PY-2026-01)", in.Code)
+		return nil, invalid("code", "coop.err.code.project_code", "%q is not a project code (2–40 capital letters, digits and dashes, e.g. CSS-PY-2026-01)", in.Code)
 	case in.Title == "":
-		return nil, invalid("title", "a request needs a title")
+		return nil, invalid("title", "coop.err.title.request_needs", "a request needs a title")
 	case !countryRe.MatchString(in.PartnerCountry) || in.PartnerCountry == "CL":
-		return nil, invalid("partner_country", "%q is not the ISO code of a partner country (e.g. PY, GT)", in.PartnerCountry)
+		return nil, invalid("partner_country", "coop.err.partner_country.iso_code", "%q is not the ISO code of a partner country (e.g. PY, GT)", in.PartnerCountry)
 	case in.Channel != ChannelPartnerAgency && in.Channel != ChannelAGCI && in.Channel != ChannelDirect && in.Channel != ChannelFinancer:
-		return nil, invalid("channel", "%q is not a channel (partner_agency, agci, direct, financer)", in.Channel)
+		return nil, invalid("channel", "coop.err.channel.channel_partner", "%q is not a channel (partner_agency, agci, direct, financer)", in.Channel)
 	case in.Channel == ChannelFinancer && strings.TrimSpace(in.TriangularAsker) == "":
-		return nil, invalid("triangular_asker", "a request that came through a financing source names that source as the one who asked for triangular cooperation")
+		return nil, invalid("triangular_asker", "coop.err.triangular_asker.request_that", "a request that came through a financing source names that source as the one who asked for triangular cooperation")
 	case !dacRe.MatchString(in.SectorDAC):
-		return nil, invalid("sector_dac", "%q is not a 5-digit DAC purpose code (e.g. 16010 social protection)", in.SectorDAC)
+		return nil, invalid("sector_dac", "coop.err.sector_dac.digit_dac", "%q is not a 5-digit DAC purpose code (e.g. 16010 social protection)", in.SectorDAC)
 	case in.Instrument != "programme" && in.Instrument != "project" && in.Instrument != "action":
-		return nil, invalid("instrument", "%q is not programme, project or action", in.Instrument)
+		return nil, invalid("instrument", "coop.err.instrument.programme_project", "%q is not programme, project or action", in.Instrument)
 	case !currencyRe.MatchString(in.Currency):
-		return nil, invalid("currency", "%q is not an ISO 4217 currency code", in.Currency)
+		return nil, invalid("currency", "coop.err.currency.iso_currency", "%q is not an ISO 4217 currency code", in.Currency)
 	case in.RequestedOn.IsZero():
-		return nil, invalid("requested_on", "give the date the request was received")
+		return nil, invalid("requested_on", "coop.err.requested_on.give_date", "give the date the request was received")
 	case in.RequestedOn.After(s.today()):
-		return nil, invalid("requested_on", "%s is in the future", in.RequestedOn)
+		return nil, invalid("requested_on", "coop.err.requested_on.future", "%s is in the future", in.RequestedOn)
 	}
 	var out *Project
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
@@ -196,7 +196,7 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 			return err
 		}
 		if ro.SideIn(in.PartnerCountry) != SidePartner {
-			return invalid("requesting_org", "%s is not an institution of %s; the request comes from the partner country", ro.Name, in.PartnerCountry)
+			return invalid("requesting_org", "coop.err.requesting_org.institution_request", "%s is not an institution of %s; the request comes from the partner country", ro.Name, in.PartnerCountry)
 		}
 		var asker any
 		if strings.TrimSpace(in.TriangularAsker) != "" {
@@ -212,7 +212,7 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 			b2i(in.Public), string(StepRequested), tx.DB().Date(in.RequestedOn.Time), tx.DB().Time(tx.Now), tx.DB().Time(tx.Now))
 		if err != nil {
 			if fosis.ErrorCode(err) == fosis.ECONFLICT {
-				return fosis.Errorf(fosis.ECONFLICT, "a project with code %s already exists; codes never change or repeat (they are published)", in.Code)
+				return fosis.KeyedErrorf(fosis.ECONFLICT, "coop.err.project_with_code", "a project with code %s already exists; codes never change or repeat (they are published)", in.Code)
 			}
 			return err
 		}
@@ -249,7 +249,7 @@ func move(ctx context.Context, tx *db.Tx, p *Project, to Step, extra string, arg
 		return err
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fosis.Errorf(fosis.ECONFLICT, "project %s changed meanwhile; reload it and try again", p.Code)
+		return fosis.KeyedErrorf(fosis.ECONFLICT, "coop.err.project_changed_meanwhile", "project %s changed meanwhile; reload it and try again", p.Code)
 	}
 	return nil
 }
@@ -266,16 +266,16 @@ func needStep(p *Project, action string, ok ...Step) error {
 	for i, s := range ok {
 		names[i] = string(s)
 	}
-	return blocked("workflow", "%s needs project %s to be %s; it is %s", action, p.Code, strings.Join(names, " or "), p.Step)
+	return blocked("coop.refused.workflow.needs_project", "%s needs project %s to be %s; it is %s", action, p.Code, strings.Join(names, " or "), p.Step)
 }
 
 // notFuture refuses a date after today.
 func (s *Store) notFuture(field string, d Date) error {
 	if d.IsZero() {
-		return invalid(field, "give the date")
+		return invalid(field, "coop.err.item.give_date", "give the date")
 	}
 	if d.After(s.today()) {
-		return invalid(field, "%s is in the future; record things when they have happened", d)
+		return invalid(field, "coop.err.item.future_record", "%s is in the future; record things when they have happened", d)
 	}
 	return nil
 }
@@ -304,23 +304,23 @@ func (s *Store) Evaluate(ctx context.Context, code string, f Feasibility) error 
 		return err
 	}
 	if len(f.Criteria) == 0 {
-		return invalid("criteria", "list the criteria the request was evaluated against (e.g. alignment with FOSIS programs, staff availability, partner commitment)")
+		return invalid("criteria", "coop.err.criteria.list_criteria", "list the criteria the request was evaluated against (e.g. alignment with FOSIS programs, staff availability, partner commitment)")
 	}
 	seen := map[string]bool{}
 	for i := range f.Criteria {
 		c := &f.Criteria[i]
 		c.Name = clean(c.Name)
 		if c.Name == "" || seen[c.Name] {
-			return invalid(fmt.Sprintf("criteria[%d]", i+1), "each criterion needs a distinct name")
+			return invalid(fmt.Sprintf("criteria[%d]", i+1), "coop.err.item.each_criterion", "each criterion needs a distinct name")
 		}
 		seen[c.Name] = true
 	}
 	f.DecidedBy = clean(f.DecidedBy)
 	if f.Decision != "approve" && f.Decision != "reject" {
-		return invalid("decision", "%q is neither approve nor reject", f.Decision)
+		return invalid("decision", "coop.err.decision.neither_approve", "%q is neither approve nor reject", f.Decision)
 	}
 	if f.DecidedBy == "" {
-		return invalid("decided_by", "say who decided")
+		return invalid("decided_by", "coop.err.decided_by.say_who", "say who decided")
 	}
 	if err := s.notFuture("decided_on", f.DecidedOn); err != nil {
 		return err
@@ -333,7 +333,7 @@ func (s *Store) Evaluate(ctx context.Context, code string, f Feasibility) error 
 			}
 		}
 		if len(unmet) > 0 {
-			return blocked("feasibility", "cannot approve: criteria not met: %s", strings.Join(unmet, ", "))
+			return blocked("coop.refused.feasibility.cannot_approve", "cannot approve: criteria not met: %s", strings.Join(unmet, ", "))
 		}
 	}
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
@@ -345,7 +345,7 @@ func (s *Store) Evaluate(ctx context.Context, code string, f Feasibility) error 
 			return err
 		}
 		if f.DecidedOn.Before(p.RequestedOn.Time) {
-			return invalid("decided_on", "%s is before the request (%s)", f.DecidedOn, p.RequestedOn)
+			return invalid("decided_on", "coop.err.decided_on.before_request", "%s is before the request (%s)", f.DecidedOn, p.RequestedOn)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO coop_feasibility (project_id, decision, decided_on, decided_by, note) VALUES (?, ?, ?, ?, ?)`,
 			p.ID, f.Decision, tx.DB().Date(f.DecidedOn.Time), f.DecidedBy, strings.TrimSpace(f.Note)); err != nil {
@@ -409,7 +409,7 @@ func (s *Store) SaveDesign(ctx context.Context, code string, d *Design) (*Design
 		}
 		for i, b := range d.Budget {
 			if _, err := orgByName(ctx, tx, b.Org); err != nil {
-				return invalid(fmt.Sprintf("budget[%d]", i+1), "%s", fosis.ErrorMessage(err))
+				return invalid(fmt.Sprintf("budget[%d]", i+1), "coop.err.quoted", "%s", phraseOf(err))
 			}
 		}
 		spec, digest := d.canonical()
@@ -451,11 +451,11 @@ func checkStaff(d *Design, staff []Staff) error {
 		st := byID[m.StaffID]
 		switch {
 		case st == nil:
-			errs = append(errs, fosis.FieldError{Field: f, Message: fmt.Sprintf("%s: staff id %d is not a FOSIS professional on record (principle 5)", m.Name, m.StaffID)})
+			errs = append(errs, fosis.KeyedField(f, "coop.err.team.not_staff", "%s: staff id %d is not a FOSIS professional on record (principle 5)", m.Name, m.StaffID))
 		case len(st.Programs) == 0:
-			errs = append(errs, fosis.FieldError{Field: f, Message: fmt.Sprintf("%s has not designed or run a FOSIS program; the Chilean team is FOSIS professionals with program experience (principle 5)", st.Name)})
+			errs = append(errs, fosis.KeyedField(f, "coop.err.team.no_program", "%s has not designed or run a FOSIS program; the Chilean team is FOSIS professionals with program experience (principle 5)", st.Name))
 		case st.Level != m.Level:
-			errs = append(errs, fosis.FieldError{Field: f, Message: fmt.Sprintf("%s is recorded at level %s, not %s", st.Name, st.Level, m.Level)})
+			errs = append(errs, fosis.KeyedField(f, "coop.err.team.level", "%s is recorded at level %s, not %s", st.Name, st.Level, m.Level))
 		}
 	}
 	if len(errs) == 0 {
@@ -465,7 +465,7 @@ func checkStaff(d *Design, staff []Staff) error {
 	for i, e := range errs {
 		msgs[i] = e.Field + ": " + e.Message
 	}
-	return &fosis.Error{Code: fosis.EINVALID, Message: "the Chilean team does not qualify: " + strings.Join(msgs, "; "), Fields: errs}
+	return &fosis.Error{Code: fosis.EINVALID, Message: "the Chilean team does not qualify: " + strings.Join(msgs, "; "), Fields: errs, Key: "coop.err.team_not_qualify"}
 }
 
 // design reads version v of the project's design (the latest for v = 0).
@@ -516,10 +516,10 @@ func (s *Store) ReviewDesign(ctx context.Context, code string, rv Review) error 
 	}
 	rv.Directors = clean(rv.Directors)
 	if rv.Decision != "approve" && rv.Decision != "revise" {
-		return invalid("decision", "%q is neither approve nor revise", rv.Decision)
+		return invalid("decision", "coop.err.decision.neither_approve2", "%q is neither approve nor revise", rv.Decision)
 	}
 	if rv.Directors == "" {
-		return invalid("directors", "name the directors who reviewed the design")
+		return invalid("directors", "coop.err.directors.name_directors", "name the directors who reviewed the design")
 	}
 	if err := s.notFuture("decided_on", rv.DecidedOn); err != nil {
 		return err
@@ -540,7 +540,7 @@ func (s *Store) ReviewDesign(ctx context.Context, code string, rv Review) error 
 			rv.Version = p.LatestVersion
 		}
 		if rv.Version != p.LatestVersion {
-			return blocked("workflow", "version %d is not the latest design of %s (%d); review the latest", rv.Version, p.Code, p.LatestVersion)
+			return blocked("coop.refused.workflow.version_latest", "version %d is not the latest design of %s (%d); review the latest", rv.Version, p.Code, p.LatestVersion)
 		}
 		d, _, err := s.design(ctx, tx, p.ID, rv.Version)
 		if err != nil {
@@ -559,7 +559,7 @@ func (s *Store) ReviewDesign(ctx context.Context, code string, rv Review) error 
 				for i, c := range clashes {
 					msgs[i] = c.String()
 				}
-				return blocked("staff_capacity", "the team would exceed staff availability: %s", strings.Join(msgs, "; "))
+				return blocked("coop.refused.staff_capacity.team_would", "the team would exceed staff availability: %s", strings.Join(msgs, "; "))
 			}
 			if err := s.writeBudget(ctx, tx, p, d); err != nil {
 				return err
@@ -661,16 +661,16 @@ func (s *Store) Agree(ctx context.Context, code string, a Agreement) error {
 		return err
 	}
 	if a.Kind != "bilateral" && a.Kind != "trilateral" && a.Kind != "two_bilaterals" {
-		return invalid("kind", "%q is not bilateral, trilateral or two_bilaterals", a.Kind)
+		return invalid("kind", "coop.err.kind.bilateral_trilateral", "%q is not bilateral, trilateral or two_bilaterals", a.Kind)
 	}
 	if a.EffectiveOn.IsZero() {
-		return invalid("effective_on", "give the date the agreement takes effect")
+		return invalid("effective_on", "coop.err.effective_on.give_date", "give the date the agreement takes effect")
 	}
 	if strings.TrimSpace(a.Deadlines) == "" || strings.TrimSpace(a.Resources) == "" {
-		return invalid("deadlines", "state the agreement's deadlines and resources")
+		return invalid("deadlines", "coop.err.deadlines.state_agreement", "state the agreement's deadlines and resources")
 	}
 	if a.StartupFinancing < 0 {
-		return invalid("startup_financing", "start-up financing cannot be negative")
+		return invalid("startup_financing", "coop.err.startup_financing.start_up", "start-up financing cannot be negative")
 	}
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		p, err := s.header(ctx, tx, r, code)
@@ -684,13 +684,13 @@ func (s *Store) Agree(ctx context.Context, code string, a Agreement) error {
 		for i, c := range a.Parties {
 			o, err := orgByName(ctx, tx, c.Org)
 			if err != nil {
-				return invalid(fmt.Sprintf("parties[%d]", i+1), "%s", fosis.ErrorMessage(err))
+				return invalid(fmt.Sprintf("parties[%d]", i+1), "coop.err.quoted", "%s", phraseOf(err))
 			}
 			if strings.TrimSpace(c.Commitment) == "" {
-				return invalid(fmt.Sprintf("parties[%d]", i+1), "%s: state what it commits to", o.Name)
+				return invalid(fmt.Sprintf("parties[%d]", i+1), "coop.err.item.state_what", "%s: state what it commits to", o.Name)
 			}
 			if _, dup := ids[o.ID]; dup {
-				return invalid(fmt.Sprintf("parties[%d]", i+1), "%s appears twice", o.Name)
+				return invalid(fmt.Sprintf("parties[%d]", i+1), "coop.err.item.appears_twice", "%s appears twice", o.Name)
 			}
 			ids[o.ID] = c
 		}
@@ -699,7 +699,7 @@ func (s *Store) Agree(ctx context.Context, code string, a Agreement) error {
 			return err
 		}
 		if c, ok := ids[ro]; !ok || !c.Required {
-			return blocked("joint_design", "the requesting institution (%s) must commit and sign the agreement", p.RequestingOrg)
+			return blocked("coop.refused.joint_design.requesting_institution", "the requesting institution (%s) must commit and sign the agreement", p.RequestingOrg)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT o.id, o.name FROM coop_contributions c JOIN coop_orgs o ON o.id = c.org_id WHERE c.project_id = ? ORDER BY o.name`, p.ID)
 		if err != nil {
@@ -719,10 +719,10 @@ func (s *Store) Agree(ctx context.Context, code string, a Agreement) error {
 		}
 		rows.Close()
 		if len(missing) > 0 {
-			return blocked("shared_costs", "every party that puts resources in commits in the agreement; missing: %s", strings.Join(missing, ", "))
+			return blocked("coop.refused.shared_costs.every_party", "every party that puts resources in commits in the agreement; missing: %s", strings.Join(missing, ", "))
 		}
 		if a.Kind == "trilateral" && len(ids) < 3 {
-			return invalid("kind", "a trilateral agreement has at least three parties; this one has %d", len(ids))
+			return invalid("kind", "coop.err.kind.trilateral_agreement", "a trilateral agreement has at least three parties; this one has %d", len(ids))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO coop_agreements (project_id, kind, effective_on, deadlines, resources, startup_financing, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, a.Kind, tx.DB().Date(a.EffectiveOn.Time), strings.TrimSpace(a.Deadlines), strings.TrimSpace(a.Resources), a.StartupFinancing, tx.DB().Time(tx.Now)); err != nil {
@@ -753,7 +753,7 @@ func (s *Store) Sign(ctx context.Context, code, org, by string, on Date, place s
 	}
 	by = clean(by)
 	if by == "" {
-		return invalid("by", "name the person who signed")
+		return invalid("by", "coop.err.by.name_person", "name the person who signed")
 	}
 	if err := s.notFuture("on", on); err != nil {
 		return err
@@ -768,7 +768,7 @@ func (s *Store) Sign(ctx context.Context, code, org, by string, on Date, place s
 			return err
 		}
 		if !r.write && (r.p.Role != "counterpart" || o.ID != r.org) {
-			return fosis.Errorf(fosis.EFORBIDDEN, "you may sign only for your own organisation")
+			return fosis.KeyedErrorf(fosis.EFORBIDDEN, "coop.err.you_may_sign", "you may sign only for your own organisation")
 		}
 		if err := needStep(p, "a signature", StepAgreed); err != nil {
 			return err
@@ -779,7 +779,7 @@ func (s *Store) Sign(ctx context.Context, code, org, by string, on Date, place s
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return blocked("agreement", "%s is not a party to the agreement of %s, or has already signed", o.Name, p.Code)
+			return blocked("coop.refused.agreement.party_agreement", "%s is not a party to the agreement of %s, or has already signed", o.Name, p.Code)
 		}
 		if err := logStep(ctx, tx, r, p.ID, StepAgreed, on, "signed by "+o.Name+" ("+by+")"); err != nil {
 			return err
@@ -828,20 +828,20 @@ func (s *Store) Start(ctx context.Context, code string, on Date) error {
 		}
 		rows.Close()
 		if len(missing) > 0 {
-			return blocked("signatures", "execution starts only when every required signature is in; missing: %s", strings.Join(missing, ", "))
+			return blocked("coop.refused.signatures.execution_starts", "execution starts only when every required signature is in; missing: %s", strings.Join(missing, ", "))
 		}
 		if on.Before(last) {
-			return invalid("on", "%s is before the last signature (%s)", on, last.Format(time.DateOnly))
+			return invalid("on", "coop.err.on.before_last", "%s is before the last signature (%s)", on, last.Format(time.DateOnly))
 		}
 		d, _, err := s.design(ctx, tx, p.ID, p.ApprovedVersion)
 		if err != nil {
 			return err
 		}
 		if d == nil {
-			return blocked("principle_1", "project %s has no approved design", p.Code)
+			return blocked("coop.refused.principle_1.project_has", "project %s has no approved design", p.Code)
 		}
 		if _, err := d.Validate(); err != nil {
-			return blocked("principle_1", "the approved design no longer defines objectives, time frames, resources and stages: %s", fosis.ErrorMessage(err))
+			return blocked("coop.refused.principle_1.approved_design", "the approved design no longer defines objectives, time frames, resources and stages: %s", phraseOf(err))
 		}
 		if err := move(ctx, tx, p, StepExecuting, ", actual_start = ?", tx.DB().Date(on.Time)); err != nil {
 			return err
@@ -877,10 +877,10 @@ func (s *Store) BeginSystematization(ctx context.Context, code string, on Date) 
 			return err
 		}
 		if n == 0 {
-			return blocked("exchange", "record at least one exchange event with its report before systematizing")
+			return blocked("coop.refused.exchange.record_at", "record at least one exchange event with its report before systematizing")
 		}
 		if on.Before(p.ActualStart.Time) {
-			return invalid("on", "%s is before the project started (%s)", on, p.ActualStart)
+			return invalid("on", "coop.err.on.before_project", "%s is before the project started (%s)", on, p.ActualStart)
 		}
 		if err := move(ctx, tx, p, StepSystematizing, ""); err != nil {
 			return err
@@ -916,10 +916,10 @@ func (s *Store) Close(ctx context.Context, code string, on Date) error {
 			return err
 		}
 		if miss := sy.missing(); len(miss) > 0 {
-			return blocked("systematization", "record %s before closing", strings.Join(miss, ", "))
+			return blocked("coop.refused.systematization.record_before", "record %s before closing", strings.Join(miss, ", "))
 		}
 		if !on.After(p.ActualStart.Time) {
-			return invalid("on", "%s is not after the project started (%s)", on, p.ActualStart)
+			return invalid("on", "coop.err.on.after_project", "%s is not after the project started (%s)", on, p.ActualStart)
 		}
 		if err := move(ctx, tx, p, StepClosed, ", actual_end = ?", tx.DB().Date(on.Time)); err != nil {
 			return err

@@ -63,7 +63,7 @@ func (s *Store) SEGIB(ctx context.Context, year int) ([]SEGIBRow, error) {
 		return nil, err
 	}
 	if year != 0 && (year < 1990 || year > 2100) {
-		return nil, invalid("year", "%d is not a plausible year", year)
+		return nil, invalid("year", "coop.err.year.plausible_year", "%d is not a plausible year", year)
 	}
 	cond, args := r.scopeSQL()
 	rows, err := s.db.QueryContext(ctx, `SELECT `+projectCols+projectFrom+` WHERE p.approved_version > 0 AND `+cond+` ORDER BY p.code`, args...)
@@ -135,7 +135,7 @@ func (r *SEGIBRow) cells() []any {
 func headers(lang string) ([]string, error) {
 	h, ok := segibHeaders[lang]
 	if !ok {
-		return nil, invalid("lang", "%q is neither es nor en", lang)
+		return nil, invalid("lang", "coop.err.lang.neither_es", "%q is neither es nor en", lang)
 	}
 	return h, nil
 }

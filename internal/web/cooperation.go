@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,33 +45,28 @@ func coopWriter(p *auth.Principal) bool {
 }
 
 // coopErr is a refusal shown on a page: the rule that blocked it (a catalog
-// key coop.rule.<rule> when the slice named one) and the slice's message.
+// key coop.rule.<rule>, read from the refusal's key with
+// cooperation.RuleOf, never from its text) or the kind of error, the
+// slice's keyed message and its fields.
 type coopErr struct {
 	Rule   string // catalog key of the rule, or of the kind of error
-	Detail string
+	Detail fosis.Phrase
 	Fields []fosis.FieldError
 }
-
-var ruleRe = regexp.MustCompile(`^refused by rule "([a-z_0-9]+)": `)
 
 // coopRules are the rules the slice names in refusals; each has a catalog
 // message coop.rule.<rule>.
 var coopRules = []string{"workflow", "feasibility", "staff_capacity", "joint_design", "shared_costs", "signatures", "principle_1",
-	"exchange", "systematization", "mutual_learning", "agreement"}
+	"exchange", "systematization", "mutual_learning", "agreement", "dates", "medium_term", "financers"}
 
 func newCoopErr(err error) *coopErr {
-	msg := fosis.ErrorMessage(err)
-	e := &coopErr{Rule: "coop.err." + fosis.ErrorCode(err), Detail: msg}
-	if m := ruleRe.FindStringSubmatch(msg); m != nil {
-		for _, r := range coopRules {
-			if r == m[1] {
-				e.Rule, e.Detail = "coop.rule."+r, strings.TrimPrefix(msg, m[0])
-			}
-		}
-	}
+	e := &coopErr{Rule: "coop.err." + fosis.ErrorCode(err), Detail: fosis.Phrase{Text: fosis.ErrorMessage(err)}}
 	var fe *fosis.Error
 	if errors.As(err, &fe) {
-		e.Fields = fe.Fields
+		e.Detail, e.Fields = fe.Phrase(), fe.Fields
+		if rule := cooperation.RuleOf(fe.Key); rule != "" && slices.Contains(coopRules, rule) {
+			e.Rule = "coop.rule." + rule
+		}
 	}
 	return e
 }

@@ -41,7 +41,7 @@ func init() {
 		{Name: "third", Side: cooperation.SideThird, Budgeted: 33000, BudgetedCash: 33000, Executed: 16000, ExecutedCash: 16000}}})
 	board.Total = 88000
 	refused := board
-	refused.Error = newCoopErr(fosis.Errorf(fosis.ECONFLICT, `refused by rule "staff_capacity": Ana Rojas 2026-03 to 2027-12: 60%% asked, 50%% available`))
+	refused.Error = newCoopErr(fosis.KeyedErrorf(fosis.ECONFLICT, "coop.refused.staff_capacity.team_would", "the team would exceed staff availability: %s", "Ana Rojas 2026-03 to 2027-12: 60% asked, 50% available"))
 	moreTemplateCases = append(moreTemplateCases,
 		templateCase{"cooperation", board, `href="/cooperation/CSS-PY-01"`},
 		templateCase{"cooperation", board, `id="portfolio-chart"`},
