@@ -328,13 +328,17 @@ func coopDesignCmd(cfg *Config) *cobra.Command {
 func coopReviewCmd(cfg *Config) *cobra.Command {
 	var rv cooperation.Review
 	var on string
+	var decisions []string
 	c := &cobra.Command{
-		Use:   "review CODE --decision approve|revise --on DATE --directors WHO",
+		Use:   "review CODE --decision approve|revise --on DATE --directors WHO [--financer ORG=approve]",
 		Short: "Record the directors' review of the latest design (approval is checked against staff availability)",
 		Args:  cobra.ExactArgs(1),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
 			var err error
 			if rv.DecidedOn, err = parseDay("on", on); err != nil {
+				return err
+			}
+			if rv.FinancerDecisions, err = cooperation.ParseFinancerDecisions(decisions); err != nil {
 				return err
 			}
 			if err := a.Cooperation.ReviewDesign(ctx, args[0], rv); err != nil {
@@ -349,6 +353,7 @@ func coopReviewCmd(cfg *Config) *cobra.Command {
 	f.StringVar(&on, "on", "", "date of the review")
 	f.StringVar(&rv.Directors, "directors", "", "the department directors who reviewed")
 	f.StringVar(&rv.Financers, "financers", "", "the financing sources present")
+	f.StringArrayVar(&decisions, "financer", nil, "a financing source of a triangular design and its decision, ORG=approve or ORG=revise (repeatable; every financer of the budget decides)")
 	f.StringVar(&rv.Note, "note", "", "conditions or remarks")
 	f.IntVar(&rv.Version, "version", 0, "the design version reviewed (default the latest)")
 	return c
@@ -405,7 +410,7 @@ func coopSignCmd(cfg *Config) *cobra.Command {
 
 // coopDateCmd is a transition that takes only a date: start, systematize, close.
 func coopDateCmd(cfg *Config, name, short string) *cobra.Command {
-	var on string
+	var on, status, reason string
 	c := &cobra.Command{
 		Use:   name + " CODE --on DATE",
 		Short: short,
@@ -416,7 +421,10 @@ func coopDateCmd(cfg *Config, name, short string) *cobra.Command {
 				return err
 			}
 			s := a.Cooperation
-			fn := map[string]func(context.Context, string, cooperation.Date) error{"start": s.Start, "systematize": s.BeginSystematization, "close": s.Close}[name]
+			fn := map[string]func(context.Context, string, cooperation.Date) error{"start": s.Start, "systematize": s.BeginSystematization,
+				"close": func(ctx context.Context, code string, d cooperation.Date) error {
+					return s.CloseWith(ctx, code, cooperation.Closing{On: d, Status: status, Reason: reason})
+				}}[name]
 			if err := fn(ctx, args[0], d); err != nil {
 				return err
 			}
@@ -429,6 +437,11 @@ func coopDateCmd(cfg *Config, name, short string) *cobra.Command {
 		}),
 	}
 	c.Flags().StringVar(&on, "on", "", "date")
+	if name == "close" {
+		c.Use = name + " CODE --on DATE [--status completed|cancelled|suspended --reason WHY]"
+		c.Flags().StringVar(&status, "status", "completed", "how the project ends: completed (after 18 months), or cancelled or suspended with --reason")
+		c.Flags().StringVar(&reason, "reason", "", "why a project is cancelled or suspended before its end")
+	}
 	return c
 }
 

@@ -98,6 +98,7 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 			continue
 		}
 		d := demoDesign(pl.org, pl.financer, today.AddDate(0, st, 0), staff, i)
+		d.Drafted = Date{reqOn.AddDate(0, 0, 15)}
 		if pl.upto == "designing" {
 			first := *d
 			first.End = Date{first.Start.AddDate(1, 0, 0)} // a first draft too short; fixed below
@@ -113,7 +114,11 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 			continue
 		}
 		reviewOn := Date{reqOn.AddDate(0, 1, 0)}
-		if err := s.ReviewDesign(ctx, pl.code, Review{Decision: "approve", DecidedOn: reviewOn, Directors: "Dirección Ejecutiva y Jefaturas de División", Financers: pl.financer}); err != nil {
+		rv := Review{Decision: "approve", DecidedOn: reviewOn, Directors: "Dirección Ejecutiva y Jefaturas de División", Financers: pl.financer}
+		if pl.financer != "" {
+			rv.FinancerDecisions = []FinancerDecision{{Org: pl.financer, Decision: "approve"}}
+		}
+		if err := s.ReviewDesign(ctx, pl.code, rv); err != nil {
 			return 0, fmt.Errorf("%s: %w", pl.code, err)
 		}
 		if order[pl.upto] < 4 {
@@ -123,7 +128,7 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 		parties := []Commitment{
 			{Org: pl.org, Commitment: "Equipo espejo, oficinas, materiales y convocatoria de actores locales", Required: true},
 			{Org: "FOSIS", Commitment: "Expertos de los programas nacionales y materiales metodológicos", Required: true},
-			{Org: "AGCI", Commitment: "Pasajes y viáticos de los expertos chilenos", Required: false},
+			{Org: "AGCI", Commitment: "Pasajes y viáticos de los expertos chilenos", Required: true},
 		}
 		if pl.financer != "" {
 			kind = "trilateral"
@@ -178,6 +183,9 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 			on := Date{time.Date(l.Year, 12, 31, 0, 0, 0, 0, time.UTC)}
 			if on.After(today) {
 				on = Date{today}
+			}
+			if on.After(d.End.Time) {
+				on = d.End
 			}
 			if on.Before(started.Time) {
 				continue
@@ -256,7 +264,7 @@ func demoDesign(org, financer string, start time.Time, staff map[string]int64, i
 		if financer != "" {
 			d.Budget = append(d.Budget,
 				BudgetLine{Org: financer, Year: y, Category: "travel", Kind: "cash", Amount: 15000},
-				BudgetLine{Org: financer, Year: y, Category: "consultants", Kind: "cash", Amount: 9000})
+				BudgetLine{Org: financer, Year: y, Category: "systematization", Kind: "cash", Amount: 9000})
 		} else {
 			d.Budget = append(d.Budget, BudgetLine{Org: "AGCI", Year: y, Category: "travel", Kind: "cash", Amount: 12000})
 		}

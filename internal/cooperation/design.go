@@ -42,6 +42,9 @@ type Design struct {
 	Activities []Activity   `json:"activities"`
 	Team       []Member     `json:"team"`
 	Budget     []BudgetLine `json:"budget"`
+	// Drafted is the version's date (today when not given): back-dated
+	// versions keep their own date on the timeline, in order.
+	Drafted Date `json:"drafted"`
 }
 
 // StagePlan is one stage's time frame.
@@ -106,7 +109,14 @@ type BudgetLine struct {
 }
 
 // Categories are the shared-costs categories of the seed's sixth principle.
-var Categories = []string{"authorities", "professionals", "office", "materials", "experts", "travel", "lodging", "consultants", "other"}
+//
+// The seed: "The requesting country ensures that its authorities,
+// professionals, and experts (plus office space and materials) are made
+// available for the project. Chile provides the expertise of its FOSIS
+// professionals. Financing sources cover the costs of travel, room and
+// board, preparation of materials, and the systematization and evaluation
+// of the process by consultants."
+var Categories = []string{"authorities", "professionals", "experts", "office", "materials", "travel", "lodging", "systematization"}
 
 func validCategory(c string) bool {
 	for _, k := range Categories {
@@ -163,6 +173,9 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 // monthsBetween returns the whole months from a to b (b on or after a's day
 // in the month counts the month).
 func monthsBetween(a, b time.Time) int {
+	// b is the last day of the period: the period runs to the day after it
+	// (2026-03-01 to 2027-08-31 is 18 whole months).
+	b = b.AddDate(0, 0, 1)
 	m := (b.Year()-a.Year())*12 + int(b.Month()-a.Month())
 	if b.Day() < a.Day() {
 		m--

@@ -87,6 +87,14 @@ func (s *Store) AddEvent(ctx context.Context, code string, e Event) (int64, erro
 		if err := needStep(p, "an exchange event", StepFeasible, StepDesigning, StepReviewed, StepAgreed, StepExecuting, StepSystematizing); err != nil {
 			return err
 		}
+		if e.Start.Before(p.RequestedOn.Time) {
+			return blocked("coop.refused.dates.event_before_request", "the event starts on %s, before the request (%s); events fall within the project's period", e.Start, p.RequestedOn)
+		}
+		if d, _, err := s.design(ctx, tx, p.ID, p.ApprovedVersion); err != nil {
+			return err
+		} else if d != nil && p.ApprovedVersion > 0 && e.End.After(d.End.Time) {
+			return blocked("coop.refused.dates.event_after_end", "the event ends on %s, after the project's end (%s)", e.End, d.End)
+		}
 		e.ID, err = tx.InsertID(ctx, `INSERT INTO coop_events (project_id, kind, mode, starts_on, ends_on, place, report, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, e.Kind, e.Mode, tx.DB().Date(e.Start.Time), tx.DB().Date(e.End.Time), e.Place, e.Report, tx.DB().Time(tx.Now))
 		if err != nil {
@@ -188,14 +196,34 @@ type Systematization struct {
 	ManagementResponse string `json:"management_response"`
 }
 
+// MinText is the least a part of the systematization says: words enough
+// for a sentence another team can learn from.
+const (
+	MinText  = 40 // characters
+	MinWords = 6
+)
+
+// substantial reports whether a text says enough to count.
+func substantial(v string) bool {
+	v = strings.TrimSpace(v)
+	return len([]rune(v)) >= MinText && len(strings.Fields(v)) >= MinWords
+}
+
+// parts are the systematization's parts with their field names and how
+// refusals name them.
+func (sy *Systematization) parts() []struct{ field, name, v string } {
+	return []struct{ field, name, v string }{
+		{"lessons", "lessons learned", sy.Lessons}, {"challenge", "the challenge", sy.Challenge}, {"solution", "the solution", sy.Solution},
+		{"results", "the results", sy.Results}, {"sustainability", "sustainability", sy.Sustainability}, {"replicability", "replicability", sy.Replicability},
+		{"findings", "the evaluation findings", sy.Findings}, {"management_response", "the management response", sy.ManagementResponse},
+	}
+}
+
+// missing names the parts not recorded with substance yet.
 func (sy *Systematization) missing() []string {
 	var out []string
-	for _, f := range []struct{ name, v string }{
-		{"lessons learned", sy.Lessons}, {"the challenge", sy.Challenge}, {"the solution", sy.Solution}, {"the results", sy.Results},
-		{"sustainability", sy.Sustainability}, {"replicability", sy.Replicability}, {"the evaluation findings", sy.Findings},
-		{"the management response", sy.ManagementResponse},
-	} {
-		if strings.TrimSpace(f.v) == "" {
+	for _, f := range sy.parts() {
+		if !substantial(f.v) {
 			out = append(out, f.name)
 		}
 	}
@@ -216,6 +244,11 @@ func (s *Store) SaveSystematization(ctx context.Context, code string, sy Systema
 		}
 		if err := needStep(p, "systematization", StepExecuting, StepSystematizing); err != nil {
 			return err
+		}
+		for _, f := range sy.parts() {
+			if strings.TrimSpace(f.v) != "" && !substantial(f.v) {
+				return invalid(f.field, "coop.err.systematization.short", "%s says too little: write at least %d characters and %d words, so that another team can learn from it", f.name, MinText, MinWords)
+			}
 		}
 		before, err := systematization(ctx, tx, p.ID)
 		if err != nil {

@@ -189,6 +189,21 @@ func (s *Store) RecordExecution(ctx context.Context, code string, e Execution) e
 		if err != nil {
 			return err
 		}
+		// The modality changes only through the agreement: a line from an
+		// organisation that is not a party would make a bilateral project
+		// triangular behind the parties' backs.
+		var party int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM coop_parties WHERE project_id = ? AND org_id = ?`, p.ID, o.ID).Scan(&party); err != nil {
+			return err
+		}
+		if party == 0 {
+			return blocked("coop.refused.shared_costs.not_party", "%s is not a party of %s; only the parties of its agreement put resources in, and the modality changes only through the agreement", o.Name, p.Code)
+		}
+		if d, _, err := s.design(ctx, tx, p.ID, p.ApprovedVersion); err != nil {
+			return err
+		} else if d != nil && e.On.After(d.End.Time) {
+			return blocked("coop.refused.dates.after_end", "%s is after the project's end (%s); nothing is executed after it", e.On, d.End)
+		}
 		var valuation string
 		err = tx.QueryRowContext(ctx, `SELECT valuation FROM coop_contributions WHERE project_id = ? AND org_id = ? AND year = ? AND category = ? AND kind = ?`,
 			p.ID, o.ID, e.Year, e.Category, e.Kind).Scan(&valuation)

@@ -2,7 +2,9 @@ package cooperation
 
 import (
 	"context"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -357,6 +359,28 @@ func (s *Store) SaveStaff(ctx context.Context, st Staff) (*Staff, error) {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO coop_staff_availability (staff_id, month_from, month_to, share) VALUES (?, ?, ?, ?)`, st.ID, string(a.From), string(a.To), a.Share); err != nil {
 				return err
 			}
+		}
+		// Cutting availability below what approved projects already take
+		// from this professional is refused, naming the months and projects.
+		load, err := s.committedLoad(ctx, tx, 0)
+		if err != nil {
+			return err
+		}
+		var mine []Assignment
+		projects := map[string]bool{}
+		for _, a := range load {
+			if a.StaffID == st.ID {
+				mine = append(mine, a)
+				projects[a.Project] = true
+			}
+		}
+		if clashes := Clashes([]Staff{st}, mine); len(clashes) > 0 {
+			msgs := make([]string, len(clashes))
+			for i, c := range clashes {
+				msgs[i] = c.String()
+			}
+			names := slices.Sorted(maps.Keys(projects))
+			return blocked("coop.refused.staff_capacity.cut", "%s is already committed to %s; the new availability falls short: %s", st.Name, strings.Join(names, ", "), strings.Join(msgs, "; "))
 		}
 		return auditWrite(ctx, tx, r, "coop.staff.save", "coop_staff", strconv.FormatInt(st.ID, 10), nil, st)
 	})
