@@ -631,13 +631,13 @@ func coopShowCmd(cfg *Config) *cobra.Command {
 
 func coopExportIATICmd(cfg *Config) *cobra.Command {
 	var out string
-	var noXSD bool
+	var noXSD, strict bool
 	c := &cobra.Command{
-		Use:   "export-iati --out FILE",
-		Short: "Write every public project as an IATI 2.03 activity file (refused with the findings if a rule fails)",
+		Use:   "export-iati --out FILE [--strict]",
+		Short: "Write every public project as an IATI 2.03 activity file: the valid activities, listing the invalid ones with their findings (--strict: refuse the file)",
 		Args:  cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
-			ex, err := a.Cooperation.ExportIATI(ctx, cooperation.ExportOptions{XSD: !noXSD})
+			ex, err := a.Cooperation.ExportIATI(ctx, cooperation.ExportOptions{XSD: !noXSD, Strict: strict})
 			if err != nil {
 				var fe *fosis.Error
 				if errors.As(err, &fe) && len(fe.Fields) > 0 {
@@ -660,11 +660,21 @@ func coopExportIATICmd(cfg *Config) *cobra.Command {
 			for _, s := range ex.Skipped {
 				fmt.Fprintf(a.Stdout, "  not published yet: %s\n", s)
 			}
+			for _, inv := range ex.Invalid {
+				fmt.Fprintf(a.Stderr, "left out, breaks IATI rules: %s\n", inv.Identifier)
+				for _, f := range inv.Findings {
+					fmt.Fprintf(a.Stderr, "  %s: %s (rule %s)\n", f.Path, f.Message, f.Rule)
+				}
+			}
+			if len(ex.Invalid) > 0 {
+				return &exitError{code: ExitRejected, err: fosis.KeyedErrorf(fosis.ECONFLICT, "coop.err.iati_left_out", "%d activities left out of the file: correct them and export again", len(ex.Invalid))}
+			}
 			return nil
 		}),
 	}
 	c.Flags().StringVar(&out, "out", "", "the file to write")
 	c.Flags().BoolVar(&noXSD, "no-xsd", false, "skip the schema validation with xmllint (the IATI rules are still checked)")
+	c.Flags().BoolVar(&strict, "strict", false, "refuse the whole file when one activity breaks a rule")
 	c.MarkFlagRequired("out")
 	return c
 }

@@ -255,18 +255,30 @@ func demoDesign(org, financer string, start time.Time, staff map[string]int64, i
 	if i%3 == 1 {
 		d.Team = append(d.Team, Member{Key: "p4", Side: SidePartner, Name: "Asesor jurídico", Institution: org, Level: LevelProfessional})
 	}
+	// Each year's lines are for the project's months in that year: a
+	// first or last year of a few months carries a few months' share
+	// (issue 17: a one-month year carried a whole year's 24,000).
 	y0, y1 := start.Year(), end.Year()
 	for y := y0; y <= y1; y++ {
+		from, to := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)
+		if start.After(from) {
+			from = start
+		}
+		if end.Before(to) {
+			to = end
+		}
+		months := int64(monthsBetween(from, to))
+		share := func(amount int64) int64 { return amount * months / 12 }
 		d.Budget = append(d.Budget,
-			BudgetLine{Org: org, Year: y, Category: "professionals", Kind: "in_kind", Valuation: "costo salarial de las horas comprometidas", Amount: 18000},
-			BudgetLine{Org: org, Year: y, Category: "office", Kind: "in_kind", Valuation: "arriendo de mercado de oficinas equivalentes", Amount: 4000},
-			BudgetLine{Org: "FOSIS", Year: y, Category: "experts", Kind: "in_kind", Valuation: "costo salarial de las horas comprometidas", Amount: 26000})
+			BudgetLine{Org: org, Year: y, Category: "professionals", Kind: "in_kind", Valuation: "costo salarial de las horas comprometidas", Amount: share(18000)},
+			BudgetLine{Org: org, Year: y, Category: "office", Kind: "in_kind", Valuation: "arriendo de mercado de oficinas equivalentes", Amount: share(4000)},
+			BudgetLine{Org: "FOSIS", Year: y, Category: "experts", Kind: "in_kind", Valuation: "costo salarial de las horas comprometidas", Amount: share(26000)})
 		if financer != "" {
 			d.Budget = append(d.Budget,
-				BudgetLine{Org: financer, Year: y, Category: "travel", Kind: "cash", Amount: 15000},
-				BudgetLine{Org: financer, Year: y, Category: "systematization", Kind: "cash", Amount: 9000})
+				BudgetLine{Org: financer, Year: y, Category: "travel", Kind: "cash", Amount: share(15000)},
+				BudgetLine{Org: financer, Year: y, Category: "systematization", Kind: "cash", Amount: share(9000)})
 		} else {
-			d.Budget = append(d.Budget, BudgetLine{Org: "AGCI", Year: y, Category: "travel", Kind: "cash", Amount: 12000})
+			d.Budget = append(d.Budget, BudgetLine{Org: "AGCI", Year: y, Category: "travel", Kind: "cash", Amount: share(12000)})
 		}
 	}
 	return d

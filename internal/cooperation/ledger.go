@@ -31,6 +31,9 @@ type Contribution struct {
 	ExecutedOn Date   `json:"executed_on"`
 	IATIRef    string `json:"-"`
 	OrgType    int    `json:"-"`
+	// IATIActivity is the contributor's own published IATI activity for
+	// this project, if any (not recorded yet: always "").
+	IATIActivity string `json:"-"`
 }
 
 // DeriveModality returns triangular when a third party (neither Chile nor

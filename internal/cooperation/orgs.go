@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/cooperation/iati"
 	"github.com/fosis/fosis/internal/platform/db"
 )
 
@@ -100,13 +101,8 @@ func (o *Org) validate() error {
 	return nil
 }
 
-func validOrgType(t int) bool {
-	switch t {
-	case 10, 11, 15, 21, 22, 23, 24, 30, 40, 60, 70, 71, 72, 73, 80, 90:
-		return true
-	}
-	return false
-}
+// validOrgType checks t against the bundled IATI OrganisationType codelist.
+func validOrgType(t int) bool { return iati.InList("OrganisationType", strconv.Itoa(t)) }
 
 func b2i(b bool) int {
 	if b {

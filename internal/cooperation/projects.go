@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/cooperation/iati"
 	"github.com/fosis/fosis/internal/platform/db"
 )
 
@@ -186,8 +187,8 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 		return nil, invalid("sector_dac", "coop.err.sector_dac.digit_dac", "%q is not a 5-digit DAC purpose code (e.g. 16010 social protection)", in.SectorDAC)
 	case in.Instrument != "programme" && in.Instrument != "project" && in.Instrument != "action":
 		return nil, invalid("instrument", "coop.err.instrument.programme_project", "%q is not programme, project or action", in.Instrument)
-	case !currencyRe.MatchString(in.Currency):
-		return nil, invalid("currency", "coop.err.currency.iso_currency", "%q is not an ISO 4217 currency code", in.Currency)
+	case !currencyRe.MatchString(in.Currency) || !iati.InList("Currency", in.Currency):
+		return nil, invalid("currency", "coop.err.currency.iso_currency", "%q is not an ISO 4217 currency code of the IATI Currency codelist (e.g. USD, EUR, CLP)", in.Currency)
 	case in.RequestedOn.IsZero():
 		return nil, invalid("requested_on", "coop.err.requested_on.give_date", "give the date the request was received")
 	case in.RequestedOn.After(s.today()):
