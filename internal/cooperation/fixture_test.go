@@ -76,7 +76,7 @@ func (f *fixture) request(code string) {
 	f.t.Helper()
 	_, err := f.s.CreateRequest(sysCtx(), Request{Code: code, Title: "Acompañamiento psicosocial " + code, PartnerCountry: "PY",
 		RequestingOrg: "Ministerio de Desarrollo Social PY", Channel: ChannelAGCI, Problem: "Familias en extrema pobreza sin acompañamiento",
-		SEGIBSector: "Otros servicios y políticas sociales", Public: true, RequestedOn: day("2026-01-10")})
+		SEGIBSector: "Otros servicios y políticas sociales", Public: true, RequestedOn: day("2026-01-10"), SDGs: []int{10, 1}})
 	if err != nil {
 		f.t.Fatalf("request %s: %v", code, err)
 	}

@@ -73,6 +73,9 @@ type Request struct {
 	Currency        string `json:"currency,omitempty"`
 	Public          bool   `json:"public,omitempty"`
 	RequestedOn     Date   `json:"requested_on"`
+	// SDGs are the Sustainable Development Goals (1–17) the project
+	// contributes to, reported to SEGIB.
+	SDGs []int `json:"sdgs,omitempty"`
 }
 
 var (
@@ -189,6 +192,8 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 		return nil, invalid("instrument", "coop.err.instrument.programme_project", "%q is not programme, project or action", in.Instrument)
 	case !currencyRe.MatchString(in.Currency) || !iati.InList("Currency", in.Currency):
 		return nil, invalid("currency", "coop.err.currency.iso_currency", "%q is not an ISO 4217 currency code of the IATI Currency codelist (e.g. USD, EUR, CLP)", in.Currency)
+	case slices.ContainsFunc(in.SDGs, func(g int) bool { return g < 1 || g > 17 }):
+		return nil, invalid("sdgs", "coop.err.sdgs.range", "%v: the Sustainable Development Goals are numbered 1 to 17", in.SDGs)
 	case in.RequestedOn.IsZero():
 		return nil, invalid("requested_on", "coop.err.requested_on.give_date", "give the date the request was received")
 	case in.RequestedOn.After(s.today()):
@@ -223,6 +228,11 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO coop_parties (project_id, org_id, iati_role) VALUES (?, ?, 4)`, id, ro.ID); err != nil {
 			return err
+		}
+		for _, g := range in.SDGs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO coop_project_sdgs (project_id, goal) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, g); err != nil {
+				return err
+			}
 		}
 		if err := logStep(ctx, tx, r, id, StepRequested, in.RequestedOn, "request via "+string(in.Channel)); err != nil {
 			return err
