@@ -62,6 +62,19 @@ func TestExportIATI(t *testing.T) {
 	if err := xml.Unmarshal(out.XML, &doc); err != nil {
 		t.Fatal(err)
 	}
+	// The financer's cash: incoming funds from GIZ, naming GIZ's own
+	// activity, to FOSIS; then FOSIS's expenditure (issue 17: it was only
+	// expenditure with GIZ as provider, counted twice across publishers).
+	for _, want := range []string{
+		`<transaction-type code="1"></transaction-type>`,
+		`<provider-org ref="XM-DAC-5-7" type="10" provider-activity-id="XM-DAC-5-7-2026-PY-01">`,
+		`<receiver-org ref="CL-RUT-60109000-3" type="10">`,
+		`<transaction-type code="4"></transaction-type>`,
+	} {
+		if !strings.Contains(string(out.XML), want) {
+			t.Errorf("IATI file lacks %s", want)
+		}
+	}
 	type summary struct {
 		ID, Collab, Status string
 		Dates              []iati.ActivityDate

@@ -163,7 +163,7 @@ func agreement(triangular bool) Agreement {
 		}}
 	if triangular {
 		a.Kind = "trilateral"
-		a.Parties = append(a.Parties, Commitment{Org: "GIZ", Commitment: "Pasajes, consultores", Required: true})
+		a.Parties = append(a.Parties, Commitment{Org: "GIZ", Commitment: "Pasajes, consultores", Required: true, IATIActivity: "XM-DAC-5-7-2026-PY-01"})
 	}
 	return a
 }

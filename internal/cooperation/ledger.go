@@ -32,7 +32,7 @@ type Contribution struct {
 	IATIRef    string `json:"-"`
 	OrgType    int    `json:"-"`
 	// IATIActivity is the contributor's own published IATI activity for
-	// this project, if any (not recorded yet: always "").
+	// this project, if any (recorded with its commitment in the agreement).
 	IATIActivity string `json:"-"`
 }
 
@@ -125,7 +125,8 @@ func Sum(lines []Contribution) Totals {
 
 // ledger reads the project's ledger lines.
 func (s *Store) ledger(ctx context.Context, p *Project) ([]Contribution, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT o.name, o.country, o.iati_ref, o.org_type, c.year, c.category, c.kind, c.valuation, c.budgeted, c.executed, c.executed_on
+	rows, err := s.db.QueryContext(ctx, `SELECT o.name, o.country, o.iati_ref, o.org_type, c.year, c.category, c.kind, c.valuation, c.budgeted, c.executed, c.executed_on,
+		COALESCE((SELECT sg.iati_activity FROM coop_signatories sg WHERE sg.project_id = c.project_id AND sg.org_id = c.org_id), '')
 		FROM coop_contributions c JOIN coop_orgs o ON o.id = c.org_id WHERE c.project_id = ? ORDER BY c.year, o.name, c.category, c.kind`, p.ID)
 	if err != nil {
 		return nil, err
@@ -136,7 +137,7 @@ func (s *Store) ledger(ctx context.Context, p *Project) ([]Contribution, error) 
 		var c Contribution
 		var country string
 		var on db.Day
-		if err := rows.Scan(&c.Org, &country, &c.IATIRef, &c.OrgType, &c.Year, &c.Category, &c.Kind, &c.Valuation, &c.Budgeted, &c.Executed, &on); err != nil {
+		if err := rows.Scan(&c.Org, &country, &c.IATIRef, &c.OrgType, &c.Year, &c.Category, &c.Kind, &c.Valuation, &c.Budgeted, &c.Executed, &on, &c.IATIActivity); err != nil {
 			return nil, err
 		}
 		c.Side = (&Org{Country: country}).SideIn(p.PartnerCountry)

@@ -82,6 +82,9 @@ var (
 	codeRe     = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,39}$`)
 	dacRe      = regexp.MustCompile(`^[0-9]{5}$`)
 	currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
+	// iatiActivityRe is an IATI activity identifier: an organisation
+	// identifier (agency prefix and id) and the activity's code, no / & | ?.
+	iatiActivityRe = regexp.MustCompile(`^[A-Za-z]{2}-[A-Za-z0-9]+-[^\s/&|?]+$`)
 )
 
 // Project is the header of a request or project.
@@ -909,6 +912,10 @@ type Commitment struct {
 	// Required is kept for older files: every party named in the agreement
 	// signs it before the project starts, whatever it says.
 	Required bool `json:"required"`
+	// IATIActivity is the party's own published IATI activity for this
+	// project, if it publishes one (e.g. a financer's "XM-DAC-5-7-…"): the
+	// IATI file names it on the incoming funds from that party.
+	IATIActivity string `json:"iati_activity,omitempty"`
 }
 
 // Agreement is the cooperation agreement: deadlines, resources, commitments
@@ -955,6 +962,9 @@ func (s *Store) Agree(ctx context.Context, code string, a Agreement) error {
 				}
 				if strings.TrimSpace(c.Commitment) == "" {
 					return stepDone{}, invalid(fmt.Sprintf("parties[%d]", i+1), "coop.err.item.state_what", "%s: state what it commits to", o.Name)
+				}
+				if a := strings.TrimSpace(c.IATIActivity); a != "" && !iatiActivityRe.MatchString(a) {
+					return stepDone{}, invalid(fmt.Sprintf("parties[%d]", i+1), "coop.err.item.iati_activity", "%s: %q is not an IATI activity identifier (the publisher's organisation id, a dash and its code)", o.Name, a)
 				}
 				if _, dup := ids[o.ID]; dup {
 					return stepDone{}, invalid(fmt.Sprintf("parties[%d]", i+1), "coop.err.item.appears_twice", "%s appears twice", o.Name)
@@ -1010,8 +1020,8 @@ func (s *Store) Agree(ctx context.Context, code string, a Agreement) error {
 				return stepDone{}, err
 			}
 			for id, c := range ids {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO coop_signatories (project_id, org_id, commitment, required) VALUES (?, ?, ?, 1)`,
-					p.ID, id, strings.TrimSpace(c.Commitment)); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO coop_signatories (project_id, org_id, commitment, required, iati_activity) VALUES (?, ?, ?, 1, ?)`,
+					p.ID, id, strings.TrimSpace(c.Commitment), strings.TrimSpace(c.IATIActivity)); err != nil {
 					return stepDone{}, err
 				}
 			}
