@@ -77,7 +77,7 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 		reqOn := day(min(st-4, -3), 0)
 		if _, err := s.CreateRequest(ctx, Request{Code: pl.code, Title: pl.title, PartnerCountry: pl.country, RequestingOrg: pl.org,
 			Channel: Channel(pl.channel), TriangularAsker: pl.asker, Problem: "Solicitud de intercambio de conocimientos sobre " + pl.title,
-			SEGIBSector: "Otros servicios y políticas sociales", Public: pl.public, RequestedOn: reqOn, SDGs: []int{1, 10}}); err != nil {
+			SEGIBSector: "Otros servicios y políticas sociales", Public: pl.public, RequestedOn: reqOn, SDGs: []int{1, 10}, Bidirectional: pl.code == "CSS-GT-01"}); err != nil {
 			return 0, fmt.Errorf("%s: %w", pl.code, err)
 		}
 		if pl.upto == "requested" {

@@ -50,6 +50,21 @@ func seedDemo(t *testing.T, today time.Time) {
 	if err != nil || len(ex.Activities) != 4 {
 		t.Errorf("demo export: %v, %v", ex, err)
 	}
+	// Guatemala's bilateral exchange goes both ways: SEGIB role "ambos"
+	// for both countries; the triangular ones keep their roles.
+	rows, err := s.SEGIB(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]string{}
+	for _, r := range rows {
+		if r.Code == "CSS-GT-01" || r.Code == "CSS-HN-01" {
+			roles[r.Code+"/"+r.Country] = r.Role
+		}
+	}
+	if diff := cmp.Diff(map[string]string{"CSS-GT-01/CL": "ambos", "CSS-GT-01/GT": "ambos", "CSS-HN-01/": "segundo oferente", "CSS-HN-01/CL": "primer oferente", "CSS-HN-01/HN": "receptor"}, roles); diff != "" {
+		t.Errorf("SEGIB roles (-want +got):\n%s", diff)
+	}
 	// A year's budget is for the project's months in it (issue 17: a
 	// one-month year carried a whole year's 24,000).
 	for _, p := range ps {

@@ -76,6 +76,9 @@ type Request struct {
 	// SDGs are the Sustainable Development Goals (1–17) the project
 	// contributes to, reported to SEGIB.
 	SDGs []int `json:"sdgs,omitempty"`
+	// Bidirectional marks a bilateral exchange in which both countries
+	// offer and receive (SEGIB role "ambos").
+	Bidirectional bool `json:"bidirectional,omitempty"`
 }
 
 var (
@@ -113,6 +116,8 @@ type Project struct {
 	// suspended (with ClosureReason) before its 18 months; "" while open.
 	Closure       string `json:"closure,omitempty"`
 	ClosureReason string `json:"closure_reason,omitempty"`
+	// Bidirectional: both countries offer and receive (SEGIB "ambos").
+	Bidirectional bool `json:"bidirectional,omitempty"`
 	// Modality is bilateral or triangular, derived from the ledger (or the
 	// latest design's budget before there is a ledger); "" when no one has
 	// put resources in yet.
@@ -121,19 +126,19 @@ type Project struct {
 
 const projectCols = `p.id, p.code, p.title, p.partner_country, ro.name, p.channel, COALESCE(ta.name, ''), p.problem, p.sector_dac,
 	p.segib_sector, p.instrument, p.currency, p.public, p.step, p.requested_on, p.actual_start, p.actual_end, p.approved_version,
-	COALESCE((SELECT MAX(version) FROM coop_designs d WHERE d.project_id = p.id), 0), p.closure, p.closure_reason`
+	COALESCE((SELECT MAX(version) FROM coop_designs d WHERE d.project_id = p.id), 0), p.closure, p.closure_reason, p.bidirectional`
 
 const projectFrom = ` FROM coop_projects p JOIN coop_orgs ro ON ro.id = p.requesting_org LEFT JOIN coop_orgs ta ON ta.id = p.triangular_asker`
 
 func scanProject(sc rowScanner) (*Project, error) {
 	var p Project
-	var pub int
+	var pub, bidi int
 	var req, as, ae db.Day
 	if err := sc.Scan(&p.ID, &p.Code, &p.Title, &p.PartnerCountry, &p.RequestingOrg, &p.Channel, &p.TriangularAsker, &p.Problem,
-		&p.SectorDAC, &p.SEGIBSector, &p.Instrument, &p.Currency, &pub, &p.Step, &req, &as, &ae, &p.ApprovedVersion, &p.LatestVersion, &p.Closure, &p.ClosureReason); err != nil {
+		&p.SectorDAC, &p.SEGIBSector, &p.Instrument, &p.Currency, &pub, &p.Step, &req, &as, &ae, &p.ApprovedVersion, &p.LatestVersion, &p.Closure, &p.ClosureReason, &bidi); err != nil {
 		return nil, err
 	}
-	p.Public = pub == 1
+	p.Public, p.Bidirectional = pub == 1, bidi == 1
 	p.RequestedOn, p.ActualStart, p.ActualEnd = Date{req.Time}, Date{as.Time}, Date{ae.Time}
 	p.Stage = p.Step.Stage()
 	return &p, nil
@@ -231,6 +236,11 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO coop_parties (project_id, org_id, iati_role) VALUES (?, ?, 4)`, id, ro.ID); err != nil {
 			return err
+		}
+		if in.Bidirectional {
+			if _, err := tx.ExecContext(ctx, `UPDATE coop_projects SET bidirectional = 1 WHERE id = ?`, id); err != nil {
+				return err
+			}
 		}
 		for _, g := range in.SDGs {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO coop_project_sdgs (project_id, goal) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, g); err != nil {

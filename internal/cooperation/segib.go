@@ -56,10 +56,13 @@ var segibLabels = map[string]string{
 }
 
 // segibRole is a party's SEGIB role: in bilateral cooperation Chile offers
-// and the partner receives; in triangular cooperation Chile is the first
-// provider, the third party the second provider, the partner the recipient.
-func segibRole(m Modality, sd Side) string {
+// and the partner receives, or both are "ambos" when the exchange goes both
+// ways; in triangular cooperation Chile is the first provider, the third
+// party the second provider, the partner the recipient.
+func segibRole(m Modality, sd Side, bidirectional bool) string {
 	switch {
+	case m != Triangular && bidirectional && (sd == SidePartner || sd == SideChile):
+		return "ambos"
 	case sd == SidePartner:
 		return "receptor"
 	case m == Triangular && sd == SideChile:
@@ -133,7 +136,7 @@ func (s *Store) SEGIB(ctx context.Context, year int) ([]SEGIBRow, error) {
 		receiver := false
 		for _, t := range totals.Parties {
 			row := base
-			row.Partner, row.Country, row.Role = t.Name, country[t.Name], segibRole(p.Modality, t.Side)
+			row.Partner, row.Country, row.Role = t.Name, country[t.Name], segibRole(p.Modality, t.Side, p.Bidirectional)
 			row.Budgeted, row.Executed, row.BudgetedInKind, row.ExecutedInKind = t.Budgeted, t.Executed, t.BudgetedInKind, t.ExecutedInKind
 			receiver = receiver || t.Side == SidePartner
 			out = append(out, row)
@@ -143,7 +146,7 @@ func (s *Store) SEGIB(ctx context.Context, year int) ([]SEGIBRow, error) {
 			// its ledger is empty (older projects; new ones cannot be
 			// approved so).
 			row := base
-			row.Partner, row.Country, row.Role = p.RequestingOrg, p.PartnerCountry, segibRole(p.Modality, SidePartner)
+			row.Partner, row.Country, row.Role = p.RequestingOrg, p.PartnerCountry, segibRole(p.Modality, SidePartner, p.Bidirectional)
 			out = append(out, row)
 		}
 	}
