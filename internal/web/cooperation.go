@@ -97,8 +97,8 @@ type coopColumn struct {
 
 // coopRequestForm is what was typed in the new-request form.
 type coopRequestForm struct {
-	Code, Title, Country, Org, Channel, Asker, On, Problem string
-	Public                                                 bool
+	Code, Title, Country, Org, Channel, Asker, On, Problem, SDGs string
+	Public, Bidirectional                                        bool
 }
 
 func (s *Server) coopBoard(w http.ResponseWriter, r *http.Request) {
@@ -162,11 +162,19 @@ func (s *Server) coopCreate(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	f := coopRequestForm{Code: r.PostFormValue("code"), Title: r.PostFormValue("title"), Org: r.PostFormValue("org"),
 		Channel: r.PostFormValue("channel"), Asker: r.PostFormValue("asker"), On: r.PostFormValue("on"), Problem: r.PostFormValue("problem"),
-		Public: r.PostFormValue("public") == "1"}
+		Public: r.PostFormValue("public") == "1", SDGs: r.PostFormValue("sdgs"), Bidirectional: r.PostFormValue("bidirectional") == "1"}
 	err := func() error {
 		on, err := cooperation.ParseDate(f.On)
 		if err != nil {
 			return coopFieldErr("requested_on", "coop.err.form.date", "%q is not a date (YYYY-MM-DD)", f.On)
+		}
+		var sdgs []int
+		for _, x := range strings.FieldsFunc(f.SDGs, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+			g, err := strconv.Atoi(x)
+			if err != nil {
+				return coopFieldErr("sdgs", "coop.err.form.number", "%q is not a whole number; write digits only, without separators", x)
+			}
+			sdgs = append(sdgs, g)
 		}
 		country := ""
 		if orgs, err := s.cfg.Cooperation.Orgs(r.Context()); err == nil {
@@ -177,7 +185,8 @@ func (s *Server) coopCreate(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		_, err = s.cfg.Cooperation.CreateRequest(r.Context(), cooperation.Request{Code: f.Code, Title: f.Title, PartnerCountry: country,
-			RequestingOrg: f.Org, Channel: cooperation.Channel(f.Channel), TriangularAsker: f.Asker, Problem: f.Problem, Public: f.Public, RequestedOn: on})
+			RequestingOrg: f.Org, Channel: cooperation.Channel(f.Channel), TriangularAsker: f.Asker, Problem: f.Problem, Public: f.Public, RequestedOn: on,
+			SDGs: sdgs, Bidirectional: f.Bidirectional})
 		return err
 	}()
 	if err != nil {

@@ -133,7 +133,11 @@ func TestCooperationPages(t *testing.T) {
 		return body
 	}
 	post("/cooperation", url.Values{"code": {"css-py-01"}, "title": {"Acompañamiento psicosocial"}, "org": {"MDS Paraguay"}, "channel": {"financer"},
-		"asker": {"GIZ"}, "on": {today}, "public": {"1"}}, `id="form-feasibility"`)
+		"asker": {"GIZ"}, "on": {today}, "public": {"1"}, "sdgs": {"1, 10"}}, `id="project-sdgs"`)
+	if resp, body := c.do("POST", "/cooperation", url.Values{"code": {"CSS-PY-02"}, "title": {"x"}, "org": {"MDS Paraguay"}, "channel": {"direct"},
+		"on": {today}, "sdgs": {"1, diez"}}); resp.StatusCode != 400 || !strings.Contains(body, "no es un número entero") {
+		t.Errorf("a mistyped SDG: %d", resp.StatusCode)
+	}
 	post("/cooperation", url.Values{"code": {"CSS-GT-01"}, "title": {"Solicitud de Guatemala"}, "org": {"MIDES Guatemala"}, "channel": {"direct"}, "on": {today}}, `CSS-GT-01`)
 	P := "/cooperation/CSS-PY-01/"
 	post(P+"feasibility", url.Values{"criteria": {"Alineación con programas de FOSIS\nCompromiso de la institución solicitante\nDisponibilidad de profesionales"}, "all_met": {"1"}, "decision": {"approve"}, "on": {today}, "by": {"Comité"}}, `id="form-design"`)
