@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -247,6 +246,10 @@ func (s *Server) coopSign(r *http.Request) (any, error) {
 type CoopTransition struct {
 	To string           `json:"to"` // start, systematize or close
 	On cooperation.Date `json:"on"`
+	// Status and Reason say how a project closes: completed (the
+	// default), or cancelled or suspended with the reason.
+	Status string `json:"status,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 func (s *Server) coopTransition(r *http.Request) (any, error) {
@@ -257,10 +260,10 @@ func (s *Server) coopTransition(r *http.Request) (any, error) {
 		case "systematize":
 			return c.BeginSystematization(r.Context(), code, in.On)
 		case "close":
-			return c.Close(r.Context(), code, in.On)
+			return c.CloseWith(r.Context(), code, cooperation.Closing{On: in.On, Status: in.Status, Reason: in.Reason})
 		}
-		return &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("to: %q is not start, systematize or close", in.To),
-			Fields: []fosis.FieldError{{Field: "to", Message: "start, systematize or close"}}}
+		fe := fosis.KeyedField("to", "coop.err.to.transition", "%q is not start, systematize or close", in.To)
+		return &fosis.Error{Code: fosis.EINVALID, Message: "to: " + fe.Message, Fields: []fosis.FieldError{fe}, Key: fe.Key, Args: fe.Args}
 	})
 }
 

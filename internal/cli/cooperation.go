@@ -251,6 +251,8 @@ func coopRequestCmd(cfg *Config) *cobra.Command {
 	f.StringVar(&rq.Problem, "problem", "", "the problem the partner wants to address")
 	f.StringVar(&rq.SectorDAC, "sector", "16010", "DAC 5-digit purpose code")
 	f.StringVar(&rq.SEGIBSector, "segib-sector", "", "SEGIB sector, e.g. \"Otros servicios y políticas sociales\"")
+	f.BoolVar(&rq.Bidirectional, "bidirectional", false, "a bilateral exchange in which both countries offer and receive (SEGIB role \"ambos\")")
+	f.IntSliceVar(&rq.SDGs, "sdg", nil, "a Sustainable Development Goal (1–17) the project contributes to (repeatable, or comma-separated)")
 	f.StringVar(&rq.Instrument, "instrument", "project", "programme, project or action")
 	f.StringVar(&rq.Currency, "currency", "USD", "ISO 4217 currency of the budget")
 	f.BoolVar(&rq.Public, "public", false, "publish in IATI once approved")
@@ -328,13 +330,17 @@ func coopDesignCmd(cfg *Config) *cobra.Command {
 func coopReviewCmd(cfg *Config) *cobra.Command {
 	var rv cooperation.Review
 	var on string
+	var decisions []string
 	c := &cobra.Command{
-		Use:   "review CODE --decision approve|revise --on DATE --directors WHO",
+		Use:   "review CODE --decision approve|revise --on DATE --directors WHO [--financer ORG=approve]",
 		Short: "Record the directors' review of the latest design (approval is checked against staff availability)",
 		Args:  cobra.ExactArgs(1),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
 			var err error
 			if rv.DecidedOn, err = parseDay("on", on); err != nil {
+				return err
+			}
+			if rv.FinancerDecisions, err = cooperation.ParseFinancerDecisions(decisions); err != nil {
 				return err
 			}
 			if err := a.Cooperation.ReviewDesign(ctx, args[0], rv); err != nil {
@@ -349,6 +355,7 @@ func coopReviewCmd(cfg *Config) *cobra.Command {
 	f.StringVar(&on, "on", "", "date of the review")
 	f.StringVar(&rv.Directors, "directors", "", "the department directors who reviewed")
 	f.StringVar(&rv.Financers, "financers", "", "the financing sources present")
+	f.StringArrayVar(&decisions, "financer", nil, "a financing source of a triangular design and its decision, ORG=approve or ORG=revise (repeatable; every financer of the budget decides)")
 	f.StringVar(&rv.Note, "note", "", "conditions or remarks")
 	f.IntVar(&rv.Version, "version", 0, "the design version reviewed (default the latest)")
 	return c
@@ -405,7 +412,7 @@ func coopSignCmd(cfg *Config) *cobra.Command {
 
 // coopDateCmd is a transition that takes only a date: start, systematize, close.
 func coopDateCmd(cfg *Config, name, short string) *cobra.Command {
-	var on string
+	var on, status, reason string
 	c := &cobra.Command{
 		Use:   name + " CODE --on DATE",
 		Short: short,
@@ -416,7 +423,10 @@ func coopDateCmd(cfg *Config, name, short string) *cobra.Command {
 				return err
 			}
 			s := a.Cooperation
-			fn := map[string]func(context.Context, string, cooperation.Date) error{"start": s.Start, "systematize": s.BeginSystematization, "close": s.Close}[name]
+			fn := map[string]func(context.Context, string, cooperation.Date) error{"start": s.Start, "systematize": s.BeginSystematization,
+				"close": func(ctx context.Context, code string, d cooperation.Date) error {
+					return s.CloseWith(ctx, code, cooperation.Closing{On: d, Status: status, Reason: reason})
+				}}[name]
 			if err := fn(ctx, args[0], d); err != nil {
 				return err
 			}
@@ -429,6 +439,11 @@ func coopDateCmd(cfg *Config, name, short string) *cobra.Command {
 		}),
 	}
 	c.Flags().StringVar(&on, "on", "", "date")
+	if name == "close" {
+		c.Use = name + " CODE --on DATE [--status completed|cancelled|suspended --reason WHY]"
+		c.Flags().StringVar(&status, "status", "completed", "how the project ends: completed (after 18 months), or cancelled or suspended with --reason")
+		c.Flags().StringVar(&reason, "reason", "", "why a project is cancelled or suspended before its end")
+	}
 	return c
 }
 
@@ -618,13 +633,13 @@ func coopShowCmd(cfg *Config) *cobra.Command {
 
 func coopExportIATICmd(cfg *Config) *cobra.Command {
 	var out string
-	var noXSD bool
+	var noXSD, strict bool
 	c := &cobra.Command{
-		Use:   "export-iati --out FILE",
-		Short: "Write every public project as an IATI 2.03 activity file (refused with the findings if a rule fails)",
+		Use:   "export-iati --out FILE [--strict]",
+		Short: "Write every public project as an IATI 2.03 activity file: the valid activities, listing the invalid ones with their findings (--strict: refuse the file)",
 		Args:  cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
-			ex, err := a.Cooperation.ExportIATI(ctx, cooperation.ExportOptions{XSD: !noXSD})
+			ex, err := a.Cooperation.ExportIATI(ctx, cooperation.ExportOptions{XSD: !noXSD, Strict: strict})
 			if err != nil {
 				var fe *fosis.Error
 				if errors.As(err, &fe) && len(fe.Fields) > 0 {
@@ -647,11 +662,21 @@ func coopExportIATICmd(cfg *Config) *cobra.Command {
 			for _, s := range ex.Skipped {
 				fmt.Fprintf(a.Stdout, "  not published yet: %s\n", s)
 			}
+			for _, inv := range ex.Invalid {
+				fmt.Fprintf(a.Stderr, "left out, breaks IATI rules: %s\n", inv.Identifier)
+				for _, f := range inv.Findings {
+					fmt.Fprintf(a.Stderr, "  %s: %s (rule %s)\n", f.Path, f.Message, f.Rule)
+				}
+			}
+			if len(ex.Invalid) > 0 {
+				return &exitError{code: ExitRejected, err: fosis.KeyedErrorf(fosis.ECONFLICT, "coop.err.iati_left_out", "%d activities left out of the file: correct them and export again", len(ex.Invalid))}
+			}
 			return nil
 		}),
 	}
 	c.Flags().StringVar(&out, "out", "", "the file to write")
 	c.Flags().BoolVar(&noXSD, "no-xsd", false, "skip the schema validation with xmllint (the IATI rules are still checked)")
+	c.Flags().BoolVar(&strict, "strict", false, "refuse the whole file when one activity breaks a rule")
 	c.MarkFlagRequired("out")
 	return c
 }

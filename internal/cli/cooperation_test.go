@@ -33,11 +33,11 @@ func TestCooperationCommands(t *testing.T) {
 	run("staff", "add", "Luis Soto", "--level", "professional", "--program", "Yo Emprendo:ran", "--availability", "2026-01:2028-12:40")
 	run("request", "CSS-PY-2026-01", "--title", "Acompañamiento psicosocial", "--country", "PY", "--org", "Ministerio de Desarrollo Social PY",
 		"--channel", "financer", "--asker", "GIZ", "--public", "--segib-sector", "Otros servicios y políticas sociales", "--on", "2026-01-10")
-	run("feasibility", "CSS-PY-2026-01", "--criterion", "alineación=yes", "--criterion", "equipo disponible=yes", "--decision", "approve", "--on", "2026-01-20", "--by", "Comité")
+	run("feasibility", "CSS-PY-2026-01", "--criterion", "alineación con programas de FOSIS=yes", "--criterion", "compromiso de la institución solicitante=yes", "--criterion", "disponibilidad de profesionales=yes", "--decision", "approve", "--on", "2026-01-20", "--by", "Comité")
 	if out := run("design", "CSS-PY-2026-01", "--file", filepath.Join(td, "design.json")); !strings.Contains(out, "design version 1 saved") {
 		t.Fatalf("design: %s", out)
 	}
-	run("review", "CSS-PY-2026-01", "--decision", "approve", "--on", "2026-02-10", "--directors", "Dirección ejecutiva", "--financers", "GIZ")
+	run("review", "CSS-PY-2026-01", "--decision", "approve", "--on", "2026-02-10", "--directors", "Dirección ejecutiva", "--financers", "GIZ", "--financer", "GIZ=approve")
 	run("agree", "CSS-PY-2026-01", "--file", filepath.Join(td, "agreement.json"))
 	run("sign", "CSS-PY-2026-01", "--org", "FOSIS", "--by", "Director ejecutivo", "--on", "2026-02-20")
 	code, _, errs := runCLI(t, "--db", dsn, "cooperation", "start", "CSS-PY-2026-01", "--on", "2026-03-01")

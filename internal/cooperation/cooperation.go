@@ -14,6 +14,7 @@ package cooperation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -67,7 +68,7 @@ type reach struct {
 func (s *Store) access(ctx context.Context) (*reach, error) {
 	p := auth.FromContext(ctx)
 	if p == nil {
-		return nil, fosis.Errorf(fosis.EUNAUTHORIZED, "sign in first")
+		return nil, fosis.KeyedErrorf(fosis.EUNAUTHORIZED, "coop.err.sign_first", "sign in first")
 	}
 	switch p.Role {
 	case auth.RoleAdmin, auth.RoleCooperation:
@@ -78,14 +79,14 @@ func (s *Store) access(ctx context.Context) (*reach, error) {
 		var org int64
 		err := s.db.QueryRowContext(ctx, `SELECT org_id FROM coop_members WHERE user_id = ?`, p.UserID).Scan(&org)
 		if db.IsNoRows(err) {
-			return nil, fosis.Errorf(fosis.EFORBIDDEN, "your account is not linked to a partner organisation yet; ask a cooperation officer to link it")
+			return nil, fosis.KeyedErrorf(fosis.EFORBIDDEN, "coop.err.your_account_linked", "your account is not linked to a partner organisation yet; ask a cooperation officer to link it")
 		}
 		if err != nil {
 			return nil, err
 		}
 		return &reach{p: p, org: org}, nil
 	}
-	return nil, fosis.Errorf(fosis.EFORBIDDEN, "your role (%s) does not give access to international cooperation", p.Role)
+	return nil, fosis.KeyedErrorf(fosis.EFORBIDDEN, "coop.err.your_role_does", "your role (%s) does not give access to international cooperation", p.Role)
 }
 
 // writer returns the caller's reach if it may change cooperation data.
@@ -95,7 +96,7 @@ func (s *Store) writer(ctx context.Context) (*reach, error) {
 		return nil, err
 	}
 	if !r.write {
-		return nil, fosis.Errorf(fosis.EFORBIDDEN, "your role (%s) may read cooperation projects but not change them", r.p.Role)
+		return nil, fosis.KeyedErrorf(fosis.EFORBIDDEN, "coop.err.your_role_may", "your role (%s) may read cooperation projects but not change them", r.p.Role)
 	}
 	return r, nil
 }
@@ -118,7 +119,7 @@ func (r *reach) scopeSQL() (string, []any) {
 // notFound is the one answer for a missing project and a project outside the
 // caller's reach.
 func notFound(code string) error {
-	return fosis.Errorf(fosis.ENOTFOUND, "no cooperation project %q", code)
+	return fosis.KeyedErrorf(fosis.ENOTFOUND, "coop.err.no_cooperation_project", "no cooperation project %q", code)
 }
 
 // auditWrite appends an audit entry for a change made by r inside tx.
@@ -128,15 +129,48 @@ func auditWrite(ctx context.Context, tx *db.Tx, r *reach, action, entity, id str
 	return err
 }
 
-// invalid returns an EINVALID error naming the field that is wrong.
-func invalid(field, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
-	return &fosis.Error{Code: fosis.EINVALID, Message: field + ": " + msg, Fields: []fosis.FieldError{{Field: field, Message: msg}}}
+// invalid returns an EINVALID error naming the field that is wrong, keyed
+// (key, with its English format) so that the pages say it in the reader's
+// language.
+func invalid(field, key, format string, args ...any) error {
+	fe := fosis.KeyedField(field, key, format, args...)
+	return &fosis.Error{Code: fosis.EINVALID, Message: field + ": " + fe.Message, Fields: []fosis.FieldError{fe}, Key: key, Args: args}
 }
 
-// blocked returns the error of a refused transition: which rule blocks it.
-func blocked(rule, format string, args ...any) error {
-	return fosis.Errorf(fosis.ECONFLICT, "refused by rule %q: %s", rule, fmt.Sprintf(format, args...))
+// RefusedPrefix starts the key of every refusal by a rule of the seed:
+// coop.refused.<rule>.<name>. RuleOf reads the rule back from the key.
+const RefusedPrefix = "coop.refused."
+
+// blocked returns the error of a refused transition: which rule blocks it
+// (named in its key, coop.refused.<rule>.<name>) and why. The English
+// message starts with `refused by rule "<rule>": `; the key says the reason
+// alone, and the pages show the rule's name next to it.
+func blocked(key, format string, args ...any) error {
+	e := fosis.KeyedErrorf(fosis.ECONFLICT, key, format, args...)
+	e.Message = fmt.Sprintf("refused by rule %q: %s", RuleOf(key), e.Message)
+	return e
+}
+
+// RuleOf returns the rule a refusal's key names ("" for a key that is not
+// a refusal by a rule).
+func RuleOf(key string) string {
+	rest, ok := strings.CutPrefix(key, RefusedPrefix)
+	if !ok {
+		return ""
+	}
+	rule, _, _ := strings.Cut(rest, ".")
+	return rule
+}
+
+// phraseOf returns err's message as a phrase, so that a refusal that quotes
+// another (an unknown organisation, a bad date) says both in the reader's
+// language.
+func phraseOf(err error) fosis.Phrase {
+	var e *fosis.Error
+	if errors.As(err, &e) {
+		return e.Phrase()
+	}
+	return fosis.Phrase{Text: fosis.ErrorMessage(err)}
 }
 
 // clean trims s and collapses inner runs of white space.

@@ -77,7 +77,7 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 		reqOn := day(min(st-4, -3), 0)
 		if _, err := s.CreateRequest(ctx, Request{Code: pl.code, Title: pl.title, PartnerCountry: pl.country, RequestingOrg: pl.org,
 			Channel: Channel(pl.channel), TriangularAsker: pl.asker, Problem: "Solicitud de intercambio de conocimientos sobre " + pl.title,
-			SEGIBSector: "Otros servicios y políticas sociales", Public: pl.public, RequestedOn: reqOn}); err != nil {
+			SEGIBSector: "Otros servicios y políticas sociales", Public: pl.public, RequestedOn: reqOn, SDGs: []int{1, 10}, Bidirectional: pl.code == "CSS-GT-01"}); err != nil {
 			return 0, fmt.Errorf("%s: %w", pl.code, err)
 		}
 		if pl.upto == "requested" {
@@ -98,6 +98,7 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 			continue
 		}
 		d := demoDesign(pl.org, pl.financer, today.AddDate(0, st, 0), staff, i)
+		d.Drafted = Date{reqOn.AddDate(0, 0, 15)}
 		if pl.upto == "designing" {
 			first := *d
 			first.End = Date{first.Start.AddDate(1, 0, 0)} // a first draft too short; fixed below
@@ -113,7 +114,11 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 			continue
 		}
 		reviewOn := Date{reqOn.AddDate(0, 1, 0)}
-		if err := s.ReviewDesign(ctx, pl.code, Review{Decision: "approve", DecidedOn: reviewOn, Directors: "Dirección Ejecutiva y Jefaturas de División", Financers: pl.financer}); err != nil {
+		rv := Review{Decision: "approve", DecidedOn: reviewOn, Directors: "Dirección Ejecutiva y Jefaturas de División", Financers: pl.financer}
+		if pl.financer != "" {
+			rv.FinancerDecisions = []FinancerDecision{{Org: pl.financer, Decision: "approve"}}
+		}
+		if err := s.ReviewDesign(ctx, pl.code, rv); err != nil {
 			return 0, fmt.Errorf("%s: %w", pl.code, err)
 		}
 		if order[pl.upto] < 4 {
@@ -123,7 +128,7 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 		parties := []Commitment{
 			{Org: pl.org, Commitment: "Equipo espejo, oficinas, materiales y convocatoria de actores locales", Required: true},
 			{Org: "FOSIS", Commitment: "Expertos de los programas nacionales y materiales metodológicos", Required: true},
-			{Org: "AGCI", Commitment: "Pasajes y viáticos de los expertos chilenos", Required: false},
+			{Org: "AGCI", Commitment: "Pasajes y viáticos de los expertos chilenos", Required: true},
 		}
 		if pl.financer != "" {
 			kind = "trilateral"
@@ -178,6 +183,9 @@ func (s *Store) SeedDemo(ctx context.Context) (int, error) {
 			on := Date{time.Date(l.Year, 12, 31, 0, 0, 0, 0, time.UTC)}
 			if on.After(today) {
 				on = Date{today}
+			}
+			if on.After(d.End.Time) {
+				on = d.End
 			}
 			if on.Before(started.Time) {
 				continue
@@ -247,18 +255,30 @@ func demoDesign(org, financer string, start time.Time, staff map[string]int64, i
 	if i%3 == 1 {
 		d.Team = append(d.Team, Member{Key: "p4", Side: SidePartner, Name: "Asesor jurídico", Institution: org, Level: LevelProfessional})
 	}
+	// Each year's lines are for the project's months in that year: a
+	// first or last year of a few months carries a few months' share
+	// (issue 17: a one-month year carried a whole year's 24,000).
 	y0, y1 := start.Year(), end.Year()
 	for y := y0; y <= y1; y++ {
+		from, to := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)
+		if start.After(from) {
+			from = start
+		}
+		if end.Before(to) {
+			to = end
+		}
+		months := int64(monthsBetween(from, to))
+		share := func(amount int64) int64 { return amount * months / 12 }
 		d.Budget = append(d.Budget,
-			BudgetLine{Org: org, Year: y, Category: "professionals", Kind: "in_kind", Valuation: "costo salarial de las horas comprometidas", Amount: 18000},
-			BudgetLine{Org: org, Year: y, Category: "office", Kind: "in_kind", Valuation: "arriendo de mercado de oficinas equivalentes", Amount: 4000},
-			BudgetLine{Org: "FOSIS", Year: y, Category: "experts", Kind: "in_kind", Valuation: "costo salarial de las horas comprometidas", Amount: 26000})
+			BudgetLine{Org: org, Year: y, Category: "professionals", Kind: "in_kind", Valuation: "costo salarial de las horas comprometidas", Amount: share(18000)},
+			BudgetLine{Org: org, Year: y, Category: "office", Kind: "in_kind", Valuation: "arriendo de mercado de oficinas equivalentes", Amount: share(4000)},
+			BudgetLine{Org: "FOSIS", Year: y, Category: "experts", Kind: "in_kind", Valuation: "costo salarial de las horas comprometidas", Amount: share(26000)})
 		if financer != "" {
 			d.Budget = append(d.Budget,
-				BudgetLine{Org: financer, Year: y, Category: "travel", Kind: "cash", Amount: 15000},
-				BudgetLine{Org: financer, Year: y, Category: "consultants", Kind: "cash", Amount: 9000})
+				BudgetLine{Org: financer, Year: y, Category: "travel", Kind: "cash", Amount: share(15000)},
+				BudgetLine{Org: financer, Year: y, Category: "systematization", Kind: "cash", Amount: share(9000)})
 		} else {
-			d.Budget = append(d.Budget, BudgetLine{Org: "AGCI", Year: y, Category: "travel", Kind: "cash", Amount: 12000})
+			d.Budget = append(d.Budget, BudgetLine{Org: "AGCI", Year: y, Category: "travel", Kind: "cash", Amount: share(12000)})
 		}
 	}
 	return d

@@ -44,8 +44,51 @@ func seedDemo(t *testing.T, today time.Time) {
 	if n, err := s.SeedDemo(ctx); n != 0 || err != nil {
 		t.Errorf("seeding again: %d, %v", n, err)
 	}
-	ex, err := s.ExportIATI(ctx, ExportOptions{XSD: true})
+	// Every demo project passes the IATI rules that apply to activities:
+	// the schema, the codelists and the rules (strict: one finding fails).
+	ex, err := s.ExportIATI(ctx, ExportOptions{XSD: true, Strict: true})
 	if err != nil || len(ex.Activities) != 4 {
 		t.Errorf("demo export: %v, %v", ex, err)
+	}
+	// Guatemala's bilateral exchange goes both ways: SEGIB role "ambos"
+	// for both countries; the triangular ones keep their roles.
+	rows, err := s.SEGIB(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]string{}
+	for _, r := range rows {
+		if r.Code == "CSS-GT-01" || r.Code == "CSS-HN-01" {
+			roles[r.Code+"/"+r.Country] = r.Role
+		}
+	}
+	if diff := cmp.Diff(map[string]string{"CSS-GT-01/CL": "ambos", "CSS-GT-01/GT": "ambos", "CSS-HN-01/": "segundo oferente", "CSS-HN-01/CL": "primer oferente", "CSS-HN-01/HN": "receptor"}, roles); diff != "" {
+		t.Errorf("SEGIB roles (-want +got):\n%s", diff)
+	}
+	// A year's budget is for the project's months in it (issue 17: a
+	// one-month year carried a whole year's 24,000).
+	for _, p := range ps {
+		v, err := s.Get(ctx, p.Code)
+		if err != nil || v.Design == nil {
+			continue
+		}
+		cash := map[int]int64{}
+		for _, l := range v.Ledger {
+			if l.Kind == "cash" {
+				cash[l.Year] += l.Budgeted
+			}
+		}
+		for y, amount := range cash {
+			from, to := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)
+			if v.Design.Start.After(from) {
+				from = v.Design.Start.Time
+			}
+			if v.Design.End.Before(to) {
+				to = v.Design.End.Time
+			}
+			if limit := int64(24000 * monthsBetween(from, to) / 12); amount > limit {
+				t.Errorf("%s %d: %d budgeted in cash for %d months", p.Code, y, amount, monthsBetween(from, to))
+			}
+		}
 	}
 }

@@ -42,6 +42,9 @@ type Design struct {
 	Activities []Activity   `json:"activities"`
 	Team       []Member     `json:"team"`
 	Budget     []BudgetLine `json:"budget"`
+	// Drafted is the version's date (today when not given): back-dated
+	// versions keep their own date on the timeline, in order.
+	Drafted Date `json:"drafted"`
 }
 
 // StagePlan is one stage's time frame.
@@ -106,7 +109,14 @@ type BudgetLine struct {
 }
 
 // Categories are the shared-costs categories of the seed's sixth principle.
-var Categories = []string{"authorities", "professionals", "office", "materials", "experts", "travel", "lodging", "consultants", "other"}
+//
+// The seed: "The requesting country ensures that its authorities,
+// professionals, and experts (plus office space and materials) are made
+// available for the project. Chile provides the expertise of its FOSIS
+// professionals. Financing sources cover the costs of travel, room and
+// board, preparation of materials, and the systematization and evaluation
+// of the process by consultants."
+var Categories = []string{"authorities", "professionals", "experts", "office", "materials", "travel", "lodging", "systematization"}
 
 func validCategory(c string) bool {
 	for _, k := range Categories {
@@ -124,7 +134,7 @@ type Date struct{ time.Time }
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
 	if err != nil {
-		return Date{}, fosis.Errorf(fosis.EINVALID, "%q is not a date (YYYY-MM-DD)", s)
+		return Date{}, fosis.KeyedErrorf(fosis.EINVALID, "coop.err.date_yyyy_mm", "%q is not a date (YYYY-MM-DD)", s)
 	}
 	return Date{t}, nil
 }
@@ -163,6 +173,9 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 // monthsBetween returns the whole months from a to b (b on or after a's day
 // in the month counts the month).
 func monthsBetween(a, b time.Time) int {
+	// b is the last day of the period: the period runs to the day after it
+	// (2026-03-01 to 2027-08-31 is 18 whole months).
+	b = b.AddDate(0, 0, 1)
 	m := (b.Year()-a.Year())*12 + int(b.Month()-a.Month())
 	if b.Day() < a.Day() {
 		m--
@@ -182,8 +195,8 @@ type Flag struct {
 // returns the flags it raises. Every error names the field and the item.
 func (d *Design) Validate() ([]Flag, error) {
 	var errs []fosis.FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, fosis.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	add := func(field, key, format string, args ...any) {
+		errs = append(errs, fosis.KeyedField(field, key, format, args...))
 	}
 	d.Summary = strings.TrimSpace(d.Summary)
 	// Principle 1: objectives, time frames, resources and stages defined
@@ -196,41 +209,41 @@ func (d *Design) Validate() ([]Flag, error) {
 	}
 	d.Objectives = objs
 	if len(objs) == 0 {
-		add("objectives", "state at least one objective (principle 1: objectives defined beforehand)")
+		add("objectives", "coop.err.design.state_at_least", "state at least one objective (principle 1: objectives defined beforehand)")
 	}
 	if d.Start.IsZero() || d.End.IsZero() {
-		add("start", "give the project's start and end dates (principle 1: time frames defined beforehand)")
+		add("start", "coop.err.design.give_project_s", "give the project's start and end dates (principle 1: time frames defined beforehand)")
 	} else if !d.End.After(d.Start.Time) {
-		add("end", "the end (%s) is not after the start (%s)", d.End, d.Start)
+		add("end", "coop.err.design.end_after_start", "the end (%s) is not after the start (%s)", d.End, d.Start)
 	} else if n := monthsBetween(d.Start.Time, d.End.Time); n < MinMonths {
 		// Principle 4.
-		add("end", "the project lasts %d months (%s to %s); the minimum is %d months (principle 4: medium term)", n, d.Start, d.End, MinMonths)
+		add("end", "coop.err.design.project_lasts_months", "the project lasts %d months (%s to %s); the minimum is %d months (principle 4: medium term)", n, d.Start, d.End, MinMonths)
 	}
 	seen := map[Stage]bool{}
 	for i, sp := range d.Stages {
 		f := fmt.Sprintf("stages[%d]", i+1)
 		if !validStage(sp.Stage) {
-			add(f, "%q is not a stage (request, planning, execution, systematization)", sp.Stage)
+			add(f, "coop.err.design.stage_request_planning", "%q is not a stage (request, planning, execution, systematization)", sp.Stage)
 			continue
 		}
 		if seen[sp.Stage] {
-			add(f, "stage %s appears twice", sp.Stage)
+			add(f, "coop.err.design.stage_appears_twice", "stage %s appears twice", sp.Stage)
 		}
 		seen[sp.Stage] = true
 		if sp.Start.IsZero() || sp.End.IsZero() || sp.End.Before(sp.Start.Time) {
-			add(f, "stage %s needs a start and an end on or after it", sp.Stage)
+			add(f, "coop.err.design.stage_needs_start", "stage %s needs a start and an end on or after it", sp.Stage)
 		} else if !d.Start.IsZero() && !d.End.IsZero() && (sp.Start.Before(d.Start.Time) || sp.End.After(d.End.Time)) {
-			add(f, "stage %s (%s to %s) falls outside the project (%s to %s)", sp.Stage, sp.Start, sp.End, d.Start, d.End)
+			add(f, "coop.err.design.stage_falls_outside", "stage %s (%s to %s) falls outside the project (%s to %s)", sp.Stage, sp.Start, sp.End, d.Start, d.End)
 		}
 	}
 	for _, st := range Stages {
 		if !seen[st] {
-			add("stages", "stage %s has no time frame (principle 1: stages defined beforehand)", st)
+			add("stages", "coop.err.design.stage_has_no", "stage %s has no time frame (principle 1: stages defined beforehand)", st)
 		}
 	}
 	for i := 1; i < len(d.Stages); i++ {
 		if stageIndex(d.Stages[i].Stage) < stageIndex(d.Stages[i-1].Stage) || d.Stages[i].Start.Before(d.Stages[i-1].Start.Time) {
-			add(fmt.Sprintf("stages[%d]", i+1), "stages go in order: request, planning, execution, systematization")
+			add(fmt.Sprintf("stages[%d]", i+1), "coop.err.design.stages_go_order", "stages go in order: request, planning, execution, systematization")
 			break
 		}
 	}
@@ -239,54 +252,54 @@ func (d *Design) Validate() ([]Flag, error) {
 		f := fmt.Sprintf("results[%d]", i+1)
 		r.Title = strings.TrimSpace(r.Title)
 		if r.Title == "" {
-			add(f, "a result needs a title")
+			add(f, "coop.err.design.result_needs_title", "a result needs a title")
 		}
 		if r.Type == 0 {
 			r.Type = 1
 		}
 		if r.Type != 1 && r.Type != 2 && r.Type != 3 {
-			add(f, "type %d is not 1 (output), 2 (outcome) or 3 (impact)", r.Type)
+			add(f, "coop.err.design.type_output_outcome", "type %d is not 1 (output), 2 (outcome) or 3 (impact)", r.Type)
 		}
 		if len(r.Indicators) == 0 {
-			add(f, "result %q needs at least one indicator", r.Title)
+			add(f, "coop.err.design.result_needs_at", "result %q needs at least one indicator", r.Title)
 		}
 		for j := range r.Indicators {
 			in := &r.Indicators[j]
 			in.Title = strings.TrimSpace(in.Title)
 			if in.Title == "" {
-				add(fmt.Sprintf("%s.indicators[%d]", f, j+1), "an indicator needs a title")
+				add(fmt.Sprintf("%s.indicators[%d]", f, j+1), "coop.err.design.indicator_needs_title", "an indicator needs a title")
 			}
 			if in.BaselineYear < 1990 || in.BaselineYear > 2100 {
-				add(fmt.Sprintf("%s.indicators[%d]", f, j+1), "baseline year %d is not a plausible year", in.BaselineYear)
+				add(fmt.Sprintf("%s.indicators[%d]", f, j+1), "coop.err.design.baseline_year_plausible", "baseline year %d is not a plausible year", in.BaselineYear)
 			}
 		}
 	}
 	if len(d.Results) == 0 {
-		add("results", "state at least one expected result with its indicators")
+		add("results", "coop.err.design.state_at_least2", "state at least one expected result with its indicators")
 	}
 	for i := range d.Activities {
 		a := &d.Activities[i]
 		f := fmt.Sprintf("activities[%d]", i+1)
 		a.Title = strings.TrimSpace(a.Title)
 		if a.Title == "" {
-			add(f, "an activity needs a title")
+			add(f, "coop.err.design.activity_needs_title", "an activity needs a title")
 		}
 		if !validStage(a.Stage) {
-			add(f, "activity %q: %q is not a stage", a.Title, a.Stage)
+			add(f, "coop.err.design.activity_stage", "activity %q: %q is not a stage", a.Title, a.Stage)
 		}
 		if a.Start.IsZero() || a.End.IsZero() || a.End.Before(a.Start.Time) {
-			add(f, "activity %q needs a start and an end on or after it", a.Title)
+			add(f, "coop.err.design.activity_needs_start", "activity %q needs a start and an end on or after it", a.Title)
 		} else if !d.Start.IsZero() && !d.End.IsZero() && (a.Start.Before(d.Start.Time) || a.End.After(d.End.Time)) {
-			add(f, "activity %q (%s to %s) falls outside the project", a.Title, a.Start, a.End)
+			add(f, "coop.err.design.activity_falls_outside", "activity %q (%s to %s) falls outside the project", a.Title, a.Start, a.End)
 		}
 	}
 	if len(d.Activities) == 0 {
-		add("activities", "plan at least one activity")
+		add("activities", "coop.err.design.plan_at_least", "plan at least one activity")
 	}
 	flags := d.validateTeam(add)
 	// Principle 1 again: resources defined beforehand.
 	if len(d.Budget) == 0 {
-		add("budget", "give the budget by party and year (principle 1: resources defined beforehand)")
+		add("budget", "coop.err.design.give_budget_by", "give the budget by party and year (principle 1: resources defined beforehand)")
 	}
 	type lineKey struct {
 		org, cat, kind string
@@ -299,29 +312,29 @@ func (d *Design) Validate() ([]Flag, error) {
 		b.Org = clean(b.Org)
 		b.Valuation = strings.TrimSpace(b.Valuation)
 		if b.Org == "" {
-			add(f, "a budget line needs the party (organisation) that contributes")
+			add(f, "coop.err.design.budget_line_needs", "a budget line needs the party (organisation) that contributes")
 		}
 		if !validCategory(b.Category) {
-			add(f, "category %q is not one of %s", b.Category, strings.Join(Categories, ", "))
+			add(f, "coop.err.design.category", "category %q is not one of %s", b.Category, strings.Join(Categories, ", "))
 		}
 		switch b.Kind {
 		case "cash":
 		case "in_kind":
 			if b.Valuation == "" {
-				add(f, "an in-kind contribution needs its valuation method (e.g. salary cost of hours, market rent)")
+				add(f, "coop.err.design.kind_contribution_needs", "an in-kind contribution needs its valuation method (e.g. salary cost of hours, market rent)")
 			}
 		default:
-			add(f, "kind %q is neither cash nor in_kind", b.Kind)
+			add(f, "coop.err.design.kind_neither_cash", "kind %q is neither cash nor in_kind", b.Kind)
 		}
 		if b.Amount < 0 {
-			add(f, "amount %d is negative", b.Amount)
+			add(f, "coop.err.design.amount_negative", "amount %d is negative", b.Amount)
 		}
 		if !d.Start.IsZero() && !d.End.IsZero() && (b.Year < d.Start.Year() || b.Year > d.End.Year()) {
-			add(f, "year %d is outside the project (%d to %d)", b.Year, d.Start.Year(), d.End.Year())
+			add(f, "coop.err.design.year_outside_project", "year %d is outside the project (%d to %d)", b.Year, d.Start.Year(), d.End.Year())
 		}
 		k := lineKey{b.Org, b.Category, b.Kind, b.Year}
 		if lines[k] {
-			add(f, "%s %d %s %s appears twice; give one line per party, year, category and kind", b.Org, b.Year, b.Category, b.Kind)
+			add(f, "coop.err.design.appears_twice_give", "%s %d %s %s appears twice; give one line per party, year, category and kind", b.Org, b.Year, b.Category, b.Kind)
 		}
 		lines[k] = true
 	}
@@ -330,7 +343,7 @@ func (d *Design) Validate() ([]Flag, error) {
 		for i, e := range errs {
 			msgs[i] = e.Field + ": " + e.Message
 		}
-		return flags, &fosis.Error{Code: fosis.EINVALID, Message: "the design is incomplete: " + strings.Join(msgs, "; "), Fields: errs}
+		return flags, &fosis.Error{Code: fosis.EINVALID, Message: "the design is incomplete: " + strings.Join(msgs, "; "), Fields: errs, Key: "coop.err.design_incomplete"}
 	}
 	return flags, nil
 }
@@ -339,7 +352,7 @@ func (d *Design) Validate() ([]Flag, error) {
 // known, the partner in the team (principle 2, joint design), pairs across
 // sides at the same level (a pair at different levels is an error), and
 // flags each member without a counterpart.
-func (d *Design) validateTeam(add func(field, format string, args ...any)) []Flag {
+func (d *Design) validateTeam(add func(field, key, format string, args ...any)) []Flag {
 	byKey := map[string]*Member{}
 	var chile, partner int
 	for i := range d.Team {
@@ -350,42 +363,42 @@ func (d *Design) validateTeam(add func(field, format string, args ...any)) []Fla
 			m.Key = fmt.Sprintf("m%d", i+1)
 		}
 		if byKey[m.Key] != nil {
-			add(f, "key %q is used twice", m.Key)
+			add(f, "coop.err.design.key_used_twice", "key %q is used twice", m.Key)
 		}
 		byKey[m.Key] = m
 		if !m.Level.Valid() {
-			add(f, "%s: %q is not a decision level (authority, director, coordinator, professional)", m.Name, m.Level)
+			add(f, "coop.err.design.decision_level_authority", "%s: %q is not a decision level (authority, director, coordinator, professional)", m.Name, m.Level)
 		}
 		switch m.Side {
 		case SideChile:
 			chile++
 			if m.StaffID == 0 {
-				add(f, "%s: Chilean team members are FOSIS professionals; give the staff id (principle 5)", m.Name)
+				add(f, "coop.err.design.chilean_team_members", "%s: Chilean team members are FOSIS professionals; give the staff id (principle 5)", m.Name)
 			}
 			if m.Share <= 0 || m.Share > 100 {
-				add(f, "%s: share of time %d%% is not between 1 and 100", m.Name, m.Share)
+				add(f, "coop.err.design.share_time_between", "%s: share of time %d%% is not between 1 and 100", m.Name, m.Share)
 			}
 			from, err1 := ParseMonth(string(m.From))
 			to, err2 := ParseMonth(string(m.To))
 			if err1 != nil || err2 != nil || to < from {
-				add(f, "%s: give the months of dedication, from and to (YYYY-MM)", m.Name)
+				add(f, "coop.err.design.give_months_dedication", "%s: give the months of dedication, from and to (YYYY-MM)", m.Name)
 			} else {
 				m.From, m.To = from, to
 			}
 		case SidePartner:
 			partner++
 			if m.Name == "" || m.Institution == "" {
-				add(f, "a partner-side member needs a name and an institution")
+				add(f, "coop.err.design.partner_side_member", "a partner-side member needs a name and an institution")
 			}
 		default:
-			add(f, "side %q is neither chile nor partner", m.Side)
+			add(f, "coop.err.design.side_neither_chile", "side %q is neither chile nor partner", m.Side)
 		}
 	}
 	if chile == 0 {
-		add("team", "the Chilean team has no FOSIS professional")
+		add("team", "coop.err.design.chilean_team_has", "the Chilean team has no FOSIS professional")
 	}
 	if partner == 0 {
-		add("team", "the partner country's team is empty; the project is designed jointly with it (principle 2)")
+		add("team", "coop.err.design.partner_country_s", "the partner country's team is empty; the project is designed jointly with it (principle 2)")
 	}
 	paired := map[string]string{}
 	for i := range d.Team {
@@ -397,15 +410,15 @@ func (d *Design) validateTeam(add func(field, format string, args ...any)) []Fla
 		f := fmt.Sprintf("team[%d]", i+1)
 		switch {
 		case o == nil:
-			add(f, "%s: mirror %q is not a member", m.Name, m.Mirror)
+			add(f, "coop.err.design.mirror_member", "%s: mirror %q is not a member", m.Name, m.Mirror)
 		case o.Side == m.Side:
-			add(f, "%s and %s are on the same side; a mirror is the counterpart on the other side", m.Name, o.Name)
+			add(f, "coop.err.design.are_same_side", "%s and %s are on the same side; a mirror is the counterpart on the other side", m.Name, o.Name)
 		case o.Level != m.Level:
-			add(f, "%s (%s) is mirrored with %s (%s); mirrored members share a decision level", m.Name, m.Level, o.Name, o.Level)
+			add(f, "coop.err.design.mirrored_with_mirrored", "%s (%s) is mirrored with %s (%s); mirrored members share a decision level", m.Name, m.Level, o.Name, o.Level)
 		case o.Mirror != "" && o.Mirror != m.Key:
-			add(f, "%s is mirrored with %s, who is mirrored with someone else", m.Name, o.Name)
+			add(f, "coop.err.design.mirrored_with_who", "%s is mirrored with %s, who is mirrored with someone else", m.Name, o.Name)
 		case paired[o.Key] != "" && paired[o.Key] != m.Key:
-			add(f, "%s is already the mirror of another member", o.Name)
+			add(f, "coop.err.design.already_mirror_another", "%s is already the mirror of another member", o.Name)
 		default:
 			paired[m.Key], paired[o.Key] = o.Key, m.Key
 		}
@@ -479,7 +492,7 @@ func ParseDesign(b []byte) (*Design, error) {
 	dec.DisallowUnknownFields()
 	var d Design
 	if err := dec.Decode(&d); err != nil {
-		return nil, fosis.Errorf(fosis.EINVALID, "the design file is not valid: %v", err)
+		return nil, fosis.KeyedErrorf(fosis.EINVALID, "coop.err.design_file_valid", "the design file is not valid: %v", err)
 	}
 	return &d, nil
 }

@@ -43,15 +43,15 @@ func (s *Store) AddDocument(ctx context.Context, code string, d Document) (int64
 	u, uerr := url.Parse(d.URL)
 	switch {
 	case d.Title == "":
-		return 0, invalid("title", "a document needs a title")
+		return 0, invalid("title", "coop.err.title.document_needs", "a document needs a title")
 	case !validDocCategory(d.Category):
-		return 0, invalid("category", "%q is not an IATI activity document category (A01–A12, e.g. A09 memorandum of understanding, A11 contract, A07 evaluation)", d.Category)
+		return 0, invalid("category", "coop.err.category.iati_activity", "%q is not an IATI activity document category (A01–A12, e.g. A09 memorandum of understanding, A11 contract, A07 evaluation)", d.Category)
 	case uerr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return 0, invalid("url", "%q is not an http or https address", d.URL)
+		return 0, invalid("url", "coop.err.url.http_https", "%q is not an http or https address", d.URL)
 	case !mimeRe.MatchString(d.Format):
-		return 0, invalid("format", "%q is not a MIME type such as application/pdf", d.Format)
+		return 0, invalid("format", "coop.err.format.mime_type", "%q is not a MIME type such as application/pdf", d.Format)
 	case d.Language != "es" && d.Language != "en" && d.Language != "pt" && d.Language != "fr":
-		return 0, invalid("language", "%q is not es, en, pt or fr", d.Language)
+		return 0, invalid("language", "coop.err.language.es_en", "%q is not es, en, pt or fr", d.Language)
 	}
 	if err := s.notFuture("date", d.Date); err != nil {
 		return 0, err

@@ -54,30 +54,30 @@ func (s *Store) AddEvent(ctx context.Context, code string, e Event) (int64, erro
 	e.Place, e.Report = clean(e.Place), strings.TrimSpace(e.Report)
 	switch {
 	case !validEventKind(e.Kind):
-		return 0, invalid("kind", "%q is not one of %s", e.Kind, strings.Join(EventKinds, ", "))
+		return 0, invalid("kind", "coop.err.kind.x", "%q is not one of %s", e.Kind, strings.Join(EventKinds, ", "))
 	case e.Mode != "on_site" && e.Mode != "remote":
-		return 0, invalid("mode", "%q is neither on_site nor remote", e.Mode)
+		return 0, invalid("mode", "coop.err.mode.neither_site", "%q is neither on_site nor remote", e.Mode)
 	case e.Start.IsZero() || e.End.IsZero() || e.End.Before(e.Start.Time):
-		return 0, invalid("end", "an event needs a start and an end on or after it")
+		return 0, invalid("end", "coop.err.end.event_needs", "an event needs a start and an end on or after it")
 	case e.Mode == "on_site" && e.Place == "":
-		return 0, invalid("place", "an on-site event needs its place")
+		return 0, invalid("place", "coop.err.place.site_event", "an on-site event needs its place")
 	case e.Report != "" && e.End.After(s.today()):
-		return 0, invalid("report", "the event ends on %s; report on it once it has happened", e.End)
+		return 0, invalid("report", "coop.err.report.event_ends", "the event ends on %s; report on it once it has happened", e.End)
 	}
 	sides := map[Side]bool{}
 	for i := range e.Participants {
 		pt := &e.Participants[i]
 		pt.Name, pt.Institution = clean(pt.Name), clean(pt.Institution)
 		if pt.Name == "" {
-			return 0, invalid(fmt.Sprintf("participants[%d]", i+1), "a participant needs a name")
+			return 0, invalid(fmt.Sprintf("participants[%d]", i+1), "coop.err.item.participant_needs", "a participant needs a name")
 		}
 		if pt.Side != SideChile && pt.Side != SidePartner && pt.Side != SideThird {
-			return 0, invalid(fmt.Sprintf("participants[%d]", i+1), "%s: side %q is not chile, partner or third", pt.Name, pt.Side)
+			return 0, invalid(fmt.Sprintf("participants[%d]", i+1), "coop.err.item.side_chile", "%s: side %q is not chile, partner or third", pt.Name, pt.Side)
 		}
 		sides[pt.Side] = true
 	}
 	if !sides[SideChile] || !sides[SidePartner] {
-		return 0, blocked("mutual_learning", "an exchange event has participants from both Chile and the partner country")
+		return 0, blocked("coop.refused.mutual_learning.exchange_event", "an exchange event has participants from both Chile and the partner country")
 	}
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
 		p, err := s.header(ctx, tx, r, code)
@@ -86,6 +86,14 @@ func (s *Store) AddEvent(ctx context.Context, code string, e Event) (int64, erro
 		}
 		if err := needStep(p, "an exchange event", StepFeasible, StepDesigning, StepReviewed, StepAgreed, StepExecuting, StepSystematizing); err != nil {
 			return err
+		}
+		if e.Start.Before(p.RequestedOn.Time) {
+			return blocked("coop.refused.dates.event_before_request", "the event starts on %s, before the request (%s); events fall within the project's period", e.Start, p.RequestedOn)
+		}
+		if d, _, err := s.design(ctx, tx, p.ID, p.ApprovedVersion); err != nil {
+			return err
+		} else if d != nil && p.ApprovedVersion > 0 && e.End.After(d.End.Time) {
+			return blocked("coop.refused.dates.event_after_end", "the event ends on %s, after the project's end (%s)", e.End, d.End)
 		}
 		e.ID, err = tx.InsertID(ctx, `INSERT INTO coop_events (project_id, kind, mode, starts_on, ends_on, place, report, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, e.Kind, e.Mode, tx.DB().Date(e.Start.Time), tx.DB().Date(e.End.Time), e.Place, e.Report, tx.DB().Time(tx.Now))
@@ -111,7 +119,7 @@ func (s *Store) ReportEvent(ctx context.Context, code string, id int64, report s
 	}
 	report = strings.TrimSpace(report)
 	if report == "" {
-		return invalid("report", "the report is empty")
+		return invalid("report", "coop.err.report.report_empty", "the report is empty")
 	}
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		p, err := s.header(ctx, tx, r, code)
@@ -120,12 +128,12 @@ func (s *Store) ReportEvent(ctx context.Context, code string, id int64, report s
 		}
 		var end db.Day
 		if err := tx.QueryRowContext(ctx, `SELECT ends_on FROM coop_events WHERE id = ? AND project_id = ?`, id, p.ID).Scan(&end); db.IsNoRows(err) {
-			return fosis.Errorf(fosis.ENOTFOUND, "project %s has no event %d", p.Code, id)
+			return fosis.KeyedErrorf(fosis.ENOTFOUND, "coop.err.project_has_no", "project %s has no event %d", p.Code, id)
 		} else if err != nil {
 			return err
 		}
 		if end.After(s.today()) {
-			return invalid("report", "the event ends on %s; report on it once it has happened", end.Format("2006-01-02"))
+			return invalid("report", "coop.err.report.event_ends", "the event ends on %s; report on it once it has happened", end.Format("2006-01-02"))
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE coop_events SET report = ? WHERE id = ?`, report, id); err != nil {
 			return err
@@ -188,14 +196,34 @@ type Systematization struct {
 	ManagementResponse string `json:"management_response"`
 }
 
+// MinText is the least a part of the systematization says: words enough
+// for a sentence another team can learn from.
+const (
+	MinText  = 40 // characters
+	MinWords = 6
+)
+
+// substantial reports whether a text says enough to count.
+func substantial(v string) bool {
+	v = strings.TrimSpace(v)
+	return len([]rune(v)) >= MinText && len(strings.Fields(v)) >= MinWords
+}
+
+// parts are the systematization's parts with their field names and how
+// refusals name them.
+func (sy *Systematization) parts() []struct{ field, name, v string } {
+	return []struct{ field, name, v string }{
+		{"lessons", "lessons learned", sy.Lessons}, {"challenge", "the challenge", sy.Challenge}, {"solution", "the solution", sy.Solution},
+		{"results", "the results", sy.Results}, {"sustainability", "sustainability", sy.Sustainability}, {"replicability", "replicability", sy.Replicability},
+		{"findings", "the evaluation findings", sy.Findings}, {"management_response", "the management response", sy.ManagementResponse},
+	}
+}
+
+// missing names the parts not recorded with substance yet.
 func (sy *Systematization) missing() []string {
 	var out []string
-	for _, f := range []struct{ name, v string }{
-		{"lessons learned", sy.Lessons}, {"the challenge", sy.Challenge}, {"the solution", sy.Solution}, {"the results", sy.Results},
-		{"sustainability", sy.Sustainability}, {"replicability", sy.Replicability}, {"the evaluation findings", sy.Findings},
-		{"the management response", sy.ManagementResponse},
-	} {
-		if strings.TrimSpace(f.v) == "" {
+	for _, f := range sy.parts() {
+		if !substantial(f.v) {
 			out = append(out, f.name)
 		}
 	}
@@ -216,6 +244,11 @@ func (s *Store) SaveSystematization(ctx context.Context, code string, sy Systema
 		}
 		if err := needStep(p, "systematization", StepExecuting, StepSystematizing); err != nil {
 			return err
+		}
+		for _, f := range sy.parts() {
+			if strings.TrimSpace(f.v) != "" && !substantial(f.v) {
+				return invalid(f.field, "coop.err.systematization.short", "%s says too little: write at least %d characters and %d words, so that another team can learn from it", f.name, MinText, MinWords)
+			}
 		}
 		before, err := systematization(ctx, tx, p.ID)
 		if err != nil {

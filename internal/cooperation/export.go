@@ -21,6 +21,16 @@ type IATIExport struct {
 	// Skipped lists public projects not published yet and why (a request
 	// has no approved design, hence no dates, results or budget to publish).
 	Skipped []string `json:"skipped"`
+	// Invalid lists the activities left out because they break an IATI
+	// rule, with their findings (in strict mode the file is refused
+	// instead).
+	Invalid []InvalidActivity `json:"invalid,omitempty"`
+}
+
+// InvalidActivity is an activity left out of the file, with why.
+type InvalidActivity struct {
+	Identifier string         `json:"identifier"`
+	Findings   []iati.Finding `json:"findings"`
 }
 
 // ExportOptions tunes ExportIATI.
@@ -28,6 +38,10 @@ type ExportOptions struct {
 	// XSD validates the file against the IATI 2.03 schema with xmllint and
 	// refuses it if invalid (or if xmllint is missing).
 	XSD bool
+	// Strict refuses the whole file when one activity breaks a rule;
+	// otherwise the valid activities are published and the invalid ones
+	// listed in IATIExport.Invalid.
+	Strict bool
 }
 
 // ExportIATI writes every public project the caller may see, from the
@@ -78,7 +92,24 @@ func (s *Store) ExportIATI(ctx context.Context, opts ExportOptions) (*IATIExport
 		out.Activities = append(out.Activities, a.Identifier)
 	}
 	if findings := iati.Check(doc, now); len(findings) > 0 {
-		return nil, refused(findings)
+		if opts.Strict {
+			return nil, refused(findings)
+		}
+		bad := map[string][]iati.Finding{}
+		for _, f := range findings {
+			bad[f.Activity] = append(bad[f.Activity], f)
+		}
+		kept := doc.Activities[:0]
+		out.Activities = out.Activities[:0]
+		for _, a := range doc.Activities {
+			if fs := bad[a.Identifier]; len(fs) > 0 {
+				out.Invalid = append(out.Invalid, InvalidActivity{Identifier: a.Identifier, Findings: fs})
+				continue
+			}
+			kept = append(kept, a)
+			out.Activities = append(out.Activities, a.Identifier)
+		}
+		doc.Activities = kept
 	}
 	b, err := iati.Marshal(doc)
 	if err != nil {
@@ -88,10 +119,10 @@ func (s *Store) ExportIATI(ctx context.Context, opts ExportOptions) (*IATIExport
 		if err := iati.ValidateXSD(ctx, b); err != nil {
 			var se *iati.SchemaError
 			if errors.As(err, &se) {
-				return nil, &fosis.Error{Code: fosis.ECONFLICT, Message: "the IATI export is refused: " + se.Error()}
+				return nil, fosis.KeyedErrorf(fosis.ECONFLICT, "coop.err.iati_schema", "the IATI export is refused: %s", se.Error())
 			}
 			if errors.Is(err, iati.ErrNoXmllint) {
-				return nil, fosis.Errorf(fosis.EUNAVAILABLE, "%v; install it to validate the export", err)
+				return nil, fosis.KeyedErrorf(fosis.EUNAVAILABLE, "coop.err.install_validate_export", "%v; install it to validate the export", err)
 			}
 			return nil, err
 		}
@@ -113,13 +144,14 @@ func refused(findings []iati.Finding) error {
 		e.Fields = append(e.Fields, fosis.FieldError{Field: f.Activity + " " + f.Path, Message: f.Message + " (rule " + f.Rule + ")"})
 	}
 	e.Message = fmt.Sprintf("the IATI export is refused: %d finding(s): %s", len(findings), strings.Join(msgs, "; "))
+	e.Key, e.Args = "coop.err.iati_refused", []any{len(findings)}
 	return e
 }
 
 func (s *Store) reportingOrg(ctx context.Context) (*Org, error) {
 	o, err := scanOrg(s.db.QueryRowContext(ctx, `SELECT `+orgCols+` FROM coop_orgs WHERE reporting = 1`))
 	if db.IsNoRows(err) {
-		return nil, fosis.Errorf(fosis.ECONFLICT, "no reporting organisation: record FOSIS as an organisation with its IATI identifier and --reporting")
+		return nil, fosis.KeyedErrorf(fosis.ECONFLICT, "coop.err.no_reporting_organisation", "no reporting organisation: record FOSIS as an organisation with its IATI identifier and --reporting")
 	}
 	return o, err
 }
@@ -127,7 +159,13 @@ func (s *Store) reportingOrg(ctx context.Context) (*Org, error) {
 // activityStatus maps a step to IATI ActivityStatus: planning → 1
 // pipeline, execution → 2 implementation, systematization → 3
 // finalisation, closed → 4.
-func activityStatus(st Step) string {
+func activityStatus(st Step, closure string) string {
+	switch closure {
+	case "cancelled":
+		return "5"
+	case "suspended":
+		return "6"
+	}
 	switch st {
 	case StepExecuting:
 		return "2"
@@ -150,7 +188,7 @@ func activity(v *View, rep *Org, now time.Time) iati.Activity {
 		Identifier:   rep.IATIRef + "-" + p.Code,
 		ReportingOrg: iati.Org{Ref: rep.IATIRef, Type: strconv.Itoa(rep.Type), Narratives: narr(rep.Name)},
 		Title:        iati.NewText(p.Title),
-		Status:       iati.Code{Code: activityStatus(p.Step)},
+		Status:       iati.Code{Code: activityStatus(p.Step, p.Closure)},
 	}
 	general := d.Summary
 	if general == "" {
@@ -223,16 +261,26 @@ func activity(v *View, rep *Org, now time.Time) iati.Activity {
 		a.Budgets = append(a.Budgets, iati.Budget{Type: "1", Status: status, PeriodStart: iati.Date{ISODate: start.Format(time.DateOnly)},
 			PeriodEnd: iati.Date{ISODate: end.Format(time.DateOnly)}, Value: iati.Value{ValueDate: start.Format(time.DateOnly), Amount: cash[y]}})
 	}
-	// Transactions: executed cash, as expenditure on the date recorded.
+	// Transactions: executed cash put in by another party is incoming
+	// funds (type 1) from it to FOSIS, naming the provider's own activity
+	// when it publishes one; the spending is FOSIS's expenditure (type 4),
+	// so that the same money is counted once across publishers.
+	fosisRef := rep.IATIRef
 	for _, l := range v.Ledger {
 		if l.Kind != "cash" || l.Executed == 0 {
 			continue
 		}
 		on := l.ExecutedOn.String()
+		what := &iati.Text{Narratives: narr(fmt.Sprintf("%s %d", l.Category, l.Year))}
+		if l.IATIRef != fosisRef {
+			a.Transactions = append(a.Transactions, iati.Transaction{Type: iati.Code{Code: "1"}, Date: iati.Date{ISODate: on},
+				Value: iati.Value{ValueDate: on, Amount: l.Executed}, Description: what,
+				ProviderOrg: &iati.Org{Ref: l.IATIRef, Type: strconv.Itoa(l.OrgType), Narratives: narr(l.Org), ProviderActivityID: l.IATIActivity},
+				ReceiverOrg: &iati.Org{Ref: fosisRef, Type: strconv.Itoa(rep.Type), Narratives: narr(rep.Name)}})
+		}
 		a.Transactions = append(a.Transactions, iati.Transaction{Type: iati.Code{Code: "4"}, Date: iati.Date{ISODate: on},
-			Value:       iati.Value{ValueDate: on, Amount: l.Executed},
-			Description: &iati.Text{Narratives: narr(fmt.Sprintf("%s %d", l.Category, l.Year))},
-			ProviderOrg: &iati.Org{Ref: l.IATIRef, Type: strconv.Itoa(l.OrgType), Narratives: narr(l.Org)}})
+			Value: iati.Value{ValueDate: on, Amount: l.Executed}, Description: what,
+			ProviderOrg: &iati.Org{Ref: fosisRef, Type: strconv.Itoa(rep.Type), Narratives: narr(rep.Name)}})
 	}
 	for _, doc := range v.Documents {
 		a.DocumentLinks = append(a.DocumentLinks, iati.DocumentLink{URL: doc.URL, Format: doc.Format, Title: iati.NewText(doc.Title),

@@ -62,6 +62,19 @@ func TestExportIATI(t *testing.T) {
 	if err := xml.Unmarshal(out.XML, &doc); err != nil {
 		t.Fatal(err)
 	}
+	// The financer's cash: incoming funds from GIZ, naming GIZ's own
+	// activity, to FOSIS; then FOSIS's expenditure (issue 17: it was only
+	// expenditure with GIZ as provider, counted twice across publishers).
+	for _, want := range []string{
+		`<transaction-type code="1"></transaction-type>`,
+		`<provider-org ref="XM-DAC-5-7" type="10" provider-activity-id="XM-DAC-5-7-2026-PY-01">`,
+		`<receiver-org ref="CL-RUT-60109000-3" type="10">`,
+		`<transaction-type code="4"></transaction-type>`,
+	} {
+		if !strings.Contains(string(out.XML), want) {
+			t.Errorf("IATI file lacks %s", want)
+		}
+	}
 	type summary struct {
 		ID, Collab, Status string
 		Dates              []iati.ActivityDate
@@ -84,7 +97,7 @@ func TestExportIATI(t *testing.T) {
 		{ID: "CL-RUT-60109000-3-BI-1", Collab: "1", Status: "1", Dates: []iati.ActivityDate{{Type: "1", ISODate: "2026-03-01"}, {Type: "3", ISODate: "2027-12-31"}},
 			Budgets: []string{"2026-03-01..2026-12-31=12000"}, Roles: []string{"2:AGCI", "4:FOSIS", "4:Ministerio de Desarrollo Social PY"}},
 		{ID: "CL-RUT-60109000-3-TRI-1", Collab: "8", Status: "2", Dates: []iati.ActivityDate{{Type: "1", ISODate: "2026-03-01"}, {Type: "2", ISODate: "2026-03-01"}, {Type: "3", ISODate: "2027-12-31"}},
-			Budgets: []string{"2026-03-01..2026-12-31=30000", "2027-01-01..2027-12-31=15000"}, Transactions: 1, Docs: 1,
+			Budgets: []string{"2026-03-01..2026-12-31=30000", "2027-01-01..2027-12-31=15000"}, Transactions: 2, Docs: 1,
 			Roles: []string{"1:GIZ", "2:AGCI", "4:FOSIS", "4:Ministerio de Desarrollo Social PY"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -103,7 +116,9 @@ func TestExportIATI(t *testing.T) {
 
 // TestExportRefusesBrokenProject breaks a published project behind the
 // slice's back (dates and a transaction in the future) and checks that the
-// export is refused with every finding, and writes nothing.
+// strict export is refused with every finding, and writes nothing, while
+// the ordinary one publishes the valid activities and lists the invalid
+// one with its findings (issue 17: one invalid project blocked the file).
 func TestExportRefusesBrokenProject(t *testing.T) {
 	f := exportFixture(t)
 	ctx := context.Background()
@@ -117,7 +132,12 @@ func TestExportRefusesBrokenProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := f.s.ExportIATI(sysCtx(), ExportOptions{})
+	out, err := f.s.ExportIATI(sysCtx(), ExportOptions{XSD: true})
+	if err != nil || len(out.Activities) != 1 || out.Activities[0] != "CL-RUT-60109000-3-BI-1" || len(out.Invalid) != 1 ||
+		out.Invalid[0].Identifier != "CL-RUT-60109000-3-TRI-1" || len(out.Invalid[0].Findings) != 5 {
+		t.Fatalf("lenient export: %+v, %v", out, err)
+	}
+	out, err = f.s.ExportIATI(sysCtx(), ExportOptions{Strict: true})
 	if out != nil || code(err) != fosis.ECONFLICT {
 		t.Fatalf("got %v, %v; want a refusal", out, err)
 	}
@@ -129,11 +149,13 @@ func TestExportRefusesBrokenProject(t *testing.T) {
 		{Field: "CL-RUT-60109000-3-TRI-1 activity-date[@type=2]", Message: "the actual start 2027-01-15 is in the future (rule 11.1.4)"},
 		{Field: "CL-RUT-60109000-3-TRI-1 transaction[1]", Message: "the transaction date 2026-12-24 is in the future (rule 11.2.1)"},
 		{Field: "CL-RUT-60109000-3-TRI-1 transaction[1]", Message: "the value date 2026-12-24 is in the future (rule 11.2.2)"},
+		{Field: "CL-RUT-60109000-3-TRI-1 transaction[2]", Message: "the transaction date 2026-12-24 is in the future (rule 11.2.1)"},
+		{Field: "CL-RUT-60109000-3-TRI-1 transaction[2]", Message: "the value date 2026-12-24 is in the future (rule 11.2.2)"},
 	}
 	if diff := cmp.Diff(want, fe.Fields); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
-	if !strings.HasPrefix(fe.Message, "the IATI export is refused: 3 finding(s)") {
+	if !strings.HasPrefix(fe.Message, "the IATI export is refused: 5 finding(s)") {
 		t.Errorf("message: %s", fe.Message)
 	}
 }

@@ -76,7 +76,7 @@ func (f *fixture) request(code string) {
 	f.t.Helper()
 	_, err := f.s.CreateRequest(sysCtx(), Request{Code: code, Title: "Acompañamiento psicosocial " + code, PartnerCountry: "PY",
 		RequestingOrg: "Ministerio de Desarrollo Social PY", Channel: ChannelAGCI, Problem: "Familias en extrema pobreza sin acompañamiento",
-		SEGIBSector: "Otros servicios y políticas sociales", Public: true, RequestedOn: day("2026-01-10")})
+		SEGIBSector: "Otros servicios y políticas sociales", Public: true, RequestedOn: day("2026-01-10"), SDGs: []int{10, 1}})
 	if err != nil {
 		f.t.Fatalf("request %s: %v", code, err)
 	}
@@ -86,7 +86,7 @@ func (f *fixture) request(code string) {
 func (f *fixture) feasible(code string) {
 	f.t.Helper()
 	f.request(code)
-	err := f.s.Evaluate(sysCtx(), code, Feasibility{Criteria: []Criterion{{Name: "alignment", Met: true}, {Name: "partner commitment", Met: true}},
+	err := f.s.Evaluate(sysCtx(), code, Feasibility{Criteria: []Criterion{{Name: "alignment", Met: true}, {Name: "commitment", Met: true}, {Name: "staff", Met: true}},
 		Decision: "approve", DecidedOn: day("2026-01-20"), DecidedBy: "Comité de cooperación"})
 	if err != nil {
 		f.t.Fatalf("feasibility %s: %v", code, err)
@@ -100,7 +100,7 @@ func (f *fixture) design(triangular bool) *Design {
 	d := &Design{
 		Summary:    "Transferencia del modelo de acompañamiento psicosocial",
 		Objectives: []string{"Diseñar un programa de acompañamiento adaptado a Paraguay"},
-		Start:      day("2026-03-01"), End: day("2027-12-31"),
+		Start:      day("2026-03-01"), End: day("2027-12-31"), Drafted: day("2026-01-25"),
 		Stages: []StagePlan{
 			{StageRequest, day("2026-03-01"), day("2026-04-30")},
 			{StagePlanning, day("2026-05-01"), day("2026-07-31")},
@@ -132,7 +132,7 @@ func (f *fixture) design(triangular bool) *Design {
 	if triangular {
 		d.Budget = append(d.Budget,
 			BudgetLine{Org: "GIZ", Year: 2026, Category: "travel", Kind: "cash", Amount: 18000},
-			BudgetLine{Org: "GIZ", Year: 2027, Category: "consultants", Kind: "cash", Amount: 15000})
+			BudgetLine{Org: "GIZ", Year: 2027, Category: "systematization", Kind: "cash", Amount: 15000})
 	}
 	return d
 }
@@ -144,7 +144,11 @@ func (f *fixture) reviewed(code string, triangular bool) {
 	if _, err := f.s.SaveDesign(sysCtx(), code, f.design(triangular)); err != nil {
 		f.t.Fatalf("design %s: %v", code, err)
 	}
-	if err := f.s.ReviewDesign(sysCtx(), code, Review{Decision: "approve", DecidedOn: day("2026-02-10"), Directors: "Dirección ejecutiva", Financers: "GIZ"}); err != nil {
+	rv := Review{Decision: "approve", DecidedOn: day("2026-02-10"), Directors: "Dirección ejecutiva", Financers: "GIZ"}
+	if triangular {
+		rv.FinancerDecisions = []FinancerDecision{{Org: "GIZ", Decision: "approve"}}
+	}
+	if err := f.s.ReviewDesign(sysCtx(), code, rv); err != nil {
 		f.t.Fatalf("review %s: %v", code, err)
 	}
 }
@@ -159,7 +163,7 @@ func agreement(triangular bool) Agreement {
 		}}
 	if triangular {
 		a.Kind = "trilateral"
-		a.Parties = append(a.Parties, Commitment{Org: "GIZ", Commitment: "Pasajes, consultores", Required: true})
+		a.Parties = append(a.Parties, Commitment{Org: "GIZ", Commitment: "Pasajes, consultores", Required: true, IATIActivity: "XM-DAC-5-7-2026-PY-01"})
 	}
 	return a
 }

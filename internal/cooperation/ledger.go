@@ -31,6 +31,9 @@ type Contribution struct {
 	ExecutedOn Date   `json:"executed_on"`
 	IATIRef    string `json:"-"`
 	OrgType    int    `json:"-"`
+	// IATIActivity is the contributor's own published IATI activity for
+	// this project, if any (recorded with its commitment in the agreement).
+	IATIActivity string `json:"-"`
 }
 
 // DeriveModality returns triangular when a third party (neither Chile nor
@@ -122,7 +125,8 @@ func Sum(lines []Contribution) Totals {
 
 // ledger reads the project's ledger lines.
 func (s *Store) ledger(ctx context.Context, p *Project) ([]Contribution, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT o.name, o.country, o.iati_ref, o.org_type, c.year, c.category, c.kind, c.valuation, c.budgeted, c.executed, c.executed_on
+	rows, err := s.db.QueryContext(ctx, `SELECT o.name, o.country, o.iati_ref, o.org_type, c.year, c.category, c.kind, c.valuation, c.budgeted, c.executed, c.executed_on,
+		COALESCE((SELECT sg.iati_activity FROM coop_signatories sg WHERE sg.project_id = c.project_id AND sg.org_id = c.org_id), '')
 		FROM coop_contributions c JOIN coop_orgs o ON o.id = c.org_id WHERE c.project_id = ? ORDER BY c.year, o.name, c.category, c.kind`, p.ID)
 	if err != nil {
 		return nil, err
@@ -133,7 +137,7 @@ func (s *Store) ledger(ctx context.Context, p *Project) ([]Contribution, error) 
 		var c Contribution
 		var country string
 		var on db.Day
-		if err := rows.Scan(&c.Org, &country, &c.IATIRef, &c.OrgType, &c.Year, &c.Category, &c.Kind, &c.Valuation, &c.Budgeted, &c.Executed, &on); err != nil {
+		if err := rows.Scan(&c.Org, &country, &c.IATIRef, &c.OrgType, &c.Year, &c.Category, &c.Kind, &c.Valuation, &c.Budgeted, &c.Executed, &on, &c.IATIActivity); err != nil {
 			return nil, err
 		}
 		c.Side = (&Org{Country: country}).SideIn(p.PartnerCountry)
@@ -165,17 +169,17 @@ func (s *Store) RecordExecution(ctx context.Context, code string, e Execution) e
 	e.Valuation = strings.TrimSpace(e.Valuation)
 	switch {
 	case !validCategory(e.Category):
-		return invalid("category", "%q is not one of %s", e.Category, strings.Join(Categories, ", "))
+		return invalid("category", "coop.err.category.x", "%q is not one of %s", e.Category, strings.Join(Categories, ", "))
 	case e.Kind != "cash" && e.Kind != "in_kind":
-		return invalid("kind", "%q is neither cash nor in_kind", e.Kind)
+		return invalid("kind", "coop.err.kind.neither_cash", "%q is neither cash nor in_kind", e.Kind)
 	case e.Amount < 0:
-		return invalid("amount", "%d is negative", e.Amount)
+		return invalid("amount", "coop.err.amount.negative", "%d is negative", e.Amount)
 	}
 	if err := s.notFuture("on", e.On); err != nil {
 		return err
 	}
 	if e.On.Year() < e.Year {
-		return invalid("on", "%s is before the year %d it records", e.On, e.Year)
+		return invalid("on", "coop.err.on.before_year", "%s is before the year %d it records", e.On, e.Year)
 	}
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
 		p, err := s.header(ctx, tx, r, code)
@@ -189,12 +193,27 @@ func (s *Store) RecordExecution(ctx context.Context, code string, e Execution) e
 		if err != nil {
 			return err
 		}
+		// The modality changes only through the agreement: a line from an
+		// organisation that is not a party would make a bilateral project
+		// triangular behind the parties' backs.
+		var party int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM coop_parties WHERE project_id = ? AND org_id = ?`, p.ID, o.ID).Scan(&party); err != nil {
+			return err
+		}
+		if party == 0 {
+			return blocked("coop.refused.shared_costs.not_party", "%s is not a party of %s; only the parties of its agreement put resources in, and the modality changes only through the agreement", o.Name, p.Code)
+		}
+		if d, _, err := s.design(ctx, tx, p.ID, p.ApprovedVersion); err != nil {
+			return err
+		} else if d != nil && e.On.After(d.End.Time) {
+			return blocked("coop.refused.dates.after_end", "%s is after the project's end (%s); nothing is executed after it", e.On, d.End)
+		}
 		var valuation string
 		err = tx.QueryRowContext(ctx, `SELECT valuation FROM coop_contributions WHERE project_id = ? AND org_id = ? AND year = ? AND category = ? AND kind = ?`,
 			p.ID, o.ID, e.Year, e.Category, e.Kind).Scan(&valuation)
 		if db.IsNoRows(err) {
 			if e.Kind == "in_kind" && e.Valuation == "" {
-				return invalid("valuation", "an unbudgeted in-kind contribution needs its valuation method")
+				return invalid("valuation", "coop.err.valuation.unbudgeted_kind", "an unbudgeted in-kind contribution needs its valuation method")
 			}
 			_, err = tx.ExecContext(ctx, `INSERT INTO coop_contributions (project_id, org_id, year, category, kind, valuation, executed, executed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 				p.ID, o.ID, e.Year, e.Category, e.Kind, e.Valuation, e.Amount, tx.DB().Date(e.On.Time))

@@ -2,12 +2,15 @@ package cooperation
 
 import (
 	"context"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/cooperation/iati"
 	"github.com/fosis/fosis/internal/platform/db"
 )
 
@@ -79,32 +82,27 @@ func (o *Org) validate() error {
 	o.IATIRef = strings.TrimSpace(o.IATIRef)
 	switch {
 	case o.Name == "":
-		return invalid("name", "an organisation needs a name")
+		return invalid("name", "coop.err.name.organisation_needs", "an organisation needs a name")
 	case o.Country != "" && !countryRe.MatchString(o.Country):
-		return invalid("country", "%q is not an ISO 3166-1 alpha-2 code such as CL or PY", o.Country)
+		return invalid("country", "coop.err.country.iso_alpha", "%q is not an ISO 3166-1 alpha-2 code such as CL or PY", o.Country)
 	case o.IATIRef != "" && !orgRefRe.MatchString(o.IATIRef):
-		return invalid("iati_ref", "%q is not an IATI organisation identifier (agency prefix and id, e.g. CL-RUT-60109000-3)", o.IATIRef)
+		return invalid("iati_ref", "coop.err.iati_ref.iati_organisation", "%q is not an IATI organisation identifier (agency prefix and id, e.g. CL-RUT-60109000-3)", o.IATIRef)
 	case o.Reporting && o.IATIRef == "":
-		return invalid("iati_ref", "the reporting organisation (FOSIS) needs its IATI organisation identifier")
+		return invalid("iati_ref", "coop.err.iati_ref.reporting_organisation", "the reporting organisation (FOSIS) needs its IATI organisation identifier")
 	case !o.Strategic && !o.Technical && !o.Financial && !o.Reporting:
-		return invalid("roles", "give at least one role: strategic, technical or financial")
+		return invalid("roles", "coop.err.roles.give_at", "give at least one role: strategic, technical or financial")
 	}
 	if o.Type == 0 {
 		o.Type = 10
 	}
 	if !validOrgType(o.Type) {
-		return invalid("type", "%d is not an IATI OrganisationType code (10, 11, 15, 21–24, 30, 40, 60, 70–73, 80, 90)", o.Type)
+		return invalid("type", "coop.err.type.iati_organisationtype", "%d is not an IATI OrganisationType code (10, 11, 15, 21–24, 30, 40, 60, 70–73, 80, 90)", o.Type)
 	}
 	return nil
 }
 
-func validOrgType(t int) bool {
-	switch t {
-	case 10, 11, 15, 21, 22, 23, 24, 30, 40, 60, 70, 71, 72, 73, 80, 90:
-		return true
-	}
-	return false
-}
+// validOrgType checks t against the bundled IATI OrganisationType codelist.
+func validOrgType(t int) bool { return iati.InList("OrganisationType", strconv.Itoa(t)) }
 
 func b2i(b bool) int {
 	if b {
@@ -128,7 +126,7 @@ func (s *Store) SaveOrg(ctx context.Context, o Org) (*Org, error) {
 			var other string
 			err := tx.QueryRowContext(ctx, `SELECT name FROM coop_orgs WHERE reporting = 1 AND name <> ?`, o.Name).Scan(&other)
 			if err == nil {
-				return fosis.Errorf(fosis.ECONFLICT, "%s is already the reporting organisation; there is only one", other)
+				return fosis.KeyedErrorf(fosis.ECONFLICT, "coop.err.already_reporting_organisation", "%s is already the reporting organisation; there is only one", other)
 			} else if !db.IsNoRows(err) {
 				return err
 			}
@@ -175,7 +173,7 @@ func scanOrg(sc rowScanner) (*Org, error) {
 func orgByName(ctx context.Context, tx *db.Tx, name string) (*Org, error) {
 	o, err := scanOrg(tx.QueryRowContext(ctx, `SELECT `+orgCols+` FROM coop_orgs WHERE name = ?`, clean(name)))
 	if db.IsNoRows(err) {
-		return nil, fosis.Errorf(fosis.ENOTFOUND, "no organisation named %q; add it first with its country and roles", clean(name))
+		return nil, fosis.KeyedErrorf(fosis.ENOTFOUND, "coop.err.no_organisation_named", "no organisation named %q; add it first with its country and roles", clean(name))
 	}
 	return o, err
 }
@@ -273,7 +271,7 @@ type Month string
 func ParseMonth(s string) (Month, error) {
 	t, err := time.Parse("2006-01", strings.TrimSpace(s))
 	if err != nil {
-		return "", fosis.Errorf(fosis.EINVALID, "%q is not a month (YYYY-MM)", s)
+		return "", fosis.KeyedErrorf(fosis.EINVALID, "coop.err.month_yyyy_mm", "%q is not a month (YYYY-MM)", s)
 	}
 	return Month(t.Format("2006-01")), nil
 }
@@ -297,37 +295,37 @@ func (s *Store) SaveStaff(ctx context.Context, st Staff) (*Staff, error) {
 	st.Name = clean(st.Name)
 	st.Position = clean(st.Position)
 	if st.Name == "" {
-		return nil, invalid("name", "a professional needs a name")
+		return nil, invalid("name", "coop.err.name.professional_needs", "a professional needs a name")
 	}
 	if !st.Level.Valid() {
-		return nil, invalid("level", "%q is not a decision level (authority, director, coordinator, professional)", st.Level)
+		return nil, invalid("level", "coop.err.level.decision_level", "%q is not a decision level (authority, director, coordinator, professional)", st.Level)
 	}
 	for i := range st.Programs {
 		p := &st.Programs[i]
 		p.Name = clean(p.Name)
 		if p.Name == "" {
-			return nil, invalid("programs", "program %d has no name", i+1)
+			return nil, invalid("programs", "coop.err.programs.program_has", "program %d has no name", i+1)
 		}
 		if p.Role != "designed" && p.Role != "ran" {
-			return nil, invalid("programs", "program %q: role %q is neither designed nor ran", p.Name, p.Role)
+			return nil, invalid("programs", "coop.err.programs.program_role", "program %q: role %q is neither designed nor ran", p.Name, p.Role)
 		}
 	}
 	for i, a := range st.Avail {
 		if _, err := ParseMonth(string(a.From)); err != nil {
-			return nil, invalid("availability", "period %d: from: %s", i+1, fosis.ErrorMessage(err))
+			return nil, invalid("availability", "coop.err.availability.period_from", "period %d: from: %s", i+1, phraseOf(err))
 		}
 		if _, err := ParseMonth(string(a.To)); err != nil {
-			return nil, invalid("availability", "period %d: to: %s", i+1, fosis.ErrorMessage(err))
+			return nil, invalid("availability", "coop.err.availability.period_to", "period %d: to: %s", i+1, phraseOf(err))
 		}
 		if a.To < a.From {
-			return nil, invalid("availability", "period %d ends (%s) before it starts (%s)", i+1, a.To, a.From)
+			return nil, invalid("availability", "coop.err.availability.period_ends", "period %d ends (%s) before it starts (%s)", i+1, a.To, a.From)
 		}
 		if a.Share < 0 || a.Share > 100 {
-			return nil, invalid("availability", "period %d: share %d%% is not between 0 and 100", i+1, a.Share)
+			return nil, invalid("availability", "coop.err.availability.period_share", "period %d: share %d%% is not between 0 and 100", i+1, a.Share)
 		}
 		for j, b := range st.Avail[:i] {
 			if a.From <= b.To && b.From <= a.To {
-				return nil, invalid("availability", "periods %d (%s–%s) and %d (%s–%s) overlap", j+1, b.From, b.To, i+1, a.From, a.To)
+				return nil, invalid("availability", "coop.err.availability.periods_overlap", "periods %d (%s–%s) and %d (%s–%s) overlap", j+1, b.From, b.To, i+1, a.From, a.To)
 			}
 		}
 	}
@@ -358,6 +356,28 @@ func (s *Store) SaveStaff(ctx context.Context, st Staff) (*Staff, error) {
 				return err
 			}
 		}
+		// Cutting availability below what approved projects already take
+		// from this professional is refused, naming the months and projects.
+		load, err := s.committedLoad(ctx, tx, 0)
+		if err != nil {
+			return err
+		}
+		var mine []Assignment
+		projects := map[string]bool{}
+		for _, a := range load {
+			if a.StaffID == st.ID {
+				mine = append(mine, a)
+				projects[a.Project] = true
+			}
+		}
+		if clashes := Clashes([]Staff{st}, mine); len(clashes) > 0 {
+			msgs := make([]string, len(clashes))
+			for i, c := range clashes {
+				msgs[i] = c.String()
+			}
+			names := slices.Sorted(maps.Keys(projects))
+			return blocked("coop.refused.staff_capacity.cut", "%s is already committed to %s; the new availability falls short: %s", st.Name, strings.Join(names, ", "), strings.Join(msgs, "; "))
+		}
 		return auditWrite(ctx, tx, r, "coop.staff.save", "coop_staff", strconv.FormatInt(st.ID, 10), nil, st)
 	})
 	if err != nil {
@@ -374,7 +394,7 @@ func (s *Store) StaffList(ctx context.Context) ([]Staff, error) {
 		return nil, err
 	}
 	if !r.all {
-		return nil, fosis.Errorf(fosis.EFORBIDDEN, "FOSIS's staff list is for cooperation officers")
+		return nil, fosis.KeyedErrorf(fosis.EFORBIDDEN, "coop.err.fosis_s_staff", "FOSIS's staff list is for cooperation officers")
 	}
 	return s.staff(ctx)
 }

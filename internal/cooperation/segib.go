@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -37,13 +38,31 @@ type SEGIBRow struct {
 	Executed       int64  `json:"executed"`
 	BudgetedInKind int64  `json:"budgeted_in_kind"`
 	ExecutedInKind int64  `json:"executed_in_kind"`
+	// Agreement is the agreement's kind (bilateral, trilateral,
+	// two_bilaterals; "" before it); SDGs the Sustainable Development Goals
+	// the project contributes to, e.g. "1 10".
+	Agreement string `json:"agreement"`
+	SDGs      string `json:"sdgs"`
+}
+
+// segibLabels are the Spanish words of the codes a SEGIB row carries: the
+// Spanish file says them, not the English codes.
+var segibLabels = map[string]string{
+	"bilateral": "Cooperación Sur-Sur bilateral", "triangular": "Cooperación triangular",
+	"programme": "Programa", "project": "Proyecto", "action": "Acción",
+	"partner_agency": "Agencia de cooperación del país socio", "agci": "AGCI", "direct": "Directa", "financer": "Fuente de financiamiento",
+	"reviewed": "Aprobado", "agreed": "Convenio en firma", "executing": "En ejecución", "systematizing": "En sistematización", "closed": "Finalizado",
+	"trilateral": "Acuerdo triangular (trilateral)", "two_bilaterals": "Acuerdo triangular (dos bilaterales)",
 }
 
 // segibRole is a party's SEGIB role: in bilateral cooperation Chile offers
-// and the partner receives; in triangular cooperation Chile is the first
-// provider, the third party the second provider, the partner the recipient.
-func segibRole(m Modality, sd Side) string {
+// and the partner receives, or both are "ambos" when the exchange goes both
+// ways; in triangular cooperation Chile is the first provider, the third
+// party the second provider, the partner the recipient.
+func segibRole(m Modality, sd Side, bidirectional bool) string {
 	switch {
+	case m != Triangular && bidirectional && (sd == SidePartner || sd == SideChile):
+		return "ambos"
 	case sd == SidePartner:
 		return "receptor"
 	case m == Triangular && sd == SideChile:
@@ -63,7 +82,7 @@ func (s *Store) SEGIB(ctx context.Context, year int) ([]SEGIBRow, error) {
 		return nil, err
 	}
 	if year != 0 && (year < 1990 || year > 2100) {
-		return nil, invalid("year", "%d is not a plausible year", year)
+		return nil, invalid("year", "coop.err.year.plausible_year", "%d is not a plausible year", year)
 	}
 	cond, args := r.scopeSQL()
 	rows, err := s.db.QueryContext(ctx, `SELECT `+projectCols+projectFrom+` WHERE p.approved_version > 0 AND `+cond+` ORDER BY p.code`, args...)
@@ -105,11 +124,29 @@ func (s *Store) SEGIB(ctx context.Context, year int) ([]SEGIBRow, error) {
 		for _, pt := range v.Parties {
 			country[pt.Org] = pt.Country
 		}
+		if v.Agreement != nil {
+			base.Agreement = v.Agreement.Kind
+		}
+		goals := make([]string, len(v.SDGs))
+		for i, g := range v.SDGs {
+			goals[i] = strconv.Itoa(g)
+		}
+		base.SDGs = strings.Join(goals, " ")
 		totals := Sum(v.Ledger)
+		receiver := false
 		for _, t := range totals.Parties {
 			row := base
-			row.Partner, row.Country, row.Role = t.Name, country[t.Name], segibRole(p.Modality, t.Side)
+			row.Partner, row.Country, row.Role = t.Name, country[t.Name], segibRole(p.Modality, t.Side, p.Bidirectional)
 			row.Budgeted, row.Executed, row.BudgetedInKind, row.ExecutedInKind = t.Budgeted, t.Executed, t.BudgetedInKind, t.ExecutedInKind
+			receiver = receiver || t.Side == SidePartner
+			out = append(out, row)
+		}
+		if !receiver {
+			// The receiving country is part of every initiative, even when
+			// its ledger is empty (older projects; new ones cannot be
+			// approved so).
+			row := base
+			row.Partner, row.Country, row.Role = p.RequestingOrg, p.PartnerCountry, segibRole(p.Modality, SidePartner, p.Bidirectional)
 			out = append(out, row)
 		}
 	}
@@ -120,22 +157,28 @@ func (s *Store) SEGIB(ctx context.Context, year int) ([]SEGIBRow, error) {
 var segibHeaders = map[string][]string{
 	"es": {"Código", "Título", "Modalidad", "Instrumento", "Vía", "Solicitante de la triangulación", "País socio", "Sector SEGIB", "Sector CAD", "Estado",
 		"Fecha de aprobación", "Inicio previsto", "Fin previsto", "Inicio efectivo", "Fin efectivo", "Socio", "País", "Rol", "Moneda",
-		"Costo presupuestado", "Costo ejecutado", "Presupuestado en especie", "Ejecutado en especie"},
+		"Costo presupuestado", "Costo ejecutado", "Presupuestado en especie", "Ejecutado en especie", "Tipo de acuerdo", "ODS"},
 	"en": {"Code", "Title", "Modality", "Instrument", "Channel", "Asked for triangulation", "Partner country", "SEGIB sector", "DAC sector", "Status",
 		"Approval date", "Planned start", "Planned end", "Actual start", "Actual end", "Partner", "Country", "Role", "Currency",
-		"Budgeted cost", "Executed cost", "Budgeted in kind", "Executed in kind"},
+		"Budgeted cost", "Executed cost", "Budgeted in kind", "Executed in kind", "Agreement", "SDGs"},
 }
 
-func (r *SEGIBRow) cells() []any {
-	return []any{r.Code, r.Title, r.Modality, r.Instrument, r.Channel, r.Requester, r.PartnerCountry, r.SEGIBSector, r.DACSector, r.Status,
+func (r *SEGIBRow) cells(lang string) []any {
+	say := func(code string) string {
+		if l, ok := segibLabels[code]; ok && lang == "es" {
+			return l
+		}
+		return code
+	}
+	return []any{r.Code, r.Title, say(r.Modality), say(r.Instrument), say(r.Channel), r.Requester, r.PartnerCountry, r.SEGIBSector, r.DACSector, say(r.Status),
 		r.Approved, r.PlannedStart, r.PlannedEnd, r.ActualStart, r.ActualEnd, r.Partner, r.Country, r.Role, r.Currency,
-		r.Budgeted, r.Executed, r.BudgetedInKind, r.ExecutedInKind}
+		r.Budgeted, r.Executed, r.BudgetedInKind, r.ExecutedInKind, say(r.Agreement), r.SDGs}
 }
 
 func headers(lang string) ([]string, error) {
 	h, ok := segibHeaders[lang]
 	if !ok {
-		return nil, invalid("lang", "%q is neither es nor en", lang)
+		return nil, invalid("lang", "coop.err.lang.neither_es", "%q is neither es nor en", lang)
 	}
 	return h, nil
 }
@@ -153,7 +196,7 @@ func WriteSEGIBCSV(w io.Writer, rows []SEGIBRow, lang string) error {
 	}
 	rec := make([]string, len(h))
 	for i := range rows {
-		for j, c := range rows[i].cells() {
+		for j, c := range rows[i].cells(lang) {
 			switch v := c.(type) {
 			case string:
 				rec[j] = v
@@ -195,7 +238,7 @@ func WriteSEGIBXLSX(w io.Writer, rows []SEGIBRow, lang string) error {
 	}
 	for i := range rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, rows[i].cells()); err != nil {
+		if err := sw.SetRow(cell, rows[i].cells(lang)); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package cooperation
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
 )
 
 func TestSEGIB(t *testing.T) {
@@ -55,6 +57,21 @@ func TestSEGIB(t *testing.T) {
 	if len(recs) != len(rows)+1 || recs[0][0] != "Code" || recs[len(recs)-1][15] != "GIZ" || recs[len(recs)-1][20] != "16000" {
 		t.Errorf("CSV: %v", recs)
 	}
+	// The Spanish file says the codes in Spanish (issue 17), with the
+	// agreement's kind and the SDGs.
+	b.Reset()
+	if err := WriteSEGIBCSV(&b, rows, "es"); err != nil {
+		t.Fatal(err)
+	}
+	recs, err = csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := recs[len(recs)-1]
+	if diff := cmp.Diff([]string{"Cooperación triangular", "Proyecto", "AGCI", "En ejecución", "Acuerdo triangular (trilateral)"},
+		[]string{last[2], last[3], last[4], last[9], last[23]}); diff != "" || recs[0][24] != "ODS" || last[24] != "1 10" {
+		t.Errorf("Spanish labels (-want +got):\n%s", diff)
+	}
 	b.Reset()
 	if err := WriteSEGIBXLSX(&b, rows, "es"); err != nil {
 		t.Fatal(err)
@@ -73,5 +90,26 @@ func TestSEGIB(t *testing.T) {
 	}
 	if err := WriteSEGIBCSV(&b, rows, "fr"); code(err) != fosis.EINVALID {
 		t.Errorf("lang fr: %v", err)
+	}
+
+	// The receiving country has its row even when its ledger is empty
+	// (an older project; new ones cannot be approved so).
+	if err := f.d.Transact(context.Background(), func(tx *db.Tx) error {
+		_, err := tx.ExecContext(context.Background(), `DELETE FROM coop_contributions WHERE org_id = (SELECT id FROM coop_orgs WHERE name = 'Ministerio de Desarrollo Social PY')
+			AND project_id = (SELECT id FROM coop_projects WHERE code = 'BI-1')`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = f.s.SEGIB(sysCtx(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows {
+		found = found || r.Code == "BI-1" && r.Role == "receptor" && r.Country == "PY" && r.Budgeted == 0
+	}
+	if !found {
+		t.Errorf("BI-1 without the receiving country's row: %+v", rows)
 	}
 }

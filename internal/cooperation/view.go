@@ -23,6 +23,9 @@ type View struct {
 	Documents       []Document       `json:"documents"`
 	Systematization *Systematization `json:"systematization,omitempty"`
 	Timeline        []TimelineEntry  `json:"timeline"`
+	// SDGs are the Sustainable Development Goals (1–17) the project
+	// contributes to (SEGIB's ODS).
+	SDGs []int `json:"sdgs"`
 }
 
 // Party is an organisation taking part in a project.
@@ -87,9 +90,25 @@ func (s *Store) Get(ctx context.Context, code string) (*View, error) {
 }
 
 func (s *Store) view(ctx context.Context, p *Project) (*View, error) {
-	v := &View{Project: p}
+	v := &View{Project: p, SDGs: []int{}}
 	var err error
 	if v.Parties, err = s.parties(ctx, p); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT goal FROM coop_project_sdgs WHERE project_id = ? ORDER BY goal`, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var g int
+		if err := rows.Scan(&g); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		v.SDGs = append(v.SDGs, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var f FeasibilityView
@@ -116,7 +135,7 @@ func (s *Store) view(ctx context.Context, p *Project) (*View, error) {
 	} else if !db.IsNoRows(err) {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT version, digest, created_by FROM coop_designs WHERE project_id = ? ORDER BY version`, p.ID)
+	rows, err = s.db.QueryContext(ctx, `SELECT version, digest, created_by FROM coop_designs WHERE project_id = ? ORDER BY version`, p.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package cooperation
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -26,13 +27,16 @@ func TestPath(t *testing.T) {
 	if err := f.s.BeginSystematization(ctx, "CSS-PY-01", day("2026-11-01")); err != nil {
 		t.Fatal(err)
 	}
-	sy := Systematization{Lessons: "El equipo espejo acelera la adaptación", Challenge: "Familias sin acompañamiento", Solution: "Modelo adaptado",
-		Results: "Manual aprobado", Sustainability: "Presupuesto nacional 2028", Replicability: "Aplicable a otros países de la región",
-		Findings: "Cumplió sus metas", ManagementResponse: "Se extenderá a dos departamentos"}
-	if err := f.s.SaveSystematization(ctx, "CSS-PY-01", sy); err != nil {
+	if err := f.s.SaveSystematization(ctx, "CSS-PY-01", fullSystematization); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.Close(ctx, "CSS-PY-01", day("2026-11-30")); err != nil {
+	// 2026-03-01 to 2027-08-31 is 18 months: the project may close as
+	// completed on that day, not before (issue 17: it was counted as 17).
+	f.s.now = func() time.Time { return time.Date(2027, 9, 15, 0, 0, 0, 0, time.UTC) }
+	if err := f.s.Close(ctx, "CSS-PY-01", day("2027-08-30")); code(err) != fosis.ECONFLICT || !strings.Contains(err.Error(), `rule "medium_term"`) {
+		t.Fatalf("closing after 17 months: got %v, want the medium-term rule", err)
+	}
+	if err := f.s.Close(ctx, "CSS-PY-01", day("2027-08-31")); err != nil {
 		t.Fatal(err)
 	}
 	v, err := f.s.Get(ctx, "css-py-01")
@@ -49,7 +53,7 @@ func TestPath(t *testing.T) {
 		"first": steps[0], "last": steps[len(steps)-1], "timeline": len(steps), "systematized": v.Systematization != nil && v.Systematization.Lessons != "",
 	}
 	wantMap := map[string]any{
-		"step": StepClosed, "stage": StageSystematization, "modality": Triangular, "start": "2026-03-01", "end": "2026-11-30",
+		"step": StepClosed, "stage": StageSystematization, "modality": Triangular, "start": "2026-03-01", "end": "2027-08-31",
 		"versions": 1, "events": 1, "signatures": 4, "flags": 0, "first": "request/requested", "last": "systematization/closed", "timeline": 12, "systematized": true,
 	}
 	if diff := cmp.Diff(wantMap, got); diff != "" {
@@ -126,10 +130,10 @@ func TestRules(t *testing.T) {
 			return err
 		}, fosis.ECONFLICT, "already exists"},
 		{"approve feasibility with an unmet criterion", func() error {
-			return f.s.Evaluate(ctx, "REQ-1", Feasibility{Criteria: []Criterion{{Name: "staff available", Met: false}}, Decision: "approve", DecidedOn: day("2026-01-20"), DecidedBy: "Comité"})
-		}, fosis.ECONFLICT, `rule "feasibility": cannot approve: criteria not met: staff available`},
+			return f.s.Evaluate(ctx, "REQ-1", Feasibility{Criteria: []Criterion{{Name: "alignment", Met: true}, {Name: "commitment", Met: true}, {Name: "Disponibilidad de profesionales", Met: false}}, Decision: "approve", DecidedOn: day("2026-01-20"), DecidedBy: "Comité"})
+		}, fosis.ECONFLICT, `rule "feasibility": cannot approve: criteria not met: Disponibilidad de profesionales`},
 		{"design before feasibility", func() error { _, err := f.s.SaveDesign(ctx, "REQ-1", f.design(false)); return err }, fosis.ECONFLICT, `rule "workflow"`},
-		{"shorter than 18 months", func() error { _, err := f.s.SaveDesign(ctx, "FEAS-1", short); return err }, fosis.EINVALID, "lasts 15 months (2026-03-01 to 2027-06-30); the minimum is 18 months (principle 4"},
+		{"shorter than 18 months", func() error { _, err := f.s.SaveDesign(ctx, "FEAS-1", short); return err }, fosis.EINVALID, "lasts 16 months (2026-03-01 to 2027-06-30); the minimum is 18 months (principle 4"},
 		{"no partner in the team", func() error { _, err := f.s.SaveDesign(ctx, "FEAS-1", noPartner); return err }, fosis.EINVALID, "designed jointly with it (principle 2)"},
 		{"Chilean member without program experience", func() error { _, err := f.s.SaveDesign(ctx, "FEAS-1", inexperienced); return err }, fosis.EINVALID, "Marta Díaz has not designed or run a FOSIS program"},
 		{"mirror at another decision level", func() error { _, err := f.s.SaveDesign(ctx, "FEAS-1", mislevel); return err }, fosis.EINVALID, "mirrored members share a decision level"},
@@ -138,7 +142,7 @@ func TestRules(t *testing.T) {
 		{"in kind without valuation", func() error { _, err := f.s.SaveDesign(ctx, "FEAS-1", noValuation); return err }, fosis.EINVALID, "valuation method"},
 		{"agreement without the requesting institution", func() error { return f.s.Agree(ctx, "REV-1", noAgreementPartner) }, fosis.ECONFLICT, `rule "joint_design"`},
 		{"start before every signature", func() error { return f.s.Start(ctx, "REV-2", day("2026-03-01")) }, fosis.ECONFLICT,
-			`rule "signatures": execution starts only when every required signature is in; missing: AGCI, GIZ, Ministerio de Desarrollo Social PY`},
+			`rule "signatures": execution starts only when every party of the agreement has signed; missing: AGCI, GIZ, Ministerio de Desarrollo Social PY`},
 		{"start a project not agreed", func() error { return f.s.Start(ctx, "REV-1", day("2026-03-01")) }, fosis.ECONFLICT, "starting execution needs project REV-1 to be agreed; it is reviewed"},
 		{"sign twice", func() error { return f.s.Sign(ctx, "REV-2", "FOSIS", "Otra persona", day("2026-02-21"), "") }, fosis.ECONFLICT, "already signed"},
 		{"event with one side only", func() error {
@@ -179,7 +183,8 @@ func TestRules(t *testing.T) {
 		if err := f.s.BeginSystematization(ctx, "EXE-2", day("2026-11-01")); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.s.SaveSystematization(ctx, "EXE-2", Systematization{Lessons: "x", Challenge: "x", Solution: "x", Results: "x", Sustainability: "x", Replicability: "x"}); err != nil {
+		if err := f.s.SaveSystematization(ctx, "EXE-2", Systematization{Lessons: fullSystematization.Lessons, Challenge: fullSystematization.Challenge, Solution: fullSystematization.Solution,
+			Results: fullSystematization.Results, Sustainability: fullSystematization.Sustainability, Replicability: fullSystematization.Replicability}); err != nil {
 			t.Fatal(err)
 		}
 		err := f.s.Close(ctx, "EXE-2", day("2026-11-30"))
@@ -273,4 +278,17 @@ func TestClashes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fullSystematization is a systematization with every part said with
+// substance.
+var fullSystematization = Systematization{
+	Lessons:            "El equipo espejo, con pares en cada nivel de decisión, acelera la adaptación del modelo",
+	Challenge:          "Familias en extrema pobreza sin acompañamiento personalizado ni vínculo con la red pública",
+	Solution:           "Modelo de acompañamiento psicosocial adaptado conjuntamente, con manual e instrumentos propios",
+	Results:            "Manual aprobado por el ministerio y sesenta facilitadores formados en dos departamentos",
+	Sustainability:     "El programa entra al presupuesto nacional de 2028 y a la estructura del ministerio",
+	Replicability:      "Aplicable a otros países de la región con registro social y red municipal activa",
+	Findings:           "La evaluación externa encontró metas de formación cumplidas y un piloto con tres meses de retraso",
+	ManagementResponse: "Se acepta la recomendación: se incorpora un hito de contratación temprana en los próximos proyectos",
 }

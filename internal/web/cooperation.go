@@ -1,12 +1,13 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"path"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,33 +46,28 @@ func coopWriter(p *auth.Principal) bool {
 }
 
 // coopErr is a refusal shown on a page: the rule that blocked it (a catalog
-// key coop.rule.<rule> when the slice named one) and the slice's message.
+// key coop.rule.<rule>, read from the refusal's key with
+// cooperation.RuleOf, never from its text) or the kind of error, the
+// slice's keyed message and its fields.
 type coopErr struct {
 	Rule   string // catalog key of the rule, or of the kind of error
-	Detail string
+	Detail fosis.Phrase
 	Fields []fosis.FieldError
 }
-
-var ruleRe = regexp.MustCompile(`^refused by rule "([a-z_0-9]+)": `)
 
 // coopRules are the rules the slice names in refusals; each has a catalog
 // message coop.rule.<rule>.
 var coopRules = []string{"workflow", "feasibility", "staff_capacity", "joint_design", "shared_costs", "signatures", "principle_1",
-	"exchange", "systematization", "mutual_learning", "agreement"}
+	"exchange", "systematization", "mutual_learning", "agreement", "dates", "medium_term", "financers"}
 
 func newCoopErr(err error) *coopErr {
-	msg := fosis.ErrorMessage(err)
-	e := &coopErr{Rule: "coop.err." + fosis.ErrorCode(err), Detail: msg}
-	if m := ruleRe.FindStringSubmatch(msg); m != nil {
-		for _, r := range coopRules {
-			if r == m[1] {
-				e.Rule, e.Detail = "coop.rule."+r, strings.TrimPrefix(msg, m[0])
-			}
-		}
-	}
+	e := &coopErr{Rule: "coop.err." + fosis.ErrorCode(err), Detail: fosis.Phrase{Text: fosis.ErrorMessage(err)}}
 	var fe *fosis.Error
 	if errors.As(err, &fe) {
-		e.Fields = fe.Fields
+		e.Detail, e.Fields = fe.Phrase(), fe.Fields
+		if rule := cooperation.RuleOf(fe.Key); rule != "" && slices.Contains(coopRules, rule) {
+			e.Rule = "coop.rule." + rule
+		}
 	}
 	return e
 }
@@ -101,8 +97,8 @@ type coopColumn struct {
 
 // coopRequestForm is what was typed in the new-request form.
 type coopRequestForm struct {
-	Code, Title, Country, Org, Channel, Asker, On, Problem string
-	Public                                                 bool
+	Code, Title, Country, Org, Channel, Asker, On, Problem, SDGs string
+	Public, Bidirectional                                        bool
 }
 
 func (s *Server) coopBoard(w http.ResponseWriter, r *http.Request) {
@@ -166,11 +162,19 @@ func (s *Server) coopCreate(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	f := coopRequestForm{Code: r.PostFormValue("code"), Title: r.PostFormValue("title"), Org: r.PostFormValue("org"),
 		Channel: r.PostFormValue("channel"), Asker: r.PostFormValue("asker"), On: r.PostFormValue("on"), Problem: r.PostFormValue("problem"),
-		Public: r.PostFormValue("public") == "1"}
+		Public: r.PostFormValue("public") == "1", SDGs: r.PostFormValue("sdgs"), Bidirectional: r.PostFormValue("bidirectional") == "1"}
 	err := func() error {
 		on, err := cooperation.ParseDate(f.On)
 		if err != nil {
-			return &fosis.Error{Code: fosis.EINVALID, Message: "requested_on: " + fosis.ErrorMessage(err)}
+			return coopFieldErr("requested_on", "coop.err.form.date", "%q is not a date (YYYY-MM-DD)", f.On)
+		}
+		var sdgs []int
+		for _, x := range strings.FieldsFunc(f.SDGs, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+			g, err := strconv.Atoi(x)
+			if err != nil {
+				return coopFieldErr("sdgs", "coop.err.form.number", "%q is not a whole number; write digits only, without separators", x)
+			}
+			sdgs = append(sdgs, g)
 		}
 		country := ""
 		if orgs, err := s.cfg.Cooperation.Orgs(r.Context()); err == nil {
@@ -181,7 +185,8 @@ func (s *Server) coopCreate(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		_, err = s.cfg.Cooperation.CreateRequest(r.Context(), cooperation.Request{Code: f.Code, Title: f.Title, PartnerCountry: country,
-			RequestingOrg: f.Org, Channel: cooperation.Channel(f.Channel), TriangularAsker: f.Asker, Problem: f.Problem, Public: f.Public, RequestedOn: on})
+			RequestingOrg: f.Org, Channel: cooperation.Channel(f.Channel), TriangularAsker: f.Asker, Problem: f.Problem, Public: f.Public, RequestedOn: on,
+			SDGs: sdgs, Bidirectional: f.Bidirectional})
 		return err
 	}()
 	if err != nil {
@@ -335,18 +340,18 @@ func (s *Server) coopProjectPage(w http.ResponseWriter, r *http.Request, status 
 	s.render(w, r, status, "coopproject", d)
 }
 
-// coopAction runs one form of the project page and redirects back, or shows
-// the page again with the refusal and what was typed.
+// coopAction runs one form of the project page (one handler per action,
+// coopActionHandlers) and redirects back, or shows the page again with the
+// refusal and what was typed.
 func (s *Server) coopAction(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, fosis.Errorf(fosis.EINVALID, "bad form"))
+		s.fail(w, r, fosis.KeyedErrorf(fosis.EINVALID, "coop.err.form.bad", "the form could not be read; reload the page and try again"))
 		return
 	}
 	code, action := r.PathValue("code"), r.PathValue("action")
-	c := s.cfg.Cooperation
-	if c == nil || coopDoneKey(action) == "" {
+	handle := coopActionHandlers[action]
+	if s.cfg.Cooperation == nil || handle == nil || coopDoneKey(action) == "" {
 		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
 		return
 	}
@@ -354,122 +359,7 @@ func (s *Server) coopAction(w http.ResponseWriter, r *http.Request) {
 	for k := range r.PostForm {
 		form[k] = r.PostForm.Get(k)
 	}
-	date := func(field string) (cooperation.Date, error) {
-		d, err := cooperation.ParseDate(r.PostFormValue(field))
-		if err != nil {
-			return d, &fosis.Error{Code: fosis.EINVALID, Message: field + ": " + fosis.ErrorMessage(err)}
-		}
-		return d, nil
-	}
-	jsonField := func(field string, v any) error {
-		dec := json.NewDecoder(strings.NewReader(r.PostFormValue(field)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v); err != nil {
-			return &fosis.Error{Code: fosis.EINVALID, Message: field + ": not valid JSON of the documented shape: " + err.Error()}
-		}
-		return nil
-	}
-	err := func() error {
-		switch action {
-		case "feasibility":
-			on, err := date("on")
-			if err != nil {
-				return err
-			}
-			f := cooperation.Feasibility{Decision: r.PostFormValue("decision"), DecidedOn: on, DecidedBy: r.PostFormValue("by"), Note: r.PostFormValue("note")}
-			met := map[string]bool{}
-			for _, m := range r.PostForm["met"] {
-				met[m] = true
-			}
-			for i, line := range strings.Split(r.PostFormValue("criteria"), "\n") {
-				if line = strings.TrimSpace(line); line != "" {
-					f.Criteria = append(f.Criteria, cooperation.Criterion{Name: line, Met: met[strconv.Itoa(i)] || r.PostFormValue("all_met") == "1"})
-				}
-			}
-			return c.Evaluate(ctx, code, f)
-		case "design":
-			d, err := cooperation.ParseDesign([]byte(r.PostFormValue("design")))
-			if err != nil {
-				return err
-			}
-			_, err = c.SaveDesign(ctx, code, d)
-			return err
-		case "review":
-			on, err := date("on")
-			if err != nil {
-				return err
-			}
-			return c.ReviewDesign(ctx, code, cooperation.Review{Decision: r.PostFormValue("decision"), DecidedOn: on,
-				Directors: r.PostFormValue("directors"), Financers: r.PostFormValue("financers"), Note: r.PostFormValue("note")})
-		case "agreement":
-			on, err := date("on")
-			if err != nil {
-				return err
-			}
-			startup, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("startup")), 10, 64)
-			a := cooperation.Agreement{Kind: r.PostFormValue("kind"), EffectiveOn: on, Deadlines: r.PostFormValue("deadlines"),
-				Resources: r.PostFormValue("resources"), StartupFinancing: startup}
-			req := map[string]bool{}
-			for _, x := range r.PostForm["required"] {
-				req[x] = true
-			}
-			orgs, commits := r.PostForm["party"], r.PostForm["commitment"]
-			for i := range orgs {
-				if i < len(commits) && strings.TrimSpace(commits[i]) != "" {
-					a.Parties = append(a.Parties, cooperation.Commitment{Org: orgs[i], Commitment: commits[i], Required: req[orgs[i]]})
-				}
-			}
-			return c.Agree(ctx, code, a)
-		case "sign":
-			on, err := date("on")
-			if err != nil {
-				return err
-			}
-			return c.Sign(ctx, code, r.PostFormValue("org"), r.PostFormValue("by"), on, r.PostFormValue("place"))
-		case "start", "systematize", "close":
-			on, err := date("on")
-			if err != nil {
-				return err
-			}
-			return map[string]func(cooperation.Date) error{
-				"start":       func(d cooperation.Date) error { return c.Start(ctx, code, d) },
-				"systematize": func(d cooperation.Date) error { return c.BeginSystematization(ctx, code, d) },
-				"close":       func(d cooperation.Date) error { return c.Close(ctx, code, d) },
-			}[action](on)
-		case "event":
-			var e cooperation.Event
-			if err := jsonField("event", &e); err != nil {
-				return err
-			}
-			_, err := c.AddEvent(ctx, code, e)
-			return err
-		case "execution":
-			on, err := date("on")
-			if err != nil {
-				return err
-			}
-			year, _ := strconv.Atoi(r.PostFormValue("year"))
-			amount, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("amount")), 10, 64)
-			return c.RecordExecution(ctx, code, cooperation.Execution{Org: r.PostFormValue("org"), Year: year, Category: r.PostFormValue("category"),
-				Kind: r.PostFormValue("kind"), Valuation: r.PostFormValue("valuation"), Amount: amount, On: on})
-		case "systematization":
-			return c.SaveSystematization(ctx, code, cooperation.Systematization{Lessons: r.PostFormValue("lessons"), Challenge: r.PostFormValue("challenge"),
-				Solution: r.PostFormValue("solution"), Results: r.PostFormValue("results"), Sustainability: r.PostFormValue("sustainability"),
-				Replicability: r.PostFormValue("replicability"), Findings: r.PostFormValue("findings"), ManagementResponse: r.PostFormValue("management_response")})
-		case "public":
-			return c.SetPublic(ctx, code, r.PostFormValue("public") == "1")
-		case "document":
-			on, err := date("on")
-			if err != nil {
-				return err
-			}
-			_, err = c.AddDocument(ctx, code, cooperation.Document{Title: r.PostFormValue("title"), Category: r.PostFormValue("category"),
-				URL: r.PostFormValue("url"), Format: r.PostFormValue("format"), Language: r.PostFormValue("language"), Date: on})
-			return err
-		}
-		return nil
-	}()
-	if err != nil {
+	if err := handle(coopForm{r}, s.cfg.Cooperation, code); err != nil {
 		switch fosis.ErrorCode(err) {
 		case fosis.EINVALID, fosis.ECONFLICT, fosis.EFORBIDDEN:
 			s.coopProjectPage(w, r, statusOf(err), code, &coopProjectData{Error: newCoopErr(err), Form: form})
@@ -479,6 +369,196 @@ func (s *Server) coopAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/cooperation/"+url.PathEscape(strings.ToUpper(strings.TrimSpace(code)))+"?done="+action+"#done", http.StatusSeeOther)
+}
+
+// coopForm reads a project page's form: every value read as a date, a
+// number or JSON is refused, naming the field, when it is not one (a
+// mistyped number never becomes 0).
+type coopForm struct{ r *http.Request }
+
+func (f coopForm) text(field string) string { return f.r.PostFormValue(field) }
+
+func (f coopForm) date(field string) (cooperation.Date, error) {
+	d, err := cooperation.ParseDate(f.text(field))
+	if err != nil {
+		return d, coopFieldErr(field, "coop.err.form.date", "%q is not a date (YYYY-MM-DD)", f.text(field))
+	}
+	return d, nil
+}
+
+// int64 reads a whole number; an empty field is 0 when optional.
+func (f coopForm) int64(field string, optional bool) (int64, error) {
+	v := strings.TrimSpace(f.text(field))
+	if v == "" && optional {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, coopFieldErr(field, "coop.err.form.number", "%q is not a whole number; write digits only, without separators", v)
+	}
+	return n, nil
+}
+
+func (f coopForm) json(field string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(f.text(field)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return coopFieldErr(field, "coop.err.form.json", "not valid JSON of the documented shape: %s", err.Error())
+	}
+	return nil
+}
+
+// coopFieldErr is a keyed refusal of one field of a form.
+func coopFieldErr(field, key, format string, args ...any) error {
+	fe := fosis.KeyedField(field, key, format, args...)
+	return &fosis.Error{Code: fosis.EINVALID, Message: field + ": " + fe.Message, Fields: []fosis.FieldError{fe}, Key: key, Args: args}
+}
+
+// coopActionHandlers are the project page's forms, one handler per action
+// as the API has one per route.
+var coopActionHandlers = map[string]func(f coopForm, c *cooperation.Store, code string) error{
+	"feasibility": coopFeasibility,
+	"design":      coopDesign,
+	"review":      coopReview,
+	"agreement":   coopAgreement,
+	"sign":        coopSign,
+	"start":       func(f coopForm, c *cooperation.Store, code string) error { return coopDated(f, code, c.Start) },
+	"systematize": func(f coopForm, c *cooperation.Store, code string) error {
+		return coopDated(f, code, c.BeginSystematization)
+	},
+	"close":           coopClose,
+	"event":           coopEvent,
+	"execution":       coopExecution,
+	"systematization": coopSystematization,
+	"public": func(f coopForm, c *cooperation.Store, code string) error {
+		return c.SetPublic(f.r.Context(), code, f.text("public") == "1")
+	},
+	"document": coopDocument,
+}
+
+func coopFeasibility(f coopForm, c *cooperation.Store, code string) error {
+	on, err := f.date("on")
+	if err != nil {
+		return err
+	}
+	fe := cooperation.Feasibility{Decision: f.text("decision"), DecidedOn: on, DecidedBy: f.text("by"), Note: f.text("note")}
+	met := map[string]bool{}
+	for _, m := range f.r.PostForm["met"] {
+		met[m] = true
+	}
+	for i, line := range strings.Split(f.text("criteria"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			fe.Criteria = append(fe.Criteria, cooperation.Criterion{Name: line, Met: met[strconv.Itoa(i)] || f.text("all_met") == "1"})
+		}
+	}
+	return c.Evaluate(f.r.Context(), code, fe)
+}
+
+func coopDesign(f coopForm, c *cooperation.Store, code string) error {
+	d, err := cooperation.ParseDesign([]byte(f.text("design")))
+	if err != nil {
+		return err
+	}
+	_, err = c.SaveDesign(f.r.Context(), code, d)
+	return err
+}
+
+func coopReview(f coopForm, c *cooperation.Store, code string) error {
+	on, err := f.date("on")
+	if err != nil {
+		return err
+	}
+	decisions, err := cooperation.ParseFinancerDecisions(strings.FieldsFunc(f.text("financer_decisions"), func(r rune) bool { return r == '\n' || r == ',' || r == ';' }))
+	if err != nil {
+		return err
+	}
+	return c.ReviewDesign(f.r.Context(), code, cooperation.Review{Decision: f.text("decision"), DecidedOn: on,
+		Directors: f.text("directors"), Financers: f.text("financers"), FinancerDecisions: decisions, Note: f.text("note")})
+}
+
+func coopAgreement(f coopForm, c *cooperation.Store, code string) error {
+	on, err := f.date("on")
+	if err != nil {
+		return err
+	}
+	startup, err := f.int64("startup", true)
+	if err != nil {
+		return err
+	}
+	a := cooperation.Agreement{Kind: f.text("kind"), EffectiveOn: on, Deadlines: f.text("deadlines"), Resources: f.text("resources"), StartupFinancing: startup}
+	orgs, commits := f.r.PostForm["party"], f.r.PostForm["commitment"]
+	for i := range orgs {
+		if i < len(commits) && strings.TrimSpace(commits[i]) != "" {
+			a.Parties = append(a.Parties, cooperation.Commitment{Org: orgs[i], Commitment: commits[i], Required: true})
+		}
+	}
+	return c.Agree(f.r.Context(), code, a)
+}
+
+func coopSign(f coopForm, c *cooperation.Store, code string) error {
+	on, err := f.date("on")
+	if err != nil {
+		return err
+	}
+	return c.Sign(f.r.Context(), code, f.text("org"), f.text("by"), on, f.text("place"))
+}
+
+func coopDated(f coopForm, code string, step func(context.Context, string, cooperation.Date) error) error {
+	on, err := f.date("on")
+	if err != nil {
+		return err
+	}
+	return step(f.r.Context(), code, on)
+}
+
+func coopClose(f coopForm, c *cooperation.Store, code string) error {
+	on, err := f.date("on")
+	if err != nil {
+		return err
+	}
+	return c.CloseWith(f.r.Context(), code, cooperation.Closing{On: on, Status: f.text("status"), Reason: f.text("reason")})
+}
+
+func coopEvent(f coopForm, c *cooperation.Store, code string) error {
+	var e cooperation.Event
+	if err := f.json("event", &e); err != nil {
+		return err
+	}
+	_, err := c.AddEvent(f.r.Context(), code, e)
+	return err
+}
+
+func coopExecution(f coopForm, c *cooperation.Store, code string) error {
+	on, err := f.date("on")
+	if err != nil {
+		return err
+	}
+	year, err := f.int64("year", false)
+	if err != nil {
+		return err
+	}
+	amount, err := f.int64("amount", false)
+	if err != nil {
+		return err
+	}
+	return c.RecordExecution(f.r.Context(), code, cooperation.Execution{Org: f.text("org"), Year: int(year), Category: f.text("category"),
+		Kind: f.text("kind"), Valuation: f.text("valuation"), Amount: amount, On: on})
+}
+
+func coopSystematization(f coopForm, c *cooperation.Store, code string) error {
+	return c.SaveSystematization(f.r.Context(), code, cooperation.Systematization{Lessons: f.text("lessons"), Challenge: f.text("challenge"),
+		Solution: f.text("solution"), Results: f.text("results"), Sustainability: f.text("sustainability"),
+		Replicability: f.text("replicability"), Findings: f.text("findings"), ManagementResponse: f.text("management_response")})
+}
+
+func coopDocument(f coopForm, c *cooperation.Store, code string) error {
+	on, err := f.date("on")
+	if err != nil {
+		return err
+	}
+	_, err = c.AddDocument(f.r.Context(), code, cooperation.Document{Title: f.text("title"), Category: f.text("category"),
+		URL: f.text("url"), Format: f.text("format"), Language: f.text("language"), Date: on})
+	return err
 }
 
 // coopIATI downloads the IATI file of the public projects the user may see.

@@ -67,13 +67,16 @@ func (s *Server) coopSavePartner(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch what {
 	case "org":
-		typ, _ := strconv.Atoi(r.PostFormValue("type"))
+		var typ int64
+		if typ, err = (coopForm{r}).int64("type", true); err != nil {
+			break
+		}
 		roles := map[string]bool{}
 		for _, x := range r.PostForm["role"] {
 			roles[x] = true
 		}
 		_, err = s.cfg.Cooperation.SaveOrg(ctx, cooperation.Org{Name: r.PostFormValue("name"), Country: r.PostFormValue("country"),
-			IATIRef: r.PostFormValue("iati_ref"), Type: typ, Strategic: roles["strategic"], Technical: roles["technical"], Financial: roles["financial"],
+			IATIRef: r.PostFormValue("iati_ref"), Type: int(typ), Strategic: roles["strategic"], Technical: roles["technical"], Financial: roles["financial"],
 			Agency: r.PostFormValue("agency") == "1"})
 	case "staff":
 		st := cooperation.Staff{Name: r.PostFormValue("name"), Position: r.PostFormValue("position"), Level: cooperation.Level(r.PostFormValue("level"))}
@@ -84,7 +87,7 @@ func (s *Server) coopSavePartner(w http.ResponseWriter, r *http.Request) {
 				}
 				name, role, ok := strings.Cut(line, ":")
 				if !ok {
-					return &fosis.Error{Code: fosis.EINVALID, Message: "programs: line " + strconv.Itoa(i+1) + ": write NAME:designed or NAME:ran"}
+					return coopFieldErr("programs", "coop.err.form.program_line", "line %d: write NAME:designed or NAME:ran", i+1)
 				}
 				st.Programs = append(st.Programs, cooperation.Program{Name: name, Role: strings.TrimSpace(role)})
 			}
@@ -98,7 +101,7 @@ func (s *Server) coopSavePartner(w http.ResponseWriter, r *http.Request) {
 					share, serr = strconv.Atoi(strings.TrimSpace(parts[2]))
 				}
 				if len(parts) != 3 || serr != nil {
-					return &fosis.Error{Code: fosis.EINVALID, Message: "availability: line " + strconv.Itoa(i+1) + ": write FROM:TO:PERCENT, e.g. 2026-01:2027-12:50"}
+					return coopFieldErr("availability", "coop.err.form.availability_line", "line %d: write FROM:TO:PERCENT, e.g. 2026-01:2027-12:50", i+1)
 				}
 				st.Avail = append(st.Avail, cooperation.Availability{From: cooperation.Month(strings.TrimSpace(parts[0])), To: cooperation.Month(strings.TrimSpace(parts[1])), Share: share})
 			}

@@ -111,7 +111,7 @@ func designJSON() string {
  "budget": [{"org": "MDS Paraguay", "year": ` + itoa(y) + `, "category": "office", "kind": "in_kind", "valuation": "market rent", "amount": 5000},
   {"org": "FOSIS", "year": ` + itoa(y) + `, "category": "experts", "kind": "in_kind", "valuation": "salary cost", "amount": 30000},
   {"org": "GIZ", "year": ` + itoa(y) + `, "category": "travel", "kind": "cash", "amount": 18000},
-  {"org": "GIZ", "year": ` + itoa(y+1) + `, "category": "consultants", "kind": "cash", "amount": 9000}]}`
+  {"org": "GIZ", "year": ` + itoa(y+1) + `, "category": "systematization", "kind": "cash", "amount": 9000}]}`
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -133,19 +133,23 @@ func TestCooperationPages(t *testing.T) {
 		return body
 	}
 	post("/cooperation", url.Values{"code": {"css-py-01"}, "title": {"Acompañamiento psicosocial"}, "org": {"MDS Paraguay"}, "channel": {"financer"},
-		"asker": {"GIZ"}, "on": {today}, "public": {"1"}}, `id="form-feasibility"`)
+		"asker": {"GIZ"}, "on": {today}, "public": {"1"}, "sdgs": {"1, 10"}}, `id="project-sdgs"`)
+	if resp, body := c.do("POST", "/cooperation", url.Values{"code": {"CSS-PY-02"}, "title": {"x"}, "org": {"MDS Paraguay"}, "channel": {"direct"},
+		"on": {today}, "sdgs": {"1, diez"}}); resp.StatusCode != 400 || !strings.Contains(body, "no es un número entero") {
+		t.Errorf("a mistyped SDG: %d", resp.StatusCode)
+	}
 	post("/cooperation", url.Values{"code": {"CSS-GT-01"}, "title": {"Solicitud de Guatemala"}, "org": {"MIDES Guatemala"}, "channel": {"direct"}, "on": {today}}, `CSS-GT-01`)
 	P := "/cooperation/CSS-PY-01/"
-	post(P+"feasibility", url.Values{"criteria": {"Alineación\nCompromiso"}, "all_met": {"1"}, "decision": {"approve"}, "on": {today}, "by": {"Comité"}}, `id="form-design"`)
+	post(P+"feasibility", url.Values{"criteria": {"Alineación con programas de FOSIS\nCompromiso de la institución solicitante\nDisponibilidad de profesionales"}, "all_met": {"1"}, "decision": {"approve"}, "on": {today}, "by": {"Comité"}}, `id="form-design"`)
 	body := post(P+"design", url.Values{"design": {designJSON()}}, `id="form-review"`)
 	if !strings.Contains(body, `Luis Soto`) || !strings.Contains(body, `fosis-unpaired`) {
 		t.Errorf("the design's unpaired member is not flagged")
 	}
-	post(P+"review", url.Values{"decision": {"approve"}, "on": {today}, "directors": {"Dirección ejecutiva"}}, `id="form-agreement"`)
+	post(P+"review", url.Values{"decision": {"approve"}, "on": {today}, "directors": {"Dirección ejecutiva"}, "financer_decisions": {"GIZ=approve"}}, `id="form-agreement"`)
 	body = post(P+"agreement", url.Values{"kind": {"trilateral"}, "on": {today}, "deadlines": {"Manual en 12 meses"}, "resources": {"Según presupuesto"}, "startup": {"5000"},
 		"party": {"GIZ", "FOSIS", "MDS Paraguay"}, "commitment": {"Pasajes", "Expertos", "Equipo espejo"}, "required": {"GIZ", "FOSIS", "MDS Paraguay"}}, `id="form-sign"`)
 	resp, body := c.do("POST", P+"start", url.Values{"on": {today}})
-	if resp.StatusCode != 409 || !strings.Contains(body, `Firmas:`) || !strings.Contains(body, "missing: FOSIS, GIZ, MDS Paraguay") {
+	if resp.StatusCode != 409 || !strings.Contains(body, `Firmas:`) || !strings.Contains(body, "faltan: FOSIS, GIZ, MDS Paraguay") {
 		t.Fatalf("early start: %d\n%s", resp.StatusCode, body)
 	}
 	for _, org := range []string{"FOSIS", "GIZ"} {
@@ -164,6 +168,15 @@ func TestCooperationPages(t *testing.T) {
 	body = post(P+"start", url.Values{"on": {today}}, `id="done"`)
 	body = post(P+"document", url.Values{"title": {"Convenio trilateral"}, "category": {"A09"}, "url": {"https://fosis.example/convenio.pdf"},
 		"format": {"application/pdf"}, "language": {"es"}, "on": {today}}, `href="https://fosis.example/convenio.pdf"`)
+	// A mistyped number is refused, naming the field, never read as 0
+	// (issue 12).
+	for field, v := range map[string]string{"amount": "17.250", "year": "2O26"} {
+		vals := url.Values{"org": {"GIZ"}, "year": {strconv.Itoa(time.Now().Year())}, "category": {"travel"}, "kind": {"cash"}, "amount": {"100"}, "on": {today}}
+		vals.Set(field, v)
+		if resp, body := c.do("POST", P+"execution", vals); resp.StatusCode != 400 || !strings.Contains(body, "no es un número entero") || !strings.Contains(body, "<code>"+field+"</code>") {
+			t.Errorf("execution with %s=%q: %d\n%s", field, v, resp.StatusCode, body)
+		}
+	}
 	for _, want := range []string{`id="project-step">en ejecución`, `id="cost-chart"`, `id="project-modality">triangular`, `Carmen Benítez`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("project page lacks %q", want)
@@ -198,7 +211,7 @@ func TestCooperationPages(t *testing.T) {
 	if !strings.Contains(body, "2026-01 – 2027-12: 30 %") || !strings.Contains(body, "AGCI") {
 		t.Errorf("partners page after saving:\n%s", body)
 	}
-	if resp, body = c.do("POST", "/cooperation/partners/staff", url.Values{"name": {"X"}, "level": {"professional"}, "availability": {"2026-01:2025-12:30"}}); resp.StatusCode != 400 || !strings.Contains(body, "ends (2025-12) before it starts") {
+	if resp, body = c.do("POST", "/cooperation/partners/staff", url.Values{"name": {"X"}, "level": {"professional"}, "availability": {"2026-01:2025-12:30"}}); resp.StatusCode != 400 || !strings.Contains(body, "termina (2025-12) antes de empezar") {
 		t.Errorf("bad availability: %d", resp.StatusCode)
 	}
 	if _, body = gc.do("GET", "/cooperation/partners", nil); strings.Contains(body, `id="staff"`) || strings.Contains(body, `id="form-org"`) {
@@ -290,7 +303,6 @@ func TestCooperationBrowser(t *testing.T) {
 		chromedp.Click(css("#public")),
 		submit("#create-request", "#form-feasibility"))
 	do("feasibility",
-		chromedp.SendKeys(css("#criteria"), "Alineación con programas de FOSIS"),
 		chromedp.SendKeys(css("#by"), "Comité"),
 		submit("#submit-feasibility", "#form-design"))
 	do("design",
@@ -298,6 +310,7 @@ func TestCooperationBrowser(t *testing.T) {
 		submit("#submit-design", "#form-review"))
 	do("review",
 		chromedp.SendKeys(css("#directors"), "Dirección ejecutiva"),
+		chromedp.SendKeys(css("#financer-decisions"), "GIZ=approve"),
 		submit("#submit-review", "#form-agreement"))
 	do("agreement",
 		chromedp.SendKeys(css("#deadlines"), "Manual en 12 meses"),

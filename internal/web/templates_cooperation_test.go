@@ -41,7 +41,7 @@ func init() {
 		{Name: "third", Side: cooperation.SideThird, Budgeted: 33000, BudgetedCash: 33000, Executed: 16000, ExecutedCash: 16000}}})
 	board.Total = 88000
 	refused := board
-	refused.Error = newCoopErr(fosis.Errorf(fosis.ECONFLICT, `refused by rule "staff_capacity": Ana Rojas 2026-03 to 2027-12: 60%% asked, 50%% available`))
+	refused.Error = newCoopErr(fosis.KeyedErrorf(fosis.ECONFLICT, "coop.refused.staff_capacity.team_would", "the team would exceed staff availability: %s", "Ana Rojas 2026-03 to 2027-12: 60% asked, 50% available"))
 	moreTemplateCases = append(moreTemplateCases,
 		templateCase{"cooperation", board, `href="/cooperation/CSS-PY-01"`},
 		templateCase{"cooperation", board, `id="portfolio-chart"`},
@@ -57,6 +57,9 @@ func init() {
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepSystematizing), `id="form-close"`},
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepClosed), `href="https://fosis.example/c.pdf"`},
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepClosed), `id="shared"`},
+		templateCase{"coopproject", cancelledProjectPage(), `id="project-closure-reason"`},
+		templateCase{"coopproject", cancelledProjectPage(), `id="project-sdgs"`},
+		templateCase{"coopproject", sampleProjectPage(cooperation.StepExecuting), `id="form-close"`},
 		templateCase{"cooppartners", &partnersData{CanWrite: true, Form: map[string]string{}, Levels: []cooperation.Level{cooperation.LevelDirector},
 			Orgs: []cooperation.Org{{Name: "FOSIS", Country: "CL", IATIRef: "CL-RUT-00000000-0", Technical: true, Reporting: true}, {Name: "BID", Financial: true, Technical: true}},
 			Staff: []cooperation.Staff{{Name: "Ana Rojas", Level: cooperation.LevelDirector, Programs: []cooperation.Program{{Name: "Puente", Role: "designed"}},
@@ -169,4 +172,16 @@ func TestCoopCatalog(t *testing.T) {
 			}
 		}
 	}
+}
+
+// cancelledProjectPage is a project cancelled before its 18 months, with
+// its reason and its SDGs.
+func cancelledProjectPage() *coopProjectData {
+	d := sampleProjectPage(cooperation.StepClosed)
+	p := *d.V.Project
+	p.Closure, p.ClosureReason = "cancelled", "El ministerio socio fue reestructurado y suspendió el programa"
+	v := *d.V
+	v.Project, v.SDGs = &p, []int{1, 10}
+	d.V = &v
+	return d
 }

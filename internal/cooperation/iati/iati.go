@@ -82,9 +82,13 @@ type Code struct {
 
 // Org is a reporting-org, provider-org or receiver-org.
 type Org struct {
-	Ref        string      `xml:"ref,attr,omitempty"`
-	Type       string      `xml:"type,attr,omitempty"`
-	Narratives []Narrative `xml:"narrative"`
+	Ref  string `xml:"ref,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
+	// ProviderActivityID is, in a transaction's provider-org, the
+	// provider's own published activity, so that the same money is not
+	// counted twice across publishers (never set elsewhere).
+	ProviderActivityID string      `xml:"provider-activity-id,attr,omitempty"`
+	Narratives         []Narrative `xml:"narrative"`
 }
 
 // Description is a description of a given DescriptionType (1 general,

@@ -123,7 +123,18 @@ func TestCheck(t *testing.T) {
 		{"percentage above 100", func(a *Activity) { a.RecipientCountries[0].Percentage = "101" }, []string{"12.1.1: recipient-country"}},
 		{"budget longer than a year", func(a *Activity) { a.Budgets[0].PeriodEnd.ISODate = "2027-06-30" }, []string{"7.5.3: budget[1]"}},
 		{"budget ending before it starts", func(a *Activity) { a.Budgets[1].PeriodEnd.ISODate = "2026-12-31" }, []string{"8.6.3: budget[2]"}},
-		{"planned start after planned end", func(a *Activity) { a.Dates[2].ISODate = "2026-01-01" }, []string{"11.1.2: activity-date"}},
+		{"planned start after planned end", func(a *Activity) { a.Dates[2].ISODate = "2026-01-01" }, []string{"11.1.2: activity-date", "transaction-date: transaction[1]"}},
+		{"transaction after the end", func(a *Activity) { a.Dates = append(a.Dates, ActivityDate{"4", "2026-03-02"}) }, []string{"transaction-date: transaction[1]"}},
+		{"a transaction's provider that does not take part", func(a *Activity) {
+			a.Transactions[0].ProviderOrg = &Org{Ref: "XM-DAC-41114", Narratives: []Narrative{{Text: "UNDP"}}}
+		}, []string{"participating-org: transaction[1]"}},
+		// issue 17: --sector 99999 --currency XYZ exported and "validated".
+		{"codes outside their codelists", func(a *Activity) {
+			a.DefaultCurrency, a.Status.Code, a.CollaborationType = "XYZ", "9", &Code{Code: "5"}
+			a.ParticipatingOrgs[0].Role = "7"
+			a.Transactions[0].Type.Code = "99"
+		}, []string{"codelist: @default-currency", "codelist: activity-status/@code", "codelist: collaboration-type/@code",
+			"codelist: participating-org[1]/@role", "codelist: transaction[1]/transaction-type/@code"}},
 		{"actual start in the future", func(a *Activity) { a.Dates[1].ISODate = "2026-12-02" }, []string{"11.1.4: activity-date[@type=2]"}},
 		{"actual end in the future", func(a *Activity) { a.Dates = append(a.Dates, ActivityDate{"4", "2027-01-01"}) }, []string{"11.1.5: activity-date[@type=4]"}},
 		{"no start date", func(a *Activity) { a.Dates = []ActivityDate{{"3", "2027-12-31"}} }, []string{"6.11.1: activity-date"}},

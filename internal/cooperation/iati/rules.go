@@ -159,6 +159,38 @@ func Check(doc *Activities, now time.Time) []Finding {
 				}
 			}
 		}
+		// Every organisation in a transaction takes part in the activity, and
+		// nothing is transacted after the activity's end.
+		parts := map[string]bool{}
+		for _, p := range a.ParticipatingOrgs {
+			parts["ref:"+p.Ref] = p.Ref != ""
+			if len(p.Narratives) > 0 {
+				parts["name:"+p.Narratives[0].Text] = true
+			}
+		}
+		end := dates["4"]
+		if end == "" {
+			end = dates["3"]
+		}
+		for j, t := range a.Transactions {
+			path := fmt.Sprintf("transaction[%d]", j+1)
+			for _, o := range []*Org{t.ProviderOrg, t.ReceiverOrg} {
+				if o == nil {
+					continue
+				}
+				name := ""
+				if len(o.Narratives) > 0 {
+					name = o.Narratives[0].Text
+				}
+				if !parts["ref:"+o.Ref] && !parts["name:"+name] {
+					add("participating-org", path, "%s appears in a transaction but not as a participating-org", strings.TrimSpace(o.Ref+" "+name))
+				}
+			}
+			if end != "" && t.Date.ISODate > end {
+				add("transaction-date", path, "the transaction date %s is after the activity's end %s", t.Date.ISODate, end)
+			}
+		}
+		checkCodes(a, add)
 		for j, r := range a.Results {
 			for k, in := range r.Indicators {
 				for l, p := range in.Periods {
