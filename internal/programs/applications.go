@@ -291,6 +291,16 @@ func monthsBetween(a, b time.Time) int64 {
 // audit entry; a duplicate is a conflict naming the applicant.
 func (s *Store) insert(ctx context.Context, tx *db.Tx, c *Call, ps []*prepared) error {
 	d := tx.DB()
+	// The call may have closed since applyCall read it: read it again
+	// holding it (sharedCall), so that no application goes in after the
+	// close (the close waits for the applications going in).
+	now, err := s.sharedCall(ctx, tx, strconv.FormatInt(c.ID, 10))
+	if err != nil {
+		return err
+	}
+	if now.Status != StatusOpen {
+		return refuse(fosis.ECONFLICT, "programs.err.call_not_open", c.Code, statusTerm(now.Status))
+	}
 	for _, p := range ps {
 		in, _ := json.Marshal(p.in)
 		failed, _ := json.Marshal(p.a.Failed)

@@ -342,6 +342,43 @@ func (s *Store) call(ctx context.Context, q rowsQuerier, ref string) (*Call, err
 	return &c, rows.Err()
 }
 
+// lockedCall reads call ref in tx for a change of the call or of its
+// applications, after taking the call's row lock on PostgreSQL (FOR NO KEY
+// UPDATE: it does not block inserts of applications that only reference
+// it). Every transition of a call, of its applications and of its
+// enrolments takes it first, so they run one after another per call and
+// each sees what the one before committed; on SQLite the one writer
+// connection (BEGIN IMMEDIATE) already runs write transactions one after
+// another. The state is still checked again by a compare-and-set in the
+// UPDATE itself (guarded).
+func (s *Store) lockedCall(ctx context.Context, tx *db.Tx, ref string) (*Call, error) {
+	return s.callLocked(ctx, tx, ref, "FOR NO KEY UPDATE")
+}
+
+// sharedCall reads call ref in tx holding a share lock on PostgreSQL: many
+// applications may go in at once, but the call cannot close meanwhile.
+func (s *Store) sharedCall(ctx context.Context, tx *db.Tx, ref string) (*Call, error) {
+	return s.callLocked(ctx, tx, ref, "FOR SHARE")
+}
+
+func (s *Store) callLocked(ctx context.Context, tx *db.Tx, ref, lock string) (*Call, error) {
+	if tx.DB().Engine == db.Postgres {
+		where, arg := `code = ?`, any(ref)
+		if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+			where, arg = `id = ?`, id
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM calls WHERE `+where+` `+lock, arg).Scan(&id)
+		if err == sql.ErrNoRows {
+			return nil, refuse(fosis.ENOTFOUND, "programs.err.no_call", ref)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s.call(ctx, tx, ref)
+}
+
 // seesCall reports whether v may see call c: national staff all, a
 // regional officer calls covering a commune of the region, agency staff
 // calls of a line they hold a contract for in one of its communes.
@@ -428,14 +465,14 @@ func (s *Store) SetStatus(ctx context.Context, ref, status string) (*Call, error
 	}
 	var out *Call
 	err := s.db.Transact(ctx, func(tx *db.Tx) error {
-		c, err := s.call(ctx, tx, ref)
+		c, err := s.lockedCall(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
 		if c.Status != from {
 			return refuse(fosis.ECONFLICT, "programs.err.status_move", c.Code, statusTerm(c.Status), statusTerm(from), statusTerm(status))
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, updated_at = ? WHERE id = ?`, status, tx.DB().Time(tx.Now), c.ID); err != nil {
+		if err := moveCall(ctx, tx, c, from, status); err != nil {
 			return err
 		}
 		before := c.Status
@@ -444,4 +481,18 @@ func (s *Store) SetStatus(ctx context.Context, ref, status string) (*Call, error
 		return record(ctx, tx, "call."+status, "call", c.Code, map[string]string{"status": before}, map[string]string{"status": status})
 	})
 	return out, err
+}
+
+// moveCall sets call c's status from from to to, guarded: the UPDATE
+// matches only a call still in from, and a call that moved meanwhile is a
+// conflict.
+func moveCall(ctx context.Context, tx *db.Tx, c *Call, from, to string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, to, tx.DB().Time(tx.Now), c.ID, from)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return refuse(fosis.ECONFLICT, "programs.err.call_changed", c.Code)
+	}
+	return nil
 }

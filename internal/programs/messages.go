@@ -119,6 +119,8 @@ var Messages = map[string]string{
 	"programs.err.verify_digest":         "the frozen selection of call %s does not match its digest",
 	"programs.err.verify_differs_hidden": "the frozen selection of call %s does not re-run to the same placements",
 	"programs.err.already_withdrawn":     "application %d is already withdrawn",
+	"programs.err.application_changed":   "application %d changed meanwhile (someone else decided on it); reload it and try again",
+	"programs.err.call_changed":          "call %s changed meanwhile (someone else moved it); reload it and try again",
 	"programs.err.withdraw_enrolled":     "application %d is enrolled: end the participation instead",
 	"programs.err.enroll_not_selected":   "application %d is %s: only a selected application can be enrolled",
 	"programs.err.envelope":              "the envelope of call %s cannot cover another $%v: nothing was enrolled",
