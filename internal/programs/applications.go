@@ -165,7 +165,7 @@ func (s *Store) prepare(ctx context.Context, v *viewer, c *Call, in ApplyInput, 
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := c.Communes[h.CommuneCode]; !ok {
+	if !c.Covers(h.CommuneCode, h.RegionCode) {
 		return nil, invalid("run", "programs.err.commune_not_covered", h.CommuneName, h.CommuneCode, c.Code)
 	}
 	// The person whose attributes count: the applicant, or the household's head.

@@ -28,6 +28,9 @@ type SelectionRecord struct {
 	Reserved    []Rule      `json:"reserved"`
 	Quotas      Quotas      `json:"quotas"`
 	Regions     [][2]string `json:"commune_regions"` // commune → region, for re-running without the territory
+	// LotterySeed is the call's lottery seed (empty in records frozen
+	// before the lottery existed); each applicant's Lottery derives from it.
+	LotterySeed string      `json:"lottery_seed,omitempty"`
 	Applicants  []Applicant `json:"applicants"`
 	Placements  []Placement `json:"placements"`
 	RanAt       time.Time   `json:"ran_at"`
@@ -94,6 +97,10 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 			return err
 		}
 		sortByID(apps)
+		// A call closed before the lottery existed draws its seed now.
+		if err := drawSeed(ctx, tx, c); err != nil {
+			return err
+		}
 		if err := s.recheck(ctx, tx, c, apps, tx.Now); err != nil {
 			return err
 		}
@@ -159,7 +166,7 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 // (sorted by id).
 func (s *Store) newRecord(c *Call, apps []Application) *SelectionRecord {
 	rec := &SelectionRecord{Call: c.Code, Run: c.Run, RulesDigest: c.rules.rules.Digest(), Rules: c.rules.rules.Rules(),
-		Priorities: c.rules.priorities.Rules(), Reserved: c.rules.reserved.Rules(), Quotas: c.Quotas()}
+		Priorities: c.rules.priorities.Rules(), Reserved: c.rules.reserved.Rules(), Quotas: c.Quotas(), LotterySeed: c.LotterySeed}
 	for code := range c.Communes {
 		r, _ := s.regionOf(code)
 		rec.Regions = append(rec.Regions, [2]string{code, r})
@@ -170,6 +177,9 @@ func (s *Store) newRecord(c *Call, apps []Application) *SelectionRecord {
 		a := &apps[i]
 		rec.Applicants[i] = Applicant{ID: a.ID, Commune: a.Commune, Region: a.Region, Eligible: a.Eligible && a.Status != AppWithdrawn,
 			Bracket: bracketOrLast(a.Attrs), Percentile: a.Attrs.Percentile, Priority: a.Priority, Reserved: a.Reserved, SubmittedAt: a.submitted}
+		if c.LotterySeed != "" { // a what-if before the close ranks without it
+			rec.Applicants[i].Lottery = LotteryKey(c.LotterySeed, a.ID)
+		}
 	}
 	return rec
 }
@@ -325,6 +335,16 @@ func (s *Store) VerifySelection(ctx context.Context, ref string) (*SelectionReco
 		return nil, err
 	}
 	shown := s.shownRecord(v, c, rec)
+	if rec.LotterySeed != "" {
+		for _, a := range rec.Applicants {
+			if a.Lottery != LotteryKey(rec.LotterySeed, a.ID) {
+				if !shown.has(a.ID) {
+					return shown, refuse(fosis.ECONFLICT, "programs.err.verify_differs_hidden", rec.Call)
+				}
+				return shown, refuse(fosis.ECONFLICT, "programs.err.verify_lottery", rec.Call, a.ID)
+			}
+		}
+	}
 	again := Select(rec.Applicants, rec.Quotas, rec.regionOf())
 	for i := range again {
 		if i >= len(rec.Placements) || again[i] != rec.Placements[i] {
