@@ -210,6 +210,14 @@ func (s *Store) prepare(ctx context.Context, v *viewer, c *Call, in ApplyInput, 
 	if a.Participations, err = s.participations(ctx, s.db, c.Unit, h.Key, body, now); err != nil {
 		return nil, err
 	}
+	// Seguridades y Oportunidades is the household's, whoever applies.
+	hp := a.Participations
+	if c.Unit != UnitHousehold {
+		if hp, err = s.participations(ctx, s.db, UnitHousehold, h.Key, body, now); err != nil {
+			return nil, err
+		}
+	}
+	a.SSO = ssoOf(hp)
 	channel := in.Channel
 	if v.agency != 0 {
 		channel = ChannelAgency

@@ -236,15 +236,18 @@ func (s *Store) recheck(ctx context.Context, tx rowsQuerier, c *Call, apps []App
 		if a.Status == AppWithdrawn {
 			continue
 		}
-		ps := map[string]int64{}
+		ps, hs := map[string]int64{}, map[string]int64{}
 		for _, p := range byHousehold[a.household] {
+			if old, ok := hs[p.code]; !ok || p.months < old {
+				hs[p.code] = p.months
+			}
 			if c.Unit == UnitHousehold || p.run == a.personRUN {
 				if old, ok := ps[p.code]; !ok || p.months < old {
 					ps[p.code] = p.months
 				}
 			}
 		}
-		a.Attrs.Participations = ps
+		a.Attrs.Participations, a.Attrs.SSO = ps, ssoOf(hs)
 		a.Failed = c.rules.rules.Eval(&a.Attrs)
 		if a.Failed == nil {
 			a.Failed = []Failure{}
