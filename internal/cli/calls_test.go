@@ -66,7 +66,7 @@ func TestCallsCommandLine(t *testing.T) {
 	if out := mustRun(t, "--db", dsn, "programs", "list"); !strings.Contains(out, "no programmes yet") {
 		t.Fatalf("empty catalogue:\n%s", out)
 	}
-	if out := mustRun(t, "--db", dsn, "programs", "seed"); !strings.Contains(out, "13 programme line(s) added") {
+	if out := mustRun(t, "--db", dsn, "programs", "seed"); !strings.Contains(out, "14 programme line(s) added") {
 		t.Fatalf("seed:\n%s", out)
 	}
 	if out := mustRun(t, "--db", dsn, "programs", "list"); !strings.Contains(out, "Yo Trabajo Jóvenes") || !strings.Contains(out, "habitabilidad") {

@@ -165,7 +165,7 @@ func (s *Store) prepare(ctx context.Context, v *viewer, c *Call, in ApplyInput, 
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := c.Communes[h.CommuneCode]; !ok {
+	if !c.Covers(h.CommuneCode, h.RegionCode) {
 		return nil, invalid("run", "programs.err.commune_not_covered", h.CommuneName, h.CommuneCode, c.Code)
 	}
 	// The person whose attributes count: the applicant, or the household's head.
@@ -210,6 +210,14 @@ func (s *Store) prepare(ctx context.Context, v *viewer, c *Call, in ApplyInput, 
 	if a.Participations, err = s.participations(ctx, s.db, c.Unit, h.Key, body, now); err != nil {
 		return nil, err
 	}
+	// Seguridades y Oportunidades is the household's, whoever applies.
+	hp := a.Participations
+	if c.Unit != UnitHousehold {
+		if hp, err = s.participations(ctx, s.db, UnitHousehold, h.Key, body, now); err != nil {
+			return nil, err
+		}
+	}
+	a.SSO = ssoOf(hp)
 	channel := in.Channel
 	if v.agency != 0 {
 		channel = ChannelAgency
@@ -291,6 +299,16 @@ func monthsBetween(a, b time.Time) int64 {
 // audit entry; a duplicate is a conflict naming the applicant.
 func (s *Store) insert(ctx context.Context, tx *db.Tx, c *Call, ps []*prepared) error {
 	d := tx.DB()
+	// The call may have closed since applyCall read it: read it again
+	// holding it (sharedCall), so that no application goes in after the
+	// close (the close waits for the applications going in).
+	now, err := s.sharedCall(ctx, tx, strconv.FormatInt(c.ID, 10))
+	if err != nil {
+		return err
+	}
+	if now.Status != StatusOpen {
+		return refuse(fosis.ECONFLICT, "programs.err.call_not_open", c.Code, statusTerm(now.Status))
+	}
 	for _, p := range ps {
 		in, _ := json.Marshal(p.in)
 		failed, _ := json.Marshal(p.a.Failed)

@@ -2,7 +2,9 @@ package programs
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -83,6 +85,9 @@ type Call struct {
 	Regions        map[string]int `json:"regions"`
 	Spec           CallSpec       `json:"spec"`
 	Places         int            `json:"places"`
+	// LotterySeed is the public lottery's seed, drawn when the call closes
+	// (empty before): docs/selection.md.
+	LotterySeed string `json:"lottery_seed,omitempty"`
 
 	line  int64
 	rules *compiledCall
@@ -92,6 +97,18 @@ type Call struct {
 type compiledCall struct {
 	rules, priorities, reserved *RuleSet
 	shares                      []float64
+}
+
+// Covers reports whether the call takes applicants of commune (of region):
+// a commune with a quota, or any commune of a region with a regional quota
+// (whose applicants without a commune quota compete for the region's pool:
+// docs/selection.md, "Quotas and the flow-over policy").
+func (c *Call) Covers(commune, region string) bool {
+	if _, ok := c.Communes[commune]; ok {
+		return true
+	}
+	_, ok := c.Regions[region]
+	return ok
 }
 
 // Quotas returns the call's quotas for the selection.
@@ -204,7 +221,7 @@ func (s *Store) CreateCall(ctx context.Context, in CallInput) (*Call, error) {
 		}
 		return nil, err
 	}
-	if len(in.Communes) == 0 {
+	if len(in.Communes) == 0 && len(in.Regions) == 0 {
 		return nil, invalid("communes", "programs.err.no_communes")
 	}
 	for c, n := range in.Communes {
@@ -277,7 +294,7 @@ func (s *Store) CreateCall(ctx context.Context, in CallInput) (*Call, error) {
 }
 
 const callSelect = `SELECT c.id, c.code, c.title, l.code, v.version, v.name_es, v.name_en, l.unit, v.amount_clp, c.status,
-	c.opens_on, c.closes_on, c.score_run, c.budget_clp, c.committed_clp, c.spec, l.id
+	c.opens_on, c.closes_on, c.score_run, c.budget_clp, c.committed_clp, c.spec, l.id, c.lottery_seed
 	FROM calls c JOIN program_versions v ON v.id = c.program_version JOIN program_lines l ON l.id = v.line`
 
 type rowsQuerier interface {
@@ -295,7 +312,7 @@ func (s *Store) call(ctx context.Context, q rowsQuerier, ref string) (*Call, err
 		where, arg = ` WHERE c.id = ?`, id
 	}
 	err := q.QueryRowContext(ctx, callSelect+where, arg).Scan(&c.ID, &c.Code, &c.Title, &c.Program, &c.ProgramVersion, &c.ProgramNameES, &c.ProgramNameEN,
-		&c.Unit, &c.AmountCLP, &c.Status, &opens, &closes, &c.Run, &c.BudgetCLP, &c.CommittedCLP, &spec, &c.line)
+		&c.Unit, &c.AmountCLP, &c.Status, &opens, &closes, &c.Run, &c.BudgetCLP, &c.CommittedCLP, &spec, &c.line, &c.LotterySeed)
 	if err == sql.ErrNoRows {
 		return nil, refuse(fosis.ENOTFOUND, "programs.err.no_call", ref)
 	}
@@ -342,6 +359,43 @@ func (s *Store) call(ctx context.Context, q rowsQuerier, ref string) (*Call, err
 	return &c, rows.Err()
 }
 
+// lockedCall reads call ref in tx for a change of the call or of its
+// applications, after taking the call's row lock on PostgreSQL (FOR NO KEY
+// UPDATE: it does not block inserts of applications that only reference
+// it). Every transition of a call, of its applications and of its
+// enrolments takes it first, so they run one after another per call and
+// each sees what the one before committed; on SQLite the one writer
+// connection (BEGIN IMMEDIATE) already runs write transactions one after
+// another. The state is still checked again by a compare-and-set in the
+// UPDATE itself (guarded).
+func (s *Store) lockedCall(ctx context.Context, tx *db.Tx, ref string) (*Call, error) {
+	return s.callLocked(ctx, tx, ref, "FOR NO KEY UPDATE")
+}
+
+// sharedCall reads call ref in tx holding a share lock on PostgreSQL: many
+// applications may go in at once, but the call cannot close meanwhile.
+func (s *Store) sharedCall(ctx context.Context, tx *db.Tx, ref string) (*Call, error) {
+	return s.callLocked(ctx, tx, ref, "FOR SHARE")
+}
+
+func (s *Store) callLocked(ctx context.Context, tx *db.Tx, ref, lock string) (*Call, error) {
+	if tx.DB().Engine == db.Postgres {
+		where, arg := `code = ?`, any(ref)
+		if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+			where, arg = `id = ?`, id
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM calls WHERE `+where+` `+lock, arg).Scan(&id)
+		if err == sql.ErrNoRows {
+			return nil, refuse(fosis.ENOTFOUND, "programs.err.no_call", ref)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s.call(ctx, tx, ref)
+}
+
 // seesCall reports whether v may see call c: national staff all, a
 // regional officer calls covering a commune of the region, agency staff
 // calls of a line they hold a contract for in one of its communes.
@@ -352,6 +406,12 @@ func (s *Store) seesCall(v *viewer, c *Call) bool {
 	for code := range c.Communes {
 		r, _ := s.regionOf(code)
 		if v.seesApplicant(c.line, code, r) {
+			return true
+		}
+	}
+	// A region with a regional quota takes applicants of all its communes.
+	for _, cm := range s.terr.Communes {
+		if _, ok := c.Regions[cm.RegionCode]; ok && v.seesApplicant(c.line, cm.Code, cm.RegionCode) {
 			return true
 		}
 	}
@@ -428,20 +488,65 @@ func (s *Store) SetStatus(ctx context.Context, ref, status string) (*Call, error
 	}
 	var out *Call
 	err := s.db.Transact(ctx, func(tx *db.Tx) error {
-		c, err := s.call(ctx, tx, ref)
+		c, err := s.lockedCall(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
 		if c.Status != from {
 			return refuse(fosis.ECONFLICT, "programs.err.status_move", c.Code, statusTerm(c.Status), statusTerm(from), statusTerm(status))
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, updated_at = ? WHERE id = ?`, status, tx.DB().Time(tx.Now), c.ID); err != nil {
+		if err := moveCall(ctx, tx, c, from, status); err != nil {
 			return err
+		}
+		after := map[string]string{"status": status}
+		if status == StatusClosed {
+			if err := drawSeed(ctx, tx, c); err != nil {
+				return err
+			}
+			after["lottery_seed"] = c.LotterySeed
 		}
 		before := c.Status
 		c.Status = status
 		out = c
-		return record(ctx, tx, "call."+status, "call", c.Code, map[string]string{"status": before}, map[string]string{"status": status})
+		return record(ctx, tx, "call."+status, "call", c.Code, map[string]string{"status": before}, after)
 	})
 	return out, err
+}
+
+// moveCall sets call c's status from from to to, guarded: the UPDATE
+// matches only a call still in from, and a call that moved meanwhile is a
+// conflict.
+func moveCall(ctx context.Context, tx *db.Tx, c *Call, from, to string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, to, tx.DB().Time(tx.Now), c.ID, from)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return refuse(fosis.ECONFLICT, "programs.err.call_changed", c.Code)
+	}
+	return nil
+}
+
+// drawSeed draws call c's lottery seed (32 random bytes, in hex) when it
+// has none, and stores it: from then on it is public (the call's page, the
+// API, the audit entry of the close) and fixed (the UPDATE only fills an
+// empty seed).
+func drawSeed(ctx context.Context, tx *db.Tx, c *Call) error {
+	if c.LotterySeed != "" {
+		return nil
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	seed := hex.EncodeToString(b[:])
+	res, err := tx.ExecContext(ctx, `UPDATE calls SET lottery_seed = ? WHERE id = ? AND lottery_seed = ''`, seed, c.ID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return refuse(fosis.ECONFLICT, "programs.err.call_changed", c.Code)
+	}
+	c.LotterySeed = seed
+	return nil
 }

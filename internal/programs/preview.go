@@ -73,7 +73,7 @@ func (in *PreviewInput) attrsOf(a *Attrs, i, j int, age int, parts map[string]in
 		Employed: f.Employed[j], InSchool: f.InSchool[j], Schooling: int(f.Schooling[j]),
 		Disability: f.Disability[j] >= registry.SevMild, Indigenous: f.Indigenous[j],
 		Commune: in.Territory.Communes[ci].Code, Region: in.Territory.Regions[f.Region[i]].Code,
-		Zone: registry.Zone.Word(f.Zone[i]), Members: hi - lo, Participations: parts}
+		Zone: registry.Zone.Word(f.Zone[i]), Members: hi - lo, Participations: parts, SSO: ssoOf(parts)}
 	if r := in.Results; r != nil && r.Bracket[i] != 0 {
 		a.Scored, a.Bracket, a.Percentile, a.Poorest5 = true, int(r.Bracket[i]), r.Percentile[i], r.Poorest5[i]
 	}
@@ -315,7 +315,7 @@ func newKeyer(rs *RuleSet, in *PreviewInput) *keyer {
 	k := &keyer{in: in, age: use["age"], sex: use["sex"], relation: use["relation"], employed: use["employed"],
 		inSchool: use["in_school"], schooling: use["schooling"], disability: use["disability"], indigenous: use["indigenous"],
 		commune: use["commune"], region: use["region"], zone: use["zone"], members: use["members"],
-		bracket: use["bracket"], poorest5: use["poorest5"], pct: use["percentile"], usesParts: use["participations"]}
+		bracket: use["bracket"], poorest5: use["poorest5"], pct: use["percentile"], usesParts: use["participations"] || use["sso"]}
 	k.scoreFlag = use["scored"] || k.bracket || k.poorest5 || k.pct
 	k.ageN, k.schoolingN, k.membersN = thresholds(rs, "age"), thresholds(rs, "schooling"), thresholds(rs, "members")
 	k.pctN = thresholds(rs, "percentile")

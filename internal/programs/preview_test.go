@@ -57,7 +57,7 @@ func syntheticInput(n int, seed uint64) *PreviewInput {
 			res.Poorest5[i] = p <= 5
 		}
 		if rng.IntN(10) == 0 {
-			parts[f.Key[i]] = map[string]int64{[]string{"yo-trabajo", "puente"}[rng.IntN(2)]: int64(rng.IntN(40))}
+			parts[f.Key[i]] = map[string]int64{[]string{"yo-trabajo", "puente", "familias"}[rng.IntN(3)]: int64(max(rng.IntN(40)-10, 0))}
 		}
 	}
 	return &PreviewInput{Frame: f, Results: res, Territory: terr, Unit: UnitPerson, AsOf: previewAsOf, Participations: parts}
@@ -80,6 +80,8 @@ func TestPreviewMatchesPlainCEL(t *testing.T) {
 		{"person", []string{`sex == "F" && relation == "head"`, "schooling < 12 && !in_school", "disability || indigenous"}, UnitPerson},
 		{"participations", []string{`!("yo-trabajo" in participations) || participations["yo-trabajo"] >= 24`, `!("puente" in participations) || participations["puente"] > 0`}, UnitPerson},
 		{"households", []string{"scored && bracket <= 60", "age >= 30"}, UnitHousehold},
+		{"seguridades y oportunidades", []string{"sso", `relation == "head"`}, UnitHousehold},
+		{"sso of a person's household", []string{"!sso || age >= 30"}, UnitPerson},
 		{"nothing read", []string{"true"}, UnitPerson},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

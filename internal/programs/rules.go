@@ -48,6 +48,28 @@ type Attrs struct {
 	// Participations maps a programme line's code to the whole months since
 	// the applicant's last participation in it ended (0 while it runs).
 	Participations map[string]int64 `json:"participations"`
+	// SSO: the household takes part in Seguridades y Oportunidades (a
+	// running participation of one of its members in a line of SSOLines).
+	SSO bool `json:"sso"`
+}
+
+// SSOLines are the programme lines whose participation makes a household a
+// participant of the Subsistema Seguridades y Oportunidades (Ley 20.595):
+// Programa Familias and its predecessor Puente (Chile Solidario), both
+// 24-month accompaniments. fosis derives the attribute sso from enrolments
+// in them (docs/eligibility.md).
+var SSOLines = []string{"familias", "puente"}
+
+// ssoOf reports whether a household's participations (line code → months
+// since the last one ended, 0 while it runs) include a running one in a line
+// of SSOLines.
+func ssoOf(parts map[string]int64) bool {
+	for _, l := range SSOLines {
+		if m, ok := parts[l]; ok && m == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Variables are the names rules may use, with their CEL types, in the order
@@ -62,6 +84,7 @@ var Variables = []struct {
 	{"commune", cel.StringType}, {"region", cel.StringType}, {"zone", cel.StringType}, {"members", cel.IntType},
 	{"scored", cel.BoolType}, {"bracket", cel.IntType}, {"percentile", cel.DoubleType}, {"poorest5", cel.BoolType},
 	{"participations", cel.MapType(cel.StringType, cel.IntType)},
+	{"sso", cel.BoolType},
 }
 
 // value returns attribute name of a as a CEL value.
@@ -99,6 +122,8 @@ func (a *Attrs) value(name string) (ref.Val, bool) {
 		return types.Double(a.Percentile), true
 	case "poorest5":
 		return types.Bool(a.Poorest5), true
+	case "sso":
+		return types.Bool(a.SSO), true
 	case "participations":
 		m := a.Participations
 		if m == nil {

@@ -16,6 +16,7 @@ func Catalogue() []Program {
 	adult := Rule{"adult", "Tener 18 años o más", "Be 18 or older", "age >= 18"}
 	tramo40 := Rule{"tramo40", "Pertenecer al tramo 40% del RSH", "Be in the RSH 40% bracket", "scored && bracket <= 40"}
 	tramo60 := Rule{"tramo60", "Pertenecer al tramo 60% del RSH o menos", "Be in the RSH 60% bracket or below", "scored && bracket <= 60"}
+	sso := Rule{"sso", "Participar en Seguridades y Oportunidades (Familias o Puente)", "Take part in Seguridades y Oportunidades (Familias or Puente)", "sso"}
 	notEmployed := Rule{"not-employed", "Estar sin trabajo o inactivo", "Be unemployed or inactive", "!employed"}
 	head := Rule{"head", "Postula la jefatura del hogar", "The head of household applies", `relation == "head"`}
 	young := Rule{"young", "Tener entre 18 y 29 años", "Be between 18 and 29", "age >= 18 && age <= 29"}
@@ -63,7 +64,7 @@ func Catalogue() []Program {
 				ComponentsES: []string{"Capital humano", "Asistencia técnica", "Apoyo a entrevistas", "Cuidado infantil", "Transporte"},
 				ComponentsEN: []string{"Human capital", "Technical assistance", "Job-interview support", "Childcare", "Transport"},
 				TargetES:     "Participantes de Seguridades y Oportunidades con un plan laboral", TargetEN: "Seguridades y Oportunidades participants with a labour plan",
-				Source: "chile-domain.md §4.3 (CEPAL id=108); amount and duration assumed", Rules: []Rule{adult, tramo40}}},
+				Source: "chile-domain.md §4.3 (CEPAL id=108); amount and duration assumed", Rules: []Rule{adult, sso}}},
 		{Code: "accion-en-familia", Area: AreaSocialDevelopment, Unit: UnitHousehold, NameES: "Acción en Familia", NameEN: "Action in the Family",
 			AmountCLP: 467_000, Months: 10, Spec: Spec{
 				ComponentsES: []string{"Capital familiar", "Capital humano", "Capital social", "Capital físico"}, ComponentsEN: []string{"Family capital", "Human capital", "Social capital", "Physical capital"},
@@ -79,17 +80,23 @@ func Catalogue() []Program {
 				ComponentsES: []string{"Acompañamiento psicosocial", "Condiciones mínimas de bienestar"}, ComponentsEN: []string{"Psychosocial support", "Minimum well-being conditions"},
 				TargetES: "Familias en extrema pobreza (5% más vulnerable)", TargetEN: "Families in extreme poverty (the poorest 5%)",
 				Source: "chile-domain.md §3.2; bonuses are paid by other programmes, so no amount here", Rules: []Rule{{"poorest5", "Estar en el 5% más vulnerable", "Be in the poorest 5%", "scored && poorest5"}, head}}},
+		{Code: "familias", Area: AreaSocialDevelopment, Unit: UnitHousehold, NameES: "Familias (Seguridades y Oportunidades)", NameEN: "Families (Seguridades y Oportunidades)",
+			AmountCLP: 0, Months: 24, Spec: Spec{
+				ComponentsES: []string{"Programa Eje", "Acompañamiento psicosocial", "Acompañamiento sociolaboral"}, ComponentsEN: []string{"Eje programme", "Psychosocial support", "Socio-occupational support"},
+				TargetES: "Familias en extrema pobreza invitadas por el Ministerio de Desarrollo Social y Familia según el RSH", TargetEN: "Families in extreme poverty invited by the Ministry of Social Development and Family from the RSH",
+				Source: "Ley 20.595 (2012); fosis.gob.cl/es/programas/programa-familias: 24 months of accompaniment; transfers are paid by other programmes, so no amount here",
+				Rules:  []Rule{{"poorest5", "Estar en el 5% más vulnerable", "Be in the poorest 5%", "scored && poorest5"}, head}}},
 		{Code: "habitabilidad", Area: AreaSocialDevelopment, Unit: UnitHousehold, NameES: "Habitabilidad", NameEN: "Habitability",
 			AmountCLP: 313_626, Months: 12, Spec: Spec{
 				ComponentsES: []string{"Soluciones constructivas", "Equipamiento (camas, muebles, calefones)", "Talleres de hábitos saludables"},
 				ComponentsEN: []string{"Building solutions", "Equipment (beds, furniture, water heaters)", "Healthy-home workshops"},
 				TargetES:     "Familias de Seguridades y Oportunidades con al menos una condición de habitabilidad", TargetEN: "Seguridades y Oportunidades families with at least one habitability condition",
-				Source: "chile-domain.md §4.4: ~12 months; $313,626 per family in materials (Iquique 2012)", Rules: []Rule{tramo40, head}}},
+				Source: "chile-domain.md §4.4: ~12 months; $313,626 per family in materials (Iquique 2012)", Rules: []Rule{sso, head}}},
 		{Code: "autoconsumo", Area: AreaSocialDevelopment, Unit: UnitHousehold, NameES: "Autoconsumo", NameEN: "Food self-production (Autoconsumo)",
 			AmountCLP: 500_000, Months: 10, Spec: Spec{
 				ComponentsES: []string{"Invernaderos, hornos, gallineros", "Riego y semillas", "Herramientas"}, ComponentsEN: []string{"Greenhouses, ovens, henhouses", "Irrigation and seeds", "Tools"},
 				TargetES: "Familias de Seguridades y Oportunidades, principalmente rurales", TargetEN: "Seguridades y Oportunidades families, mainly rural",
-				Source: "chile-domain.md §4.4: ~10 months; $500k (Longaví 2017)", Rules: []Rule{tramo40, head}}},
+				Source: "chile-domain.md §4.4: ~10 months; $500k (Longaví 2017)", Rules: []Rule{sso, head}}},
 		{Code: "educacion-financiera", Area: AreaSocialDevelopment, Unit: UnitPerson, NameES: "Educación Financiera", NameEN: "Financial Education",
 			AmountCLP: 0, Months: 3, Spec: Spec{
 				ComponentsES: []string{"Talleres de educación financiera"}, ComponentsEN: []string{"Financial-education workshops"},

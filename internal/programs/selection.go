@@ -2,8 +2,11 @@ package programs
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/fosis/fosis"
 )
@@ -16,8 +19,9 @@ import (
 //     call's scoring run (lower first), then the number of the call's
 //     priority groups the applicant belongs to (more first), then the
 //     run's percentile (lower first), then the submission time (earlier
-//     first), then the application id (lower first) — the last is unique, so
-//     the order is total and stable.
+//     first), then the public lottery (LotteryKey, lower first), then the
+//     application id (lower first) — the last is unique, so the order is
+//     total and stable.
 //  2. Commune by commune, the reserved shares are filled first: share s of a
 //     commune quota q reserves ⌊s·q⌋ places for the group, taken by the
 //     group's best-ranked applicants of the commune. Reserved places the
@@ -41,6 +45,19 @@ type Applicant struct {
 	Priority    uint32  `json:"priority"` // bit k: member of priority group k
 	Reserved    uint32  `json:"reserved"` // bit k: member of reserved share k's group
 	SubmittedAt int64   `json:"submitted_at"`
+	// Lottery is LotteryKey(the call's seed, ID): the last key of the
+	// ranking, a public lottery among applicants equal on every other key.
+	// Empty in records frozen before the lottery existed.
+	Lottery string `json:"lottery,omitempty"`
+}
+
+// LotteryKey is an application's lottery number: the SHA-256 of the call's
+// lottery seed, a colon and the application id in decimal, in lower-case
+// hex (docs/selection.md shows how to recompute it with sha256sum). Lower
+// comes first.
+func LotteryKey(seed string, id int64) string {
+	sum := sha256.Sum256([]byte(seed + ":" + strconv.FormatInt(id, 10)))
+	return hex.EncodeToString(sum[:])
 }
 
 // Quotas are a call's places.
@@ -153,6 +170,9 @@ func compareApplicants(a, b *Applicant) int {
 		return c
 	}
 	if c := cmp.Compare(a.SubmittedAt, b.SubmittedAt); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Lottery, b.Lottery); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.ID, b.ID)

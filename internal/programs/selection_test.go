@@ -194,3 +194,44 @@ func ExampleSelect() {
 	// 2 2 waitlist A 1
 	// 3 3 commune A2 0
 }
+
+// TestLotteryBreaksTies: applicants equal on every key (a CSV import gives
+// them one submission time) are ordered by the public lottery, not by
+// their ids (the file's row order); the lottery number is the documented
+// SHA-256, which anyone recomputes with sha256sum.
+func TestLotteryBreaksTies(t *testing.T) {
+	if got, want := LotteryKey("c0ffee", 42), "4788b5f26a1ce3bbf96b0a1d0c196b856b1d07a8923e09c4748c37235df162ac"; got != want {
+		t.Fatalf("LotteryKey: %s, want %s (printf 'c0ffee:42' | sha256sum)", got, want)
+	}
+	const seed = "9a1f6c"
+	apps := make([]Applicant, 40)
+	for i := range apps {
+		id := int64(i + 1)
+		apps[i] = Applicant{ID: id, Commune: "A1", Region: "A", Eligible: true, Bracket: 40, Percentile: 12.5, SubmittedAt: 100,
+			Lottery: LotteryKey(seed, id)}
+	}
+	order := Rank(apps)
+	byID := true
+	for k := 1; k < len(order); k++ {
+		a, b := apps[order[k-1]], apps[order[k]]
+		if a.Lottery >= b.Lottery {
+			t.Fatalf("rank %d: lottery %s before %s", k, a.Lottery, b.Lottery)
+		}
+		byID = byID && a.ID < b.ID
+	}
+	if byID {
+		t.Fatal("the tied applicants kept the order of their ids")
+	}
+	// The last place of a quota of 3 goes to the third-lowest lottery number.
+	got := Select(apps, Quotas{Communes: map[string]int{"A1": 3}}, twoRegions)
+	for k, i := range order {
+		if got[i].Selected() != (k < 3) {
+			t.Errorf("rank %d (application %d): selected %v", k+1, apps[i].ID, got[i].Selected())
+		}
+	}
+	// The earlier keys still come first.
+	apps[order[0]].SubmittedAt = 101
+	if Rank(apps)[0] == order[0] {
+		t.Error("the lottery overrode the submission time")
+	}
+}

@@ -28,6 +28,9 @@ type SelectionRecord struct {
 	Reserved    []Rule      `json:"reserved"`
 	Quotas      Quotas      `json:"quotas"`
 	Regions     [][2]string `json:"commune_regions"` // commune → region, for re-running without the territory
+	// LotterySeed is the call's lottery seed (empty in records frozen
+	// before the lottery existed); each applicant's Lottery derives from it.
+	LotterySeed string      `json:"lottery_seed,omitempty"`
 	Applicants  []Applicant `json:"applicants"`
 	Placements  []Placement `json:"placements"`
 	RanAt       time.Time   `json:"ran_at"`
@@ -82,7 +85,7 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 	}
 	var rec *SelectionRecord
 	err := s.db.Transact(ctx, func(tx *db.Tx) error {
-		c, err := s.call(ctx, tx, ref)
+		c, err := s.lockedCall(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
@@ -94,6 +97,10 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 			return err
 		}
 		sortByID(apps)
+		// A call closed before the lottery existed draws its seed now.
+		if err := drawSeed(ctx, tx, c); err != nil {
+			return err
+		}
 		if err := s.recheck(ctx, tx, c, apps, tx.Now); err != nil {
 			return err
 		}
@@ -102,7 +109,7 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 		rec.Placements = Select(rec.Applicants, rec.Quotas, s.regionOf)
 		rec.Digest = rec.digest()
 		d := tx.DB()
-		st, err := tx.PrepareContext(ctx, `UPDATE applications SET status = ?, eligible = ?, failed = ?, seat = ?, rank = ?, waitlist_pos = ?, reason = ?, updated_at = ? WHERE id = ?`)
+		st, err := tx.PrepareContext(ctx, `UPDATE applications SET status = ?, eligible = ?, failed = ?, seat = ?, rank = ?, waitlist_pos = ?, reason = ?, updated_at = ? WHERE id = ? AND status = ?`)
 		if err != nil {
 			return err
 		}
@@ -124,8 +131,12 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 				seat = fmt.Sprintf("%s:%d", SeatReserved, p.Share)
 			}
 			failed, _ := json.Marshal(apps[i].Failed)
-			if _, err := st.ExecContext(ctx, status, b01(apps[i].Eligible), string(failed), seat+"@"+p.Quota, p.Rank, p.WaitPos, reason(p), now, p.ID); err != nil {
+			res, err := st.ExecContext(ctx, status, b01(apps[i].Eligible), string(failed), seat+"@"+p.Quota, p.Rank, p.WaitPos, reason(p), now, p.ID, apps[i].Status)
+			if err != nil {
 				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return refuse(fosis.ECONFLICT, "programs.err.application_changed", p.ID)
 			}
 		}
 		body, err := json.Marshal(rec)
@@ -136,7 +147,7 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 			c.ID, now, rec.RanBy, rec.Digest, string(body)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, updated_at = ? WHERE id = ?`, StatusSelected, now, c.ID); err != nil {
+		if err := moveCall(ctx, tx, c, StatusClosed, StatusSelected); err != nil {
 			return err
 		}
 		selected := 0
@@ -155,7 +166,7 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 // (sorted by id).
 func (s *Store) newRecord(c *Call, apps []Application) *SelectionRecord {
 	rec := &SelectionRecord{Call: c.Code, Run: c.Run, RulesDigest: c.rules.rules.Digest(), Rules: c.rules.rules.Rules(),
-		Priorities: c.rules.priorities.Rules(), Reserved: c.rules.reserved.Rules(), Quotas: c.Quotas()}
+		Priorities: c.rules.priorities.Rules(), Reserved: c.rules.reserved.Rules(), Quotas: c.Quotas(), LotterySeed: c.LotterySeed}
 	for code := range c.Communes {
 		r, _ := s.regionOf(code)
 		rec.Regions = append(rec.Regions, [2]string{code, r})
@@ -166,6 +177,9 @@ func (s *Store) newRecord(c *Call, apps []Application) *SelectionRecord {
 		a := &apps[i]
 		rec.Applicants[i] = Applicant{ID: a.ID, Commune: a.Commune, Region: a.Region, Eligible: a.Eligible && a.Status != AppWithdrawn,
 			Bracket: bracketOrLast(a.Attrs), Percentile: a.Attrs.Percentile, Priority: a.Priority, Reserved: a.Reserved, SubmittedAt: a.submitted}
+		if c.LotterySeed != "" { // a what-if before the close ranks without it
+			rec.Applicants[i].Lottery = LotteryKey(c.LotterySeed, a.ID)
+		}
 	}
 	return rec
 }
@@ -222,15 +236,18 @@ func (s *Store) recheck(ctx context.Context, tx rowsQuerier, c *Call, apps []App
 		if a.Status == AppWithdrawn {
 			continue
 		}
-		ps := map[string]int64{}
+		ps, hs := map[string]int64{}, map[string]int64{}
 		for _, p := range byHousehold[a.household] {
+			if old, ok := hs[p.code]; !ok || p.months < old {
+				hs[p.code] = p.months
+			}
 			if c.Unit == UnitHousehold || p.run == a.personRUN {
 				if old, ok := ps[p.code]; !ok || p.months < old {
 					ps[p.code] = p.months
 				}
 			}
 		}
-		a.Attrs.Participations = ps
+		a.Attrs.Participations, a.Attrs.SSO = ps, ssoOf(hs)
 		a.Failed = c.rules.rules.Eval(&a.Attrs)
 		if a.Failed == nil {
 			a.Failed = []Failure{}
@@ -321,6 +338,16 @@ func (s *Store) VerifySelection(ctx context.Context, ref string) (*SelectionReco
 		return nil, err
 	}
 	shown := s.shownRecord(v, c, rec)
+	if rec.LotterySeed != "" {
+		for _, a := range rec.Applicants {
+			if a.Lottery != LotteryKey(rec.LotterySeed, a.ID) {
+				if !shown.has(a.ID) {
+					return shown, refuse(fosis.ECONFLICT, "programs.err.verify_differs_hidden", rec.Call)
+				}
+				return shown, refuse(fosis.ECONFLICT, "programs.err.verify_lottery", rec.Call, a.ID)
+			}
+		}
+	}
 	again := Select(rec.Applicants, rec.Quotas, rec.regionOf())
 	for i := range again {
 		if i >= len(rec.Placements) || again[i] != rec.Placements[i] {
@@ -361,10 +388,7 @@ func (s *Store) Withdraw(ctx context.Context, id int64, why string) (*Applicatio
 	}
 	var promoted *Application
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
-		a, err := scanApplication(tx.QueryRowContext(ctx, appSelect+` WHERE a.id = ?`, id))
-		if err == sql.ErrNoRows || (err == nil && !v.seesApplicant(a.line, a.Commune, a.Region)) {
-			return refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
-		}
+		c, a, err := s.lockedApplication(ctx, tx, v, id)
 		if err != nil {
 			return err
 		}
@@ -374,14 +398,14 @@ func (s *Store) Withdraw(ctx context.Context, id int64, why string) (*Applicatio
 		case AppEnrolled:
 			return refuse(fosis.ECONFLICT, "programs.err.withdraw_enrolled", id)
 		}
-		c, err := s.call(ctx, tx, a.Call)
+		now := tx.DB().Time(tx.Now)
+		res, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, reason = ?, seat = '', waitlist_pos = 0, updated_at = ? WHERE id = ? AND status = ?`,
+			AppWithdrawn, storeReason("programs.reason.withdrawn", why), now, id, a.Status)
 		if err != nil {
 			return err
 		}
-		now := tx.DB().Time(tx.Now)
-		if _, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, reason = ?, seat = '', waitlist_pos = 0, updated_at = ? WHERE id = ?`,
-			AppWithdrawn, storeReason("programs.reason.withdrawn", why), now, id); err != nil {
-			return err
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return refuse(fosis.ECONFLICT, "programs.err.application_changed", id)
 		}
 		if err := record(ctx, tx, "application.withdraw", "application", strconv.FormatInt(id, 10),
 			map[string]string{"status": a.Status, "seat": a.Seat}, map[string]string{"status": AppWithdrawn, "why": why}); err != nil {
@@ -434,18 +458,26 @@ func (s *Store) promote(ctx context.Context, tx *db.Tx, c *Call, gone *Applicati
 			}
 			if !one[0].Eligible {
 				failed, _ := json.Marshal(one[0].Failed)
-				if _, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, eligible = 0, failed = ?, reason = ?, waitlist_pos = 0, updated_at = ? WHERE id = ?`,
-					AppIneligible, string(failed), storeReason("programs.reason.no_longer_eligible"), now, a.ID); err != nil {
+				res, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, eligible = 0, failed = ?, reason = ?, waitlist_pos = 0, updated_at = ? WHERE id = ? AND status = ?`,
+					AppIneligible, string(failed), storeReason("programs.reason.no_longer_eligible"), now, a.ID, AppWaitlisted)
+				if err != nil {
 					return nil, err
+				}
+				if n, err := res.RowsAffected(); err != nil || n != 1 {
+					return nil, refuse(fosis.ECONFLICT, "programs.err.application_changed", a.ID)
 				}
 				a.Status = AppIneligible
 				continue
 			}
 			seat := tr.seat
 			msg := storeReason("programs.reason.promoted", a.Rank, gone.ID)
-			if _, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, seat = ?, waitlist_pos = 0, reason = ?, updated_at = ? WHERE id = ?`,
-				AppSelected, seat, msg, now, a.ID); err != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, seat = ?, waitlist_pos = 0, reason = ?, updated_at = ? WHERE id = ? AND status = ?`,
+				AppSelected, seat, msg, now, a.ID, AppWaitlisted)
+			if err != nil {
 				return nil, err
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return nil, refuse(fosis.ECONFLICT, "programs.err.application_changed", a.ID)
 			}
 			a.Status, a.Seat, a.WaitPos, a.reason = AppSelected, seat, 0, readReason(msg)
 			a.Reason = a.reason.Text
@@ -515,14 +547,7 @@ func (s *Store) Enroll(ctx context.Context, id int64, startsOn time.Time) (*Appl
 	}
 	var out *Application
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
-		a, err := scanApplication(tx.QueryRowContext(ctx, appSelect+` WHERE a.id = ?`, id))
-		if err == sql.ErrNoRows || (err == nil && !v.seesApplicant(a.line, a.Commune, a.Region)) {
-			return refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
-		}
-		if err != nil {
-			return err
-		}
-		c, err := s.call(ctx, tx, a.Call)
+		c, a, err := s.lockedApplication(ctx, tx, v, id)
 		if err != nil {
 			return err
 		}
@@ -552,4 +577,32 @@ func (s *Store) Enroll(ctx context.Context, id int64, startsOn time.Time) (*Appl
 			map[string]string{"status": AppSelected}, map[string]any{"status": AppEnrolled, "amount_clp": c.AmountCLP, "call": c.Code})
 	})
 	return out, err
+}
+
+// lockedApplication reads application id and its call in tx for a
+// decision on it: it takes the call's lock first (lockedCall), so that
+// decisions on one call's applications (withdrawals, promotions,
+// enrolments, the selection) happen one after another, then reads the
+// application as the last of them left it.
+func (s *Store) lockedApplication(ctx context.Context, tx *db.Tx, v *viewer, id int64) (*Call, *Application, error) {
+	var call int64
+	err := tx.QueryRowContext(ctx, `SELECT call FROM applications WHERE id = ?`, id).Scan(&call)
+	if err == sql.ErrNoRows {
+		return nil, nil, refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.lockedCall(ctx, tx, strconv.FormatInt(call, 10))
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := scanApplication(tx.QueryRowContext(ctx, appSelect+` WHERE a.id = ?`, id))
+	if err == sql.ErrNoRows || (err == nil && !v.seesApplicant(a.line, a.Commune, a.Region)) {
+		return nil, nil, refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, a, nil
 }

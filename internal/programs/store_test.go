@@ -38,7 +38,7 @@ func newFixture(t *testing.T, n int) *fixture {
 		t.Fatal(err)
 	}
 	st := programs.NewStore(d, reg, tgt, nil)
-	if added, err := st.SeedCatalogue(ctx); err != nil || added != 13 {
+	if added, err := st.SeedCatalogue(ctx); err != nil || added != 14 {
 		t.Fatalf("seed: %d, %v", added, err)
 	}
 	f := &fixture{ctx: ctx, st: st, reg: reg, run: out.Run.ID}
@@ -89,7 +89,7 @@ func (f *fixture) openCall(t *testing.T, in programs.CallInput) *programs.Call {
 func TestCatalogueVersions(t *testing.T) {
 	f := newFixture(t, 50)
 	list, err := f.st.Programs(f.ctx)
-	if err != nil || len(list) != 13 {
+	if err != nil || len(list) != 14 {
 		t.Fatalf("programs: %d, %v", len(list), err)
 	}
 	p, err := f.st.Program(f.ctx, "yo-emprendo-semilla", 0)
