@@ -33,6 +33,9 @@ type Config struct {
 	LogLevel      string // --log-level / FOSIS_LOG_LEVEL
 	LogFormat     string // --log-format / FOSIS_LOG_FORMAT: text or json
 	Quiet         bool   // --quiet: no progress bars
+	// MaxProblems (--max-problems / FOSIS_MAX_PROBLEMS) is how many problems
+	// an import reports before it stops; 0 means registry.DefaultMaxProblems.
+	MaxProblems int
 }
 
 // App is an opened deployment: the database and the slices over it.
@@ -74,6 +77,7 @@ func Open(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*App, erro
 		log.Info("schema migrated", "db", d.String(), "versions", applied)
 	}
 	reg := registry.NewStore(d, terr, log)
+	reg.SetMaxProblems(cfg.MaxProblems)
 	if err := reg.SyncTerritory(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("load the territory into the database: %w", err)

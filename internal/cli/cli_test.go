@@ -59,6 +59,9 @@ func TestCommandLine(t *testing.T) {
 	if !strings.Contains(out, "1500 new, 0 updated households") {
 		t.Fatalf("import summary:\n%s", out)
 	}
+	if out := mustRun(t, "--db", dsn, "registry", "check"); !strings.Contains(out, "no problems (1500 households") {
+		t.Fatalf("registry check after the import:\n%s", out)
+	}
 	out = mustRun(t, "--db", dsn, "score", "--as-of", "2026-11-01")
 	if !strings.Contains(out, "run 1: model chile-rsh v1") || !strings.Contains(out, "Total") || !strings.Contains(out, "Metropolitana") {
 		t.Fatalf("score output:\n%s", out)
@@ -246,5 +249,30 @@ func TestAccountsTokensAudit(t *testing.T) {
 	code, out, errs := runCLI(t, "--db", dsn, "audit", "verify")
 	if code != ExitError || !strings.Contains(errs, "broken at entry 2") {
 		t.Errorf("verify after tampering: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestRegistryCheck: fosis registry check lists what is broken in the
+// tables without foreign keys and exits non-zero.
+func TestRegistryCheck(t *testing.T) {
+	dsn := dbtest.DSN(t)
+	extract := filepath.Join(t.TempDir(), "x")
+	mustRun(t, "registry", "generate", "--households", "30", "--seed", "3", "--out", extract)
+	mustRun(t, "--db", dsn, "registry", "import", extract)
+	mustRun(t, "--db", dsn, "registry", "check")
+	a, err := Open(auth.WithPrincipal(context.Background(), auth.System()), Config{DB: dsn, Quiet: true}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a hand-made change could do: a head made a child.
+	_, err = a.DB.ExecContext(context.Background(), `UPDATE persons SET relation = 'child' WHERE run = (SELECT min(run) FROM persons WHERE relation = 'head')`)
+	a.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "--db", dsn, "registry", "check")
+	if code != ExitError || !strings.Contains(out, "problem: 1 household(s) do not have exactly one member with relation=head") ||
+		!strings.Contains(errs, "found 1 kind(s) of problem") {
+		t.Errorf("check of a broken registry: exit %d\n%s\n%s", code, out, errs)
 	}
 }

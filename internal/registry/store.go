@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -20,7 +21,15 @@ type Store struct {
 	frames frameCache
 	// counts keeps Count's answers for the registry's current revision.
 	counts countCache
+	// maxProblems is how many problems an import keeps before it stops
+	// (0: DefaultMaxProblems).
+	maxProblems int
 }
+
+// SetMaxProblems sets how many problems an import reports before it stops
+// reading (ImportOptions.MaxProblems overrides it; 0 or less restores
+// DefaultMaxProblems). Call it before the store is shared.
+func (s *Store) SetMaxProblems(n int) { s.maxProblems = max(n, 0) }
 
 // countCache holds the households and persons counted in each territory
 // ("" for the whole country) at one registry revision: counting millions of
@@ -139,6 +148,26 @@ type IntegrityReport struct {
 	UnknownCommunes    int64 `json:"unknown_communes"`    // households in a commune not in the territory
 	HeadlessHouseholds int64 `json:"headless_households"` // households without exactly one head
 	StalePacked        int64 `json:"stale_packed"`        // households whose members count disagrees with persons
+}
+
+// Problems says in English what is broken, one line per kind of problem
+// with its count and what to do (none when OK).
+func (r IntegrityReport) Problems() []string {
+	var out []string
+	for _, c := range []struct {
+		n    int64
+		what string
+	}{
+		{r.OrphanPersons, "person(s) belong to a household that does not exist"},
+		{r.UnknownCommunes, "household(s) are in a commune that is not in the territory"},
+		{r.HeadlessHouseholds, "household(s) do not have exactly one member with relation=head"},
+		{r.StalePacked, "household(s) have a member count that disagrees with their persons"},
+	} {
+		if c.n > 0 {
+			out = append(out, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	return out
 }
 
 // OK reports whether nothing is broken.
