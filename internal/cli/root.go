@@ -96,6 +96,7 @@ The FOSIS_DB environment variable does the same.`,
 	root.AddCommand(migrateCmd(cfg), registryCmd(cfg), scoreCmd(cfg), serveCmd(cfg), demoCmd(cfg), benchCmd(cfg),
 		usersCmd(cfg), tokensCmd(cfg), auditCmd(cfg), programsCmd(cfg), callsCmd(cfg),
 		cooperationCmd(cfg), knowledgeCmd(cfg))
+	root.AddCommand(territoryCmd(cfg))
 	return root
 }
 

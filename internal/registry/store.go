@@ -74,38 +74,6 @@ func (s *Store) DB() *db.DB { return s.db }
 // Territory returns the territory the store validates against.
 func (s *Store) Territory() *geo.Territory { return s.terr }
 
-// SyncTerritory writes the territory's regions, provinces and communes to the
-// database (inserting new codes and renaming changed ones), so that commune
-// codes can be enforced by foreign keys and joined in reports.
-func (s *Store) SyncTerritory(ctx context.Context) error {
-	if _, err := national(ctx, true); err != nil {
-		return err
-	}
-	t := s.terr
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		regions := make([][]any, len(t.Regions))
-		for i, r := range t.Regions {
-			regions[i] = []any{r.Code, r.Name, r.ShortName, r.ISO}
-		}
-		if _, err := tx.Upsert(ctx, "regions", []string{"code", "name", "short_name", "iso_code"}, []string{"code"}, &db.SliceSource{Rows: regions}); err != nil {
-			return err
-		}
-		provinces := make([][]any, len(t.Provinces))
-		for i, p := range t.Provinces {
-			provinces[i] = []any{p.Code, p.Name, p.RegionCode}
-		}
-		if _, err := tx.Upsert(ctx, "provinces", []string{"code", "name", "region_code"}, []string{"code"}, &db.SliceSource{Rows: provinces}); err != nil {
-			return err
-		}
-		communes := make([][]any, len(t.Communes))
-		for i, c := range t.Communes {
-			communes[i] = []any{c.Code, c.Name, c.ProvinceCode, c.RegionCode}
-		}
-		_, err := tx.Upsert(ctx, "communes", []string{"code", "name", "province_code", "region_code"}, []string{"code"}, &db.SliceSource{Rows: communes})
-		return err
-	})
-}
-
 // Count returns the number of households and persons in the registry.
 // A regional officer gets the counts of their region.
 func (s *Store) Count(ctx context.Context) (households, persons int64, err error) {
