@@ -154,6 +154,12 @@ func (s *Store) eachPerson(ctx context.Context, fn func(run, household int64)) e
 
 // write runs the import's single transaction.
 func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt ImportOptions) error {
+	// The sequence is read before the plan: an import committed after this
+	// read makes the plan stale, and claimImport refuses it.
+	seq, err := s.importSeq(ctx)
+	if err != nil {
+		return err
+	}
 	p, err := s.plan(ctx, x)
 	if err != nil {
 		return err
@@ -180,6 +186,9 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 	}
 	t0 := time.Now()
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		if err := claimImport(ctx, tx, seq); err != nil {
+			return err
+		}
 		d := tx.DB()
 		source := opt.Source
 		if source == "" {
@@ -242,11 +251,7 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 				return fmt.Errorf("record moves: %w", err)
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE imports SET finished_at = ?, households_read = ?, persons_read = ?,
-			households_inserted = ?, households_updated = ?, households_rejected = ?, persons_moved = ?, problems = ?
-			WHERE id = ?`, now, sum.HouseholdsRead, sum.PersonsRead, sum.Inserted, sum.Updated, sum.Rejected,
-			sum.PersonsMoved, len(x.problem), id)
-		if err != nil {
+		if err := finishImport(ctx, tx, id, now, sum, len(x.problem)); err != nil {
 			return err
 		}
 		if len(x.problem) > 0 {
