@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ type Config struct {
 	LogLevel      string // --log-level / FOSIS_LOG_LEVEL
 	LogFormat     string // --log-format / FOSIS_LOG_FORMAT: text or json
 	Quiet         bool   // --quiet: no progress bars
+	// MaxProblems (--max-problems / FOSIS_MAX_PROBLEMS) is how many problems
+	// an import reports before it stops; 0 means registry.DefaultMaxProblems.
+	MaxProblems int
 }
 
 // App is an opened deployment: the database and the slices over it.
@@ -56,14 +60,21 @@ type App struct {
 }
 
 // Open opens the database, brings its schema up to date and loads the
-// territory into it.
+// territory into it: a new database remembers it, and one made with another
+// territory is refused (registry.Store.SyncTerritory).
 func Open(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*App, error) {
-	ctx = auth.WithPrincipal(ctx, auth.System())
-	log := newLogger(cfg, stderr)
 	terr, err := loadTerritory(cfg)
 	if err != nil {
 		return nil, err
 	}
+	return openWith(ctx, cfg, terr, true, stdout, stderr)
+}
+
+// openWith opens the database with territory terr; with sync false it
+// neither writes nor checks the territory (for the command that changes it).
+func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, stdout, stderr io.Writer) (*App, error) {
+	ctx = auth.WithPrincipal(ctx, auth.System())
+	log := newLogger(cfg, stderr)
 	d, err := db.Open(ctx, cfg.DB, log)
 	if err != nil {
 		return nil, err
@@ -75,9 +86,12 @@ func Open(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*App, erro
 		log.Info("schema migrated", "db", d.String(), "versions", applied)
 	}
 	reg := registry.NewStore(d, terr, log)
-	if err := reg.SyncTerritory(ctx); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("load the territory into the database: %w", err)
+	reg.SetMaxProblems(cfg.MaxProblems)
+	if sync {
+		if err := reg.SyncTerritory(ctx); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("load the territory into the database: %w", err)
+		}
 	}
 	tgt := targeting.NewStore(d, reg, log)
 	coop := cooperation.NewStore(d, log, time.Now)
@@ -105,7 +119,12 @@ func loadTerritory(cfg Config) (*geo.Territory, error) {
 	if cfg.Country == "" {
 		return nil, fmt.Errorf("--country (or FOSIS_COUNTRY) is required with a territory file")
 	}
-	return geo.Load(f, cfg.Country)
+	t, err := geo.Load(f, cfg.Country)
+	if err != nil {
+		return nil, err
+	}
+	t.Source = filepath.Base(cfg.TerritoryFile)
+	return t, nil
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {

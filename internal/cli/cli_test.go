@@ -60,6 +60,9 @@ func TestCommandLine(t *testing.T) {
 	if !strings.Contains(out, "1500 new, 0 updated households") {
 		t.Fatalf("import summary:\n%s", out)
 	}
+	if out := mustRun(t, "--db", dsn, "registry", "check"); !strings.Contains(out, "no problems (1500 households") {
+		t.Fatalf("registry check after the import:\n%s", out)
+	}
 	out = mustRun(t, "--db", dsn, "score", "--as-of", "2026-11-01")
 	if !strings.Contains(out, "run 1: model chile-rsh v1") || !strings.Contains(out, "Total") || !strings.Contains(out, "Metropolitana") {
 		t.Fatalf("score output:\n%s", out)
@@ -176,6 +179,42 @@ func TestOtherCountry(t *testing.T) {
 	if code, _, errs := runCLI(t, "--db", dsn, "--territory", terr, "registry", "count"); code == 0 || !strings.Contains(errs, "--country") {
 		t.Errorf("territory without --country: exit %d %q", code, errs)
 	}
+	// The database remembers its territory: any command without it is
+	// refused and changes nothing (it used to merge Chile's communes in).
+	for _, cmd := range [][]string{{"registry", "count"}, {"score"}, {"serve", "--addr", "127.0.0.1:0"}} {
+		code, _, errs := runCLI(t, append([]string{"--db", dsn}, cmd...)...)
+		if code != ExitError || !strings.Contains(errs, "this database was made for the territory XX from territory.csv (2 regions, 2 communes") {
+			t.Errorf("%v without --territory: exit %d %q", cmd, code, errs)
+		}
+	}
+	out = mustRun(t, "--db", dsn, "territory", "show")
+	if !strings.Contains(out, "country:   XX") || !strings.Contains(out, "communes:  2") {
+		t.Errorf("territory show:\n%s", out)
+	}
+	out = mustRun(t, append(args, "score")...)
+	if strings.Contains(out, "Metropolitana") {
+		t.Errorf("Chile's regions appeared after a refused open:\n%s", out)
+	}
+	// Changing it: shown first, refused while a commune in use would go,
+	// applied with --yes.
+	next := filepath.Join(dir, "territory-2.csv")
+	os.WriteFile(next, []byte("region_code;region_name;province_code;province_name;commune_code;commune_name\n"+
+		"A;Norte Grande;A1;Alta;A101;Villa Uno\nC;Centro;C1;Media;C101;Llano\n"), 0o644)
+	code, out, errs := runCLI(t, "--db", dsn, "territory", "update", next, "--country", "xx")
+	if code != ExitError || !strings.Contains(out, "commune B101: 1 households") || !strings.Contains(errs, "codes in use") {
+		t.Errorf("update removing a commune in use: exit %d\n%s\n%s", code, out, errs)
+	}
+	os.WriteFile(next, []byte("region_code;region_name;province_code;province_name;commune_code;commune_name\n"+
+		"A;Norte Grande;A1;Alta;A101;Villa Uno\nB;Sur;B1;Baja;B101;Puerto\nC;Centro;C1;Media;C101;Llano\n"), 0o644)
+	out = mustRun(t, "--db", dsn, "territory", "update", next, "--country", "xx")
+	if !strings.Contains(out, "commune C101 Llano") || !strings.Contains(out, `region A: name "Norte" → "Norte Grande"`) || !strings.Contains(out, "run again with --yes") {
+		t.Errorf("update shown:\n%s", out)
+	}
+	mustRun(t, "--db", dsn, "territory", "update", next, "--country", "xx", "--yes")
+	if code, _, errs := runCLI(t, append(args, "registry", "count")...); code != ExitError || !strings.Contains(errs, "not XX from territory.csv") {
+		t.Errorf("the old territory after the update: exit %d %q", code, errs)
+	}
+	mustRun(t, "--db", dsn, "--territory", next, "--country", "xx", "registry", "check")
 }
 
 // TestAccountsTokensAudit: an operator adds a regional officer, gives her a
@@ -252,5 +291,30 @@ func TestAccountsTokensAudit(t *testing.T) {
 	code, out, errs := runCLI(t, "--db", dsn, "audit", "verify")
 	if code != ExitError || !strings.Contains(errs, "broken at entry 2") {
 		t.Errorf("verify after tampering: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestRegistryCheck: fosis registry check lists what is broken in the
+// tables without foreign keys and exits non-zero.
+func TestRegistryCheck(t *testing.T) {
+	dsn := dbtest.DSN(t)
+	extract := filepath.Join(t.TempDir(), "x")
+	mustRun(t, "registry", "generate", "--households", "30", "--seed", "3", "--out", extract)
+	mustRun(t, "--db", dsn, "registry", "import", extract)
+	mustRun(t, "--db", dsn, "registry", "check")
+	a, err := Open(auth.WithPrincipal(context.Background(), auth.System()), Config{DB: dsn, Quiet: true}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a hand-made change could do: a head made a child.
+	_, err = a.DB.ExecContext(context.Background(), `UPDATE persons SET relation = 'child' WHERE run = (SELECT min(run) FROM persons WHERE relation = 'head')`)
+	a.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "--db", dsn, "registry", "check")
+	if code != ExitError || !strings.Contains(out, "problem: 1 household(s) do not have exactly one member with relation=head") ||
+		!strings.Contains(errs, "found 1 kind(s) of problem") {
+		t.Errorf("check of a broken registry: exit %d\n%s\n%s", code, out, errs)
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 func registryCmd(cfg *Config) *cobra.Command {
 	c := &cobra.Command{Use: "registry", Short: "The social registry: generate, import and export national extracts"}
-	c.AddCommand(generateCmd(cfg), importCmd(cfg), exportCmd(cfg), countCmd(cfg))
+	c.AddCommand(generateCmd(cfg), importCmd(cfg), exportCmd(cfg), countCmd(cfg), checkCmd(cfg))
 	return c
 }
 
@@ -65,7 +65,9 @@ func importCmd(cfg *Config) *cobra.Command {
 with any problem are rejected whole; every problem (file, line, column, value, reason)
 goes to the error report, whose path is printed. Valid households are inserted or
 updated in one transaction. Re-importing updates rather than duplicates; a person who
-moved household is recorded. Exit status 2 means some households were rejected.`,
+moved household is recorded. Exit status 2 means some households were rejected.
+After --max-problems problems (default 10,000) the import stops reading and imports
+nothing: an extract that wrong needs fixing at its source.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
 			opt := registry.ImportOptions{ErrorsPath: errorsPath}
@@ -97,6 +99,9 @@ moved household is recorded. Exit status 2 means some households were rejected.`
 			}
 			writeBar.Finish()
 			printImport(a, sum)
+			if msg := sum.StopMessage(); msg != "" {
+				return &exitError{code: ExitRejected, err: fmt.Errorf("%s (raise --max-problems to see more): see %s", msg, sum.ErrorsPath)}
+			}
 			if sum.Rejected > 0 || sum.OrphanPersons > 0 {
 				return &exitError{code: ExitRejected, err: fmt.Errorf("%d household(s) rejected, %d person row(s) without a household: see %s",
 					sum.Rejected, sum.OrphanPersons, sum.ErrorsPath)}
@@ -175,6 +180,39 @@ func countCmd(cfg *Config) *cobra.Command {
 			}
 			fmt.Fprintf(a.Stdout, "%d households, %d persons\n", hh, persons)
 			return nil
+		}),
+	}
+}
+
+func checkCmd(cfg *Config) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Check the references households and persons keep without foreign keys",
+		Long: `Checks what the database cannot enforce on the bulk tables (households and persons
+carry no foreign keys, for the speed of imports): every person's household exists, every
+household's commune is in the territory, every household has exactly one head, and each
+household's member count agrees with its persons. Prints each problem found and exits
+with status 1 if there is any; imports keep all of this true, so a problem means the
+tables were written by something else (a restore, a hand-made change).`,
+		Args: cobra.NoArgs,
+		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
+			rep, err := a.Registry.Integrity(ctx)
+			if err != nil {
+				return err
+			}
+			problems := rep.Problems()
+			if len(problems) == 0 {
+				hh, persons, err := a.Registry.Count(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.Stdout, "registry check: no problems (%d households, %d persons)\n", hh, persons)
+				return nil
+			}
+			for _, p := range problems {
+				fmt.Fprintln(a.Stdout, "problem:", p)
+			}
+			return &exitError{code: ExitError, err: fmt.Errorf("the registry check found %d kind(s) of problem; see above", len(problems))}
 		}),
 	}
 }

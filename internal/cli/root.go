@@ -5,12 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/registry"
 )
+
+// envInt is the integer in environment variable name, or def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
 
 // Exit codes.
 const (
@@ -82,9 +93,12 @@ The FOSIS_DB environment variable does the same.`,
 	pf.StringVar(&cfg.LogLevel, "log-level", envOr("FOSIS_LOG_LEVEL", "warn"), "debug, info, warn or error (env FOSIS_LOG_LEVEL)")
 	pf.StringVar(&cfg.LogFormat, "log-format", envOr("FOSIS_LOG_FORMAT", "text"), "text or json (env FOSIS_LOG_FORMAT)")
 	pf.BoolVarP(&cfg.Quiet, "quiet", "q", false, "no progress bars")
+	pf.IntVar(&cfg.MaxProblems, "max-problems", envInt("FOSIS_MAX_PROBLEMS", registry.DefaultMaxProblems),
+		"an import stops after this many problems, importing nothing (env FOSIS_MAX_PROBLEMS)")
 	root.AddCommand(migrateCmd(cfg), registryCmd(cfg), scoreCmd(cfg), serveCmd(cfg), demoCmd(cfg), benchCmd(cfg),
 		usersCmd(cfg), tokensCmd(cfg), auditCmd(cfg), programsCmd(cfg), callsCmd(cfg), backupCmd(cfg), restoreCmd(cfg),
 		cooperationCmd(cfg), knowledgeCmd(cfg))
+	root.AddCommand(territoryCmd(cfg))
 	return root
 }
 

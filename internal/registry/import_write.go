@@ -154,6 +154,12 @@ func (s *Store) eachPerson(ctx context.Context, fn func(run, household int64)) e
 
 // write runs the import's single transaction.
 func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt ImportOptions) error {
+	// The sequence is read before the plan: an import committed after this
+	// read makes the plan stale, and claimImport refuses it.
+	seq, err := s.importSeq(ctx)
+	if err != nil {
+		return err
+	}
 	p, err := s.plan(ctx, x)
 	if err != nil {
 		return err
@@ -180,6 +186,9 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 	}
 	t0 := time.Now()
 	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		if err := claimImport(ctx, tx, seq); err != nil {
+			return err
+		}
 		d := tx.DB()
 		source := opt.Source
 		if source == "" {
@@ -242,11 +251,7 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 				return fmt.Errorf("record moves: %w", err)
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE imports SET finished_at = ?, households_read = ?, persons_read = ?,
-			households_inserted = ?, households_updated = ?, households_rejected = ?, persons_moved = ?, problems = ?
-			WHERE id = ?`, now, sum.HouseholdsRead, sum.PersonsRead, sum.Inserted, sum.Updated, sum.Rejected,
-			sum.PersonsMoved, len(x.problem), id)
-		if err != nil {
+		if err := finishImport(ctx, tx, id, now, sum, len(x.problem)); err != nil {
 			return err
 		}
 		if len(x.problem) > 0 {
@@ -414,4 +419,66 @@ func (s *Store) BareInsert(ctx context.Context, rows *BareRows) error {
 		}
 		return bumpRevision(ctx, tx)
 	})
+}
+
+// stopped ends an import that found more problems than it keeps: nothing
+// is imported (what was read is only part of the extract: importing it
+// would treat the rest as missing), and the import is recorded with the
+// problems kept and a last row per file saying where reading stopped, so
+// that the report can be downloaded like any other.
+func (s *Store) stopped(ctx context.Context, x *extract, sum *ImportSummary, opt ImportOptions, start time.Time) error {
+	sum.Stopped = x.stops
+	sum.Rejected = len(x.hs)
+	for _, st := range x.stops {
+		x.problem = append(x.problem, Problem{File: st.File, Line: st.Line, Column: "(file)",
+			Reason: fmt.Sprintf("too many problems (more than %d): stopped reading here; nothing was imported", x.max)})
+	}
+	err := s.db.Transact(ctx, func(tx *db.Tx) error {
+		d := tx.DB()
+		now := d.Time(tx.Now)
+		id, err := tx.InsertID(ctx, `INSERT INTO imports (source, started_at, finished_at, households_read, persons_read,
+			households_inserted, households_updated, households_rejected, persons_moved, problems)
+			VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, ?)`, cmp.Or(opt.Source, opt.Households), now, now,
+			sum.HouseholdsRead, sum.PersonsRead, sum.Rejected, len(x.problem))
+		if err != nil {
+			return err
+		}
+		sum.ID = id
+		report, err := problemsGzip(x.problem)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO import_reports (import_id, problems, csv_gzip) VALUES (?, ?, ?)`,
+			id, len(x.problem), report); err != nil {
+			return fmt.Errorf("keep the problem report: %w", err)
+		}
+		p := auth.FromContext(ctx)
+		_, err = audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "registry.import",
+			Entity: "import", EntityID: strconv.FormatInt(id, 10), After: map[string]any{
+				"households_file": opt.Households, "persons_file": opt.Persons, "stopped": x.stops,
+				"households_read": sum.HouseholdsRead, "problems": len(x.problem)}})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := x.summarize(sum, opt); err != nil {
+		return fmt.Errorf("the problem report could not be written: %w", err)
+	}
+	sum.Elapsed = time.Since(start)
+	s.log.Info("registry import stopped: too many problems", "id", sum.ID, "stopped", x.stops, "problems", sum.Problems)
+	return nil
+}
+
+// StopMessage says, in English, where an import that found too many
+// problems stopped ("" if it did not stop).
+func (s *ImportSummary) StopMessage() string {
+	if len(s.Stopped) == 0 {
+		return ""
+	}
+	var where []string
+	for _, st := range s.Stopped {
+		where = append(where, fmt.Sprintf("line %d of %s", st.Line, st.File))
+	}
+	return fmt.Sprintf("too many problems, stopped at %s; nothing was imported", strings.Join(where, " and "))
 }

@@ -72,7 +72,7 @@ type rowParser struct {
 
 func (p *rowParser) fail(k int, reason string) {
 	p.problems = append(p.problems, Problem{
-		File: p.r.File, Line: p.r.Line(), Column: p.cols[k], Value: p.r.Field(k), Reason: reason, HouseholdID: p.hid,
+		File: p.r.File, Line: p.r.Line(), Column: p.cols[k], Value: clip(p.r.Field(k)), Reason: reason, HouseholdID: clipID(p.hid),
 	})
 }
 
@@ -140,7 +140,7 @@ func parseHousehold(r *csvin.Reader, terr *geo.Territory, today time.Time) (Hous
 	// What is kept of the record is copied out of it (the ID) or taken
 	// from the territory (the commune code): a field is a slice of its
 	// record's whole line, which would otherwise stay in memory with it.
-	h.ID = strings.Clone(h.ID)
+	h.ID = clipID(h.ID)
 	h.CommuneCode = r.Field(hcCommune)
 	if ci, ok := terr.CommuneIndex(h.CommuneCode); !ok {
 		p.fail(hcCommune, "is not an official commune code of the territory ("+terr.Country+")")

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -20,7 +21,15 @@ type Store struct {
 	frames frameCache
 	// counts keeps Count's answers for the registry's current revision.
 	counts countCache
+	// maxProblems is how many problems an import keeps before it stops
+	// (0: DefaultMaxProblems).
+	maxProblems int
 }
+
+// SetMaxProblems sets how many problems an import reports before it stops
+// reading (ImportOptions.MaxProblems overrides it; 0 or less restores
+// DefaultMaxProblems). Call it before the store is shared.
+func (s *Store) SetMaxProblems(n int) { s.maxProblems = max(n, 0) }
 
 // countCache holds the households and persons counted in each territory
 // ("" for the whole country) at one registry revision: counting millions of
@@ -65,38 +74,6 @@ func (s *Store) DB() *db.DB { return s.db }
 // Territory returns the territory the store validates against.
 func (s *Store) Territory() *geo.Territory { return s.terr }
 
-// SyncTerritory writes the territory's regions, provinces and communes to the
-// database (inserting new codes and renaming changed ones), so that commune
-// codes can be enforced by foreign keys and joined in reports.
-func (s *Store) SyncTerritory(ctx context.Context) error {
-	if _, err := national(ctx, true); err != nil {
-		return err
-	}
-	t := s.terr
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		regions := make([][]any, len(t.Regions))
-		for i, r := range t.Regions {
-			regions[i] = []any{r.Code, r.Name, r.ShortName, r.ISO}
-		}
-		if _, err := tx.Upsert(ctx, "regions", []string{"code", "name", "short_name", "iso_code"}, []string{"code"}, &db.SliceSource{Rows: regions}); err != nil {
-			return err
-		}
-		provinces := make([][]any, len(t.Provinces))
-		for i, p := range t.Provinces {
-			provinces[i] = []any{p.Code, p.Name, p.RegionCode}
-		}
-		if _, err := tx.Upsert(ctx, "provinces", []string{"code", "name", "region_code"}, []string{"code"}, &db.SliceSource{Rows: provinces}); err != nil {
-			return err
-		}
-		communes := make([][]any, len(t.Communes))
-		for i, c := range t.Communes {
-			communes[i] = []any{c.Code, c.Name, c.ProvinceCode, c.RegionCode}
-		}
-		_, err := tx.Upsert(ctx, "communes", []string{"code", "name", "province_code", "region_code"}, []string{"code"}, &db.SliceSource{Rows: communes})
-		return err
-	})
-}
-
 // Count returns the number of households and persons in the registry.
 // A regional officer gets the counts of their region.
 func (s *Store) Count(ctx context.Context) (households, persons int64, err error) {
@@ -139,6 +116,26 @@ type IntegrityReport struct {
 	UnknownCommunes    int64 `json:"unknown_communes"`    // households in a commune not in the territory
 	HeadlessHouseholds int64 `json:"headless_households"` // households without exactly one head
 	StalePacked        int64 `json:"stale_packed"`        // households whose members count disagrees with persons
+}
+
+// Problems says in English what is broken, one line per kind of problem
+// with its count and what to do (none when OK).
+func (r IntegrityReport) Problems() []string {
+	var out []string
+	for _, c := range []struct {
+		n    int64
+		what string
+	}{
+		{r.OrphanPersons, "person(s) belong to a household that does not exist"},
+		{r.UnknownCommunes, "household(s) are in a commune that is not in the territory"},
+		{r.HeadlessHouseholds, "household(s) do not have exactly one member with relation=head"},
+		{r.StalePacked, "household(s) have a member count that disagrees with their persons"},
+	} {
+		if c.n > 0 {
+			out = append(out, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	return out
 }
 
 // OK reports whether nothing is broken.

@@ -21,6 +21,8 @@ func init() {
 	done := jobs.Job{ID: "abe", Owner: "ana", StartedAt: at, FinishedAt: at}
 	sum := &registry.ImportSummary{ID: 3, HouseholdsRead: 1200, PersonsRead: 3100, Inserted: 1190, Rejected: 10, Problems: 14,
 		ProblemsByColumn: map[string]int{"run": 9, "zone": 5}, UnknownColumns: []string{"notas"}}
+	stopped := &registry.ImportSummary{ID: 4, HouseholdsRead: 40, Rejected: 40, Problems: 10_001,
+		Stopped: []registry.StopPoint{{File: "hogares.csv", Line: 10_400}}}
 	moreTemplateCases = append(moreTemplateCases,
 		templateCase{"imports", importsData{Page: list, MayImport: true}, `id="problems-3" download`},
 		templateCase{"imports", importsData{Page: list, MayImport: true}, `href="/imports?before=2"`},
@@ -32,5 +34,6 @@ func init() {
 		templateCase{"importjob", importJobData{Job: failed}, `id="job-failed"`},
 		templateCase{"importjob", importJobData{Job: done, Summary: sum}, `id="download-problems"`},
 		templateCase{"importjob", importJobData{Job: done, Summary: sum}, `id="unknown-columns"`},
+		templateCase{"importjob", importJobData{Job: done, Summary: stopped}, `id="job-stopped"`},
 	)
 }

@@ -5,8 +5,10 @@
 package geo
 
 import (
+	"crypto/sha256"
 	"embed"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -45,7 +47,11 @@ type Commune struct {
 // position of a region or commune in them is its dense index, which
 // national-scale frames use instead of the code.
 type Territory struct {
-	Country   string // ISO 3166-1 alpha-2, e.g. "CL"
+	Country string // ISO 3166-1 alpha-2, e.g. "CL"
+	// Source says where the territory came from, for people: "embedded"
+	// for Chile's, a file's name for one loaded with Load (set by whoever
+	// opened the file). It is not part of the Digest.
+	Source    string
 	Regions   []Region
 	Provinces []Province
 	Communes  []Commune
@@ -60,7 +66,42 @@ func Chile() *Territory {
 	if err != nil {
 		panic("geo: embedded Chile territory is invalid: " + err.Error())
 	}
+	t.Source = Embedded
 	return t
+}
+
+// Embedded is the Source of the territory compiled into fosis (Chile's).
+const Embedded = "embedded"
+
+// Digest is a SHA-256 (hex) of the territory's country and content: every
+// region (code, name, short name, ISO code), province and commune, in code
+// order. Two territories with the same digest validate and name everything
+// alike, wherever they were loaded from; a database keeps the digest of the
+// territory it was made with.
+func (t *Territory) Digest() string {
+	h := sha256.New()
+	// Fields are separated by 0x1f and records by 0x1e, which no code or
+	// name contains, so that no two contents write the same bytes.
+	rec := func(fields ...string) {
+		for i, f := range fields {
+			if i > 0 {
+				h.Write([]byte{0x1f})
+			}
+			io.WriteString(h, f)
+		}
+		h.Write([]byte{0x1e})
+	}
+	rec("country", t.Country)
+	for _, r := range t.Regions {
+		rec("region", r.Code, r.Name, r.ShortName, r.ISO)
+	}
+	for _, p := range t.Provinces {
+		rec("province", p.Code, p.Name, p.RegionCode)
+	}
+	for _, c := range t.Communes {
+		rec("commune", c.Code, c.Name, c.ProvinceCode, c.RegionCode)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // CommuneIndex returns the dense index of the commune with the given code.

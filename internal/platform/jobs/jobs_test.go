@@ -128,3 +128,43 @@ func TestTrackerOnFinish(t *testing.T) {
 		}
 	}
 }
+
+// TestExclusiveStartOnce: 30 starts of an exclusive job at once (an import
+// double-clicked, or sent by many API clients): exactly one runs, the others
+// are refused with a conflict; once it has finished, the next may start.
+func TestExclusiveStartOnce(t *testing.T) {
+	tr := jobs.New(50, nil, nil)
+	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 1, Username: "ana", Role: auth.RoleAnalyst})
+	release := make(chan struct{})
+	task := func(context.Context, jobs.Progress) (any, error) { <-release; return nil, nil }
+	const n = 30
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = tr.Start(ctx, "registry.import", true, task)
+		})
+	}
+	close(start)
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case fosis.ErrorCode(err) != fosis.ECONFLICT:
+			t.Errorf("a refused start: %v, want a conflict", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of %d starts ran, want exactly 1", won, n)
+	}
+	close(release)
+	tr.Wait()
+	if _, err := tr.Start(ctx, "registry.import", true, func(context.Context, jobs.Progress) (any, error) { return nil, nil }); err != nil {
+		t.Errorf("a start after the job finished: %v", err)
+	}
+	tr.Wait()
+}

@@ -18,7 +18,8 @@ import (
 
 // Imported returns a fresh database holding Chile's territory and a
 // synthetic extract of n households generated with seed, and the registry
-// over it. It fails the test if any household is rejected.
+// over it. It fails the test if any household is rejected or the registry's
+// integrity check finds a problem.
 func Imported(t testing.TB, n int, seed uint64) (*db.DB, *registry.Store) {
 	t.Helper()
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
@@ -34,6 +35,10 @@ func Imported(t testing.TB, n int, seed uint64) (*db.DB, *registry.Store) {
 	sum, err := reg.Import(ctx, registry.ImportOptions{Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv")})
 	if err != nil || sum.Rejected != 0 || sum.OrphanPersons != 0 {
 		t.Fatalf("import of the synthetic extract: %+v, %v", sum, err)
+	}
+	// What fosis registry check runs: the bulk tables carry no foreign keys.
+	if rep, err := reg.Integrity(ctx); err != nil || !rep.OK() {
+		t.Fatalf("registry integrity after the import: %+v, %v", rep, err)
 	}
 	return d, reg
 }
