@@ -170,6 +170,9 @@ func withApp(cfg *Config, fn func(ctx context.Context, a *App, args []string) er
 	return func(cmd *cobra.Command, args []string) error {
 		// Commands are run by an operator on the server: they act as the system.
 		ctx := auth.WithPrincipal(cmd.Context(), auth.System())
+		if err := refuseNewDefaultDB(cmd, *cfg); err != nil {
+			return err
+		}
 		a, err := Open(ctx, *cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		if err != nil {
 			return err

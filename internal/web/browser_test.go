@@ -18,6 +18,12 @@ const chromium = "/usr/bin/chromium"
 // returns a tab's context.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserFor(t, 5*time.Minute)
+}
+
+// browserFor is browser for a test that may take longer than five minutes.
+func browserFor(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skip("Debian's chromium is not installed (apt-get install chromium; .ci/run does it)")
 	}
@@ -29,7 +35,7 @@ func browser(t *testing.T) context.Context {
 		// Bootstrap scrolls smoothly unless motion is reduced: a click on an
 		// element below the fold then lands where it was before the scroll.
 		chromedp.Flag("force-prefers-reduced-motion", true))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)
 	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelA)

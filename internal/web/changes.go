@@ -261,7 +261,19 @@ func (s *Server) householdAsOf(w http.ResponseWriter, r *http.Request, date stri
 		s.render(w, r, fosis.HTTPStatus(fosis.ErrorCode(err)), "error", errorData{Message: "changes.bad_date", Arg: date})
 		return
 	}
+	if today := s.now().UTC().Format(time.DateOnly); day.Format(time.DateOnly) > today {
+		s.render(w, r, http.StatusBadRequest, "error", errorData{Message: "asof.future", Arg: date})
+		return
+	}
 	v, err := s.cfg.Registry.AsOf(ctx, id, day)
+	if fosis.ErrorCode(err) == fosis.ENOTFOUND {
+		// Before its first version: say so when the reader sees the
+		// household today (another region's looks missing, as before).
+		if _, ferr := s.cfg.Registry.HouseholdFileByID(ctx, id); ferr == nil {
+			s.render(w, r, http.StatusNotFound, "error", errorData{Message: "asof.not_yet", Arg: date})
+			return
+		}
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -440,7 +440,10 @@ type homeData struct {
 	Dash     dashboard
 	Query    string
 	NotFound bool
-	Regions  []communeGroup // empty for roles that do not see the registry
+	// CheckDigit is the check digit the RUN searched for should have, when
+	// its body is a RUN's and its digit is wrong ("" otherwise).
+	CheckDigit string
+	Regions    []communeGroup // empty for roles that do not see the registry
 }
 
 // communeGroup is one region's communes in the commune picker.
@@ -508,11 +511,26 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var h *registry.HouseholdView
 	var err error = fosis.Errorf(fosis.ENOTFOUND, "not a RUN")
-	if _, perr := rut.Parse(q); perr == nil {
+	_, perr := rut.Parse(q)
+	if perr == nil {
 		h, err = s.cfg.Registry.HouseholdOfRUN(ctx, q)
 	}
 	if fosis.ErrorCode(err) == fosis.ENOTFOUND {
 		h, err = s.cfg.Registry.Household(ctx, q)
+	}
+	if up := strings.ToUpper(q); fosis.ErrorCode(err) == fosis.ENOTFOUND && up != q {
+		h, err = s.cfg.Registry.Household(ctx, up) // "h0033334" is H0033334
+	}
+	if errors.Is(perr, rut.ErrCheckDigit) && err != nil && checkDigitOf(q) != "" {
+		// A RUN whose check digit is wrong: say so, and which it should be.
+		d, derr := s.newHomeData(r, q, true)
+		if derr != nil {
+			s.fail(w, r, derr)
+			return
+		}
+		d.CheckDigit = checkDigitOf(q)
+		s.render(w, r, http.StatusNotFound, "home", d)
+		return
 	}
 	switch fosis.ErrorCode(err) {
 	case "":

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -260,6 +262,7 @@ type callData struct {
 	Import    *programs.ImportReport // the outcome of a CSV import just made
 	After     int64                  // the page starts after this application (0: the first page)
 	Next      int64                  // the next page starts after this one (0: the last page)
+	Enrolled  int64                  // the application just enrolled (?enrolled=, after the redirect)
 }
 
 // maxAppRows is the applications a call page lists at a time (a national
@@ -286,6 +289,9 @@ func (s *Server) callPageWith(w http.ResponseWriter, r *http.Request, status int
 		d.Counts[a.Status]++
 	}
 	d.Total = len(apps)
+	if d.Enrolled != 0 && !slices.ContainsFunc(apps, func(a programs.Application) bool { return a.ID == d.Enrolled && a.Status == programs.AppEnrolled }) {
+		d.Enrolled = 0 // say only what the reader sees on this call
+	}
 	if a := r.URL.Query().Get("after"); a != "" && r.Method == http.MethodGet {
 		d.After, _ = strconv.ParseInt(a, 10, 64)
 	}
@@ -297,7 +303,9 @@ func (s *Server) callPageWith(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
-	s.callPageWith(w, r, http.StatusOK, callData{})
+	d := callData{}
+	d.Enrolled, _ = strconv.ParseInt(r.URL.Query().Get("enrolled"), 10, 64)
+	s.callPageWith(w, r, http.StatusOK, d)
 }
 
 // refused shows the call page again with the slice's reason for refusing
@@ -377,6 +385,7 @@ type traceData struct {
 	Failures []failureView
 	Seat     seatView
 	Promoted *programs.Application // after a withdrawal, who took the place
+	Done     string                // what was just done to it ("withdrawn"), after the redirect
 }
 
 // seatView is an application's place as a catalog key and its arguments:
@@ -426,7 +435,7 @@ func viewFailures(fs []programs.Failure, lang string) []failureView {
 	return out
 }
 
-func (s *Server) traceOf(w http.ResponseWriter, r *http.Request, id int64, promoted *programs.Application) {
+func (s *Server) traceOf(w http.ResponseWriter, r *http.Request, id int64, promoted *programs.Application, done string) {
 	ctx := r.Context()
 	a, err := s.cfg.Programs.Application(ctx, id)
 	if err != nil {
@@ -440,7 +449,7 @@ func (s *Server) traceOf(w http.ResponseWriter, r *http.Request, id int64, promo
 	}
 	lang := viewerOf(ctx).lang
 	s.render(w, r, http.StatusOK, "trace", traceData{App: a, Call: viewCall(c, lang), Failures: viewFailures(a.Failed, lang),
-		Seat: viewSeat(a.Seat), Promoted: promoted})
+		Seat: viewSeat(a.Seat), Promoted: promoted, Done: done})
 }
 
 func pathID(r *http.Request) (int64, error) {
@@ -457,7 +466,18 @@ func (s *Server) tracePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.traceOf(w, r, id, nil)
+	// After a withdrawal (a redirect, so that reloading asks nothing
+	// again): say so, and who took the freed place (read like any
+	// application, in the reader's scope).
+	var promoted *programs.Application
+	done := ""
+	if r.URL.Query().Get("done") == "withdrawn" {
+		done = "withdrawn"
+		if pid, err := strconv.ParseInt(r.URL.Query().Get("promoted"), 10, 64); err == nil && pid > 0 {
+			promoted, _ = s.cfg.Programs.Application(r.Context(), pid)
+		}
+	}
+	s.traceOf(w, r, id, promoted, done)
 }
 
 func (s *Server) appWithdraw(w http.ResponseWriter, r *http.Request) {
@@ -467,15 +487,19 @@ func (s *Server) appWithdraw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	why := strings.TrimSpace(r.PostFormValue("reason"))
-	if why == "" {
-		why = "at the applicant's request"
+	if why == "" { // the form asks for it; a bare POST gets the reader's words
+		why = s.msgs.T(viewerOf(r.Context()).lang, "withdraw.default_reason")
 	}
 	p, err := s.cfg.Programs.Withdraw(r.Context(), id, why)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.traceOf(w, r, id, p)
+	next := fmt.Sprintf("/applications/%d?done=withdrawn", id)
+	if p != nil {
+		next += fmt.Sprintf("&promoted=%d", p.ID)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (s *Server) appEnroll(w http.ResponseWriter, r *http.Request) {
@@ -497,7 +521,7 @@ func (s *Server) appEnroll(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/calls/"+a.Call, http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/calls/%s?enrolled=%d", url.PathEscape(a.Call), a.ID), http.StatusSeeOther)
 }
 
 // previewData is the eligibility preview page's content.

@@ -187,7 +187,7 @@ func TestCallPages(t *testing.T) {
 		t.Fatalf("promoted trace:\n%s", body)
 	}
 	resp, body = c.do("POST", "/applications/"+selected[1]+"/enroll", nil)
-	if resp.Request.URL.Path != "/calls/web-call" || !strings.Contains(body, ">inscrita<") {
+	if resp.Request.URL.Path != "/calls/web-call" || !strings.Contains(body, ">inscrita<") || !strings.Contains(body, `id="flash"`) {
 		t.Fatalf("enrol: %s\n%s", resp.Request.URL, body)
 	}
 	if resp, body := c.do("POST", "/applications/"+selected[1]+"/enroll", nil); resp.StatusCode != http.StatusConflict || !strings.Contains(body, `id="call-error"`) {
@@ -306,7 +306,19 @@ func TestBrowserCall(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/calls/browser-call"), chromedp.WaitVisible(chromedp.CSS("#withdraw-"+selected))); err != nil {
 		t.Fatal(err)
 	}
-	click("#withdraw-"+selected, "#promoted")
+	// Withdrawing asks first, with the reason the application keeps; the
+	// answer is a redirect to the application, which says what was done.
+	click("#withdraw-"+selected, "#withdraw-reason-"+selected)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#withdraw-reason-"+selected), "se mudó")); err != nil {
+		t.Fatal(err)
+	}
+	click("#withdraw-confirm-"+selected, "#promoted")
+	if got := text(t, ctx, "#flash"); !strings.Contains(got, "retirada") {
+		t.Errorf("after the withdrawal the page says %q", got)
+	}
+	if u, err := chromedp.Run(ctx, chromedp.Location()); err != nil || !strings.Contains(u, "/applications/"+selected+"?done=withdrawn") {
+		t.Errorf("after the withdrawal the browser is at %s (%v), not the application's page", u, err)
+	}
 	if got := text(t, ctx, "#trace-status"); got != "retirada" {
 		t.Errorf("withdrawn status %q", got)
 	}

@@ -21,6 +21,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"path"
 	"regexp"
@@ -243,7 +244,7 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"code":         func(enum, word string) (string, error) { return s.codeLabel(lang, enum, word) },
 		"memberRows":   func(ms []registry.PersonView) (template.HTML, error) { return s.memberRows(lang, ms) },
 		"dwellingList": func(h *registry.HouseholdView) (template.HTML, error) { return s.dwellingList(lang, h) },
-		"int64":        func(f float64) int64 { return int64(f) },
+		"int64":        func(f float64) int64 { return int64(math.Round(f)) }, // to the peso, as the explanation rounds
 		"clp":          func(n int64) string { return "$" + groupDigits(lang, n) },
 		"dec":          func(f float64) string { return decimal(lang, f) },
 		"date":         func(t time.Time) string { return t.Format("2006-01-02 15:04") },

@@ -177,8 +177,8 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	// The static files the page links to: fingerprinted, cached for a year.
 	links := regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindAllStringSubmatch(body, -1)
-	if len(links) != 3 {
-		t.Fatalf("want 3 static links in the page, got %v", links)
+	if len(links) != 4 { // Bootstrap, app.css, the favicon, htmx
+		t.Fatalf("want 4 static links in the page, got %v", links)
 	}
 	for _, l := range links {
 		resp, _ := c.do("GET", l[1], nil)
