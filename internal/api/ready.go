@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/fosis/fosis"
 )
 
 // ready answers whether this instance should receive traffic: the database
@@ -46,7 +48,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	}
 	status, code := "ready", http.StatusOK
 	if !ok {
-		status, code = "not ready", http.StatusServiceUnavailable
+		status, code = "not ready", fosis.HTTPStatus(fosis.EUNAVAILABLE)
 	}
 	writeJSON(w, code, map[string]any{"status": status, "checks": checks})
 }

@@ -262,7 +262,7 @@ func (s *Server) householdAsOf(w http.ResponseWriter, r *http.Request, date stri
 		return
 	}
 	if today := s.now().UTC().Format(time.DateOnly); day.Format(time.DateOnly) > today {
-		s.render(w, r, http.StatusBadRequest, "error", errorData{Message: "asof.future", Arg: date})
+		s.render(w, r, fosis.HTTPStatus(fosis.EINVALID), "error", errorData{Message: "asof.future", Arg: date})
 		return
 	}
 	v, err := s.cfg.Registry.AsOf(ctx, id, day)
@@ -270,7 +270,7 @@ func (s *Server) householdAsOf(w http.ResponseWriter, r *http.Request, date stri
 		// Before its first version: say so when the reader sees the
 		// household today (another region's looks missing, as before).
 		if _, ferr := s.cfg.Registry.HouseholdFileByID(ctx, id); ferr == nil {
-			s.render(w, r, http.StatusNotFound, "error", errorData{Message: "asof.not_yet", Arg: date})
+			s.render(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), "error", errorData{Message: "asof.not_yet", Arg: date})
 			return
 		}
 	}

@@ -529,7 +529,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.CheckDigit = checkDigitOf(q)
-		s.render(w, r, http.StatusNotFound, "home", d)
+		s.render(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), "home", d)
 		return
 	}
 	switch fosis.ErrorCode(err) {
