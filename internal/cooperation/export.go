@@ -230,7 +230,7 @@ func activity(v *View, rep *Org, now time.Time) iati.Activity {
 	// Budgets: the cash lines of each calendar year, within the project's
 	// planned dates, so no period exceeds a year (rule 7.5.3). In-kind
 	// contributions stay in the ledger: IATI has no transaction type for
-	// them (research note §1.5).
+	// them (the IATI TransactionType codelist has no such type).
 	status := "1"
 	if p.Step != StepReviewed {
 		status = "2"

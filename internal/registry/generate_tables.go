@@ -73,8 +73,8 @@ var genCommunePop = map[string]int32{
 
 // genRegion holds the per-region parameters of the generator for Chile.
 type genRegion struct {
-	// Census24 is the Censo 2024 population where the research brief found
-	// it; 0 where it did not (the remainder of the 2024 national total is then
+	// Census24 is the Censo 2024 population where its first results (INE,
+	// 27 March 2025) were found published; 0 where they were not (the remainder of the 2024 national total is then
 	// shared out by Census17).
 	Census24 int
 	// Census17 is the Censo 2017 population (Biobío still including Ñuble,

@@ -397,7 +397,7 @@ func TestGenerateRealism(t *testing.T) {
 	check("% indigenous in La Araucanía", pct(araucaniaInd, araucania), 28, 40)
 
 	// Region shares: Censo 2024 where known, the rest of its total by Censo
-	// 2017 (research §5.2).
+	// 2017 (INE, Censo 2017).
 	want := map[string]float64{
 		"01": 2.00, "02": 3.44, "03": 1.62, "04": 4.39, "05": 10.26, "06": 5.30, "07": 6.08, "08": 8.73,
 		"09": 5.55, "10": 4.81, "11": 0.55, "12": 0.90, "13": 40.05, "14": 2.23, "15": 1.32, "16": 2.77,

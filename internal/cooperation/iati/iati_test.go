@@ -70,7 +70,7 @@ func TestExampleValidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := ValidateXSD(context.Background(), b); err != nil {
-		t.Errorf("the research note's validated example: %v", err)
+		t.Errorf("the IATI South-South example: %v", err)
 	}
 	// Order matters in 2.03: collaboration-type before sector is refused.
 	broken := strings.Replace(string(b), `<collaboration-type code="8"/>`, "", 1)

@@ -23,7 +23,8 @@ func (f Finding) String() string {
 }
 
 // Check applies the IATI 2.03 Rulesets that matter to cooperation projects
-// (research/cooperation-standards.md §1.8) to every activity of doc as of
+// (https://iatistandard.org/en/guidance/standard-guidance/rulesets/, the
+// IATI Validator's rules) to every activity of doc as of
 // now, and returns what fails, in document order. The XSD checks structure;
 // these check meaning.
 func Check(doc *Activities, now time.Time) []Finding {
