@@ -82,7 +82,7 @@ The FOSIS_DB environment variable does the same.`,
 	pf.BoolVarP(&cfg.Quiet, "quiet", "q", false, "no progress bars")
 	root.AddCommand(migrateCmd(cfg), registryCmd(cfg), scoreCmd(cfg), serveCmd(cfg), demoCmd(cfg), benchCmd(cfg),
 		usersCmd(cfg), tokensCmd(cfg), auditCmd(cfg), programsCmd(cfg), callsCmd(cfg),
-		cooperationCmd(cfg), knowledgeCmd(cfg))
+		cooperationCmd(cfg), knowledgeCmd(cfg), casesCmd(cfg))
 	return root
 }
 

@@ -64,9 +64,9 @@ var Messages = map[string]string{
 	"delivery.err.no_user":              "no user %q",
 	"delivery.err.not_counsellor":       "user %s does not have the counsellor role; change the role first",
 	"delivery.err.import_rows":          "%s: nothing was imported; %d row(s) have problems, the first at line %d: %s",
-	"delivery.err.import_row":           "line %d: %s",
 	"delivery.err.import_case":          "case %s does not exist or is outside your reach",
 	"delivery.err.import_number":        "%s %q is not a number",
+	"delivery.err.import_repeated":      "ref %q is repeated (first at line %d)",
 }
 
 // refuse returns the refusal key with args (its English from Messages).
