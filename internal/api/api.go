@@ -15,6 +15,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
@@ -46,6 +47,9 @@ type Server struct {
 	// (nil: those answer 503).
 	Cooperation *cooperation.Store
 	Knowledge   *knowledge.Store
+
+	// Delivery serves /api/v1/cases and /api/v1/sessions (nil: 503).
+	Delivery *delivery.Store
 }
 
 // TokenAuthenticator turns an API bearer token into the principal it acts
@@ -119,7 +123,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/applications/{id}", false, handle(s.application)},
 		{"POST", "/api/v1/applications/{id}/withdraw", false, handle(s.withdraw)},
 		{"POST", "/api/v1/applications/{id}/enroll", false, handle(s.enroll)},
-	}, append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...)...)
+	}, append(append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...), s.deliveryRoutes()...)...)
 }
 
 // Handler returns the routes, wrapped with logging and panic recovery.

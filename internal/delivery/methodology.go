@@ -308,3 +308,16 @@ func (s *Store) Methodologies(ctx context.Context) ([]Methodology, error) {
 	}
 	return out, rows.Err()
 }
+
+// CaseMethodology returns the methodology a case is pinned to.
+func (s *Store) CaseMethodology(ctx context.Context, id int64) (*Methodology, error) {
+	r, err := s.access(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.caseFor(ctx, s.db, r, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.methodologyByID(ctx, s.db, c.MethodologyID)
+}
