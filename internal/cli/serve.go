@@ -53,7 +53,7 @@ func serve(ctx context.Context, a *App, addr string, ready func(string)) error {
 // health endpoint.
 func handler(a *App, opts serveOptions, tracker *jobs.Tracker) (http.Handler, error) {
 	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Users: a.Auth, Log: a.Log,
-		SecureCookies: opts.secureCookies, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge})
+		SecureCookies: opts.secureCookies, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge, Delivery: a.Delivery})
 	if err != nil {
 		return nil, err
 	}

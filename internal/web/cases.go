@@ -1,0 +1,277 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/delivery"
+)
+
+// casesRoutes registers the pages of cases (the delivery slice enforces who
+// sees and changes which case).
+func (s *Server) casesRoutes(pages *routeMux) {
+	pages.HandleFunc("GET /cases", s.requireUser(s.casesList))
+	pages.HandleFunc("GET /cases/{id}", s.requireUser(s.caseFile))
+	pages.HandleFunc("POST /cases/{id}/move", s.requireUser(s.caseMove))
+	pages.HandleFunc("GET /cases/{id}/sessions/new", s.requireUser(s.sessionForm))
+	pages.HandleFunc("POST /cases/{id}/sessions", s.requireUser(s.sessionSave))
+	pages.HandleFunc("GET /sessions/{id}/notes", s.requireUser(s.sessionNotes))
+}
+
+// casesData is the case list: the filters and a page of cases.
+type casesData struct {
+	Filter delivery.Filter
+	States []string
+	Page   *delivery.Page
+	// More is the query string of the next page ("" for none).
+	More string
+}
+
+func (s *Server) casesList(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return
+	}
+	q := r.URL.Query()
+	d := casesData{States: delivery.States, Filter: delivery.Filter{State: q.Get("state"), Line: q.Get("program"), Commune: q.Get("commune"),
+		Counsellor: q.Get("counsellor"), Active: q.Get("active") == "1"}}
+	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+	page, err := s.cfg.Delivery.Cases(r.Context(), d.Filter, after, s.pageSize())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Page = page
+	if page.Next != 0 {
+		next := url.Values{}
+		for k, v := range q {
+			next[k] = v
+		}
+		next.Set("after", strconv.FormatInt(page.Next, 10))
+		d.More = next.Encode()
+	}
+	s.render(w, r, http.StatusOK, "cases", d)
+}
+
+// caseData is the case file.
+type caseData struct {
+	Case        *delivery.Case
+	Methodology *delivery.Methodology
+	Timeline    []delivery.Event
+	Diagnosis   *delivery.Diagnosis
+	Sessions    []delivery.Session
+	Next        []string
+	Reasons     []string
+	MayNotes    bool
+	Saved       bool   // a session was just recorded
+	DraftKey    string // the session form's draft to forget once saved
+	Error       error  // a refused move
+}
+
+// Mark returns a condition's mark in phase ("" if not marked).
+func (d caseData) Mark(phase, code string) string {
+	m := d.Diagnosis.Entry
+	if phase == delivery.PhaseExit {
+		m = d.Diagnosis.Exit
+	}
+	return m[code].Status
+}
+
+func (s *Server) caseFile(w http.ResponseWriter, r *http.Request) {
+	s.renderCase(w, r, http.StatusOK, nil)
+}
+
+func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, refusal error) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
+		return
+	}
+	ctx := r.Context()
+	st := s.cfg.Delivery
+	d := caseData{Reasons: delivery.ExitReasons, Error: refusal, Saved: r.URL.Query().Get("saved") == "1", DraftKey: draftKey(id)}
+	if d.Case, err = st.Case(ctx, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Methodology, err = st.CaseMethodology(ctx, id); err == nil {
+		if d.Timeline, err = st.Timeline(ctx, id); err == nil {
+			if d.Diagnosis, err = st.Diagnosis(ctx, id); err == nil {
+				if d.Sessions, err = st.Sessions(ctx, id); err == nil {
+					d.MayNotes, err = st.MayReadNotes(ctx, id)
+				}
+			}
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Next = delivery.Next(d.Case.State)
+	s.render(w, r, status, "case", d)
+}
+
+// draftKey names a case's session draft in the browser's storage.
+func draftKey(id int64) string { return "fosis.session." + strconv.FormatInt(id, 10) }
+
+func (s *Server) caseMove(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
+		return
+	}
+	_, err = s.cfg.Delivery.Transition(r.Context(), id, r.PostFormValue("from"), r.PostFormValue("to"), r.PostFormValue("reason"), r.PostFormValue("note"))
+	switch fosis.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	case fosis.ECONFLICT, fosis.EINVALID:
+		s.renderCase(w, r, fosis.HTTPStatus(fosis.ErrorCode(err)), err)
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// sessionData is the session form (on a phone: one column, large targets).
+type sessionData struct {
+	Case       *delivery.Case
+	Components []delivery.Component
+	Dimensions []delivery.Dimension
+	Kinds      []string
+	Statuses   []string
+	Form       delivery.Session
+	Attendees  string
+	DraftKey   string
+	Error      error
+	Bad        map[string]bool // fields with a problem
+}
+
+// Has reports whether the form has dimension key ticked.
+func (d sessionData) Has(key string) bool {
+	for _, k := range d.Form.Dimensions {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) sessionForm(w http.ResponseWriter, r *http.Request) {
+	s.renderSession(w, r, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderSession(w http.ResponseWriter, r *http.Request, status int, form *delivery.Session, refusal error) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
+		return
+	}
+	ctx := r.Context()
+	d := sessionData{Kinds: delivery.SessionKinds, Statuses: []string{delivery.Held, delivery.Missed, delivery.Scheduled}, DraftKey: draftKey(id), Error: refusal, Bad: map[string]bool{}}
+	if d.Case, err = s.cfg.Delivery.Case(ctx, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m, err := s.cfg.Delivery.CaseMethodology(ctx, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, c := range m.Components {
+		if c.Kind == delivery.KindSessions || c.Kind == delivery.KindVisits || c.Kind == delivery.KindTraining {
+			d.Components = append(d.Components, c)
+		}
+	}
+	d.Dimensions = m.Dimensions
+	if form != nil {
+		d.Form = *form
+		d.Attendees = strings.Join(form.Attendees, "\n")
+	} else {
+		d.Form = delivery.Session{Status: delivery.Held, Date: s.today(), Kind: delivery.SessionHome}
+		if len(d.Components) > 0 {
+			d.Form.Component, d.Form.Minutes = d.Components[0].Key, d.Components[0].Minutes
+		}
+	}
+	if e, ok := refusal.(*fosis.Error); ok {
+		for _, f := range e.Fields {
+			d.Bad[f.Field] = true
+		}
+	}
+	s.render(w, r, status, "session_new", d)
+}
+
+func (s *Server) today() string {
+	now := s.now()
+	return now.UTC().Format("2006-01-02")
+}
+
+func (s *Server) sessionSave(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.EINVALID, "the form could not be read"))
+		return
+	}
+	minutes, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue("minutes")))
+	in := delivery.Session{Component: r.PostFormValue("component"), Kind: r.PostFormValue("kind"), Status: r.PostFormValue("status"),
+		Date: r.PostFormValue("date"), Minutes: minutes, Attendees: strings.Split(r.PostFormValue("attendees"), "\n"),
+		Dimensions: r.PostForm["dimensions"], Notes: r.PostFormValue("notes")}
+	if strings.TrimSpace(r.PostFormValue("minutes")) != "" && strconv.Itoa(minutes) != strings.TrimSpace(r.PostFormValue("minutes")) {
+		in.Minutes = -1 // not a number: the slice names the field
+	}
+	_, err = s.cfg.Delivery.RecordSession(r.Context(), id, in)
+	switch fosis.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10)+"?saved=1", http.StatusSeeOther)
+	case fosis.EINVALID, fosis.ECONFLICT:
+		s.renderSession(w, r, fosis.HTTPStatus(fosis.ErrorCode(err)), &in, err)
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// notesData is a session's notes, read (and audited) for this view.
+type notesData struct {
+	Session int64
+	Case    string
+	Notes   string
+}
+
+func (s *Server) sessionNotes(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no session %q", r.PathValue("id")))
+		return
+	}
+	n, err := s.cfg.Delivery.Notes(r.Context(), id, clientIP(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "session_notes", notesData{Session: id, Case: r.URL.Query().Get("case"), Notes: n})
+}

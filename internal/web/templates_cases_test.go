@@ -1,0 +1,54 @@
+package web
+
+import (
+	"errors"
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/delivery"
+)
+
+func init() {
+	keyPrefixes = append(keyPrefixes, "cases")
+	var puente *delivery.Methodology
+	for _, m := range delivery.Seeded() {
+		if m.Line == "puente" {
+			puente = &m
+		}
+	}
+	c := &delivery.Case{ID: 7, Line: "puente", Version: 1, HouseholdID: "H-0001", Commune: "13101", Region: "13", Agency: "ong-demo",
+		Counsellor: "consejera", State: delivery.StateIntervention, OpenedOn: "2026-01-10", LastContactOn: "2026-12-01"}
+	exited := *c
+	exited.State, exited.ExitReason, exited.ClosedOn = delivery.StateExited, delivery.ExitMoved, "2026-12-02"
+	file := caseData{Case: c, Methodology: puente, Next: delivery.Next(c.State), Reasons: delivery.ExitReasons, MayNotes: true, DraftKey: "fosis.session.7", Saved: true,
+		Timeline: []delivery.Event{{At: time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC), Actor: "system", Kind: "opened", To: "open", Detail: "enrolment 3 (call c1)"},
+			{At: time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC), Actor: "consejera", Kind: "state", From: "open", To: "in_diagnosis"}},
+		Diagnosis: &delivery.Diagnosis{Entry: map[string]delivery.Mark{"SA1": {Condition: "SA1", Status: delivery.NotMet}}, Exit: map[string]delivery.Mark{"SA1": {Condition: "SA1", Status: delivery.Met}}},
+		Sessions: []delivery.Session{{ID: 3, CaseID: 7, Component: "home", Kind: "home", Status: "held", Date: "2026-12-01", Minutes: 45,
+			Attendees: []string{"María", "Pedro"}, Dimensions: []string{"salud"}, HasNotes: true}}}
+	closed := file
+	closed.Case, closed.Next, closed.MayNotes, closed.Saved = &exited, nil, false, false
+	closed.Error = fosis.KeyedErrorf(fosis.ECONFLICT, "delivery.err.moved", "case %d is no longer %s (someone moved it to %s); reload the case and try again", 7, "open", "exited")
+	form := sessionData{Case: c, Dimensions: puente.Dimensions, Kinds: delivery.SessionKinds, Statuses: []string{"held", "missed", "scheduled"}, DraftKey: "fosis.session.7",
+		Form: delivery.Session{Component: "home", Kind: "home", Status: "held", Date: "2026-12-07", Minutes: 45, Dimensions: []string{"salud"}}, Bad: map[string]bool{}}
+	for _, k := range puente.Components {
+		if k.Kind == delivery.KindSessions {
+			form.Components = append(form.Components, k)
+		}
+	}
+	bad := form
+	bad.Error = errors.New("date: not a date")
+	bad.Bad = map[string]bool{"date": true}
+	moreTemplateCases = append(moreTemplateCases,
+		templateCase{"cases", casesData{States: delivery.States, Page: &delivery.Page{Items: []delivery.Case{*c, exited}, Next: 9}, More: "after=9",
+			Filter: delivery.Filter{State: "in_intervention", Active: true}}, `href="/cases/7"`},
+		templateCase{"cases", casesData{States: delivery.States, Page: &delivery.Page{Items: []delivery.Case{}}}, `id="cases-none"`},
+		templateCase{"case", file, `id="move-closing"`},
+		templateCase{"case", file, `href="/sessions/3/notes?case=7"`},
+		templateCase{"case", file, `data-draft-key="fosis.session.7"`},
+		templateCase{"case", closed, `id="case-error"`},
+		templateCase{"session_new", form, `id="session-form"`},
+		templateCase{"session_new", bad, `is-invalid`},
+		templateCase{"session_notes", notesData{Session: 3, Case: "7", Notes: "Conversamos"}, `id="notes-audited"`},
+	)
+}
