@@ -19,6 +19,8 @@ func (s *Server) casesRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /cases/{id}/sessions/new", s.requireUser(s.sessionForm))
 	pages.HandleFunc("POST /cases/{id}/sessions", s.requireUser(s.sessionSave))
 	pages.HandleFunc("GET /sessions/{id}/notes", s.requireUser(s.sessionNotes))
+	pages.HandleFunc("GET /cases/{id}/diagnosis", s.requireUser(s.diagnosisForm))
+	pages.HandleFunc("POST /cases/{id}/diagnosis", s.requireUser(s.diagnosisSave))
 }
 
 // casesData is the case list: the filters and a page of cases.
@@ -274,4 +276,109 @@ func (s *Server) sessionNotes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "session_notes", notesData{Session: id, Case: r.URL.Query().Get("case"), Notes: n})
+}
+
+// diagnosisData is the diagnosis form of one phase: every condition of the
+// case's methodology by dimension, with its mark so far.
+type diagnosisData struct {
+	Case       *delivery.Case
+	Phase      string
+	Dimensions []delivery.Dimension
+	Marks      map[string]delivery.Mark
+	Statuses   []string
+	Error      error
+}
+
+// Status returns the form's status of condition code ("" if unmarked).
+func (d diagnosisData) Status(code string) string { return d.Marks[code].Status }
+
+// Evidence returns the form's evidence of condition code.
+func (d diagnosisData) Evidence(code string) string { return d.Marks[code].Evidence }
+
+func (s *Server) diagnosisForm(w http.ResponseWriter, r *http.Request) {
+	s.renderDiagnosis(w, r, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderDiagnosis(w http.ResponseWriter, r *http.Request, status int, marks map[string]delivery.Mark, refusal error) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
+		return
+	}
+	ctx := r.Context()
+	d := diagnosisData{Phase: r.FormValue("phase"), Statuses: []string{delivery.Met, delivery.NotMet, delivery.NA}, Error: refusal}
+	if d.Phase != delivery.PhaseExit {
+		d.Phase = delivery.PhaseEntry
+	}
+	if d.Case, err = s.cfg.Delivery.Case(ctx, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m, err := s.cfg.Delivery.CaseMethodology(ctx, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Dimensions = m.Dimensions
+	d.Marks = marks
+	if d.Marks == nil {
+		dx, err := s.cfg.Delivery.Diagnosis(ctx, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Marks = dx.Entry
+		if d.Phase == delivery.PhaseExit {
+			// The exit line starts from the entry's marks, to be measured again.
+			d.Marks = map[string]delivery.Mark{}
+			for k, v := range dx.Entry {
+				v.Evidence = ""
+				d.Marks[k] = v
+			}
+			for k, v := range dx.Exit {
+				d.Marks[k] = v
+			}
+		}
+	}
+	s.render(w, r, status, "diagnosis", d)
+}
+
+func (s *Server) diagnosisSave(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.EINVALID, "the form could not be read"))
+		return
+	}
+	var marks []delivery.Mark
+	form := map[string]delivery.Mark{}
+	for k, v := range r.PostForm {
+		code, ok := strings.CutPrefix(k, "s_")
+		if !ok || len(v) == 0 || v[0] == "" {
+			continue
+		}
+		m := delivery.Mark{Condition: code, Status: v[0], Evidence: r.PostFormValue("e_" + code)}
+		marks = append(marks, m)
+		form[code] = m
+	}
+	err = s.cfg.Delivery.RecordDiagnosis(r.Context(), id, r.PostFormValue("phase"), marks)
+	switch fosis.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10)+"#diagnosis", http.StatusSeeOther)
+	case fosis.EINVALID, fosis.ECONFLICT:
+		s.renderDiagnosis(w, r, fosis.HTTPStatus(fosis.ErrorCode(err)), form, err)
+	default:
+		s.fail(w, r, err)
+	}
 }

@@ -115,6 +115,30 @@ func TestCasePages(t *testing.T) {
 	if resp.StatusCode != 409 || !strings.Contains(body, `id="case-error"`) || !strings.Contains(body, "ya no está abierto") {
 		t.Fatalf("move again: %d %s", resp.StatusCode, body[strings.Index(body, "<main"):])
 	}
+	// The entry diagnosis, on its form: one mark missing is refused by the
+	// gate; all marked, the intervention starts.
+	if resp, body := c.do("GET", "/cases/"+id+"/diagnosis?phase=entry", nil); resp.StatusCode != 200 || !strings.Contains(body, `id="s-SA1-met"`) {
+		t.Fatalf("diagnosis form: %d", resp.StatusCode)
+	}
+	marks := url.Values{"phase": {"entry"}}
+	for _, code := range []string{"ID1", "ID2", "ID3", "ID4", "SA1", "SA2", "SA3", "SA4", "ED1", "ED2", "ED3", "ED4", "DF1", "DF2", "DF3", "DF4",
+		"HA1", "HA2", "HA3", "HA4", "HA5", "TR1", "TR2", "TR3", "IN1", "IN2"} {
+		marks.Set("s_"+code, "not_met")
+	}
+	marks.Set("e_SA1", "sin inscripción en el CESFAM")
+	if resp, _ := c.do("POST", "/cases/"+id+"/diagnosis", marks); resp.StatusCode != 200 || !strings.Contains(resp.Request.URL.Path, "/cases/"+id) {
+		t.Fatalf("diagnosis: %d", resp.StatusCode)
+	}
+	if resp, body := c.do("POST", "/cases/"+id+"/move", url.Values{"from": {"in_diagnosis"}, "to": {"in_intervention"}}); resp.StatusCode != 409 || !strings.Contains(body, "las 1 condiciones") {
+		t.Fatalf("the gate: %d", resp.StatusCode)
+	}
+	marks.Set("s_IN3", "met")
+	if resp, _ := c.do("POST", "/cases/"+id+"/diagnosis", marks); resp.StatusCode != 200 {
+		t.Fatalf("diagnosis again: %d", resp.StatusCode)
+	}
+	if resp, body := c.do("POST", "/cases/"+id+"/move", url.Values{"from": {"in_diagnosis"}, "to": {"in_intervention"}}); resp.StatusCode != 200 || !strings.Contains(body, `id="move-closing"`) {
+		t.Fatalf("move to the intervention: %d", resp.StatusCode)
+	}
 	form := url.Values{"component": {"home"}, "kind": {"home"}, "status": {"held"}, "date": {"2026-02-31"}, "minutes": {"45"},
 		"attendees": {"María\nPedro"}, "dimensions": {"salud", "trabajo"}, "notes": {"Hablamos del consultorio"}}
 	resp, body = c.do("POST", "/cases/"+id+"/sessions", form)

@@ -49,6 +49,10 @@ func init() {
 		templateCase{"case", closed, `id="case-error"`},
 		templateCase{"session_new", form, `id="session-form"`},
 		templateCase{"session_new", bad, `is-invalid`},
+		templateCase{"diagnosis", diagnosisData{Case: c, Phase: "entry", Dimensions: puente.Dimensions, Statuses: []string{"met", "not_met", "na"},
+			Marks: map[string]delivery.Mark{"SA1": {Condition: "SA1", Status: "met", Evidence: "carnet"}}}, `id="s-SA1-met" checked`},
+		templateCase{"diagnosis", diagnosisData{Case: c, Phase: "exit", Dimensions: puente.Dimensions, Statuses: []string{"met", "not_met", "na"},
+			Marks: map[string]delivery.Mark{}, Error: errors.New("marks[0].status: bad")}, `id="diagnosis-error"`},
 		templateCase{"session_notes", notesData{Session: 3, Case: "7", Notes: "Conversamos"}, `id="notes-audited"`},
 	)
 }
