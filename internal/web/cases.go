@@ -19,6 +19,7 @@ func (s *Server) casesRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /cases/{id}/sessions/new", s.requireUser(s.sessionForm))
 	pages.HandleFunc("POST /cases/{id}/sessions", s.requireUser(s.sessionSave))
 	pages.HandleFunc("GET /sessions/{id}/notes", s.requireUser(s.sessionNotes))
+	pages.HandleFunc("GET /cases/work", s.requireUser(s.casesWork))
 	pages.HandleFunc("GET /cases/{id}/diagnosis", s.requireUser(s.diagnosisForm))
 	pages.HandleFunc("POST /cases/{id}/diagnosis", s.requireUser(s.diagnosisSave))
 }
@@ -381,4 +382,43 @@ func (s *Server) diagnosisSave(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.fail(w, r, err)
 	}
+}
+
+// workData is the work page: the agenda of the week, the alerts and, for
+// whoever sees more than their own cases, the counsellors' caseloads.
+type workData struct {
+	Agenda     []delivery.AgendaItem
+	Alerts     []delivery.Alert
+	Caseloads  []delivery.Counsellor
+	Days       int
+	AlertsFull bool // the alerts list was cut at its limit
+}
+
+// Over reports whether a counsellor carries more cases than their limit.
+func (workData) Over(c delivery.Counsellor) bool { return c.Active > c.Limit }
+
+const workAlerts = 100
+
+func (s *Server) casesWork(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return
+	}
+	ctx := r.Context()
+	d := workData{Days: delivery.DefaultNoContactDays}
+	if n, err := strconv.Atoi(r.URL.Query().Get("days")); err == nil && n > 0 && n <= 365 {
+		d.Days = n
+	}
+	var err error
+	if d.Agenda, err = s.cfg.Delivery.Agenda(ctx, 7); err == nil {
+		if d.Alerts, err = s.cfg.Delivery.Alerts(ctx, d.Days, workAlerts); err == nil {
+			d.AlertsFull = len(d.Alerts) == workAlerts
+			d.Caseloads, err = s.cfg.Delivery.Counsellors(ctx)
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "cases_work", d)
 }

@@ -169,6 +169,9 @@ func TestCasePages(t *testing.T) {
 	if resp, body := f.client(t, "coordina").do("GET", notes, nil); resp.StatusCode != 200 || !strings.Contains(body, "Hablamos del consultorio") {
 		t.Errorf("the supervisor reads the notes: %d", resp.StatusCode)
 	}
+	if resp, body := f.client(t, "coordina").do("GET", "/cases/work", nil); resp.StatusCode != 200 || !strings.Contains(body, `id="caseloads"`) || !strings.Contains(body, "1 de 1 casos") {
+		t.Errorf("the coordinator's work page: %d", resp.StatusCode)
+	}
 	log, err := audit.List(context.Background(), f.d, audit.Filter{Action: "session.notes_read"})
 	if err != nil || len(log) != 2 {
 		t.Errorf("audited reads: %d, %v", len(log), err)

@@ -90,6 +90,7 @@ var scopeWalkPages = map[string][]walkPage{
 	"GET /cases/{id}":              {{params: map[string]string{"id": "{case}"}, queries: []string{"?saved=1"}}},
 	"GET /cases/{id}/sessions/new": {{params: map[string]string{"id": "{case}"}}},
 	"GET /sessions/{id}/notes":     {{params: map[string]string{"id": "{session}"}, queries: []string{"?case={case}"}}},
+	"GET /cases/work":              {{queries: []string{"?days=1"}}},
 	"GET /cases/{id}/diagnosis":    {{params: map[string]string{"id": "{case}"}, queries: []string{"?phase=exit"}}},
 	"POST /cases/{id}/diagnosis":   {{params: map[string]string{"id": "{case}"}, form: "phase=entry&s_SA1=met&e_SA1=carnet"}},
 	"POST /cases/{id}/move":        {{params: map[string]string{"id": "{case}"}, form: "from=open&to=in_diagnosis"}},

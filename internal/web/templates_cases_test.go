@@ -53,6 +53,11 @@ func init() {
 			Marks: map[string]delivery.Mark{"SA1": {Condition: "SA1", Status: "met", Evidence: "carnet"}}}, `id="s-SA1-met" checked`},
 		templateCase{"diagnosis", diagnosisData{Case: c, Phase: "exit", Dimensions: puente.Dimensions, Statuses: []string{"met", "not_met", "na"},
 			Marks: map[string]delivery.Mark{}, Error: errors.New("marks[0].status: bad")}, `id="diagnosis-error"`},
+		templateCase{"cases_work", workData{Days: 30, AlertsFull: true,
+			Agenda:    []delivery.AgendaItem{{Session: 4, CaseID: 7, HouseholdID: "H-0001", Counsellor: "consejera", Date: "2026-12-09", Kind: "group", Component: "group"}},
+			Alerts:    []delivery.Alert{{Kind: "no_contact", CaseID: 7, HouseholdID: "H-0001", Since: "2026-10-01", Days: 67}, {Kind: "overdue", CaseID: 7, HouseholdID: "H-0001", Since: "2026-11-20", Days: 17}},
+			Caseloads: []delivery.Counsellor{{Username: "consejera", Agency: "ong-demo", Limit: 60, Active: 61}, {Username: "apoyo-13-01", Agency: "ong-demo", Limit: 60, Active: 40}}}, `text-danger`},
+		templateCase{"cases_work", workData{Days: 30}, `id="alerts-empty"`},
 		templateCase{"session_notes", notesData{Session: 3, Case: "7", Notes: "Conversamos"}, `id="notes-audited"`},
 	)
 }
