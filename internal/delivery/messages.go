@@ -66,6 +66,18 @@ var Messages = map[string]string{
 	"delivery.err.import_rows":          "%s: nothing was imported; %d row(s) have problems, the first at line %d: %s",
 	"delivery.err.import_case":          "case %s does not exist or is outside your reach",
 	"delivery.err.import_number":        "%s %q is not a number",
+	"delivery.err.plan_state":           "a plan is made while the case is in intervention; it is %s",
+	"delivery.err.no_plan":              "the %s methodology has no plan",
+	"delivery.err.plan_kind":            "%q is not a kind of plan (family, business, work)",
+	"delivery.err.plan_action":          "an action needs what is done and who does it",
+	"delivery.err.budget_line":          "a budget line needs an item and a positive amount in whole pesos",
+	"delivery.err.over_amount":          "the budget totals $%s, over the $%s per participant of %s",
+	"delivery.err.invalid_plan":         "the plan was not saved: %s: %s",
+	"delivery.err.plan_raced":           "someone saved a plan of case %d at the same time; reload and try again",
+	"delivery.err.plan_checker_role":    "counsellors do not approve plans; the agency's coordinator or FOSIS staff do",
+	"delivery.err.no_plan_id":           "no plan %d (or it is outside your reach)",
+	"delivery.err.plan_same_person":     "a plan is approved by someone other than who proposed it and the case's counsellor",
+	"delivery.err.plan_decided":         "plan version %d is already %s",
 	"delivery.err.import_repeated":      "ref %q is repeated (first at line %d)",
 }
 
@@ -107,6 +119,9 @@ func TermKeys() []string {
 	}
 	for _, p := range []string{PhaseEntry, PhaseExit} {
 		keys = append(keys, phaseTerm(p).Key)
+	}
+	for _, p := range []string{PlanProposed, PlanApproved, PlanRejected} {
+		keys = append(keys, "cases.plan."+p)
 	}
 	return keys
 }
