@@ -20,6 +20,10 @@ func (s *Server) deliveryRoutes() []route {
 		{"POST", "/api/v1/cases/{id}/sessions", false, handle(s.caseSession)},
 		{"GET", "/api/v1/sessions/{id}/notes", false, handle(s.sessionNotes)},
 		{"POST", "/api/v1/sessions/import", false, handleW(s.importSessions)},
+		{"GET", "/api/v1/cases/alerts", false, handle(s.caseAlerts)},
+		{"GET", "/api/v1/cases/agenda", false, handle(s.caseAgenda)},
+		{"POST", "/api/v1/cases/{id}/plans", false, handle(s.casePlan)},
+		{"POST", "/api/v1/plans/{id}/decision", false, handle(s.planDecision)},
 	}
 }
 
@@ -60,6 +64,7 @@ type CaseFile struct {
 	Timeline    []delivery.Event      `json:"timeline"`
 	Diagnosis   *delivery.Diagnosis   `json:"diagnosis"`
 	Sessions    []delivery.Session    `json:"sessions"`
+	Plans       []delivery.Plan       `json:"plans"`
 }
 
 func (s *Server) caseFile(r *http.Request) (any, error) {
@@ -86,6 +91,9 @@ func (s *Server) caseFile(r *http.Request) (any, error) {
 		return nil, err
 	}
 	if f.Sessions, err = st.Sessions(ctx, id); err != nil {
+		return nil, err
+	}
+	if f.Plans, err = st.Plans(ctx, id); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -189,4 +197,102 @@ func (s *Server) importSessions(w http.ResponseWriter, r *http.Request) (any, er
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<20)
 	return st.ImportSessions(r.Context(), r.Body, "sessions.csv")
+}
+
+// CaseAlerts is the alerts of the caller's active cases.
+type CaseAlerts struct {
+	Alerts []delivery.Alert `json:"alerts"`
+}
+
+func (s *Server) caseAlerts(r *http.Request) (any, error) {
+	st, err := s.deliveryStore()
+	if err != nil {
+		return nil, err
+	}
+	days, limit := delivery.DefaultNoContactDays, 200
+	q := r.URL.Query()
+	if v := q.Get("days"); v != "" {
+		if days, err = strconv.Atoi(v); err != nil || days < 1 || days > 365 {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "days must be a number from 1 to 365", Fields: []fosis.FieldError{{Field: "days", Message: "must be 1–365"}}}
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "limit must be a number from 1 to 1000", Fields: []fosis.FieldError{{Field: "limit", Message: "must be 1–1000"}}}
+		}
+	}
+	a, err := st.Alerts(r.Context(), days, limit)
+	if err != nil {
+		return nil, err
+	}
+	return CaseAlerts{Alerts: a}, nil
+}
+
+// CaseAgenda is the sessions scheduled in the next days.
+type CaseAgenda struct {
+	Items []delivery.AgendaItem `json:"items"`
+}
+
+func (s *Server) caseAgenda(r *http.Request) (any, error) {
+	st, err := s.deliveryStore()
+	if err != nil {
+		return nil, err
+	}
+	days := 7
+	if v := r.URL.Query().Get("days"); v != "" {
+		if days, err = strconv.Atoi(v); err != nil || days < 1 || days > 60 {
+			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "days must be a number from 1 to 60", Fields: []fosis.FieldError{{Field: "days", Message: "must be 1–60"}}}
+		}
+	}
+	items, err := st.Agenda(r.Context(), days)
+	if err != nil {
+		return nil, err
+	}
+	return CaseAgenda{Items: items}, nil
+}
+
+// PlanRequest is the body of POST /cases/{id}/plans.
+type PlanRequest struct {
+	Kind    string                `json:"kind"`
+	Goal    string                `json:"goal"`
+	Actions []delivery.PlanAction `json:"actions"`
+	Budget  []delivery.BudgetLine `json:"budget"`
+}
+
+func (s *Server) casePlan(r *http.Request) (any, error) {
+	st, err := s.deliveryStore()
+	if err != nil {
+		return nil, err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	var in PlanRequest
+	if err := decodeBody(r, &in); err != nil {
+		return nil, err
+	}
+	return st.ProposePlan(r.Context(), id, delivery.Plan{Kind: in.Kind, Goal: in.Goal, Actions: in.Actions, Budget: in.Budget})
+}
+
+// PlanDecision is the body of POST /plans/{id}/decision.
+type PlanDecision struct {
+	Approve bool   `json:"approve"`
+	Comment string `json:"comment,omitempty"`
+}
+
+func (s *Server) planDecision(r *http.Request) (any, error) {
+	st, err := s.deliveryStore()
+	if err != nil {
+		return nil, err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	var in PlanDecision
+	if err := decodeBody(r, &in); err != nil {
+		return nil, err
+	}
+	return st.DecidePlan(r.Context(), id, in.Approve, in.Comment)
 }

@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	elsewhere = append(elsewhere, "/api/v1/cases", "/api/v1/sessions", "Case", "Methodology", "Session")
+	elsewhere = append(elsewhere, "/api/v1/cases", "/api/v1/sessions", "/api/v1/plans", "Case", "Methodology", "Session", "Plan")
 }
 
 // TestDeliveryAPI walks a case through the API as its counsellor — the
@@ -66,7 +66,8 @@ func TestDeliveryAPI(t *testing.T) {
 	if err != nil || c.Counsellor != "ana" {
 		t.Fatalf("open: %+v, %v", c, err)
 	}
-	tokens := tokenMap{"ana": {ana, []string{"read", "write"}}, "otra": {otra, []string{"read", "write"}}}
+	tokens := tokenMap{"ana": {ana, []string{"read", "write"}}, "otra": {otra, []string{"read", "write"}},
+		"nacional": {&auth.Principal{Username: "nacional", Role: auth.RoleAnalyst}, []string{"read", "write"}}}
 	srv := httptest.NewServer((&api.Server{DB: d, Tokens: tokens, Delivery: st}).Handler())
 	t.Cleanup(srv.Close)
 
@@ -130,9 +131,22 @@ func TestDeliveryAPI(t *testing.T) {
 	csv := "case,ref,date,component,kind,status,minutes,attendees,dimensions,notes\n" + id + ",G1,2026-11-20,group,group,held,90,María|Pedro,,\n"
 	call("ana", "POST /api/v1/sessions/import", "/api/v1/sessions/import", "text/csv", []byte(csv), 200)
 	call("ana", "POST /api/v1/sessions/import", "/api/v1/sessions/import", "text/csv", []byte(strings.Replace(csv, "2026-11-20", "2026-11-31", 1)), 400)
+	call("ana", "GET /api/v1/cases/alerts", "/api/v1/cases/alerts?days=1&limit=10", "", nil, 200)
+	call("ana", "GET /api/v1/cases/alerts", "/api/v1/cases/alerts?days=0", "", nil, 400)
+	call("ana", "GET /api/v1/cases/agenda", "/api/v1/cases/agenda?days=7", "", nil, 200)
+	plan := []byte(`{"kind": "family", "goal": "Inscribir a la familia en el CESFAM", "actions": [{"condition": "SA1", "action": "Ir al CESFAM", "who": "María", "by": "2027-01-15"}]}`)
+	call("ana", "POST /api/v1/cases/{id}/plans", "/api/v1/cases/"+id+"/plans", js, plan, 409) // still in diagnosis
+	call("ana", "POST /api/v1/cases/{id}/transitions", "/api/v1/cases/"+id+"/transitions", js, []byte(`{"from": "in_diagnosis", "to": "in_intervention"}`), 200)
+	call("ana", "POST /api/v1/cases/{id}/plans", "/api/v1/cases/"+id+"/plans", js, []byte(`{"kind": "family", "goal": "x", "budget": [{"item": "Cama", "amount_clp": 90000}]}`), 400)
+	out = call("ana", "POST /api/v1/cases/{id}/plans", "/api/v1/cases/"+id+"/plans", js, plan, 200)
+	var p delivery.Plan
+	json.Unmarshal(out, &p)
+	call("ana", "POST /api/v1/plans/{id}/decision", fmt.Sprintf("/api/v1/plans/%d/decision", p.ID), js, []byte(`{"approve": true}`), 403)
+	call("nacional", "POST /api/v1/plans/{id}/decision", fmt.Sprintf("/api/v1/plans/%d/decision", p.ID), js, []byte(`{"approve": true, "comment": "ok"}`), 200)
+	call("nacional", "POST /api/v1/plans/{id}/decision", fmt.Sprintf("/api/v1/plans/%d/decision", p.ID), js, []byte(`{"approve": false}`), 409)
 	call("ana", "GET /api/v1/cases/{id}", "/api/v1/cases/"+id, "", nil, 200)
 	for _, rt := range api.Routes() {
-		if strings.HasPrefix(rt.Pattern, "/api/v1/cases") || strings.HasPrefix(rt.Pattern, "/api/v1/sessions") {
+		if strings.HasPrefix(rt.Pattern, "/api/v1/cases") || strings.HasPrefix(rt.Pattern, "/api/v1/sessions") || strings.HasPrefix(rt.Pattern, "/api/v1/plans") {
 			if !ok200[rt.Method+" "+normalise(rt.Pattern)] {
 				t.Errorf("%s %s: no real 200 was checked", rt.Method, rt.Pattern)
 			}

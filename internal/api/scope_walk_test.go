@@ -158,6 +158,10 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 
 	"GET /api/v1/cases":                   {{queries: []string{"?commune={commune}", "?active=true&limit=500", "?after={case}"}}},
 	"GET /api/v1/cases/{id}":              {{params: map[string]string{"id": "{case}"}}},
+	"GET /api/v1/cases/alerts":            {{queries: []string{"?days=1", "?days=365&limit=1000"}}},
+	"GET /api/v1/cases/agenda":            {{queries: []string{"?days=60"}}},
+	"POST /api/v1/cases/{id}/plans":       {{params: map[string]string{"id": "{case}"}, body: `{"kind": "family", "goal": "walk"}`}},
+	"POST /api/v1/plans/{id}/decision":    {{params: map[string]string{"id": "{plan}"}, body: `{"approve": true}`}},
 	"GET /api/v1/sessions/{id}/notes":     {{params: map[string]string{"id": "{session}"}}},
 	"POST /api/v1/cases/{id}/transitions": {{params: map[string]string{"id": "{case}"}, body: `{"from": "open", "to": "in_diagnosis"}`}},
 	"POST /api/v1/cases/{id}/diagnosis":   {{params: map[string]string{"id": "{case}"}, body: `{"phase": "entry", "marks": [{"condition": "SA1", "status": "met"}]}`}},

@@ -72,6 +72,7 @@ const (
 	AppAfter     = "app-after"     // the cursor of a page of a call's applications
 	CaseRef      = "case"          // a delivery case id
 	SessionRef   = "session"       // a case session id
+	PlanRef      = "plan"          // a case plan version's id
 )
 
 // Values are a kind's values: in the officer's region (every one is walked),
@@ -333,7 +334,7 @@ func New(t testing.TB) *World {
 
 	// Cases: one in each region (run by that region's agency), each with a
 	// session with notes.
-	caseOf, sessionOf := map[string]string{}, map[string]string{}
+	caseOf, sessionOf, planOf := map[string]string{}, map[string]string{}, map[string]string{}
 	for region, hh := range map[string]string{Own: ownHH, w.Other: otherHH} {
 		agency := "agencia-propia"
 		if region != Own {
@@ -345,6 +346,25 @@ func New(t testing.TB) *World {
 			Dimensions: []string{"salud"}, Notes: "Notas reservadas"})
 		must(err)
 		caseOf[region], sessionOf[region] = strconv.FormatInt(c.ID, 10), strconv.FormatInt(x.ID, 10)
+		// A second case, in intervention with a proposed plan.
+		c2, err := w.Delivery.Open(sys, delivery.OpenInput{Line: "puente", HouseholdID: hh, Agency: agency})
+		must(err)
+		_, err = w.Delivery.Transition(sys, c2.ID, delivery.StateOpen, delivery.StateDiagnosis, "", "")
+		must(err)
+		m, err := w.Delivery.CaseMethodology(sys, c2.ID)
+		must(err)
+		var marks []delivery.Mark
+		for _, dm := range m.Dimensions {
+			for _, cd := range dm.Conditions {
+				marks = append(marks, delivery.Mark{Condition: cd.Code, Status: delivery.NotMet})
+			}
+		}
+		must(w.Delivery.RecordDiagnosis(sys, c2.ID, delivery.PhaseEntry, marks))
+		_, err = w.Delivery.Transition(sys, c2.ID, delivery.StateDiagnosis, delivery.StateIntervention, "", "")
+		must(err)
+		p, err := w.Delivery.ProposePlan(principal("adela"), c2.ID, delivery.Plan{Kind: delivery.PlanFamily, Goal: "Plan de la familia"})
+		must(err)
+		planOf[region] = strconv.FormatInt(p.ID, 10)
 	}
 
 	// Cooperation and knowledge: their demos.
@@ -421,6 +441,7 @@ func New(t testing.TB) *World {
 		AppAfter:     {Own: first(apps["walk-mixta"][Own], 1), Other: first(apps["walk-mixta"][w.Other], 1), None: "99999999"},
 		CaseRef:      {Own: []string{caseOf[Own]}, Other: []string{caseOf[w.Other]}, None: "999999"},
 		SessionRef:   {Own: []string{sessionOf[Own]}, Other: []string{sessionOf[w.Other]}, None: "999999"},
+		PlanRef:      {Own: []string{planOf[Own]}, Other: []string{planOf[w.Other]}, None: "999999"},
 	}
 
 	w.Forbidden = w.forbidden(sys, views, apps, changes)

@@ -20,6 +20,7 @@ func (s *Server) casesRoutes(pages *routeMux) {
 	pages.HandleFunc("POST /cases/{id}/sessions", s.requireUser(s.sessionSave))
 	pages.HandleFunc("GET /sessions/{id}/notes", s.requireUser(s.sessionNotes))
 	pages.HandleFunc("GET /cases/work", s.requireUser(s.casesWork))
+	pages.HandleFunc("POST /plans/{id}/decision", s.requireUser(s.planDecision))
 	pages.HandleFunc("GET /cases/{id}/diagnosis", s.requireUser(s.diagnosisForm))
 	pages.HandleFunc("POST /cases/{id}/diagnosis", s.requireUser(s.diagnosisSave))
 }
@@ -66,12 +67,16 @@ type caseData struct {
 	Timeline    []delivery.Event
 	Diagnosis   *delivery.Diagnosis
 	Sessions    []delivery.Session
-	Next        []string
-	Reasons     []string
-	MayNotes    bool
-	Saved       bool   // a session was just recorded
-	DraftKey    string // the session form's draft to forget once saved
-	Error       error  // a refused move
+	Plans       []delivery.Plan
+	// Checker: the viewer may approve plans (not a counsellor; the slice
+	// also refuses the maker and the case's counsellor).
+	Checker  bool
+	Next     []string
+	Reasons  []string
+	MayNotes bool
+	Saved    bool   // a session was just recorded
+	DraftKey string // the session form's draft to forget once saved
+	Error    error  // a refused move
 }
 
 // Mark returns a condition's mark in phase ("" if not marked).
@@ -108,7 +113,9 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 		if d.Timeline, err = st.Timeline(ctx, id); err == nil {
 			if d.Diagnosis, err = st.Diagnosis(ctx, id); err == nil {
 				if d.Sessions, err = st.Sessions(ctx, id); err == nil {
-					d.MayNotes, err = st.MayReadNotes(ctx, id)
+					if d.MayNotes, err = st.MayReadNotes(ctx, id); err == nil {
+						d.Plans, err = st.Plans(ctx, id)
+					}
 				}
 			}
 		}
@@ -118,6 +125,9 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	d.Next = delivery.Next(d.Case.State)
+	if p := viewerOf(ctx).p; p != nil {
+		d.Checker = p.Role != "counsellor" && p.Writes()
+	}
 	s.render(w, r, status, "case", d)
 }
 
@@ -421,4 +431,22 @@ func (s *Server) casesWork(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "cases_work", d)
+}
+
+func (s *Server) planDecision(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no plan %q", r.PathValue("id")))
+		return
+	}
+	p, err := s.cfg.Delivery.DecidePlan(r.Context(), id, r.PostFormValue("approve") == "1", r.PostFormValue("comment"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+strconv.FormatInt(p.CaseID, 10)+"#plans", http.StatusSeeOther)
 }

@@ -93,6 +93,7 @@ var scopeWalkPages = map[string][]walkPage{
 	"GET /cases/work":              {{queries: []string{"?days=1"}}},
 	"GET /cases/{id}/diagnosis":    {{params: map[string]string{"id": "{case}"}, queries: []string{"?phase=exit"}}},
 	"POST /cases/{id}/diagnosis":   {{params: map[string]string{"id": "{case}"}, form: "phase=entry&s_SA1=met&e_SA1=carnet"}},
+	"POST /plans/{id}/decision":    {{params: map[string]string{"id": "{plan}"}, form: "approve=1&comment=walk"}},
 	"POST /cases/{id}/move":        {{params: map[string]string{"id": "{case}"}, form: "from=open&to=in_diagnosis"}},
 	"POST /cases/{id}/sessions":    {{params: map[string]string{"id": "{case}"}, form: "component=home&kind=home&status=held&date={today}&minutes=45&attendees=Rosa"}},
 	"/":                            {{params: map[string]string{"": "no-such-page/{household}"}, opt: scopetest.Options{OwnMayFail: "no page is there"}}},

@@ -26,6 +26,10 @@ func init() {
 		Diagnosis: &delivery.Diagnosis{Entry: map[string]delivery.Mark{"SA1": {Condition: "SA1", Status: delivery.NotMet}}, Exit: map[string]delivery.Mark{"SA1": {Condition: "SA1", Status: delivery.Met}}},
 		Sessions: []delivery.Session{{ID: 3, CaseID: 7, Component: "home", Kind: "home", Status: "held", Date: "2026-12-01", Minutes: 45,
 			Attendees: []string{"María", "Pedro"}, Dimensions: []string{"salud"}, HasNotes: true}}}
+	file.Checker = true
+	file.Plans = []delivery.Plan{{ID: 5, CaseID: 7, Version: 2, Kind: "business", Goal: "Amasandería", Status: "proposed", MadeBy: "consejera", TotalCLP: 575000,
+		Budget: []delivery.BudgetLine{{Item: "Horno", AmountCLP: 400000}, {Item: "Harina", AmountCLP: 175000}}, Actions: []delivery.PlanAction{{Action: "Cotizar", Who: "María", By: "2027-01-15"}}},
+		{ID: 4, CaseID: 7, Version: 1, Kind: "business", Goal: "Amasandería", Status: "rejected", MadeBy: "consejera", CheckedBy: "coordina", Comment: "falta cotización"}}
 	closed := file
 	closed.Case, closed.Next, closed.MayNotes, closed.Saved = &exited, nil, false, false
 	closed.Error = fosis.KeyedErrorf(fosis.ECONFLICT, "delivery.err.moved", "case %d is no longer %s (someone moved it to %s); reload the case and try again", 7, "open", "exited")
@@ -47,6 +51,8 @@ func init() {
 		templateCase{"case", file, `href="/sessions/3/notes?case=7"`},
 		templateCase{"case", file, `data-draft-key="fosis.session.7"`},
 		templateCase{"case", closed, `id="case-error"`},
+		templateCase{"case", file, `id="approve-5"`},
+		templateCase{"case", file, `Horno: $400`},
 		templateCase{"session_new", form, `id="session-form"`},
 		templateCase{"session_new", bad, `is-invalid`},
 		templateCase{"diagnosis", diagnosisData{Case: c, Phase: "entry", Dimensions: puente.Dimensions, Statuses: []string{"met", "not_met", "na"},
