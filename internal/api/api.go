@@ -16,6 +16,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
@@ -55,6 +56,8 @@ type Server struct {
 	// HSTS adds Strict-Transport-Security to every answer: set when the
 	// server is reached over HTTPS only (serve --secure-cookies).
 	HSTS bool
+	// Delivery serves /api/v1/cases and /api/v1/sessions (nil: 503).
+	Delivery *delivery.Store
 }
 
 // apiCSP forbids everything a browser could do with an answer (it is JSON,
@@ -138,7 +141,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/applications/{id}", false, handle(s.application)},
 		{"POST", "/api/v1/applications/{id}/withdraw", false, handle(s.withdraw)},
 		{"POST", "/api/v1/applications/{id}/enroll", false, handle(s.enroll)},
-	}, append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...)...)
+	}, append(append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...), s.deliveryRoutes()...)...)
 }
 
 // routed tells the metrics which route pattern served the request.

@@ -158,6 +158,19 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 	"POST /api/v1/knowledge":                                  {{body: `{"slug": "walk"}`}},
 	"POST /api/v1/knowledge/{slug}/projects":                  {{params: map[string]string{"slug": "{knowledge}"}, body: `{}`}},
 	"POST /api/v1/knowledge/packages":                         {{body: `{}`}},
+
+	"GET /api/v1/cases":                   {{queries: []string{"?commune={commune}", "?active=true&limit=500", "?after={case}"}}},
+	"GET /api/v1/cases/{id}":              {{params: map[string]string{"id": "{case}"}}},
+	"GET /api/v1/cases/alerts":            {{queries: []string{"?days=1", "?days=365&limit=1000"}}},
+	"GET /api/v1/cases/agenda":            {{queries: []string{"?days=60"}}},
+	"POST /api/v1/cases/{id}/plans":       {{params: map[string]string{"id": "{case}"}, body: `{"kind": "family", "goal": "walk"}`}},
+	"POST /api/v1/plans/{id}/decision":    {{params: map[string]string{"id": "{plan}"}, body: `{"approve": true}`}},
+	"GET /api/v1/sessions/{id}/notes":     {{params: map[string]string{"id": "{session}"}}},
+	"POST /api/v1/cases/{id}/transitions": {{params: map[string]string{"id": "{case}"}, body: `{"from": "open", "to": "in_diagnosis"}`}},
+	"POST /api/v1/cases/{id}/diagnosis":   {{params: map[string]string{"id": "{case}"}, body: `{"phase": "entry", "marks": [{"condition": "SA1", "status": "met"}]}`}},
+	"POST /api/v1/cases/{id}/sessions":    {{params: map[string]string{"id": "{case}"}, body: `{"component": "home", "kind": "home", "date": "{today}", "minutes": 45}`}},
+	"POST /api/v1/sessions/import": {{body: "case,ref,date,component,kind,status,minutes,attendees,dimensions,notes\n{case},W1,{today},home,home,held,45,,,\n", contentType: "text/csv",
+		opt: scopetest.Options{Invalid: "an import is all or nothing: a row of a case out of reach makes the file wrong"}}},
 }
 
 // scopeWalkSkipped are the routes the walk does not visit, and why no
@@ -182,7 +195,7 @@ func TestScopeWalk(t *testing.T) {
 	w := scopetest.New(t)
 	srv := httptest.NewServer((&api.Server{DB: w.DB, Registry: w.Registry, Targeting: w.Targeting, Programs: w.Programs,
 		Tokens: w.Users, Users: w.Users, Jobs: w.Jobs, UploadDir: t.TempDir(), MaxUpload: 1 << 20,
-		Cooperation: w.Cooperation, Knowledge: w.Knowledge}).Handler())
+		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery}).Handler())
 	t.Cleanup(srv.Close)
 	secret := w.Tokens[scopetest.Officer]
 	do := func(req scopetest.Request) scopetest.Answer {

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
@@ -57,6 +58,10 @@ type App struct {
 	// its catalogue of what can be shared.
 	Cooperation *cooperation.Store
 	Knowledge   *knowledge.Store
+
+	// Delivery is what happens after enrolment: cases, diagnoses, sessions.
+	// Every enrolment opens a case (programs.Store.OnEnrol).
+	Delivery *delivery.Store
 }
 
 // Open opens the database, brings its schema up to date and loads the
@@ -95,12 +100,16 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 	}
 	tgt := targeting.NewStore(d, reg, log)
 	coop := cooperation.NewStore(d, log, time.Now)
+	prog := programs.NewStore(d, reg, tgt, log)
+	dl := delivery.NewStore(d, prog, reg, log, time.Now)
+	prog.OnEnrol(dl.OnEnrol)
 	return &App{
 		Config: cfg, Log: log, DB: d, Territory: terr, Registry: reg,
-		Targeting: tgt, Programs: programs.NewStore(d, reg, tgt, log), Auth: auth.NewStore(d, time.Now),
+		Targeting: tgt, Programs: prog, Auth: auth.NewStore(d, time.Now),
 		Stdout: stdout, Stderr: stderr,
 
 		Cooperation: coop, Knowledge: knowledge.NewStore(d, coop),
+		Delivery: dl,
 	}, nil
 }
 

@@ -67,6 +67,9 @@ database is served as it is unless --rebuild is given.`,
 			if err := demoPrograms(ctx, a); err != nil {
 				return err
 			}
+			if err := demoDelivery(ctx, a); err != nil { // demo_delivery.go
+				return err
+			}
 			if err := seedCooperationDemo(ctx, a); err != nil {
 				return err
 			}

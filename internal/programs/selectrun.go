@@ -567,8 +567,12 @@ func (s *Store) Enroll(ctx context.Context, id int64, startsOn time.Time) (*Appl
 		if n, _ := res.RowsAffected(); n != 1 {
 			return refuse(fosis.ECONFLICT, "programs.err.envelope", c.Code, fosis.Pesos(c.AmountCLP))
 		}
-		if _, err := tx.InsertID(ctx, `INSERT INTO participations (line, call, application, household, person_run, starts_on, amount_clp, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.line, c.ID, id, a.household, a.personRUN, d.Date(startsOn), c.AmountCLP, d.Time(tx.Now)); err != nil {
+		part, err := tx.InsertID(ctx, `INSERT INTO participations (line, call, application, household, person_run, starts_on, amount_clp, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.line, c.ID, id, a.household, a.personRUN, d.Date(startsOn), c.AmountCLP, d.Time(tx.Now))
+		if err != nil {
+			return err
+		}
+		if err := s.enrolled(ctx, tx, c, a, part, startsOn); err != nil {
 			return err
 		}
 		a.Status = AppEnrolled

@@ -32,6 +32,8 @@ type Store struct {
 	tgt  *targeting.Store
 	terr *geo.Territory
 	log  *slog.Logger
+
+	onEnrol EnrolHook // set by OnEnrol (enrolment.go)
 }
 
 // NewStore returns a Store over d.

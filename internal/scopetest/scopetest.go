@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
@@ -69,6 +70,9 @@ const (
 	CommuneAfter = "commune-after" // the cursor of a page of a commune's households
 	ChangeAfter  = "change-after"  // the cursor of a page of the change queue
 	AppAfter     = "app-after"     // the cursor of a page of a call's applications
+	CaseRef      = "case"          // a delivery case id
+	SessionRef   = "session"       // a case session id
+	PlanRef      = "plan"          // a case plan version's id
 )
 
 // Values are a kind's values: in the officer's region (every one is walked),
@@ -89,6 +93,8 @@ type World struct {
 	Users       *auth.Store
 	Cooperation *cooperation.Store
 	Knowledge   *knowledge.Store
+	// Delivery holds a case in each region, each with a session.
+	Delivery *delivery.Store
 	// Jobs holds a finished job of the officer's and one of the
 	// administrator's.
 	Jobs *jobs.Tracker
@@ -143,6 +149,7 @@ func New(t testing.TB) *World {
 	w.Users = auth.NewStore(d, time.Now)
 	w.Cooperation = cooperation.NewStore(d, nil, time.Now)
 	w.Knowledge = knowledge.NewStore(d, w.Cooperation)
+	w.Delivery = delivery.NewStore(d, w.Programs, reg, nil, nil)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -334,6 +341,41 @@ func New(t testing.TB) *World {
 		t.Fatalf("the mixed call's applications are not in both regions: %v", apps["walk-mixta"])
 	}
 
+	// Cases: one in each region (run by that region's agency), each with a
+	// session with notes.
+	caseOf, sessionOf, planOf := map[string]string{}, map[string]string{}, map[string]string{}
+	for region, hh := range map[string]string{Own: ownHH, w.Other: otherHH} {
+		agency := "agencia-propia"
+		if region != Own {
+			agency = "agencia-otra"
+		}
+		c, err := w.Delivery.Open(sys, delivery.OpenInput{Line: "puente", HouseholdID: hh, Agency: agency})
+		must(err)
+		x, err := w.Delivery.RecordSession(sys, c.ID, delivery.Session{Component: "home", Kind: delivery.SessionHome, Date: day(-1), Minutes: 45,
+			Dimensions: []string{"salud"}, Notes: "Notas reservadas"})
+		must(err)
+		caseOf[region], sessionOf[region] = strconv.FormatInt(c.ID, 10), strconv.FormatInt(x.ID, 10)
+		// A second case, in intervention with a proposed plan.
+		c2, err := w.Delivery.Open(sys, delivery.OpenInput{Line: "puente", HouseholdID: hh, Agency: agency})
+		must(err)
+		_, err = w.Delivery.Transition(sys, c2.ID, delivery.StateOpen, delivery.StateDiagnosis, "", "")
+		must(err)
+		m, err := w.Delivery.CaseMethodology(sys, c2.ID)
+		must(err)
+		var marks []delivery.Mark
+		for _, dm := range m.Dimensions {
+			for _, cd := range dm.Conditions {
+				marks = append(marks, delivery.Mark{Condition: cd.Code, Status: delivery.NotMet})
+			}
+		}
+		must(w.Delivery.RecordDiagnosis(sys, c2.ID, delivery.PhaseEntry, marks))
+		_, err = w.Delivery.Transition(sys, c2.ID, delivery.StateDiagnosis, delivery.StateIntervention, "", "")
+		must(err)
+		p, err := w.Delivery.ProposePlan(principal("adela"), c2.ID, delivery.Plan{Kind: delivery.PlanFamily, Goal: "Plan de la familia"})
+		must(err)
+		planOf[region] = strconv.FormatInt(p.ID, 10)
+	}
+
 	// Cooperation and knowledge: their demos.
 	_, err = w.Cooperation.SeedDemo(sys)
 	must(err)
@@ -406,6 +448,9 @@ func New(t testing.TB) *World {
 		CommuneAfter: {Own: []string{keyOf(ownHH), keyOf(otherHH)}, None: "99999999"},
 		ChangeAfter:  {Own: append(int64s(changes[Own][1:]), int64s(changes[w.Other][1:])...), None: "99999999"},
 		AppAfter:     {Own: first(apps["walk-mixta"][Own], 1), Other: first(apps["walk-mixta"][w.Other], 1), None: "99999999"},
+		CaseRef:      {Own: []string{caseOf[Own]}, Other: []string{caseOf[w.Other]}, None: "999999"},
+		SessionRef:   {Own: []string{sessionOf[Own]}, Other: []string{sessionOf[w.Other]}, None: "999999"},
+		PlanRef:      {Own: []string{planOf[Own]}, Other: []string{planOf[w.Other]}, None: "999999"},
 	}
 
 	w.Forbidden = w.forbidden(sys, views, apps, changes)

@@ -8,6 +8,7 @@ import "github.com/fosis/fosis/internal/platform/auth"
 // method and "and" calls to draw the same bar.
 type menu struct {
 	Home, Search, Runs, Imports, Calls, Changes, Users, Tokens, Audit, Cooperation bool
+	Cases                                                                          bool
 }
 
 // menus holds the menu of every role; a role it lacks (none, today) gets an
@@ -27,6 +28,7 @@ var menus = func() map[auth.Role]*menu {
 			Tokens:      true,
 			Audit:       p.SeesAudit(),
 			Cooperation: r == auth.RoleCooperation || r == auth.RoleAdmin || r == auth.RoleAuditor || r == auth.RoleCounterpart || r == auth.RoleFinancer,
+			Cases:       p.SeesRegistry() || r == auth.RoleAgency || r == auth.RoleCounsellor,
 		}
 	}
 	return m

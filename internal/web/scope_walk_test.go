@@ -75,18 +75,28 @@ var scopeWalkPages = map[string][]walkPage{
 	"GET /calls/{code}": {{params: map[string]string{"code": "{call}"}, queries: []string{"?enrolled={application}"}, opt: callConfig},
 		// The cursor of the next page of the mixed call's applications.
 		{params: map[string]string{"code": "{call:1}"}, queries: []string{"?after={app-after}"}, opt: callConfig}},
-	"GET /calls/{code}/preview":   {{params: map[string]string{"code": "{call}"}}},
-	"GET /calls/{code}/whatif":    {{params: map[string]string{"code": "{call}"}}},
-	"GET /applications/{id}":      {{params: map[string]string{"id": "{application}"}, queries: []string{"?done=withdrawn&promoted={application}"}}},
-	"GET /changes":                {{queries: []string{"?state=approved", "?state=submitted&after={change-after}", "?done=approved&id={change}"}}},
-	"GET /cooperation":            {{}},
-	"GET /cooperation/iati.xml":   {{}},
-	"GET /cooperation/partners":   {{}},
-	"GET /cooperation/segib.csv":  {{}},
-	"GET /cooperation/segib.xlsx": {{}},
-	"GET /cooperation/{code}":     {{params: map[string]string{"code": "{coop-project}"}}},
-	"GET /knowledge":              {{queries: []string{"?q=familias"}}},
-	"/":                           {{params: map[string]string{"": "no-such-page/{household}"}, opt: scopetest.Options{OwnMayFail: "no page is there"}}},
+	"GET /calls/{code}/preview":    {{params: map[string]string{"code": "{call}"}}},
+	"GET /calls/{code}/whatif":     {{params: map[string]string{"code": "{call}"}}},
+	"GET /applications/{id}":       {{params: map[string]string{"id": "{application}"}, queries: []string{"?done=withdrawn&promoted={application}"}}},
+	"GET /changes":                 {{queries: []string{"?state=approved", "?state=submitted&after={change-after}", "?done=approved&id={change}"}}},
+	"GET /cooperation":             {{}},
+	"GET /cooperation/iati.xml":    {{}},
+	"GET /cooperation/partners":    {{}},
+	"GET /cooperation/segib.csv":   {{}},
+	"GET /cooperation/segib.xlsx":  {{}},
+	"GET /cooperation/{code}":      {{params: map[string]string{"code": "{coop-project}"}}},
+	"GET /knowledge":               {{queries: []string{"?q=familias"}}},
+	"GET /cases":                   {{queries: []string{"?commune={commune}", "?active=1", "?after={case}"}}},
+	"GET /cases/{id}":              {{params: map[string]string{"id": "{case}"}, queries: []string{"?saved=1"}}},
+	"GET /cases/{id}/sessions/new": {{params: map[string]string{"id": "{case}"}}},
+	"GET /sessions/{id}/notes":     {{params: map[string]string{"id": "{session}"}, queries: []string{"?case={case}"}}},
+	"GET /cases/work":              {{queries: []string{"?days=1"}}},
+	"GET /cases/{id}/diagnosis":    {{params: map[string]string{"id": "{case}"}, queries: []string{"?phase=exit"}}},
+	"POST /cases/{id}/diagnosis":   {{params: map[string]string{"id": "{case}"}, form: "phase=entry&s_SA1=met&e_SA1=carnet"}},
+	"POST /plans/{id}/decision":    {{params: map[string]string{"id": "{plan}"}, form: "approve=1&comment=walk"}},
+	"POST /cases/{id}/move":        {{params: map[string]string{"id": "{case}"}, form: "from=open&to=in_diagnosis"}},
+	"POST /cases/{id}/sessions":    {{params: map[string]string{"id": "{case}"}, form: "component=home&kind=home&status=held&date={today}&minutes=45&attendees=Rosa"}},
+	"/":                            {{params: map[string]string{"": "no-such-page/{household}"}, opt: scopetest.Options{OwnMayFail: "no page is there"}}},
 
 	"POST /admin/users":               {{form: "username=walk-nuevo&display_name=Nuevo&role=regional&region_code={region}&language=es"}},
 	"POST /admin/users/{id}/active":   {{params: map[string]string{"id": "{user}"}, form: "active=0"}},
@@ -158,7 +168,7 @@ const (
 func TestScopeWalk(t *testing.T) {
 	w := scopetest.New(t)
 	s, err := web.New(web.Config{DB: w.DB, Registry: w.Registry, Targeting: w.Targeting, Programs: w.Programs, Users: w.Users,
-		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Jobs: w.Jobs, PageSize: 5, UploadDir: t.TempDir(), MaxUpload: 1 << 20})
+		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Jobs: w.Jobs, PageSize: 5, UploadDir: t.TempDir(), MaxUpload: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

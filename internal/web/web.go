@@ -33,6 +33,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
@@ -87,6 +88,9 @@ type Config struct {
 	// pages answer 404).
 	Cooperation *cooperation.Store
 	Knowledge   *knowledge.Store
+
+	// Delivery serves /cases and /sessions (nil: those pages answer 404).
+	Delivery *delivery.Store
 }
 
 // Server is the web application.
