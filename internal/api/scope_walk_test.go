@@ -159,7 +159,7 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 	"POST /api/v1/knowledge/{slug}/projects":                  {{params: map[string]string{"slug": "{knowledge}"}, body: `{}`}},
 	"POST /api/v1/knowledge/packages":                         {{body: `{}`}},
 
-	"GET /api/v1/cases":                   {{queries: []string{"?commune={commune}", "?active=true&limit=500", "?after={case}"}}},
+	"GET /api/v1/cases":                   {{queries: []string{"?commune={commune}", "?active=true&limit=500", "?after={case-after}"}}},
 	"GET /api/v1/cases/{id}":              {{params: map[string]string{"id": "{case}"}}},
 	"GET /api/v1/cases/alerts":            {{queries: []string{"?days=1", "?days=365&limit=1000"}}},
 	"GET /api/v1/cases/agenda":            {{queries: []string{"?days=60"}}},

@@ -71,6 +71,7 @@ const (
 	ChangeAfter  = "change-after"  // the cursor of a page of the change queue
 	AppAfter     = "app-after"     // the cursor of a page of a call's applications
 	CaseRef      = "case"          // a delivery case id
+	CaseAfter    = "case-after"    // the cursor of a page of cases
 	SessionRef   = "session"       // a case session id
 	PlanRef      = "plan"          // a case plan version's id
 )
@@ -449,6 +450,7 @@ func New(t testing.TB) *World {
 		ChangeAfter:  {Own: append(int64s(changes[Own][1:]), int64s(changes[w.Other][1:])...), None: "99999999"},
 		AppAfter:     {Own: first(apps["walk-mixta"][Own], 1), Other: first(apps["walk-mixta"][w.Other], 1), None: "99999999"},
 		CaseRef:      {Own: []string{caseOf[Own]}, Other: []string{caseOf[w.Other]}, None: "999999"},
+		CaseAfter:    {Own: []string{caseOf[Own], caseOf[w.Other]}, None: "99999999"},
 		SessionRef:   {Own: []string{sessionOf[Own]}, Other: []string{sessionOf[w.Other]}, None: "999999"},
 		PlanRef:      {Own: []string{planOf[Own]}, Other: []string{planOf[w.Other]}, None: "999999"},
 	}

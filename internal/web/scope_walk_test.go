@@ -86,7 +86,7 @@ var scopeWalkPages = map[string][]walkPage{
 	"GET /cooperation/segib.xlsx":  {{}},
 	"GET /cooperation/{code}":      {{params: map[string]string{"code": "{coop-project}"}}},
 	"GET /knowledge":               {{queries: []string{"?q=familias"}}},
-	"GET /cases":                   {{queries: []string{"?commune={commune}", "?active=1", "?after={case}"}}},
+	"GET /cases":                   {{queries: []string{"?commune={commune}", "?active=1", "?after={case-after}"}}},
 	"GET /cases/{id}":              {{params: map[string]string{"id": "{case}"}, queries: []string{"?saved=1"}}},
 	"GET /cases/{id}/sessions/new": {{params: map[string]string{"id": "{case}"}}},
 	"GET /sessions/{id}/notes":     {{params: map[string]string{"id": "{session}"}, queries: []string{"?case={case}"}}},
