@@ -115,3 +115,23 @@ func TestInvitationCall(t *testing.T) {
 		t.Errorf("apply to an ordinary call: %v", err)
 	}
 }
+
+// TestInvitationNeedsHouseholdLine: only a household line can be filled by
+// invitation; the seeded lines that take no applications are marked.
+func TestInvitationNeedsHouseholdLine(t *testing.T) {
+	marked := map[string]bool{}
+	for _, p := range programs.Catalogue() {
+		marked[p.Code] = p.Spec.Invitation
+		if p.Spec.Invitation {
+			p.Unit = programs.UnitPerson
+			if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "household line") {
+				t.Errorf("%s as a person line by invitation: %v", p.Code, err)
+			}
+		}
+	}
+	for code, want := range map[string]bool{"puente": true, "familias": true, "habitabilidad": true, "autoconsumo": true, "yo-emprendo-semilla": false} {
+		if marked[code] != want {
+			t.Errorf("%s: invitation %v", code, marked[code])
+		}
+	}
+}
