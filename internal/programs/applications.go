@@ -52,6 +52,7 @@ type inputs struct {
 	Priority    uint32 `json:"priority"`
 	Reserved    uint32 `json:"reserved"`
 	HouseholdID string `json:"household_id"`
+	Invited     bool   `json:"invited,omitempty"`
 }
 
 // Application is an application and its decision trace: eligible or not and
@@ -74,6 +75,9 @@ type Application struct {
 	Rank        int       `json:"rank,omitempty"`
 	WaitPos     int       `json:"waitlist_position,omitempty"`
 	Reason      string    `json:"reason,omitempty"` // in English: ReasonPhrase says it in other languages
+	// Invited: made by the selection of an invitation call (the line takes
+	// no applications; docs/selection.md), not applied for.
+	Invited     bool      `json:"invited,omitempty"`
 	SubmittedAt time.Time `json:"submitted_at"`
 
 	reason fosis.Phrase
@@ -127,6 +131,9 @@ func (s *Store) applyCall(ctx context.Context, ref string) (*viewer, *Call, erro
 	c, err := s.Call(ctx, ref)
 	if err != nil {
 		return nil, nil, err
+	}
+	if c.Invitation {
+		return nil, nil, refuse(fosis.ECONFLICT, "programs.err.invitation_call", c.Code, c.Program)
 	}
 	if c.Status != StatusOpen {
 		return nil, nil, refuse(fosis.ECONFLICT, "programs.err.call_not_open", c.Code, statusTerm(c.Status))
@@ -298,7 +305,6 @@ func monthsBetween(a, b time.Time) int64 {
 // insert writes prepared applications of call c in tx, each with its
 // audit entry; a duplicate is a conflict naming the applicant.
 func (s *Store) insert(ctx context.Context, tx *db.Tx, c *Call, ps []*prepared) error {
-	d := tx.DB()
 	// The call may have closed since applyCall read it: read it again
 	// holding it (sharedCall), so that no application goes in after the
 	// close (the close waits for the applications going in).
@@ -306,9 +312,20 @@ func (s *Store) insert(ctx context.Context, tx *db.Tx, c *Call, ps []*prepared) 
 	if err != nil {
 		return err
 	}
+	if now.Invitation {
+		return refuse(fosis.ECONFLICT, "programs.err.invitation_call", c.Code, c.Program)
+	}
 	if now.Status != StatusOpen {
 		return refuse(fosis.ECONFLICT, "programs.err.call_not_open", c.Code, statusTerm(now.Status))
 	}
+	return s.insertRows(ctx, tx, c, ps)
+}
+
+// insertRows writes prepared applications of call c in tx, whatever the
+// call's state (insert checks it is open; the selection of an invitation
+// call writes its invitations this way).
+func (s *Store) insertRows(ctx context.Context, tx *db.Tx, c *Call, ps []*prepared) error {
+	d := tx.DB()
 	for _, p := range ps {
 		in, _ := json.Marshal(p.in)
 		failed, _ := json.Marshal(p.a.Failed)
@@ -513,7 +530,7 @@ func scanApplication(sc interface{ Scan(...any) error }) (*Application, error) {
 	if err := json.Unmarshal([]byte(failed), &a.Failed); err != nil {
 		return nil, fmt.Errorf("application %d: %w", a.ID, err)
 	}
-	a.Eligible, a.Attrs, a.Priority, a.Reserved, a.HouseholdID = elig == 1, in.Attrs, in.Priority, in.Reserved, in.HouseholdID
+	a.Eligible, a.Attrs, a.Priority, a.Reserved, a.HouseholdID, a.Invited = elig == 1, in.Attrs, in.Priority, in.Reserved, in.HouseholdID, in.Invited
 	a.SubmittedAt, a.submitted = at.Time, at.Time.UnixMicro()
 	if unit == UnitPerson {
 		a.RUN = rut.FormatDots(a.personRUN)

@@ -88,6 +88,9 @@ type Call struct {
 	// LotterySeed is the public lottery's seed, drawn when the call closes
 	// (empty before): docs/selection.md.
 	LotterySeed string `json:"lottery_seed,omitempty"`
+	// Invitation: the call's line takes no applications; the selection
+	// invites the best-ranked eligible households (Spec.Invitation).
+	Invitation bool `json:"invitation,omitempty"`
 
 	line  int64
 	rules *compiledCall
@@ -294,7 +297,7 @@ func (s *Store) CreateCall(ctx context.Context, in CallInput) (*Call, error) {
 }
 
 const callSelect = `SELECT c.id, c.code, c.title, l.code, v.version, v.name_es, v.name_en, l.unit, v.amount_clp, c.status,
-	c.opens_on, c.closes_on, c.score_run, c.budget_clp, c.committed_clp, c.spec, l.id, c.lottery_seed
+	c.opens_on, c.closes_on, c.score_run, c.budget_clp, c.committed_clp, c.spec, l.id, c.lottery_seed, v.spec
 	FROM calls c JOIN program_versions v ON v.id = c.program_version JOIN program_lines l ON l.id = v.line`
 
 type rowsQuerier interface {
@@ -306,13 +309,13 @@ type rowsQuerier interface {
 func (s *Store) call(ctx context.Context, q rowsQuerier, ref string) (*Call, error) {
 	var c Call
 	var opens, closes db.Day
-	var spec string
+	var spec, vspec string
 	where, arg := ` WHERE c.code = ?`, any(ref)
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		where, arg = ` WHERE c.id = ?`, id
 	}
 	err := q.QueryRowContext(ctx, callSelect+where, arg).Scan(&c.ID, &c.Code, &c.Title, &c.Program, &c.ProgramVersion, &c.ProgramNameES, &c.ProgramNameEN,
-		&c.Unit, &c.AmountCLP, &c.Status, &opens, &closes, &c.Run, &c.BudgetCLP, &c.CommittedCLP, &spec, &c.line, &c.LotterySeed)
+		&c.Unit, &c.AmountCLP, &c.Status, &opens, &closes, &c.Run, &c.BudgetCLP, &c.CommittedCLP, &spec, &c.line, &c.LotterySeed, &vspec)
 	if err == sql.ErrNoRows {
 		return nil, refuse(fosis.ENOTFOUND, "programs.err.no_call", ref)
 	}
@@ -323,6 +326,11 @@ func (s *Store) call(ctx context.Context, q rowsQuerier, ref string) (*Call, err
 	if err := json.Unmarshal([]byte(spec), &c.Spec); err != nil {
 		return nil, fmt.Errorf("call %s: %w", c.Code, err)
 	}
+	var ps Spec
+	if err := json.Unmarshal([]byte(vspec), &ps); err != nil {
+		return nil, fmt.Errorf("call %s: programme version: %w", c.Code, err)
+	}
+	c.Invitation = ps.Invitation
 	if c.rules, err = compileSpec(c.Spec, c.Program, nil); err != nil {
 		return nil, fmt.Errorf("call %s: stored rules: %w", c.Code, err)
 	}

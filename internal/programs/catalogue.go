@@ -54,6 +54,10 @@ type Spec struct {
 	TargetEN     string   `json:"target_en"`
 	Source       string   `json:"source,omitempty"`
 	Rules        []Rule   `json:"rules"`
+	// Invitation marks a line that takes no applications: its calls fill
+	// their places by invitation from a ranked list of the eligible
+	// households of their territory (docs/selection.md).
+	Invitation bool `json:"invitation,omitempty"`
 }
 
 // Name returns the programme's name in lang.
@@ -85,6 +89,9 @@ func (p *Program) Validate() error {
 	}
 	if p.Months < 1 {
 		add("duration_months", "programs.err.duration")
+	}
+	if p.Spec.Invitation && p.Unit != UnitHousehold {
+		add("spec.invitation", "programs.err.invitation_unit")
 	}
 	if _, err := CompileRules(p.Spec.Rules, "spec.rules"); err != nil {
 		bad = append(bad, err.(*fosis.Error).Fields...)

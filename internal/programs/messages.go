@@ -95,6 +95,8 @@ var Messages = map[string]string{
 	"programs.err.status_move":           "call %s is %s; only a %s call can become %s",
 
 	// Applications.
+	"programs.err.invitation_call":           "call %s is an invitation call (line %s takes no applications): when it closes, 'fosis calls select' invites the best-ranked eligible households of its territory",
+	"programs.err.invitation_unit":           "only a household line can be filled by invitation: set unit to household or drop spec.invitation",
 	"programs.err.call_not_open":             "call %s is %s: applications are taken only while it is open",
 	"programs.err.bad_run":                   "invalid RUN %q: %v",
 	"programs.err.person_call":               "call %s is for persons: name the applicant by RUN",

@@ -76,24 +76,28 @@ func Catalogue() []Program {
 				TargetES: "Familias de territorios vulnerables", TargetEN: "Families of vulnerable neighbourhoods",
 				Source: "FOSIS Maule tender bases for Acción en Comunidad 2018 (code 387301): $114,485,000 for 245 families, 8 months' execution", Rules: []Rule{tramo60, head}}},
 		{Code: "puente", Area: AreaSocialDevelopment, Unit: UnitHousehold, NameES: "Puente", NameEN: "Bridge (Puente)",
-			AmountCLP: 0, Months: 24, Spec: Spec{
+			AmountCLP: 0, Months: 24, Spec: Spec{Invitation: true,
+
 				ComponentsES: []string{"Acompañamiento psicosocial", "Condiciones mínimas de bienestar"}, ComponentsEN: []string{"Psychosocial support", "Minimum well-being conditions"},
 				TargetES: "Familias en extrema pobreza (5% más vulnerable)", TargetEN: "Families in extreme poverty (the poorest 5%)",
 				Source: "Puente: between the family and their rights (FOSIS, October 2009); bonuses are paid by other programmes, so no amount here", Rules: []Rule{{"poorest5", "Estar en el 5% más vulnerable", "Be in the poorest 5%", "scored && poorest5"}, head}}},
 		{Code: "familias", Area: AreaSocialDevelopment, Unit: UnitHousehold, NameES: "Familias (Seguridades y Oportunidades)", NameEN: "Families (Seguridades y Oportunidades)",
-			AmountCLP: 0, Months: 24, Spec: Spec{
+			AmountCLP: 0, Months: 24, Spec: Spec{Invitation: true,
+
 				ComponentsES: []string{"Programa Eje", "Acompañamiento psicosocial", "Acompañamiento sociolaboral"}, ComponentsEN: []string{"Eje programme", "Psychosocial support", "Socio-occupational support"},
 				TargetES: "Familias en extrema pobreza invitadas por el Ministerio de Desarrollo Social y Familia según el RSH", TargetEN: "Families in extreme poverty invited by the Ministry of Social Development and Family from the RSH",
 				Source: "Ley 20.595 (2012); fosis.gob.cl/es/programas/programa-familias: 24 months of accompaniment; transfers are paid by other programmes, so no amount here",
 				Rules:  []Rule{{"poorest5", "Estar en el 5% más vulnerable", "Be in the poorest 5%", "scored && poorest5"}, head}}},
 		{Code: "habitabilidad", Area: AreaSocialDevelopment, Unit: UnitHousehold, NameES: "Habitabilidad", NameEN: "Habitability",
-			AmountCLP: 313_626, Months: 12, Spec: Spec{
+			AmountCLP: 313_626, Months: 12, Spec: Spec{Invitation: true,
+
 				ComponentsES: []string{"Soluciones constructivas", "Equipamiento (camas, muebles, calefones)", "Talleres de hábitos saludables"},
 				ComponentsEN: []string{"Building solutions", "Equipment (beds, furniture, water heaters)", "Healthy-home workshops"},
 				TargetES:     "Familias de Seguridades y Oportunidades con al menos una condición de habitabilidad", TargetEN: "Seguridades y Oportunidades families with at least one habitability condition",
 				Source: "Habitabilidad in Maule (atentos.cl) and Araucanía (litoralpress.cl): about 12 months; $313,626 per family in materials (Iquique 2012)", Rules: []Rule{sso, head}}},
 		{Code: "autoconsumo", Area: AreaSocialDevelopment, Unit: UnitHousehold, NameES: "Autoconsumo", NameEN: "Food self-production (Autoconsumo)",
-			AmountCLP: 500_000, Months: 10, Spec: Spec{
+			AmountCLP: 500_000, Months: 10, Spec: Spec{Invitation: true,
+
 				ComponentsES: []string{"Invernaderos, hornos, gallineros", "Riego y semillas", "Herramientas"}, ComponentsEN: []string{"Greenhouses, ovens, henhouses", "Irrigation and seeds", "Tools"},
 				TargetES: "Familias de Seguridades y Oportunidades, principalmente rurales", TargetEN: "Seguridades y Oportunidades families, mainly rural",
 				Source: "Autoconsumo in Longaví 2017 (biobiochile.cl, 2017-09-25): about 10 months, $500k per family", Rules: []Rule{sso, head}}},

@@ -83,6 +83,16 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 	if _, err := s.manager(ctx); err != nil {
 		return nil, err
 	}
+	// An invitation call's applicants are its invitations, prepared from
+	// the registry before the transaction (invite.go).
+	var invited []*prepared
+	if c, err := s.Call(ctx, ref); err != nil {
+		return nil, err
+	} else if c.Invitation && c.Status == StatusClosed {
+		if invited, err = s.invitees(ctx, c); err != nil {
+			return nil, err
+		}
+	}
 	var rec *SelectionRecord
 	err := s.db.Transact(ctx, func(tx *db.Tx) error {
 		c, err := s.lockedCall(ctx, tx, ref)
@@ -95,6 +105,14 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 		apps, err := s.applications(ctx, tx, nil, c, "")
 		if err != nil {
 			return err
+		}
+		if c.Invitation && len(apps) == 0 && len(invited) > 0 {
+			if err := s.insertRows(ctx, tx, c, invited); err != nil {
+				return err
+			}
+			if apps, err = s.applications(ctx, tx, nil, c, ""); err != nil {
+				return err
+			}
 		}
 		sortByID(apps)
 		// A call closed before the lottery existed draws its seed now.

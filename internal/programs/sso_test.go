@@ -7,13 +7,14 @@ import (
 	"github.com/fosis/fosis/internal/programs"
 )
 
-// TestSeguridadesYOportunidades: a household enrolled in Familias takes part
+// TestSeguridadesYOportunidades: a household enrolled in Familias (invited:
+// the line takes no applications) takes part
 // in Seguridades y Oportunidades (sso), and every member of it passes the
 // sso rule of Apoyo a tu Plan Laboral; an adult of another household fails
 // it, with the rule named.
 func TestSeguridadesYOportunidades(t *testing.T) {
 	f := newFixture(t, 400)
-	var family, other *struct{ head, member string }
+	var family, other *struct{ id, head, member string }
 	for _, h := range f.hh {
 		if h.CommuneCode != f.main {
 			continue
@@ -32,24 +33,33 @@ func TestSeguridadesYOportunidades(t *testing.T) {
 		}
 		switch {
 		case family == nil:
-			family = &struct{ head, member string }{head, adult}
+			family = &struct{ id, head, member string }{h.ID, head, adult}
 		case other == nil:
-			other = &struct{ head, member string }{head, adult}
+			other = &struct{ id, head, member string }{h.ID, head, adult}
 		}
 	}
 	if other == nil {
 		t.Fatal("the fixture needs two households with a head and another adult")
 	}
 	fam := f.openCall(t, programs.CallInput{Code: "familias-2026", Title: "Familias", Program: "familias",
-		OpensOn: "2026-11-01", ClosesOn: "2026-11-30", Run: f.run, BudgetCLP: 0, Communes: map[string]int{f.main: 1},
+		OpensOn: "2026-11-01", ClosesOn: "2026-11-30", Run: f.run, BudgetCLP: 0, Communes: map[string]int{f.main: 1000},
 		Spec: programs.CallSpec{Rules: []programs.Rule{{ID: "any", NameES: "a", NameEN: "a", Expr: "true"}}}})
-	a, err := f.st.Apply(f.ctx, fam.Code, programs.ApplyInput{RUN: family.head})
-	if err != nil || a.Attrs.SSO {
-		t.Fatalf("apply to Familias: %+v, %v", a, err)
-	}
 	f.st.SetStatus(f.ctx, fam.Code, programs.StatusClosed)
 	if _, err := f.st.RunSelection(f.ctx, fam.Code); err != nil {
 		t.Fatal(err)
+	}
+	apps, err := f.st.Applications(f.ctx, fam.Code, programs.AppSelected)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a *programs.Application
+	for i := range apps {
+		if apps[i].HouseholdID == family.id {
+			a = &apps[i]
+		}
+	}
+	if a == nil || a.Attrs.SSO || !a.Invited {
+		t.Fatalf("the family's invitation to Familias: %+v", a)
 	}
 	if _, err := f.st.Enroll(f.ctx, a.ID, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
