@@ -84,7 +84,7 @@ The FOSIS_DB environment variable does the same.`,
 	pf.BoolVarP(&cfg.Quiet, "quiet", "q", false, "no progress bars")
 	root.AddCommand(migrateCmd(cfg), registryCmd(cfg), scoreCmd(cfg), serveCmd(cfg), demoCmd(cfg), benchCmd(cfg),
 		usersCmd(cfg), tokensCmd(cfg), auditCmd(cfg), programsCmd(cfg), callsCmd(cfg), backupCmd(cfg), restoreCmd(cfg),
-		cooperationCmd(cfg), knowledgeCmd(cfg))
+		cooperationCmd(cfg), knowledgeCmd(cfg), fundsCmd(cfg))
 	return root
 }
 
