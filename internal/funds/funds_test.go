@@ -14,7 +14,7 @@ import (
 
 var key = funds.Key{Year: 2026, Line: "yo-emprendo", Region: "13"}
 
-func setup(t *testing.T) (context.Context, *funds.Store, *db.DB) {
+func setup(t testing.TB) (context.Context, *funds.Store, *db.DB) {
 	t.Helper()
 	d := dbtest.Open(t)
 	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{Username: "fin", Role: auth.RoleFinance})
