@@ -7,6 +7,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/funds"
+	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/db/dbtest"
@@ -52,7 +53,7 @@ func bal(t *testing.T, ctx context.Context, s *funds.Store, call string, a funds
 }
 
 func TestLifeOfMoney(t *testing.T) {
-	ctx, s, _ := setup(t)
+	ctx, s, d := setup(t)
 	must(t)(s.Assign(ctx, key, 10_000_000, "Ley de Presupuestos 2026"))
 	must(t)(s.Modify(ctx, key, 2_000_000, "decreto"))
 	must(t)(s.Modify(ctx, key, -500_000, "decreto"))
@@ -85,6 +86,11 @@ func TestLifeOfMoney(t *testing.T) {
 	ms, err := s.Movements(ctx, "YE-2026-13")
 	if err != nil || len(ms) != 10 {
 		t.Fatalf("movements = %d, %v", len(ms), err)
+	}
+	// Every movement is in the audit trail, with who made it.
+	recs, err := audit.List(ctx, d, audit.Filter{Entity: "funds_movement", Limit: 100})
+	if err != nil || len(recs) != 13 || recs[0].Action != "funds.recover" || recs[0].Actor != "fin" || recs[0].ActorRole != "finance" {
+		t.Fatalf("audit = %d entries (%v), newest %+v", len(recs), err, recs[0])
 	}
 
 	// Refusals: nothing moves, the ledger stays whole.
