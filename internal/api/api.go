@@ -15,6 +15,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/funds"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
@@ -47,6 +48,9 @@ type Server struct {
 	// (nil: those answer 503).
 	Cooperation *cooperation.Store
 	Knowledge   *knowledge.Store
+
+	// Funds serves /api/v1/funds (nil: it answers 503).
+	Funds *funds.Store
 
 	// WarmFrame says the server keeps the registry's shared frame warm
 	// (serve --warm-frame): /readyz then waits for it.
@@ -125,7 +129,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/applications/{id}", false, handle(s.application)},
 		{"POST", "/api/v1/applications/{id}/withdraw", false, handle(s.withdraw)},
 		{"POST", "/api/v1/applications/{id}/enroll", false, handle(s.enroll)},
-	}, append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...)...)
+	}, append(append(s.changeRoutes(), s.coopRoutes()...), append(s.knowledgeRoutes(), s.fundsRoutes()...)...)...)
 }
 
 // routed tells the metrics which route pattern served the request.

@@ -3,6 +3,8 @@ package funds
 import (
 	"context"
 
+	"github.com/fosis/fosis"
+
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 )
@@ -65,6 +67,9 @@ func (s *Store) Balances(ctx context.Context, f Filter) ([]Row, error) {
 		f.Region = p.RegionCode
 	}
 	if _, err := reader(ctx, f.Region); err != nil {
+		if fosis.ErrorCode(err) == fosis.ENOTFOUND {
+			return nil, nil // another region's lines look like none
+		}
 		return nil, err
 	}
 	type line struct {
@@ -153,7 +158,7 @@ func (s *Store) EnvelopeBalance(ctx context.Context, call string, a Account) (in
 		return 0, err
 	}
 	if _, err := reader(ctx, k.Region); err != nil {
-		return 0, err
+		return 0, hidden(err, call)
 	}
 	v, _, err := balance(ctx, s.db, bid, env, a)
 	return v, err
@@ -166,7 +171,7 @@ func (s *Store) Movements(ctx context.Context, call string) ([]Movement, error) 
 		return nil, err
 	}
 	if _, err := reader(ctx, k.Region); err != nil {
-		return nil, err
+		return nil, hidden(err, call)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, amount, ref, note, at, actor FROM funds_movements
 		WHERE envelope_id = ? ORDER BY id`, env)
@@ -187,4 +192,13 @@ func (s *Store) Movements(ctx context.Context, call string) ([]Movement, error) 
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// hidden makes another region's envelope answer exactly as a call without
+// one, so that a regional officer learns nothing of it.
+func hidden(err error, call string) error {
+	if fosis.ErrorCode(err) == fosis.ENOTFOUND {
+		return refuse(fosis.ENOTFOUND, "funds.err.no_envelope", call)
+	}
+	return err
 }

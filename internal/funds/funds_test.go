@@ -2,6 +2,7 @@ package funds_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -154,8 +155,14 @@ func TestScope(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0].Budget.Region != "05" {
 		t.Errorf("regional balances = %+v, %v", rows, err)
 	}
-	if _, err := s.Movements(reg, "C13"); fosis.ErrorCode(err) != fosis.ENOTFOUND {
-		t.Errorf("regional reads another region's envelope: %v", err)
+	// Another region's envelope answers exactly as a call without one.
+	_, other := s.Movements(reg, "C13")
+	_, none := s.Movements(reg, "NONE")
+	if fosis.ErrorCode(other) != fosis.ENOTFOUND || fosis.ErrorMessage(other) != strings.Replace(fosis.ErrorMessage(none), "NONE", "C13", 1) {
+		t.Errorf("regional reads another region's envelope: %v (a missing one: %v)", other, none)
+	}
+	if rows, err := s.Balances(reg, funds.Filter{Region: "13"}); err != nil || len(rows) != 0 {
+		t.Errorf("regional balances of region 13 = %+v, %v", rows, err)
 	}
 	if _, err := s.Assign(reg, key, 1, ""); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
 		t.Errorf("regional moves money: %v", err)
