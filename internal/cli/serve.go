@@ -60,7 +60,8 @@ func serve(ctx context.Context, a *App, addr string, ready func(string)) error {
 // m (which may be nil).
 func handler(a *App, opts serveOptions, tracker *jobs.Tracker, m *observe.Metrics) (http.Handler, error) {
 	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Users: a.Auth, Log: a.Log,
-		SecureCookies: opts.secureCookies, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge})
+		SecureCookies: opts.secureCookies, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge,
+		Funds: funds.New(a.DB)})
 	if err != nil {
 		return nil, err
 	}

@@ -94,6 +94,7 @@ func (s *Server) pageRoutes() *routeMux {
 	s.programEditRoutes(pages)
 	s.changesRoutes(pages)
 	s.cooperationRoutes(pages)
+	s.fundsRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "error", errorData{Message: "error.notfound"})
 	})

@@ -31,6 +31,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/fosis/fosis/internal/cooperation"
+	"github.com/fosis/fosis/internal/funds"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
@@ -85,6 +86,9 @@ type Config struct {
 	// pages answer 404).
 	Cooperation *cooperation.Store
 	Knowledge   *knowledge.Store
+
+	// Funds serves /funds, the budget execution (nil: it answers 404).
+	Funds *funds.Store
 }
 
 // Server is the web application.
