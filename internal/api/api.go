@@ -17,6 +17,7 @@ import (
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
 	"github.com/fosis/fosis/internal/delivery"
+	"github.com/fosis/fosis/internal/funds"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
@@ -49,6 +50,9 @@ type Server struct {
 	// (nil: those answer 503).
 	Cooperation *cooperation.Store
 	Knowledge   *knowledge.Store
+
+	// Funds serves /api/v1/funds (nil: it answers 503).
+	Funds *funds.Store
 
 	// WarmFrame says the server keeps the registry's shared frame warm
 	// (serve --warm-frame): /readyz then waits for it.
@@ -141,7 +145,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/applications/{id}", false, handle(s.application)},
 		{"POST", "/api/v1/applications/{id}/withdraw", false, handle(s.withdraw)},
 		{"POST", "/api/v1/applications/{id}/enroll", false, handle(s.enroll)},
-	}, append(append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...), s.deliveryRoutes()...)...)
+	}, append(append(append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...), s.deliveryRoutes()...), s.fundsRoutes()...)
 }
 
 // routed tells the metrics which route pattern served the request.

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/fosis/fosis/internal/api"
+	"github.com/fosis/fosis/internal/funds"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/scopetest"
 )
 
@@ -141,6 +144,12 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 	"POST /api/v1/changes/{change}/reject":   {{params: map[string]string{"change": "{change}"}, body: `{"comment": "walk"}`}},
 	"POST /api/v1/changes/{change}/withdraw": {{params: map[string]string{"change": "{change}"}}},
 
+	// Funds: a regional officer reads only their region's budget lines and
+	// envelopes, and moves no money.
+	"GET /api/v1/funds/balances":                              {{queries: []string{"?year=2026", "?region={region}"}}},
+	"GET /api/v1/funds/envelopes/{call}/movements":            {{params: map[string]string{"call": "{call}"}}},
+	"POST /api/v1/funds/assignments":                          {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
+	"POST /api/v1/funds/modifications":                        {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
 	"POST /api/v1/cooperation/orgs":                           {{body: `{"name": "Walk"}`}},
 	"POST /api/v1/cooperation/staff":                          {{body: `{"name": "Walk"}`}},
 	"POST /api/v1/cooperation/members":                        {{body: `{"user_id": 1, "org": "FOSIS"}`}},
@@ -193,9 +202,10 @@ var routeParam = regexp.MustCompile(`\{([^}]*)\}`)
 // and leaves the database as it was.
 func TestScopeWalk(t *testing.T) {
 	w := scopetest.New(t)
+	fundsWorld(t, w)
 	srv := httptest.NewServer((&api.Server{DB: w.DB, Registry: w.Registry, Targeting: w.Targeting, Programs: w.Programs,
 		Tokens: w.Users, Users: w.Users, Jobs: w.Jobs, UploadDir: t.TempDir(), MaxUpload: 1 << 20,
-		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery}).Handler())
+		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB)}).Handler())
 	t.Cleanup(srv.Close)
 	secret := w.Tokens[scopetest.Officer]
 	do := func(req scopetest.Request) scopetest.Answer {
@@ -302,4 +312,23 @@ func cmpBool(a, b bool) int {
 		return 1
 	}
 	return -1
+}
+
+// fundsWorld gives the walk's calls envelopes: the own region's calls draw
+// on a budget line of region 13, walk-otra on one of the other region.
+func fundsWorld(t *testing.T, w *scopetest.World) {
+	t.Helper()
+	fs := funds.New(w.DB)
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	for region, calls := range map[string][]string{scopetest.Own: {"walk-propia", "walk-mixta", "walk-abierta"}, w.Other: {"walk-otra"}} {
+		k := funds.Key{Year: 2026, Line: "walk", Region: region}
+		if _, err := fs.Assign(ctx, k, 10_000_000, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range calls {
+			if _, err := fs.Allocate(ctx, k, c, 1_000_000, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }

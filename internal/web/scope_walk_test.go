@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fosis/fosis/internal/funds"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/scopetest"
 	"github.com/fosis/fosis/internal/web"
 )
@@ -96,6 +99,7 @@ var scopeWalkPages = map[string][]walkPage{
 	"POST /plans/{id}/decision":    {{params: map[string]string{"id": "{plan}"}, form: "approve=1&comment=walk"}},
 	"POST /cases/{id}/move":        {{params: map[string]string{"id": "{case}"}, form: "from=open&to=in_diagnosis"}},
 	"POST /cases/{id}/sessions":    {{params: map[string]string{"id": "{case}"}, form: "component=home&kind=home&status=held&date={today}&minutes=45&attendees=Rosa"}},
+	"GET /funds":                   {{queries: []string{"?year=2026", "?region={region}"}}},
 	"/":                            {{params: map[string]string{"": "no-such-page/{household}"}, opt: scopetest.Options{OwnMayFail: "no page is there"}}},
 
 	"POST /admin/users":               {{form: "username=walk-nuevo&display_name=Nuevo&role=regional&region_code={region}&language=es"}},
@@ -167,8 +171,9 @@ const (
 // refused and leaves the database as it was.
 func TestScopeWalk(t *testing.T) {
 	w := scopetest.New(t)
+	fundsWorld(t, w)
 	s, err := web.New(web.Config{DB: w.DB, Registry: w.Registry, Targeting: w.Targeting, Programs: w.Programs, Users: w.Users,
-		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Jobs: w.Jobs, PageSize: 5, UploadDir: t.TempDir(), MaxUpload: 1 << 20})
+		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB), Jobs: w.Jobs, PageSize: 5, UploadDir: t.TempDir(), MaxUpload: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,4 +310,23 @@ func cmpBool(a, b bool) int {
 		return 1
 	}
 	return -1
+}
+
+// fundsWorld gives both regions a budget line with envelopes for the walk's
+// calls, so that the budget-execution page has another region's to hide.
+func fundsWorld(t *testing.T, w *scopetest.World) {
+	t.Helper()
+	fs := funds.New(w.DB)
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	for region, calls := range map[string][]string{scopetest.Own: {"walk-propia", "walk-mixta"}, w.Other: {"walk-otra"}} {
+		k := funds.Key{Year: 2026, Line: "walk", Region: region}
+		if _, err := fs.Assign(ctx, k, 10_000_000, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range calls {
+			if _, err := fs.Allocate(ctx, k, c, 1_000_000, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
 	"github.com/fosis/fosis/internal/delivery"
+	"github.com/fosis/fosis/internal/funds"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
@@ -91,6 +92,8 @@ type Config struct {
 
 	// Delivery serves /cases and /sessions (nil: those pages answer 404).
 	Delivery *delivery.Store
+	// Funds serves /funds, the budget execution (nil: it answers 404).
+	Funds *funds.Store
 }
 
 // Server is the web application.

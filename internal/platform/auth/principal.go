@@ -24,11 +24,12 @@ const (
 	RoleCounterpart Role = "counterpart" // partner counterpart: own projects only
 	RoleFinancer    Role = "financer"    // financer: read-only on funded projects
 	RoleAuditor     Role = "auditor"     // auditor: read-only, sees the audit trail
+	RoleFinance     Role = "finance"     // finance officer: budgets, envelopes and payments (internal/funds)
 )
 
 // Roles lists every role, in the order forms show them.
 var Roles = []Role{RoleAdmin, RoleAnalyst, RoleRegional, RoleAgency, RoleCounsellor,
-	RoleCooperation, RoleCounterpart, RoleFinancer, RoleAuditor}
+	RoleCooperation, RoleCounterpart, RoleFinancer, RoleAuditor, RoleFinance}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
