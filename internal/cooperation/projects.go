@@ -196,6 +196,8 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 		return nil, invalid("triangular_asker", "coop.err.triangular_asker.request_that", "a request that came through a financing source names that source as the one who asked for triangular cooperation")
 	case !dacRe.MatchString(in.SectorDAC):
 		return nil, invalid("sector_dac", "coop.err.sector_dac.digit_dac", "%q is not a 5-digit DAC purpose code (e.g. 16010 social protection)", in.SectorDAC)
+	case !iati.InList("Sector", in.SectorDAC):
+		return nil, invalid("sector_dac", "coop.err.sector_dac.not_in_codelist", "%s is not an active purpose code of the DAC 5-digit Sector codelist: choose one from the list (e.g. 16010 social protection)", in.SectorDAC)
 	case in.Instrument != "programme" && in.Instrument != "project" && in.Instrument != "action":
 		return nil, invalid("instrument", "coop.err.instrument.programme_project", "%q is not programme, project or action", in.Instrument)
 	case !currencyRe.MatchString(in.Currency) || !iati.InList("Currency", in.Currency):
