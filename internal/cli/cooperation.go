@@ -252,6 +252,7 @@ func coopRequestCmd(cfg *Config) *cobra.Command {
 	f.StringVar(&rq.SectorDAC, "sector", "16010", "DAC 5-digit purpose code")
 	f.StringVar(&rq.SEGIBSector, "segib-sector", "", "SEGIB sector, e.g. \"Otros servicios y políticas sociales\"")
 	f.BoolVar(&rq.Bidirectional, "bidirectional", false, "a bilateral exchange in which both countries offer and receive (SEGIB role \"ambos\")")
+	f.StringSliceVar(&rq.OtherCountries, "also-country", nil, "a further receiving country of a regional initiative (ISO code; repeatable, or comma-separated)")
 	f.IntSliceVar(&rq.SDGs, "sdg", nil, "a Sustainable Development Goal (1–17) the project contributes to (repeatable, or comma-separated)")
 	f.StringVar(&rq.Instrument, "instrument", "project", "programme, project or action")
 	f.StringVar(&rq.Currency, "currency", "USD", "ISO 4217 currency of the budget")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -213,6 +214,21 @@ func activity(v *View, rep *Org, now time.Time) iati.Activity {
 	}
 	a.Scope = &iati.Code{Code: "4"}
 	a.RecipientCountries = []iati.Recipient{{Code: p.PartnerCountry, Percentage: "100"}}
+	if n := len(v.Countries); n > 1 {
+		// A regional initiative: multi-national scope, the receiving
+		// countries in equal shares summing to 100 (the first takes the
+		// rounding).
+		a.Scope = &iati.Code{Code: "3"}
+		a.RecipientCountries = nil
+		share := math.Floor(10000/float64(n)) / 100
+		for i, c := range v.Countries {
+			pc := share
+			if i == 0 {
+				pc = math.Round((100-share*float64(n-1))*100) / 100
+			}
+			a.RecipientCountries = append(a.RecipientCountries, iati.Recipient{Code: c, Percentage: strconv.FormatFloat(pc, 'f', -1, 64)})
+		}
+	}
 	a.Sectors = []iati.Sector{{Vocabulary: "1", Code: p.SectorDAC, Percentage: "100"}}
 	if p.SEGIBSector != "" {
 		a.Sectors = append(a.Sectors, iati.Sector{Vocabulary: "99", Code: segibCode(p.SEGIBSector), Percentage: "100", Narratives: narr(p.SEGIBSector)})

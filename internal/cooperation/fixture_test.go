@@ -34,6 +34,9 @@ type fixture struct {
 	// share is the Chilean members' share of time in design (0: 30% for
 	// Ana, 20% for Luis); tests that approve many projects lower it.
 	share int
+	// others are further receiving countries of the next requests (a
+	// regional initiative).
+	others []string
 }
 
 // newFixture returns a store over a fresh database with the organisations
@@ -76,7 +79,7 @@ func (f *fixture) request(code string) {
 	f.t.Helper()
 	_, err := f.s.CreateRequest(sysCtx(), Request{Code: code, Title: "Acompañamiento psicosocial " + code, PartnerCountry: "PY",
 		RequestingOrg: "Ministerio de Desarrollo Social PY", Channel: ChannelAGCI, Problem: "Familias en extrema pobreza sin acompañamiento",
-		SEGIBSector: "Otros servicios y políticas sociales", Public: true, RequestedOn: day("2026-01-10"), SDGs: []int{10, 1}})
+		SEGIBSector: "Otros servicios y políticas sociales", Public: true, RequestedOn: day("2026-01-10"), SDGs: []int{10, 1}, OtherCountries: f.others})
 	if err != nil {
 		f.t.Fatalf("request %s: %v", code, err)
 	}

@@ -76,6 +76,10 @@ type Request struct {
 	// SDGs are the Sustainable Development Goals (1–17) the project
 	// contributes to, reported to SEGIB.
 	SDGs []int `json:"sdgs,omitempty"`
+	// OtherCountries are further receiving countries of a regional
+	// initiative (SEGIB modality "regional"): ISO codes of partner
+	// countries other than PartnerCountry.
+	OtherCountries []string `json:"other_countries,omitempty"`
 	// Bidirectional marks a bilateral exchange in which both countries
 	// offer and receive (SEGIB role "ambos").
 	Bidirectional bool `json:"bidirectional,omitempty"`
@@ -174,6 +178,9 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 	in.Code = strings.ToUpper(strings.TrimSpace(in.Code))
 	in.Title, in.Problem = clean(in.Title), strings.TrimSpace(in.Problem)
 	in.PartnerCountry = strings.ToUpper(strings.TrimSpace(in.PartnerCountry))
+	for i, c := range in.OtherCountries {
+		in.OtherCountries[i] = strings.ToUpper(strings.TrimSpace(c))
+	}
 	if in.SectorDAC == "" {
 		in.SectorDAC = "16010"
 	}
@@ -196,12 +203,16 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 		return nil, invalid("triangular_asker", "coop.err.triangular_asker.request_that", "a request that came through a financing source names that source as the one who asked for triangular cooperation")
 	case !dacRe.MatchString(in.SectorDAC):
 		return nil, invalid("sector_dac", "coop.err.sector_dac.digit_dac", "%q is not a 5-digit DAC purpose code (e.g. 16010 social protection)", in.SectorDAC)
+	case !iati.InList("Sector", in.SectorDAC):
+		return nil, invalid("sector_dac", "coop.err.sector_dac.not_in_codelist", "%s is not an active purpose code of the DAC 5-digit Sector codelist: choose one from the list (e.g. 16010 social protection)", in.SectorDAC)
 	case in.Instrument != "programme" && in.Instrument != "project" && in.Instrument != "action":
 		return nil, invalid("instrument", "coop.err.instrument.programme_project", "%q is not programme, project or action", in.Instrument)
 	case !currencyRe.MatchString(in.Currency) || !iati.InList("Currency", in.Currency):
 		return nil, invalid("currency", "coop.err.currency.iso_currency", "%q is not an ISO 4217 currency code of the IATI Currency codelist (e.g. USD, EUR, CLP)", in.Currency)
 	case slices.ContainsFunc(in.SDGs, func(g int) bool { return g < 1 || g > 17 }):
 		return nil, invalid("sdgs", "coop.err.sdgs.range", "%v: the Sustainable Development Goals are numbered 1 to 17", in.SDGs)
+	case slices.ContainsFunc(in.OtherCountries, func(c string) bool { return !countryRe.MatchString(c) || c == "CL" || c == in.PartnerCountry }):
+		return nil, invalid("other_countries", "coop.err.other_countries.iso_code", "%v: each further receiving country is the ISO code of a partner country other than %s and Chile (e.g. BO, GT)", in.OtherCountries, in.PartnerCountry)
 	case in.RequestedOn.IsZero():
 		return nil, invalid("requested_on", "coop.err.requested_on.give_date", "give the date the request was received")
 	case in.RequestedOn.After(s.today()):
@@ -239,6 +250,11 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 		}
 		if in.Bidirectional {
 			if _, err := tx.ExecContext(ctx, `UPDATE coop_projects SET bidirectional = 1 WHERE id = ?`, id); err != nil {
+				return err
+			}
+		}
+		for _, c := range in.OtherCountries {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO coop_project_countries (project_id, country) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, c); err != nil {
 				return err
 			}
 		}

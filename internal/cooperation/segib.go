@@ -48,7 +48,7 @@ type SEGIBRow struct {
 // segibLabels are the Spanish words of the codes a SEGIB row carries: the
 // Spanish file says them, not the English codes.
 var segibLabels = map[string]string{
-	"bilateral": "Cooperación Sur-Sur bilateral", "triangular": "Cooperación triangular",
+	"bilateral": "Cooperación Sur-Sur bilateral", "triangular": "Cooperación triangular", "regional": "Cooperación Sur-Sur regional",
 	"programme": "Programa", "project": "Proyecto", "action": "Acción",
 	"partner_agency": "Agencia de cooperación del país socio", "agci": "AGCI", "direct": "Directa", "financer": "Fuente de financiamiento",
 	"reviewed": "Aprobado", "agreed": "Convenio en firma", "executing": "En ejecución", "systematizing": "En sistematización", "closed": "Finalizado",
@@ -127,26 +127,47 @@ func (s *Store) SEGIB(ctx context.Context, year int) ([]SEGIBRow, error) {
 		if v.Agreement != nil {
 			base.Agreement = v.Agreement.Kind
 		}
+		receiving := map[string]bool{}
+		for _, c := range v.Countries {
+			receiving[c] = true
+		}
+		if len(v.Countries) > 1 {
+			// Several receiving countries in one initiative: SEGIB's
+			// regional modality, with a row per receiving country.
+			base.Modality = "regional"
+		}
 		goals := make([]string, len(v.SDGs))
 		for i, g := range v.SDGs {
 			goals[i] = strconv.Itoa(g)
 		}
 		base.SDGs = strings.Join(goals, " ")
 		totals := Sum(v.Ledger)
-		receiver := false
+		reported := map[string]bool{}
 		for _, t := range totals.Parties {
 			row := base
-			row.Partner, row.Country, row.Role = t.Name, country[t.Name], segibRole(p.Modality, t.Side, p.Bidirectional)
+			side := t.Side
+			if receiving[country[t.Name]] {
+				side = SidePartner // an institution of a further receiving country
+			}
+			row.Partner, row.Country, row.Role = t.Name, country[t.Name], segibRole(p.Modality, side, p.Bidirectional)
 			row.Budgeted, row.Executed, row.BudgetedInKind, row.ExecutedInKind = t.Budgeted, t.Executed, t.BudgetedInKind, t.ExecutedInKind
-			receiver = receiver || t.Side == SidePartner
+			if side == SidePartner {
+				reported[row.Country] = true
+			}
 			out = append(out, row)
 		}
-		if !receiver {
-			// The receiving country is part of every initiative, even when
+		for _, c := range v.Countries {
+			if reported[c] {
+				continue
+			}
+			// Every receiving country is part of the initiative, even when
 			// its ledger is empty (older projects; new ones cannot be
-			// approved so).
+			// approved so; the further countries of a regional one).
 			row := base
-			row.Partner, row.Country, row.Role = p.RequestingOrg, p.PartnerCountry, segibRole(p.Modality, SidePartner, p.Bidirectional)
+			row.Country, row.Role = c, segibRole(p.Modality, SidePartner, p.Bidirectional)
+			if c == p.PartnerCountry {
+				row.Partner = p.RequestingOrg
+			}
 			out = append(out, row)
 		}
 	}

@@ -8,8 +8,11 @@ import (
 
 // View is everything the project page shows.
 type View struct {
-	Project         *Project         `json:"project"`
-	Parties         []Party          `json:"parties"`
+	Project *Project `json:"project"`
+	Parties []Party  `json:"parties"`
+	// Countries are the receiving countries: the partner country first,
+	// then any further ones of a regional initiative (SEGIB "regional").
+	Countries       []string         `json:"countries"`
 	Feasibility     *FeasibilityView `json:"feasibility,omitempty"`
 	Versions        []VersionInfo    `json:"versions"`
 	Design          *Design          `json:"design,omitempty"` // the approved design, or the latest
@@ -90,9 +93,25 @@ func (s *Store) Get(ctx context.Context, code string) (*View, error) {
 }
 
 func (s *Store) view(ctx context.Context, p *Project) (*View, error) {
-	v := &View{Project: p, SDGs: []int{}}
+	v := &View{Project: p, SDGs: []int{}, Countries: []string{p.PartnerCountry}}
 	var err error
 	if v.Parties, err = s.parties(ctx, p); err != nil {
+		return nil, err
+	}
+	crows, err := s.db.QueryContext(ctx, `SELECT country FROM coop_project_countries WHERE project_id = ? ORDER BY country`, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for crows.Next() {
+		var c string
+		if err := crows.Scan(&c); err != nil {
+			crows.Close()
+			return nil, err
+		}
+		v.Countries = append(v.Countries, c)
+	}
+	crows.Close()
+	if err := crows.Err(); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT goal FROM coop_project_sdgs WHERE project_id = ? ORDER BY goal`, p.ID)

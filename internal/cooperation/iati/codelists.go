@@ -20,7 +20,7 @@ type Codelist struct {
 
 // Codelists are the bundled IATI 2.03 codelists by name (ActivityStatus,
 // CollaborationType, Currency, DocumentCategory, OrganisationRole,
-// OrganisationType, TransactionType), read once.
+// OrganisationType, Sector, TransactionType), read once.
 var Codelists = loadCodelists()
 
 func loadCodelists() map[string]*Codelist {
@@ -81,6 +81,11 @@ func checkCodes(a *Activity, add func(rule, path, format string, args ...any)) {
 	code("Currency", "@default-currency", a.DefaultCurrency)
 	code("OrganisationType", "reporting-org/@type", a.ReportingOrg.Type)
 	code("ActivityStatus", "activity-status/@code", a.Status.Code)
+	for j, sec := range a.Sectors {
+		if sec.Vocabulary == "1" || sec.Vocabulary == "" { // 1 (OECD DAC 5-digit) is the default vocabulary
+			code("Sector", fmt.Sprintf("sector[%d]/@code", j+1), sec.Code)
+		}
+	}
 	if a.CollaborationType != nil {
 		code("CollaborationType", "collaboration-type/@code", a.CollaborationType.Code)
 	}

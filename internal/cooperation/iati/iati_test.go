@@ -133,7 +133,8 @@ func TestCheck(t *testing.T) {
 			a.DefaultCurrency, a.Status.Code, a.CollaborationType = "XYZ", "9", &Code{Code: "5"}
 			a.ParticipatingOrgs[0].Role = "7"
 			a.Transactions[0].Type.Code = "99"
-		}, []string{"codelist: @default-currency", "codelist: activity-status/@code", "codelist: collaboration-type/@code",
+			a.Sectors[0].Code = "99999"
+		}, []string{"codelist: @default-currency", "codelist: activity-status/@code", "codelist: sector[1]/@code", "codelist: collaboration-type/@code",
 			"codelist: participating-org[1]/@role", "codelist: transaction[1]/transaction-type/@code"}},
 		{"actual start in the future", func(a *Activity) { a.Dates[1].ISODate = "2026-12-02" }, []string{"11.1.4: activity-date[@type=2]"}},
 		{"actual end in the future", func(a *Activity) { a.Dates = append(a.Dates, ActivityDate{"4", "2027-01-01"}) }, []string{"11.1.5: activity-date[@type=4]"}},
