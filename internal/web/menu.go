@@ -9,6 +9,10 @@ import "github.com/fosis/fosis/internal/platform/auth"
 type menu struct {
 	Home, Search, Runs, Imports, Calls, Changes, Users, Tokens, Audit, Cooperation bool
 	Cases                                                                          bool
+	// Funds is the budget execution page, beside the other entries (Funds)
+	// or, for the roles whose bar is full, in the administration menu
+	// (FundsInAdmin).
+	Funds, FundsInAdmin bool
 }
 
 // menus holds the menu of every role; a role it lacks (none, today) gets an
@@ -30,6 +34,9 @@ var menus = func() map[auth.Role]*menu {
 			Cooperation: r == auth.RoleCooperation || r == auth.RoleAdmin || r == auth.RoleAuditor || r == auth.RoleCounterpart || r == auth.RoleFinancer,
 			Cases:       p.SeesRegistry() || r == auth.RoleAgency || r == auth.RoleCounsellor,
 		}
+		readsFunds := r == auth.RoleFinance || r == auth.RoleAdmin || r == auth.RoleAnalyst || r == auth.RoleAuditor || r == auth.RoleRegional
+		m[r].FundsInAdmin = readsFunds && (m[r].Users || m[r].Audit)
+		m[r].Funds = readsFunds && !m[r].FundsInAdmin
 	}
 	return m
 }()
