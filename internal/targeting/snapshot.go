@@ -62,15 +62,8 @@ func upgradeList(mask uint8) []string {
 	return []string{}
 }
 
-// History returns a household's rows across every run, newest first.
-func (s *Store) History(ctx context.Context, key int64) ([]HouseholdResult, error) {
-	if err := s.reg.InScope(ctx, key); err != nil {
-		return nil, err
-	}
-	return s.history(ctx, key)
-}
-
-// history is History without the scope check, for callers that made it.
+// history returns a household's rows across every run, newest first,
+// without a scope check: callers make it.
 func (s *Store) history(ctx context.Context, key int64) ([]HouseholdResult, error) {
 	// One primary-key seek of (run, household) per run: score_results has no
 	// index on household alone (it would slow every national run's write),
