@@ -275,9 +275,6 @@ type ErrorBody struct {
 	} `json:"error"`
 }
 
-// StatusOf maps an error code to its HTTP status (fosis.HTTPStatus).
-func StatusOf(code string) int { return fosis.HTTPStatus(code) }
-
 func writeError(w http.ResponseWriter, err error) {
 	var body ErrorBody
 	body.Error.Code, body.Error.Message = fosis.ErrorCode(err), fosis.ErrorMessage(err)
@@ -291,7 +288,7 @@ func writeError(w http.ResponseWriter, err error) {
 	if n := fosis.RetryAfter(err); n > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(n))
 	}
-	writeJSON(w, StatusOf(body.Error.Code), body)
+	writeJSON(w, fosis.HTTPStatus(body.Error.Code), body)
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {

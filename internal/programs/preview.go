@@ -490,13 +490,6 @@ func (k *keyer) person(j, age int) (uint64, bool) {
 	return w << 41, true
 }
 
-func b64(b bool) uint64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // thresholds returns how numeric attribute name enters the key: by its
 // position among the constants the rules compare it with, when every use
 // of it is such a comparison (the checked AST tells), and exactly otherwise.

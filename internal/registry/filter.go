@@ -71,10 +71,8 @@ func (f ListFilter) IsZero() bool {
 }
 
 // where returns the SQL conditions of f on households h, and their
-// arguments. The bracket conditions read score_results, the scoring
-// slice's table: a read-only semi-join, the registry's one exception to
-// "SQL touches only its own tables", so that every filter composes in one
-// indexed query (see CONTRIBUTING).
+// arguments. The bracket conditions come from resultsWhere (readmodel.go),
+// the registry's one read of another slice's table.
 func (f ListFilter) where() (string, []any) {
 	var sql string
 	var args []any
@@ -98,23 +96,9 @@ func (f ListFilter) where() (string, []any) {
 		sql += ` AND EXISTS (SELECT 1 FROM persons hp WHERE hp.household = h.id AND hp.relation = 'head' AND hp.sex = 'F')`
 	}
 	if len(f.Brackets) > 0 || f.Poorest5 {
-		sql += ` AND EXISTS (SELECT 1 FROM score_results sr WHERE sr.run = ? AND sr.household = h.id`
-		args = append(args, f.Run)
-		if len(f.Brackets) > 0 {
-			sql += ` AND sr.bracket IN (`
-			for i, b := range f.Brackets {
-				if i > 0 {
-					sql += `, `
-				}
-				sql += `?`
-				args = append(args, b)
-			}
-			sql += `)`
-		}
-		if f.Poorest5 {
-			sql += ` AND sr.poorest5 = 1`
-		}
-		sql += `)`
+		cond, cargs := f.resultsWhere()
+		sql += cond
+		args = append(args, cargs...)
 	}
 	return sql, args
 }

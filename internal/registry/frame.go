@@ -42,7 +42,7 @@ type Frame struct {
 	Indigenous []bool
 	Pregnant   []bool
 
-	// memo holds values derived from a shared frame (see Derived); nil on a
+	// memo holds values derived from a shared frame (see DerivedFromKeys); nil on a
 	// frame of the caller's own.
 	memo *frameMemo
 }

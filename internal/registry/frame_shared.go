@@ -239,14 +239,14 @@ type frameMemo struct {
 }
 
 type memoEntry struct {
-	done     chan struct{}
-	v        any
-	err      error
-	keysOnly bool // v depends on the frame's keys only (DerivedFromKeys)
+	done chan struct{}
+	v    any
+	err  error
 }
 
 // carry returns a memo for a frame with the same keys in the same order as
-// m's: the values of m that depend on the keys only and are built.
+// m's: the values of m that are built (all depend on the keys only,
+// DerivedFromKeys).
 func (m *frameMemo) carry() *frameMemo {
 	n := &frameMemo{m: map[any]*memoEntry{}}
 	if m == nil {
@@ -255,9 +255,6 @@ func (m *frameMemo) carry() *frameMemo {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for k, e := range m.m {
-		if !e.keysOnly {
-			continue
-		}
 		select {
 		case <-e.done:
 			if e.err == nil {
@@ -269,30 +266,21 @@ func (m *frameMemo) carry() *frameMemo {
 	return n
 }
 
-// Derived returns what build computes from f for key, computing it once for
-// a shared frame (concurrent callers wait for the one computation; a failed
-// one is tried again by the next caller) and every time for a frame of the
-// caller's own (LoadFrame). Like the frame, the value is shared and must not
-// be changed. key must be comparable and name the data completely (a scoring
-// run's results: the run id); the frame's identity is the rest of the key.
+// DerivedFromKeys returns what build computes from f for key, computing it
+// once for a shared frame (concurrent callers wait for the one computation;
+// a failed one is tried again by the next caller) and every time for a frame
+// of the caller's own (LoadFrame). The value must depend on the frame's
+// household keys only, not on the households' data (a scoring run's results
+// aligned with the frame: a run is frozen): it is carried over to the next
+// shared frame when that one is spliced from this one (the same households
+// in the same order, some of them with new data), instead of being built
+// again. Like the frame, the value is shared and must not be changed. key
+// must be comparable and name the data completely (a scoring run's results:
+// the run id); the frame's identity is the rest of the key.
 //
 // build runs with ctx's values but without its cancellation, so that a
 // caller who gives up does not fail the others waiting for the same value.
-func (f *Frame) Derived(ctx context.Context, key any, build func(context.Context) (any, error)) (any, error) {
-	return f.derived(ctx, key, build, false)
-}
-
-// DerivedFromKeys is Derived for a value that depends on the frame's
-// household keys only, not on the households' data (a scoring run's results
-// aligned with the frame: a run is frozen). Such a value is carried over to
-// the next shared frame when that one is spliced from this one (the same
-// households in the same order, some of them with new data), instead of
-// being built again.
 func (f *Frame) DerivedFromKeys(ctx context.Context, key any, build func(context.Context) (any, error)) (any, error) {
-	return f.derived(ctx, key, build, true)
-}
-
-func (f *Frame) derived(ctx context.Context, key any, build func(context.Context) (any, error), keysOnly bool) (any, error) {
 	m := f.memo
 	if m == nil {
 		return build(ctx)
@@ -300,7 +288,7 @@ func (f *Frame) derived(ctx context.Context, key any, build func(context.Context
 	m.mu.Lock()
 	e, ok := m.m[key]
 	if !ok {
-		e = &memoEntry{done: make(chan struct{}), keysOnly: keysOnly}
+		e = &memoEntry{done: make(chan struct{})}
 		m.m[key] = e
 		bctx := context.WithoutCancel(ctx)
 		go func() {

@@ -141,20 +141,20 @@ func TestFrameDerived(t *testing.T) {
 	calls := 0
 	build := func(context.Context) (any, error) { calls++; return calls, nil }
 	for range 3 {
-		if v, err := f.Derived(sysCtx, "k", build); err != nil || v != 1 {
+		if v, err := f.DerivedFromKeys(sysCtx, "k", build); err != nil || v != 1 {
 			t.Errorf("derived = %v, %v; want 1", v, err)
 		}
 	}
 	boom := errors.New("boom")
-	if _, err := f.Derived(sysCtx, "bad", func(context.Context) (any, error) { return nil, boom }); err != boom {
+	if _, err := f.DerivedFromKeys(sysCtx, "bad", func(context.Context) (any, error) { return nil, boom }); err != boom {
 		t.Errorf("failed build: %v", err)
 	}
-	if v, err := f.Derived(sysCtx, "bad", build); err != nil || v != 2 {
+	if v, err := f.DerivedFromKeys(sysCtx, "bad", build); err != nil || v != 2 {
 		t.Errorf("after a failure the value is built again: %v, %v; want 2", v, err)
 	}
 	own, _ := s.LoadFrame(sysCtx, false)
-	own.Derived(sysCtx, "k", build)
-	if v, _ := own.Derived(sysCtx, "k", build); v != 4 {
+	own.DerivedFromKeys(sysCtx, "k", build)
+	if v, _ := own.DerivedFromKeys(sysCtx, "k", build); v != 4 {
 		t.Errorf("a frame of one's own keeps nothing: %v, want 4", v)
 	}
 }

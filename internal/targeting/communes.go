@@ -59,9 +59,7 @@ func (s *Store) loadCommuneDistribution(ctx context.Context, runID int64) ([]Com
 	}
 	// Read-only, like loadDistribution: the run's results next to the
 	// households' communes.
-	rows, err := s.db.QueryContext(ctx, `SELECT h.commune_code, r.bracket, count(*)
-		FROM score_results r JOIN households h ON h.id = r.household
-		WHERE r.run = ? GROUP BY h.commune_code, r.bracket`, runID)
+	rows, err := s.db.QueryContext(ctx, communeBracketsSQL, runID)
 	if err != nil {
 		return nil, err
 	}

@@ -73,12 +73,7 @@ func (s *Store) loadDistribution(ctx context.Context, runID int64) ([]RegionBrac
 	for _, r := range s.reg.Territory().Regions {
 		add(r.Code, r.Name)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT c.region_code, r.bracket, count(*)
-		FROM score_results r
-		JOIN households h ON h.id = r.household
-		JOIN communes c ON c.code = h.commune_code
-		WHERE r.run = ?
-		GROUP BY c.region_code, r.bracket`, runID)
+	rows, err := s.db.QueryContext(ctx, regionBracketsSQL, runID)
 	if err != nil {
 		return nil, err
 	}

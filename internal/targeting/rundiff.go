@@ -135,13 +135,7 @@ func (s *Store) loadDiff(ctx context.Context, a, b int64) (*RunDiff, error) {
 		at[r.Code] = len(d.ByRegion)
 		d.ByRegion = append(d.ByRegion, RegionTransitions{Code: r.Code, Name: r.Name})
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT c.region_code, ra.bracket, rb.bracket, count(*)
-		FROM score_results ra
-		JOIN score_results rb ON rb.run = ? AND rb.household = ra.household
-		JOIN households h ON h.id = ra.household
-		JOIN communes c ON c.code = h.commune_code
-		WHERE ra.run = ?
-		GROUP BY c.region_code, ra.bracket, rb.bracket`, b, a)
+	rows, err := s.db.QueryContext(ctx, diffByRegionSQL, b, a)
 	if err != nil {
 		return nil, err
 	}
@@ -225,21 +219,12 @@ func (s *Store) eachMoved(ctx context.Context, a, b, after int64, limit int, fn 
 	if _, err := s.runByID(ctx, b); err != nil {
 		return err
 	}
-	q := `SELECT ra.household, h.household_id, h.commune_code, ra.bracket, rb.bracket
-		FROM score_results ra
-		JOIN score_results rb ON rb.run = ? AND rb.household = ra.household
-		JOIN households h ON h.id = ra.household`
 	args := []any{b}
 	if !p.SeesAllRegions() {
-		q += ` JOIN communes c ON c.code = h.commune_code AND c.region_code = ?`
 		args = append(args, p.RegionCode)
 	}
-	q += ` WHERE ra.run = ? AND ra.household > ? AND ra.bracket <> rb.bracket ORDER BY ra.household`
 	args = append(args, a, after)
-	if limit > 0 {
-		q += ` LIMIT ` + strconv.Itoa(limit)
-	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, movedSQL(!p.SeesAllRegions(), limit), args...)
 	if err != nil {
 		return err
 	}

@@ -62,15 +62,8 @@ func upgradeList(mask uint8) []string {
 	return []string{}
 }
 
-// History returns a household's rows across every run, newest first.
-func (s *Store) History(ctx context.Context, key int64) ([]HouseholdResult, error) {
-	if err := s.reg.InScope(ctx, key); err != nil {
-		return nil, err
-	}
-	return s.history(ctx, key)
-}
-
-// history is History without the scope check, for callers that made it.
+// history returns a household's rows across every run, newest first,
+// without a scope check: callers make it.
 func (s *Store) history(ctx context.Context, key int64) ([]HouseholdResult, error) {
 	// One primary-key seek of (run, household) per run: score_results has no
 	// index on household alone (it would slow every national run's write),
@@ -108,12 +101,7 @@ func (s *Store) Diff(ctx context.Context, a, b int64, fn func(Change) error) (in
 	if _, err := auth.National(ctx, false); err != nil {
 		return 0, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT h.household_id, h.commune_code, ra.bracket, rb.bracket
-		FROM score_results ra
-		JOIN score_results rb ON rb.run = ? AND rb.household = ra.household
-		JOIN households h ON h.id = ra.household
-		WHERE ra.run = ? AND ra.bracket <> rb.bracket
-		ORDER BY ra.household`, b, a)
+	rows, err := s.db.QueryContext(ctx, diffSQL, b, a)
 	if err != nil {
 		return 0, err
 	}
@@ -160,8 +148,7 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 	if m.MeansTest != nil {
 		upTo = int64(m.MeansTest.UpgradeToBracket)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT h.household_id, r.value, r.tie1, r.tie2, r.percentile, r.bracket, r.poorest5, r.upgrade
-		FROM score_results r JOIN households h ON h.id = r.household WHERE r.run = ? ORDER BY r.household`, runID)
+	rows, err := s.db.QueryContext(ctx, exportRunSQL, runID)
 	if err != nil {
 		return 0, err
 	}
