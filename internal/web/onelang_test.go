@@ -154,6 +154,22 @@ func checkOneLanguage(t *testing.T, lang, what, out string) {
 	}
 }
 
+// otherLanguage returns the first phrase of the other language that text,
+// said in lang, contains ("" if none).
+func otherLanguage(lang, text string) string {
+	phrases, err := distinctivePhrases()
+	if err != nil {
+		panic(err)
+	}
+	text = strings.ToLower(strings.Join(strings.Fields(text), " "))
+	for _, p := range phrases[lang] {
+		if strings.Contains(text, p) {
+			return p
+		}
+	}
+	return ""
+}
+
 func oneLangExcepted(lang, phrase, what string) bool {
 	for _, w := range oneLangExceptions[lang][phrase] {
 		if strings.HasPrefix(what, w) {
@@ -192,3 +208,6 @@ func containsString(list []string, s string) bool {
 	}
 	return false
 }
+
+// CheckOneLanguage is checkOneLanguage for the handler tests (package web_test).
+var CheckOneLanguage = checkOneLanguage
