@@ -188,7 +188,14 @@ func monthsBetween(a, b time.Time) int {
 type Flag struct {
 	Rule    string `json:"rule"`
 	Message string `json:"message"`
+	// Key and Args say Message in the web catalogs' terms (see
+	// fosis.Error.Key); not part of the API's shape.
+	Key  string `json:"-"`
+	Args []any  `json:"-"`
 }
+
+// Phrase returns the flag's message as a Phrase, for the pages.
+func (f Flag) Phrase() fosis.Phrase { return fosis.Phrase{Key: f.Key, Args: f.Args, Text: f.Message} }
 
 // Validate checks the design on its own (the rules that need the database —
 // staff experience, capacity, parties — are checked by the Store) and
@@ -426,7 +433,7 @@ func (d *Design) validateTeam(add func(field, key, format string, args ...any)) 
 	var flags []Flag
 	for _, m := range d.Team {
 		if paired[m.Key] == "" {
-			flags = append(flags, Flag{Rule: "mirrored_teams", Message: fmt.Sprintf("%s (%s, %s) has no counterpart at the same decision level on the other side", m.Name, m.Side, m.Level)})
+			flags = append(flags, mirrorFlag(m))
 		}
 	}
 	return flags
@@ -495,4 +502,14 @@ func ParseDesign(b []byte) (*Design, error) {
 		return nil, fosis.KeyedErrorf(fosis.EINVALID, "coop.err.design_file_valid", "the design file is not valid: %v", err)
 	}
 	return &d, nil
+}
+
+// mirrorFlag is the flag of a member without a counterpart, keyed
+// (coop.flag.no_counterpart) with the side and level as catalog words.
+func mirrorFlag(m Member) Flag {
+	const format = "%s (%s, %s) has no counterpart at the same decision level on the other side"
+	side := fosis.Phrase{Key: "coop.side." + string(m.Side), Text: string(m.Side)}
+	level := fosis.Phrase{Key: "coop.level." + string(m.Level), Text: string(m.Level)}
+	return Flag{Rule: "mirrored_teams", Message: fmt.Sprintf(format, m.Name, m.Side, m.Level),
+		Key: "coop.flag.no_counterpart", Args: []any{m.Name, side, level}}
 }

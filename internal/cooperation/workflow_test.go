@@ -207,7 +207,8 @@ func TestUnpairedFlagged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Flag{{Rule: "mirrored_teams", Message: "Luis Soto (chile, professional) has no counterpart at the same decision level on the other side"}}
+	want := []Flag{{Rule: "mirrored_teams", Message: "Luis Soto (chile, professional) has no counterpart at the same decision level on the other side",
+		Key: "coop.flag.no_counterpart", Args: []any{"Luis Soto", fosis.Phrase{Key: "coop.side.chile", Text: "chile"}, fosis.Phrase{Key: "coop.level.professional", Text: "professional"}}}}
 	if diff := cmp.Diff(want, res.Flags); diff != "" {
 		t.Errorf("flags (-want +got):\n%s", diff)
 	}

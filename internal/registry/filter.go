@@ -30,33 +30,37 @@ type ListFilter struct {
 // Validate returns an invalid error naming every field that is wrong.
 func (f ListFilter) Validate() error {
 	var problems []fosis.FieldError
-	bad := func(field, msg string) { problems = append(problems, fosis.FieldError{Field: field, Message: msg}) }
+	// Each problem is keyed (registry.filter.*) so that pages say it in
+	// the reader's language; Message keeps the English for the API.
+	bad := func(field, key, format string, args ...any) {
+		problems = append(problems, fosis.KeyedField(field, key, format, args...))
+	}
 	if f.Zone != "" {
 		if _, err := Zone.Parse(f.Zone); err != nil {
-			bad("zone", err.Error())
+			bad("zone", "registry.filter.zone", "%q is not a valid zone (allowed: %s)", f.Zone, Zone.allowed())
 		}
 	}
 	if f.Tenure != "" {
 		if _, err := Tenure.Parse(f.Tenure); err != nil {
-			bad("tenure", err.Error())
+			bad("tenure", "registry.filter.tenure", "%q is not a valid tenure (allowed: %s)", f.Tenure, Tenure.allowed())
 		}
 	}
 	if f.MinMembers < 0 || f.MinMembers > 50 {
-		bad("min_members", "must be between 1 and 50")
+		bad("min_members", "registry.filter.members", "must be between 1 and 50")
 	}
 	if f.MaxMembers < 0 || f.MaxMembers > 50 {
-		bad("max_members", "must be between 1 and 50")
+		bad("max_members", "registry.filter.members", "must be between 1 and 50")
 	}
 	if f.MinMembers > 0 && f.MaxMembers > 0 && f.MinMembers > f.MaxMembers {
-		bad("max_members", "is smaller than min_members")
+		bad("max_members", "registry.filter.min_over_max", "is smaller than min_members")
 	}
 	for _, b := range f.Brackets {
 		if fosis.BracketIndex(b) < 0 { // the brackets the scoring slice assigns
-			bad("bracket", fmt.Sprintf("%d is not a bracket (40, 50, 60, 70, 80, 90 or 100)", b))
+			bad("bracket", "registry.filter.bracket", "%d is not a bracket (40, 50, 60, 70, 80, 90 or 100)", b)
 		}
 	}
 	if (len(f.Brackets) > 0 || f.Poorest5) && f.Run <= 0 {
-		bad("run", "a bracket filter needs a scoring run")
+		bad("run", "registry.filter.needs_run", "a bracket filter needs a scoring run")
 	}
 	if len(problems) > 0 {
 		return &fosis.Error{Code: fosis.EINVALID, Message: "the filter is not valid", Fields: problems}
@@ -173,7 +177,7 @@ func ParseListFilter(q url.Values) (ListFilter, error) {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				problems = append(problems, fosis.FieldError{Field: name, Message: "is not a whole number"})
+				problems = append(problems, fosis.KeyedField(name, "registry.filter.whole_number", "is not a whole number"))
 			}
 			*dst = n
 		}
@@ -185,7 +189,7 @@ func ParseListFilter(q url.Values) (ListFilter, error) {
 		case "1", "true", "on":
 			return true
 		}
-		problems = append(problems, fosis.FieldError{Field: name, Message: "must be 1 or 0"})
+		problems = append(problems, fosis.KeyedField(name, "registry.filter.flag", "must be 1 or 0"))
 		return false
 	}
 	num("min_members", &f.MinMembers)
@@ -194,7 +198,7 @@ func ParseListFilter(q url.Values) (ListFilter, error) {
 	if v := q.Get("run"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
-			problems = append(problems, fosis.FieldError{Field: "run", Message: "is not a run id"})
+			problems = append(problems, fosis.KeyedField("run", "registry.filter.run_id", "is not a run id"))
 		}
 		f.Run = n
 	}
@@ -205,7 +209,7 @@ func ParseListFilter(q url.Values) (ListFilter, error) {
 			}
 			n, err := strconv.Atoi(part)
 			if err != nil {
-				problems = append(problems, fosis.FieldError{Field: "bracket", Message: fmt.Sprintf("%q is not a bracket", part)})
+				problems = append(problems, fosis.KeyedField("bracket", "registry.filter.bracket_word", "%q is not a bracket", part))
 				continue
 			}
 			if !slices.Contains(f.Brackets, n) {

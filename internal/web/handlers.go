@@ -693,7 +693,7 @@ func (s *Server) commune(w http.ResponseWriter, r *http.Request) {
 	if err == nil && d.Filter.Run != 0 && (d.Run == nil || d.Filter.Run != d.Run.ID) {
 		// Another run than the latest: its brackets, in the column too.
 		if d.Run, err = s.cfg.Targeting.Run(ctx, strconv.FormatInt(d.Filter.Run, 10)); fosis.ErrorCode(err) == fosis.ENOTFOUND {
-			err = &fosis.Error{Code: fosis.EINVALID, Message: "no such run", Fields: []fosis.FieldError{{Field: "run", Message: "no such run"}}}
+			err = &fosis.Error{Code: fosis.EINVALID, Message: "no such run", Fields: []fosis.FieldError{fosis.KeyedField("run", "registry.filter.no_run", "no such run")}}
 		}
 	}
 	if err == nil {
@@ -704,7 +704,7 @@ func (s *Server) commune(w http.ResponseWriter, r *http.Request) {
 	if e, ok := err.(*fosis.Error); ok && e.Code == fosis.EINVALID && len(e.Fields) > 0 {
 		d.Errors, status = map[string]string{}, fosis.HTTPStatus(fosis.EINVALID)
 		for _, f := range e.Fields {
-			d.Errors[f.Field] = f.Message
+			d.Errors[f.Field] = s.msgs.Say(viewerOf(ctx).lang, f.Phrase())
 		}
 		d.Page = &registry.Page[registry.HouseholdView]{Items: []registry.HouseholdView{}}
 	} else if err != nil {

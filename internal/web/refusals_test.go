@@ -46,6 +46,8 @@ func checkMessage(t *testing.T, c catalog, key, english string) {
 		}
 		if got := c.Say(lang, fosis.Phrase{Key: key, Args: args, Text: "?"}); strings.Contains(got, "%!") {
 			t.Errorf("%s: %q = %q does not fit the arguments of %q: %s", lang, key, msg, english, got)
+		} else if p := otherLanguage(lang, got); p != "" {
+			t.Errorf("%s: %q = %q says %q, which is not %s (issue 20)", lang, key, msg, p, lang)
 		}
 	}
 }

@@ -348,6 +348,7 @@ func TestTemplates(t *testing.T) {
 					continue
 				}
 				out := buf.String()
+				checkOneLanguage(t, lang, c.page+" "+c.want, out)
 				if !strings.Contains(out, c.want) {
 					t.Errorf("%s %s: output lacks %q", lang, c.page, c.want)
 				}

@@ -602,6 +602,18 @@ func TestCommuneFilters(t *testing.T) {
 		!strings.Contains(body, `id="filter-error"`) || strings.Contains(body, `id="households"`) {
 		t.Errorf("bad filter: %d\n%s", resp.StatusCode, body)
 	}
+	// Every filter error in the page's language (issue 20: "is not a whole
+	// number" on a Spanish page).
+	resp, body = c.do("GET", "/communes/"+code+"?min_members=dos&max_members=2&zone=campo&female_head=si&bracket=x&run=0", nil)
+	if resp.StatusCode != 400 || !strings.Contains(body, `id="min_members-error">no es un número entero: escriba solo dígitos<`) {
+		t.Errorf("bad filter in Spanish: %d\n%s", resp.StatusCode, body)
+	}
+	web.CheckOneLanguage(t, "es", "commune with a bad filter", body)
+	resp, body = c.do("GET", "/communes/"+code+"?min_members=9&max_members=2&zone=campo&bracket=45", nil)
+	if resp.StatusCode != 400 || !strings.Contains(body, `«campo» no es una zona válida`) || !strings.Contains(body, `id="max_members-error">es menor que`) {
+		t.Errorf("bad filter values in Spanish: %d\n%s", resp.StatusCode, body)
+	}
+	web.CheckOneLanguage(t, "es", "commune with bad filter values", body)
 	if resp, body := c.do("GET", "/communes/"+code+"?min_members=50", nil); resp.StatusCode != 200 || !strings.Contains(body, `id="commune-none"`) {
 		t.Errorf("a filter nothing passes: %d", resp.StatusCode)
 	}
