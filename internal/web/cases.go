@@ -93,15 +93,11 @@ func (s *Server) caseFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, refusal error) {
-	if s.cfg.Delivery == nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+	id, ok := s.deliveryID(w, r, "case")
+	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
-		return
-	}
+	var err error
 	ctx := r.Context()
 	st := s.cfg.Delivery
 	d := caseData{Reasons: delivery.ExitReasons, Error: refusal, Saved: r.URL.Query().Get("saved") == "1", DraftKey: draftKey(id)}
@@ -135,15 +131,11 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 func draftKey(id int64) string { return "fosis.session." + strconv.FormatInt(id, 10) }
 
 func (s *Server) caseMove(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Delivery == nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+	id, ok := s.deliveryID(w, r, "case")
+	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
-		return
-	}
+	var err error
 	_, err = s.cfg.Delivery.Transition(r.Context(), id, r.PostFormValue("from"), r.PostFormValue("to"), r.PostFormValue("reason"), r.PostFormValue("note"))
 	switch fosis.ErrorCode(err) {
 	case "":
@@ -184,15 +176,11 @@ func (s *Server) sessionForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderSession(w http.ResponseWriter, r *http.Request, status int, form *delivery.Session, refusal error) {
-	if s.cfg.Delivery == nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+	id, ok := s.deliveryID(w, r, "case")
+	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
-		return
-	}
+	var err error
 	ctx := r.Context()
 	d := sessionData{Kinds: delivery.SessionKinds, Statuses: []string{delivery.Held, delivery.Missed, delivery.Scheduled}, DraftKey: draftKey(id), Error: refusal, Bad: map[string]bool{}}
 	if d.Case, err = s.cfg.Delivery.Case(ctx, id); err != nil {
@@ -227,21 +215,33 @@ func (s *Server) renderSession(w http.ResponseWriter, r *http.Request, status in
 	s.render(w, r, status, "session_new", d)
 }
 
+// deliveryID reads the id of the case, session or plan (what) in the path,
+// answering not found itself when cases are not enabled or the id is not a
+// number (as for one that does not exist).
+func (s *Server) deliveryID(w http.ResponseWriter, r *http.Request, what string) (int64, bool) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return 0, false
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no %s %q", what, r.PathValue("id")))
+		return 0, false
+	}
+	return id, true
+}
+
 func (s *Server) today() string {
 	now := s.now()
 	return now.UTC().Format("2006-01-02")
 }
 
 func (s *Server) sessionSave(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Delivery == nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+	id, ok := s.deliveryID(w, r, "case")
+	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
-		return
-	}
+	var err error
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, fosis.Errorf(fosis.EINVALID, "the form could not be read"))
 		return
@@ -272,15 +272,11 @@ type notesData struct {
 }
 
 func (s *Server) sessionNotes(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Delivery == nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+	id, ok := s.deliveryID(w, r, "session")
+	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no session %q", r.PathValue("id")))
-		return
-	}
+	var err error
 	n, err := s.cfg.Delivery.Notes(r.Context(), id, clientIP(r))
 	if err != nil {
 		s.fail(w, r, err)
@@ -311,15 +307,11 @@ func (s *Server) diagnosisForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderDiagnosis(w http.ResponseWriter, r *http.Request, status int, marks map[string]delivery.Mark, refusal error) {
-	if s.cfg.Delivery == nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+	id, ok := s.deliveryID(w, r, "case")
+	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
-		return
-	}
+	var err error
 	ctx := r.Context()
 	d := diagnosisData{Phase: r.FormValue("phase"), Statuses: []string{delivery.Met, delivery.NotMet, delivery.NA}, Error: refusal}
 	if d.Phase != delivery.PhaseExit {
@@ -359,15 +351,11 @@ func (s *Server) renderDiagnosis(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *Server) diagnosisSave(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Delivery == nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+	id, ok := s.deliveryID(w, r, "case")
+	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no case %q", r.PathValue("id")))
-		return
-	}
+	var err error
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, fosis.Errorf(fosis.EINVALID, "the form could not be read"))
 		return
@@ -434,15 +422,11 @@ func (s *Server) casesWork(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) planDecision(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Delivery == nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+	id, ok := s.deliveryID(w, r, "plan")
+	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no plan %q", r.PathValue("id")))
-		return
-	}
+	var err error
 	p, err := s.cfg.Delivery.DecidePlan(r.Context(), id, r.PostFormValue("approve") == "1", r.PostFormValue("comment"))
 	if err != nil {
 		s.fail(w, r, err)
