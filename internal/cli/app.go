@@ -18,6 +18,7 @@ import (
 
 	"github.com/fosis/fosis/internal/cooperation"
 	"github.com/fosis/fosis/internal/delivery"
+	"github.com/fosis/fosis/internal/funds"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
@@ -62,6 +63,9 @@ type App struct {
 	// Delivery is what happens after enrolment: cases, diagnoses, sessions.
 	// Every enrolment opens a case (programs.Store.OnEnrol).
 	Delivery *delivery.Store
+
+	// Funds is the money ledger: budgets, envelopes and their movements.
+	Funds *funds.Store
 }
 
 // Open opens the database, brings its schema up to date and loads the
@@ -109,7 +113,7 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 		Stdout: stdout, Stderr: stderr,
 
 		Cooperation: coop, Knowledge: knowledge.NewStore(d, coop),
-		Delivery: dl,
+		Delivery: dl, Funds: funds.New(d),
 	}, nil
 }
 

@@ -49,7 +49,7 @@ func fundsCmd(cfg *Config) *cobra.Command {
 	assign := &cobra.Command{
 		Use: "assign --year Y --line L --region R --amount PESOS", Short: "Record the budget law's assignment (adds to what is assigned)", Args: cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
-			m, err := funds.New(a.DB).Assign(ctx, k, amount, note)
+			m, err := a.Funds.Assign(ctx, k, amount, note)
 			if err != nil {
 				return err
 			}
@@ -64,7 +64,7 @@ func fundsCmd(cfg *Config) *cobra.Command {
 	modify := &cobra.Command{
 		Use: "modify --year Y --line L --region R --amount ±PESOS", Short: "Record a budget modification, up (positive) or down (negative)", Args: cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
-			m, err := funds.New(a.DB).Modify(ctx, k, amount, note)
+			m, err := a.Funds.Modify(ctx, k, amount, note)
 			if err != nil {
 				return err
 			}
@@ -88,7 +88,7 @@ func fundsCmd(cfg *Config) *cobra.Command {
 			if amount == 0 {
 				amount = cl.BudgetCLP
 			}
-			m, err := funds.New(a.DB).Allocate(ctx, k, cl.Code, amount, note)
+			m, err := a.Funds.Allocate(ctx, k, cl.Code, amount, note)
 			if err != nil {
 				return err
 			}
@@ -112,7 +112,7 @@ func fundsCmd(cfg *Config) *cobra.Command {
 		Short: "Post an envelope movement: " + strings.Join(kinds, ", "),
 		Args:  cobra.ExactArgs(1),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
-			m, err := funds.New(a.DB).Move(ctx, call, funds.Kind(args[0]), amount, ref, note)
+			m, err := a.Funds.Move(ctx, call, funds.Kind(args[0]), amount, ref, note)
 			if err != nil {
 				return err
 			}
@@ -130,7 +130,7 @@ func fundsCmd(cfg *Config) *cobra.Command {
 	balances := &cobra.Command{
 		Use: "balances [--year Y] [--line L] [--region R]", Short: "Each budget line's accounts, then its envelopes'", Args: cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
-			rows, err := funds.New(a.DB).Balances(ctx, funds.Filter{Year: k.Year, Line: k.Line, Region: k.Region})
+			rows, err := a.Funds.Balances(ctx, funds.Filter{Year: k.Year, Line: k.Line, Region: k.Region})
 			if err != nil {
 				return err
 			}
@@ -161,7 +161,7 @@ func fundsCmd(cfg *Config) *cobra.Command {
 	movements := &cobra.Command{
 		Use: "movements --call CODE", Short: "The movements of a call's envelope, oldest first", Args: cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
-			ms, err := funds.New(a.DB).Movements(ctx, call)
+			ms, err := a.Funds.Movements(ctx, call)
 			if err != nil {
 				return err
 			}
@@ -184,7 +184,7 @@ func fundsCmd(cfg *Config) *cobra.Command {
 	verify := &cobra.Command{
 		Use: "verify", Short: "Check every invariant of the ledger; exit 1 naming each problem", Args: cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
-			rep, err := funds.New(a.DB).Verify(ctx)
+			rep, err := a.Funds.Verify(ctx)
 			if err != nil {
 				return err
 			}
