@@ -30,6 +30,9 @@ func (s *Server) coopRoutes() []route {
 		{"POST", "/api/v1/cooperation/projects/{code}/review", false, handle(s.coopReview)},
 		{"POST", "/api/v1/cooperation/projects/{code}/agreement", false, handle(s.coopAgreement)},
 		{"POST", "/api/v1/cooperation/projects/{code}/signatures", false, handle(s.coopSign)},
+		{"POST", "/api/v1/cooperation/projects/{code}/amendments", false, handle(s.coopAmend)},
+		{"POST", "/api/v1/cooperation/projects/{code}/amendments/{number}/signatures", false, handle(s.coopAmendSign)},
+		{"POST", "/api/v1/cooperation/projects/{code}/amendments/{number}/withdrawal", false, handle(s.coopAmendWithdraw)},
 		{"POST", "/api/v1/cooperation/projects/{code}/transitions", false, handle(s.coopTransition)},
 		{"POST", "/api/v1/cooperation/projects/{code}/events", false, handle(s.coopEvent)},
 		{"POST", "/api/v1/cooperation/projects/{code}/execution", false, handle(s.coopExecution)},
@@ -360,4 +363,46 @@ func (s *Server) coopSEGIB(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="fosis-segib.`+format+`"`)
 	w.Write(b.Bytes())
+}
+
+func (s *Server) coopAmend(r *http.Request) (any, error) {
+	return coopWrite(s, r, func(c *cooperation.Store, code string, in *cooperation.Amendment) error {
+		_, err := c.ProposeAmendment(r.Context(), code, *in)
+		return err
+	})
+}
+
+// amendmentNumber reads the {number} of an amendment's path.
+func amendmentNumber(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("number"))
+	if err != nil || n < 1 {
+		return 0, fosis.KeyedErrorf(fosis.EINVALID, "coop.err.amend.number", "%q is not an amendment number", r.PathValue("number"))
+	}
+	return n, nil
+}
+
+func (s *Server) coopAmendSign(r *http.Request) (any, error) {
+	n, err := amendmentNumber(r)
+	if err != nil {
+		return nil, err
+	}
+	return coopWrite(s, r, func(c *cooperation.Store, code string, in *CoopSign) error {
+		return c.SignAmendment(r.Context(), code, n, in.Org, in.By, in.On, in.Place)
+	})
+}
+
+// CoopWithdrawal is the body of an amendment's withdrawal.
+type CoopWithdrawal struct {
+	On     cooperation.Date `json:"on"`
+	Reason string           `json:"reason"`
+}
+
+func (s *Server) coopAmendWithdraw(r *http.Request) (any, error) {
+	n, err := amendmentNumber(r)
+	if err != nil {
+		return nil, err
+	}
+	return coopWrite(s, r, func(c *cooperation.Store, code string, in *CoopWithdrawal) error {
+		return c.WithdrawAmendment(r.Context(), code, n, in.On, in.Reason)
+	})
 }

@@ -33,7 +33,7 @@ event, a systematization) are JSON files; see docs/cooperation.md for their shap
 Dates are YYYY-MM-DD, months YYYY-MM.`,
 	}
 	c.AddCommand(coopOrgCmd(cfg), coopStaffCmd(cfg), coopLinkCmd(cfg), coopRequestCmd(cfg), coopFeasibilityCmd(cfg),
-		coopDesignCmd(cfg), coopReviewCmd(cfg), coopAgreeCmd(cfg), coopSignCmd(cfg), coopDateCmd(cfg, "start", "Initiate the project (every required signature must be in)"),
+		coopDesignCmd(cfg), coopReviewCmd(cfg), coopAgreeCmd(cfg), coopSignCmd(cfg), coopAmendCmd(cfg), coopSignAmendmentCmd(cfg), coopWithdrawAmendmentCmd(cfg), coopDateCmd(cfg, "start", "Initiate the project (every required signature must be in)"),
 		coopEventCmd(cfg), coopReportCmd(cfg), coopExecuteCmd(cfg), coopDateCmd(cfg, "systematize", "Move an executing project to systematization and evaluation"),
 		coopSystematizationCmd(cfg), coopDocumentCmd(cfg), coopDateCmd(cfg, "close", "Close a project whose systematization is complete"), coopPublicCmd(cfg),
 		coopListCmd(cfg), coopShowCmd(cfg), coopExportIATICmd(cfg), coopSEGIBCmd(cfg))
@@ -758,4 +758,102 @@ func seedCooperationDemo(ctx context.Context, a *App) error {
 		fmt.Fprintf(a.Stdout, "knowledge: %d catalogue items, the seed's seven principles among them (fosis knowledge search familias)\n", k)
 	}
 	return nil
+}
+
+func coopAmendCmd(cfg *Config) *cobra.Command {
+	var kind, on, reason string
+	var add []string
+	c := &cobra.Command{
+		Use:   "amend CODE --on DATE --reason TEXT [--kind KIND] [--add ORG=COMMITMENT]...",
+		Short: "Propose an amendment of a signed agreement: parties joining, or another kind (every party signs it)",
+		Long: `An amendment is the only way parties join a signed agreement or its kind changes: a
+financer joining a bilateral project makes it triangular, so the amendment also says the new
+kind (trilateral or two_bilaterals). Every party of the amended agreement signs it with
+sign-amendment; it takes effect with the last signature.`,
+		Args: cobra.ExactArgs(1),
+		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
+			d, err := parseDay("on", on)
+			if err != nil {
+				return err
+			}
+			am := cooperation.Amendment{Kind: kind, On: d, Reason: reason}
+			for _, x := range add {
+				org, commitment, ok := strings.Cut(x, "=")
+				if !ok {
+					return fosis.Errorf(fosis.EINVALID, "--add %q: write ORG=COMMITMENT", x)
+				}
+				am.Add = append(am.Add, cooperation.AmendParty{Org: org, Commitment: commitment})
+			}
+			n, err := a.Cooperation.ProposeAmendment(ctx, args[0], am)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Stdout, "%s: amendment %d proposed; every party signs it with sign-amendment\n", strings.ToUpper(args[0]), n)
+			return nil
+		}),
+	}
+	f := c.Flags()
+	f.StringVar(&kind, "kind", "", "the amended agreement's kind: bilateral, trilateral or two_bilaterals (default: unchanged)")
+	f.StringVar(&on, "on", "", "date of the proposal")
+	f.StringVar(&reason, "reason", "", "why the agreement is amended")
+	f.StringArrayVar(&add, "add", nil, "an organisation joining the agreement and what it commits to, ORG=COMMITMENT (repeatable)")
+	return c
+}
+
+func coopSignAmendmentCmd(cfg *Config) *cobra.Command {
+	var org, by, on, place string
+	c := &cobra.Command{
+		Use:   "sign-amendment CODE NUMBER --org ORG --by PERSON --on DATE",
+		Short: "Record a party's signature of an amendment (the last one puts it in effect)",
+		Args:  cobra.ExactArgs(2),
+		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
+			n, err := strconv.Atoi(args[1])
+			if err != nil || n < 1 {
+				return fosis.Errorf(fosis.EINVALID, "%q is not an amendment number", args[1])
+			}
+			d, err := parseDay("on", on)
+			if err != nil {
+				return err
+			}
+			if err := a.Cooperation.SignAmendment(ctx, args[0], n, org, by, d, place); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Stdout, "%s: amendment %d signed by %s\n", strings.ToUpper(args[0]), n, org)
+			return nil
+		}),
+	}
+	f := c.Flags()
+	f.StringVar(&org, "org", "", "the signing organisation")
+	f.StringVar(&by, "by", "", "the person who signed")
+	f.StringVar(&on, "on", "", "date of the signature")
+	f.StringVar(&place, "place", "", "place of the signature")
+	return c
+}
+
+func coopWithdrawAmendmentCmd(cfg *Config) *cobra.Command {
+	var on, reason string
+	c := &cobra.Command{
+		Use:   "withdraw-amendment CODE NUMBER --on DATE --reason TEXT",
+		Short: "Withdraw an amendment still waiting for signatures",
+		Args:  cobra.ExactArgs(2),
+		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
+			n, err := strconv.Atoi(args[1])
+			if err != nil || n < 1 {
+				return fosis.Errorf(fosis.EINVALID, "%q is not an amendment number", args[1])
+			}
+			d, err := parseDay("on", on)
+			if err != nil {
+				return err
+			}
+			if err := a.Cooperation.WithdrawAmendment(ctx, args[0], n, d, reason); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Stdout, "%s: amendment %d withdrawn\n", strings.ToUpper(args[0]), n)
+			return nil
+		}),
+	}
+	f := c.Flags()
+	f.StringVar(&on, "on", "", "date of the withdrawal")
+	f.StringVar(&reason, "reason", "", "why it is withdrawn")
+	return c
 }

@@ -49,6 +49,16 @@ func TestCooperationCommands(t *testing.T) {
 	if out := run("start", "CSS-PY-2026-01", "--on", "2026-03-01"); !strings.Contains(out, "CSS-PY-2026-01: executing (stage execution)") {
 		t.Fatalf("start: %s", out)
 	}
+	// AGCI joins the signed agreement only by an amendment every party signs.
+	if out := run("amend", "CSS-PY-2026-01", "--on", "2026-03-02", "--reason", "AGCI financia los pasajes de la pasantía", "--add", "AGCI=Pasajes de la pasantía"); !strings.Contains(out, "amendment 1 proposed") {
+		t.Fatalf("amend: %s", out)
+	}
+	for _, org := range []string{"FOSIS", "GIZ", "Ministerio de Desarrollo Social PY", "AGCI"} {
+		run("sign-amendment", "CSS-PY-2026-01", "1", "--org", org, "--by", "Firmante", "--on", "2026-03-03")
+	}
+	if out := run("show", "CSS-PY-2026-01"); !strings.Contains(out, `"status": "in_effect"`) {
+		t.Fatalf("show after the amendment:\n%s", out)
+	}
 	run("event", "CSS-PY-2026-01", "--file", filepath.Join(td, "event.json"))
 	run("document", "CSS-PY-2026-01", "--title", "Convenio trilateral firmado", "--category", "A09", "--url", "https://fosis.example/convenio.pdf", "--on", "2026-02-22")
 	run("execute", "CSS-PY-2026-01", "--org", "GIZ", "--year", "2026", "--category", "travel", "--amount", "17250", "--on", "2026-10-31")

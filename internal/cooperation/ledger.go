@@ -203,6 +203,17 @@ func (s *Store) RecordExecution(ctx context.Context, code string, e Execution) e
 		if party == 0 {
 			return blocked("coop.refused.shared_costs.not_party", "%s is not a party of %s; only the parties of its agreement put resources in, and the modality changes only through the agreement", o.Name, p.Code)
 		}
+		// A third party's line makes the project triangular: under a
+		// bilateral agreement that takes an amendment first.
+		if o.SideIn(p.PartnerCountry) == SideThird {
+			var kind string
+			if err := tx.QueryRowContext(ctx, `SELECT kind FROM coop_agreements WHERE project_id = ?`, p.ID).Scan(&kind); err != nil && !db.IsNoRows(err) {
+				return err
+			}
+			if kind == "bilateral" {
+				return blocked("coop.refused.agreement.bilateral_third", "%s is a third party and the agreement of %s is bilateral: amend the agreement (trilateral or two bilaterals) before it puts resources in", o.Name, p.Code)
+			}
+		}
 		if d, _, err := s.design(ctx, tx, p.ID, p.ApprovedVersion); err != nil {
 			return err
 		} else if d != nil && e.On.After(d.End.Time) {

@@ -337,7 +337,7 @@ func stepWord(st Step) fosis.Phrase {
 var actions = map[string]string{
 	"an exchange event": "event", "recording execution": "execution", "systematization": "systematization",
 	"the feasibility evaluation": "feasibility", "a new design version": "design", "the directors' review": "review",
-	"the agreement": "agreement", "a signature": "sign", "starting execution": "start", "closing": "close",
+	"the agreement": "agreement", "a signature": "sign", "an amendment": "amendment", "starting execution": "start", "closing": "close",
 }
 
 // actionWord is a move as a word of the catalogs (coop.action.<key>).

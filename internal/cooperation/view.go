@@ -20,6 +20,7 @@ type View struct {
 	Flags           []Flag           `json:"flags"`
 	Reviews         []Review         `json:"reviews"`
 	Agreement       *AgreementView   `json:"agreement,omitempty"`
+	Amendments      []AmendmentView  `json:"amendments"`
 	Ledger          []Contribution   `json:"ledger"`
 	Totals          Totals           `json:"totals"`
 	Events          []Event          `json:"events"`
@@ -212,6 +213,9 @@ func (s *Store) view(ctx context.Context, p *Project) (*View, error) {
 		rows.Close()
 		v.Agreement = &a
 	} else if !db.IsNoRows(err) {
+		return nil, err
+	}
+	if v.Amendments, err = s.amendments(ctx, p.ID); err != nil {
 		return nil, err
 	}
 	if v.Ledger, err = s.ledger(ctx, p); err != nil {

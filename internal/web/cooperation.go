@@ -213,21 +213,25 @@ const (
 
 // coopProjectData is a project's page.
 type coopProjectData struct {
-	V          *cooperation.View
-	Pairs      [][2]cooperation.Member
-	Unpaired   []cooperation.Member
-	Chart      []coopBar
-	ChartH     int
-	CanWrite   bool
-	CanSign    []string // organisations the user may sign for, not yet signed
-	Today      string
-	Done       string // the action just done (a catalog key), after a redirect
-	Error      *coopErr
-	Form       map[string]string // what was typed, shown again after a refusal
-	Categories []string
-	SysFields  []string
-	DocCats    []string
-	Shared     []knowledge.Item // what the project shared, from the catalogue
+	V        *cooperation.View
+	Pairs    [][2]cooperation.Member
+	Unpaired []cooperation.Member
+	Chart    []coopBar
+	ChartH   int
+	CanWrite bool
+	CanSign  []string // organisations the user may sign for, not yet signed
+	// CanSignAmend are the organisations the user may sign the pending
+	// amendment for; Pending is that amendment's number (0: none).
+	CanSignAmend []string
+	Pending      int
+	Today        string
+	Done         string // the action just done (a catalog key), after a redirect
+	Error        *coopErr
+	Form         map[string]string // what was typed, shown again after a refusal
+	Categories   []string
+	SysFields    []string
+	DocCats      []string
+	Shared       []knowledge.Item // what the project shared, from the catalogue
 }
 
 // SysValue is a systematization field as typed, or as recorded.
@@ -288,7 +292,8 @@ func (s *Server) coopProject(w http.ResponseWriter, r *http.Request) {
 
 // coopActions are the forms of the project page; each has a catalog message
 // coop.done.<action> shown after it succeeds.
-var coopActions = []string{"feasibility", "design", "review", "agreement", "sign", "start", "event", "execution", "systematize", "systematization", "close", "public", "document"}
+var coopActions = []string{"feasibility", "design", "review", "agreement", "sign", "start", "event", "execution", "systematize", "systematization", "close", "public", "document",
+	"amend", "amend_sign", "amend_withdraw"}
 
 func coopDoneKey(a string) string {
 	for _, x := range coopActions {
@@ -327,6 +332,17 @@ func (s *Server) coopProjectPage(w http.ResponseWriter, r *http.Request, status 
 		for _, sg := range v.Agreement.Signatures {
 			if sg.SignedOn.IsZero() && (d.CanWrite || p.Role == auth.RoleCounterpart && sg.Org == v.Project.RequestingOrg) {
 				d.CanSign = append(d.CanSign, sg.Org)
+			}
+		}
+	}
+	for _, am := range v.Amendments {
+		if am.Status != "pending" {
+			continue
+		}
+		d.Pending = am.Number
+		for _, sg := range am.Signatures {
+			if sg.SignedOn.IsZero() && (d.CanWrite || p.Role == auth.RoleCounterpart && sg.Org == v.Project.RequestingOrg) {
+				d.CanSignAmend = append(d.CanSignAmend, sg.Org)
 			}
 		}
 	}
@@ -433,7 +449,10 @@ var coopActionHandlers = map[string]func(f coopForm, c *cooperation.Store, code 
 	"public": func(f coopForm, c *cooperation.Store, code string) error {
 		return c.SetPublic(f.r.Context(), code, f.text("public") == "1")
 	},
-	"document": coopDocument,
+	"document":       coopDocument,
+	"amend":          coopAmend,
+	"amend_sign":     coopAmendSign,
+	"amend_withdraw": coopAmendWithdraw,
 }
 
 func coopFeasibility(f coopForm, c *cooperation.Store, code string) error {
@@ -610,4 +629,60 @@ func (s *Server) coopSEGIB(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="fosis-segib.`+format+`"`)
 	w.Write([]byte(buf.String()))
+}
+
+// coopAmend proposes an amendment: the agreement's kind, and at most one
+// organisation joining with its commitment per row of the form.
+func coopAmend(f coopForm, c *cooperation.Store, code string) error {
+	on, err := f.date("on")
+	if err != nil {
+		return err
+	}
+	a := cooperation.Amendment{Kind: f.text("kind"), On: on, Reason: f.text("reason")}
+	orgs, commits := f.r.PostForm["org"], f.r.PostForm["commitment"]
+	for i, o := range orgs {
+		if strings.TrimSpace(o) == "" {
+			continue
+		}
+		ap := cooperation.AmendParty{Org: o}
+		if i < len(commits) {
+			ap.Commitment = commits[i]
+		}
+		a.Add = append(a.Add, ap)
+	}
+	_, err = c.ProposeAmendment(f.r.Context(), code, a)
+	return err
+}
+
+// amendNumber reads the amendment's number from the form.
+func (f coopForm) amendNumber() (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(f.text("number")))
+	if err != nil || n < 1 {
+		return 0, coopFieldErr("number", "coop.err.amend.number", "%q is not an amendment number", f.text("number"))
+	}
+	return n, nil
+}
+
+func coopAmendSign(f coopForm, c *cooperation.Store, code string) error {
+	n, err := f.amendNumber()
+	if err != nil {
+		return err
+	}
+	on, err := f.date("on")
+	if err != nil {
+		return err
+	}
+	return c.SignAmendment(f.r.Context(), code, n, f.text("org"), f.text("by"), on, f.text("place"))
+}
+
+func coopAmendWithdraw(f coopForm, c *cooperation.Store, code string) error {
+	n, err := f.amendNumber()
+	if err != nil {
+		return err
+	}
+	on, err := f.date("on")
+	if err != nil {
+		return err
+	}
+	return c.WithdrawAmendment(f.r.Context(), code, n, on, f.text("reason"))
 }

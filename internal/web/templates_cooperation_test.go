@@ -60,6 +60,9 @@ func init() {
 		templateCase{"coopproject", cancelledProjectPage(), `id="project-closure-reason"`},
 		templateCase{"coopproject", cancelledProjectPage(), `id="project-sdgs"`},
 		templateCase{"coopproject", sampleProjectPage(cooperation.StepExecuting), `id="form-close"`},
+		templateCase{"coopproject", sampleProjectPage(cooperation.StepExecuting), `id="form-amend"`},
+		templateCase{"coopproject", amendingProjectPage(), `id="form-amend-sign"`},
+		templateCase{"coopproject", amendingProjectPage(), `id="amendments"`},
 		templateCase{"cooppartners", &partnersData{CanWrite: true, Form: map[string]string{}, Levels: []cooperation.Level{cooperation.LevelDirector},
 			Orgs: []cooperation.Org{{Name: "FOSIS", Country: "CL", IATIRef: "CL-RUT-00000000-0", Technical: true, Reporting: true}, {Name: "BID", Financial: true, Technical: true}},
 			Staff: []cooperation.Staff{{Name: "Ana Rojas", Level: cooperation.LevelDirector, Programs: []cooperation.Program{{Name: "Puente", Role: "designed"}},
@@ -111,6 +114,20 @@ func sampleProjectPage(st cooperation.Step) *coopProjectData {
 		p.CanSign = []string{"GIZ"}
 	}
 	p.Shared = []knowledge.Item{knowledge.Catalogue()[0]}
+	return p
+}
+
+// amendingProjectPage is an executing project with an amendment in effect
+// and one waiting for GIZ's signature.
+func amendingProjectPage() *coopProjectData {
+	p := sampleProjectPage(cooperation.StepExecuting)
+	p.V.Amendments = []cooperation.AmendmentView{
+		{Number: 1, Kind: "two_bilaterals", ProposedOn: mustDate("2026-04-01"), Reason: "Se suma un organismo ejecutor", Status: "in_effect", InEffectOn: mustDate("2026-04-10"),
+			Signatures: []cooperation.AmendmentSignature{{Org: "FOSIS", SignedOn: mustDate("2026-04-10"), SignedBy: "Director"}}},
+		{Number: 2, Kind: "trilateral", ProposedOn: mustDate("2026-06-01"), Reason: "GIZ financia la sistematización", Status: "pending",
+			Signatures: []cooperation.AmendmentSignature{{Org: "FOSIS", SignedOn: mustDate("2026-06-02"), SignedBy: "Director"}, {Org: "GIZ", Added: true, Commitment: "Sistematización"}}},
+	}
+	p.Pending, p.CanSignAmend = 2, []string{"GIZ"}
 	return p
 }
 
