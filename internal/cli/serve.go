@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -90,6 +93,14 @@ func newMetrics(a *App, tracker *jobs.Tracker) *observe.Metrics {
 // in the background.
 func newTracker(ctx context.Context, a *App, opts serveOptions) *jobs.Tracker {
 	tracker := jobs.New(50, nil, a.Log)
+	// Jobs are leased in the database, so that several instances on one
+	// database run an import once and each follows the others' jobs.
+	tracker.Persist(a.DB, instanceName(), jobLease)
+	tracker.DecodeResult(registry.ImportJobKind, func(raw json.RawMessage) (any, error) {
+		var s registry.ImportSummary
+		err := json.Unmarshal(raw, &s)
+		return &s, err
+	})
 	if opts.warmFrame {
 		tracker.OnFinish(func(j jobs.Job) {
 			if j.Kind == registry.ImportJobKind && j.ErrorCode == "" {
@@ -150,6 +161,10 @@ func serveWith(ctx context.Context, a *App, addr string, opts serveOptions, read
 	if err := srv.Shutdown(shut); err != nil {
 		return err
 	}
+	// In-flight requests are answered; the jobs still running stop and are
+	// marked interrupted, for this instance and the others, rather than
+	// left to look alive until their lease runs out.
+	tracker.Interrupt(5 * time.Second)
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -173,4 +188,16 @@ func warmFrame(ctx context.Context, a *App, why string) {
 	case err == nil && f.Len() > 0:
 		a.Log.Info("registry frame warm", "after", why, "households", f.Len(), "elapsed", time.Since(t0).Round(time.Millisecond))
 	}
+}
+
+// jobLease is how long a job stays this instance's without a renewal: an
+// instance that crashed loses its jobs to the others after it.
+const jobLease = 30 * time.Second
+
+// instanceName names this process among the instances on one database.
+func instanceName() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }

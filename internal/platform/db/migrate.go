@@ -7,6 +7,7 @@ import (
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 // Migrations live in migrations/sqlite and migrations/postgres with matching
@@ -27,7 +28,18 @@ func (d *DB) provider() (*goose.Provider, error) {
 	// Modules are built in parallel and number their migrations as they
 	// start, so a lower version can land after a higher one; each module's
 	// migration touches only its own tables, so they apply in any order.
-	return goose.NewProvider(dialect, d.w, sub, goose.WithAllowOutofOrder(true))
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
+	if d.Engine == Postgres {
+		// Several instances may start at once on one database (a rolling
+		// upgrade): a session-level advisory lock has one of them migrate
+		// while the others wait, then find nothing pending.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(dialect, d.w, sub, opts...)
 }
 
 // Migrate brings the schema up to the newest version and returns the versions
