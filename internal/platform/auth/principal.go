@@ -27,6 +27,12 @@ const (
 	RoleFinance     Role = "finance"     // finance officer: budgets, envelopes and payments (internal/funds)
 )
 
+// RoleCitizen is a person signed in to the citizen portal through an OpenID
+// Connect provider (internal/portal): never an account of the users table,
+// it reaches only the person's own household, through the slices that
+// know it (registry.Store.OwnHouseholdFile); every other slice refuses it.
+const RoleCitizen Role = "citizen"
+
 // Roles lists every role, in the order forms show them.
 var Roles = []Role{RoleAdmin, RoleAnalyst, RoleRegional, RoleAgency, RoleCounsellor,
 	RoleCooperation, RoleCounterpart, RoleFinancer, RoleAuditor, RoleFinance}
@@ -51,6 +57,9 @@ type Principal struct {
 	// System marks the command line run by an operator on the server itself,
 	// which acts with administrator reach.
 	System bool
+	// PersonKey is a citizen's national ID as the registry keys it (the
+	// RUN's body in Chile); 0 for staff.
+	PersonKey int64
 }
 
 // System returns the principal of command-line jobs run on the server.
