@@ -79,7 +79,11 @@ database is served as it is unless --rebuild is given.`,
 			if noServe {
 				return nil
 			}
-			return serve(ctx, a, addr, nil)
+			opts, err := demoPortal(ctx, a, addr) // portal.go
+			if err != nil {
+				return err
+			}
+			return serveWith(ctx, a, addr, opts, nil)
 		},
 	}
 	f := c.Flags()

@@ -98,7 +98,7 @@ The FOSIS_DB environment variable does the same.`,
 	root.AddCommand(migrateCmd(cfg), registryCmd(cfg), scoreCmd(cfg), serveCmd(cfg), demoCmd(cfg), benchCmd(cfg),
 		usersCmd(cfg), tokensCmd(cfg), auditCmd(cfg), programsCmd(cfg), callsCmd(cfg), backupCmd(cfg), restoreCmd(cfg),
 		cooperationCmd(cfg), knowledgeCmd(cfg), casesCmd(cfg), fundsCmd(cfg))
-	root.AddCommand(territoryCmd(cfg), countryPackCmd(cfg))
+	root.AddCommand(territoryCmd(cfg), countryPackCmd(cfg), portalCmd(cfg))
 	return root
 }
 

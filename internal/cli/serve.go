@@ -18,7 +18,9 @@ import (
 	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/jobs"
+	"github.com/fosis/fosis/internal/platform/natid"
 	"github.com/fosis/fosis/internal/platform/observe"
+	"github.com/fosis/fosis/internal/portal"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/web"
 )
@@ -41,7 +43,23 @@ func serveCmd(cfg *Config) *cobra.Command {
 		"serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9464, reachable by the monitoring only (env FOSIS_METRICS_ADDR; off when empty)")
 	c.Flags().BoolVar(&opts.secureCookies, "secure-cookies", os.Getenv("FOSIS_SECURE_COOKIES") == "1",
 		"mark the session cookie Secure on every request, behind a TLS-terminating proxy (env FOSIS_SECURE_COOKIES=1); it always is over TLS")
+	oidcFlags(c, &opts)
 	return c
+}
+
+// oidcFlags are the citizen portal's OpenID Connect provider settings.
+func oidcFlags(c *cobra.Command, opts *serveOptions) {
+	f := c.Flags()
+	f.StringVar(&opts.oidc.Issuer, "oidc-issuer", envOr("FOSIS_OIDC_ISSUER", ""),
+		"the citizen portal's OpenID Connect provider, e.g. https://accounts.claveunica.gob.cl/openid (env FOSIS_OIDC_ISSUER; the portal is off when empty)")
+	f.StringVar(&opts.oidc.ClientID, "oidc-client-id", envOr("FOSIS_OIDC_CLIENT_ID", ""), "the portal's client id at the provider (env FOSIS_OIDC_CLIENT_ID)")
+	opts.oidc.ClientSecret = os.Getenv("FOSIS_OIDC_CLIENT_SECRET") // never a flag: it would show in the process list
+	f.StringVar(&opts.oidc.RedirectURL, "oidc-redirect-url", envOr("FOSIS_OIDC_REDIRECT_URL", ""),
+		"this server's https://…/portal/callback as registered with the provider (env FOSIS_OIDC_REDIRECT_URL)")
+	f.StringVar(&opts.oidc.IDClaim, "oidc-id-claim", envOr("FOSIS_OIDC_ID_CLAIM", "run"),
+		"the ID token's claim with the person's national ID; a dotted path reads a nested claim (env FOSIS_OIDC_ID_CLAIM)")
+	f.StringSliceVar(&opts.oidc.Scopes, "oidc-scopes", nil, "scopes to ask for besides openid, e.g. run,name")
+	f.StringVar(&opts.oidcName, "oidc-name", envOr("FOSIS_OIDC_NAME", "ClaveÚnica"), "the provider's name as people know it, on the sign-in button")
 }
 
 // serveOptions are serve's settings beyond the address.
@@ -49,6 +67,10 @@ type serveOptions struct {
 	secureCookies bool
 	warmFrame     bool
 	metricsAddr   string
+	// oidc is the citizen portal's provider (off when its issuer is
+	// empty); oidcName is its name on the sign-in button.
+	oidc     portal.OIDCConfig
+	oidcName string
 }
 
 // serve listens on addr until ctx is cancelled, then shuts down gracefully.
@@ -61,9 +83,18 @@ func serve(ctx context.Context, a *App, addr string, ready func(string)) error {
 // health and readiness endpoints, every request with its id and counted in
 // m (which may be nil).
 func handler(a *App, opts serveOptions, tracker *jobs.Tracker, m *observe.Metrics) (http.Handler, error) {
+	var prov *portal.Provider
+	if opts.oidc.Issuer != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var err error
+		if prov, err = portal.NewProvider(ctx, opts.oidc, natid.Chile()); err != nil {
+			return nil, err
+		}
+	}
 	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Users: a.Auth, Log: a.Log,
 		SecureCookies: opts.secureCookies, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge, Delivery: a.Delivery,
-		Funds: a.Funds})
+		Funds: a.Funds, Portal: a.Portal, PortalOIDC: prov, PortalOIDCName: opts.oidcName})
 	if err != nil {
 		return nil, err
 	}

@@ -139,14 +139,24 @@ var scopeWalkPages = map[string][]walkPage{
 	"POST /cooperation/partners/{what}": {{params: map[string]string{"what": "org"}, form: "name=Walk"}},
 	"POST /cooperation/{code}/{action}": {{params: map[string]string{"code": "{coop-project}", "action": "feasibility"}}},
 	"POST /knowledge":                   {{form: "slug=walk&title=Walk"}},
+	// The portal's pages show a citizen's own household only (a staff
+	// session is not a citizen's): the walk visits them as staff, who see
+	// the sign-in invitation and no record; the statement code check is a
+	// staff page scoped by the household's region.
+	"GET /portal":               {{}},
+	"GET /portal/statement.pdf": {{}},
+	"GET /portal/verify":        {{queries: []string{"?code=ABCD-EFGH-JKMN"}}},
 }
 
 // scopeWalkSkipped are the pages the walk does not visit, and why no
 // region's data is at stake there.
 var scopeWalkSkipped = map[string]string{
-	"POST /signin":  "signing in: the walk's own sign-in goes through it; it names no record",
-	"POST /signout": "ends the session; no record",
-	"POST /lang":    "sets the interface language; no record",
+	"POST /signin":         "signing in: the walk's own sign-in goes through it; it names no record",
+	"POST /signout":        "ends the session; no record",
+	"POST /lang":           "sets the interface language; no record",
+	"GET /portal/signin":   "sends a person to the OpenID Connect provider; no record",
+	"GET /portal/callback": "finishes a person's sign-in with the provider's answer; no record",
+	"POST /portal/signout": "ends a person's portal session; no record",
 }
 
 const tokenExistence = "an API token belongs to a user, not to a region: refusing another user's token (403) says that the id exists, and token ids are sequential"

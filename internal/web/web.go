@@ -39,6 +39,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/jobs"
+	"github.com/fosis/fosis/internal/portal"
 	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
@@ -94,6 +95,13 @@ type Config struct {
 	Delivery *delivery.Store
 	// Funds serves /funds, the budget execution (nil: it answers 404).
 	Funds *funds.Store
+
+	// Portal serves the citizen portal (/portal) and PortalOIDC signs
+	// people in to it (nil: the portal says it is not available);
+	// PortalOIDCName is the provider's name people know (ClaveÚnica).
+	Portal         *portal.Store
+	PortalOIDC     *portal.Provider
+	PortalOIDCName string
 }
 
 // Server is the web application.

@@ -1,0 +1,125 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/oauth2-proxy/mockoidc"
+
+	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/natid"
+	"github.com/fosis/fosis/internal/platform/rut"
+	"github.com/fosis/fosis/internal/portal"
+	"github.com/fosis/fosis/internal/registry/registrytest"
+	"github.com/fosis/fosis/internal/targeting"
+	"github.com/fosis/fosis/internal/web"
+)
+
+type citizenUser struct {
+	mockoidc.MockUser
+	run string
+}
+
+func (u *citizenUser) Claims(_ []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
+	return &struct {
+		*mockoidc.IDTokenClaims
+		RUN string `json:"run"`
+	}{base, u.run}, nil
+}
+
+// TestPortal: a person signs in through a real OpenID Connect provider,
+// sees their household and bracket, downloads their statement, and is a
+// stranger to the staff pages; a forged callback is refused with a way to
+// start again; someone not in the registry is told how to register.
+func TestPortal(t *testing.T) {
+	sys := auth.WithPrincipal(context.Background(), auth.System())
+	d, reg := registrytest.Imported(t, 60, 9)
+	tgt := targeting.NewStore(d, reg, nil)
+	if _, err := tgt.ScoreAll(sys, targeting.DefaultModel(), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown()
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	defer srv.Close()
+	cfg := m.Config()
+	prov, err := portal.NewProvider(context.Background(), portal.OIDCConfig{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		RedirectURL: srv.URL + "/portal/callback", IDClaim: "run"}, natid.Chile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: tgt, Users: auth.NewStore(d, time.Now),
+		Portal: portal.NewStore(d, reg, tgt, nil), PortalOIDC: prov, PortalOIDCName: "ClaveÚnica"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = w.Handler()
+	var run int64
+	var hid string
+	if err := d.QueryRowContext(sys, `SELECT p.run, h.household_id FROM persons p JOIN households h ON h.id = p.household ORDER BY p.run LIMIT 1`).Scan(&run, &hid); err != nil {
+		t.Fatal(err)
+	}
+	browser := func() *http.Client {
+		jar, _ := cookiejar.New(nil)
+		return &http.Client{Jar: jar}
+	}
+	get := func(c *http.Client, path string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("Accept-Language", "es")
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var b strings.Builder
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := res.Body.Read(buf)
+			b.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		return res, b.String()
+	}
+
+	c := browser()
+	if _, body := get(c, "/portal"); !strings.Contains(body, `id="portal-signin"`) || !strings.Contains(body, "Ingresar con ClaveÚnica") {
+		t.Fatalf("the portal before signing in:\n%s", body)
+	}
+	m.QueueUser(&citizenUser{*mockoidc.DefaultUser(), rut.FormatDots(run)})
+	res, body := get(c, "/portal/signin")
+	if res.Request.URL.Path != "/portal" || !strings.Contains(body, hid) || !strings.Contains(body, `id="portal-bracket"`) || !strings.Contains(body, `id="portal-summary"`) {
+		t.Fatalf("after signing in (%s): %s", res.Request.URL, body)
+	}
+	res, body = get(c, "/portal/statement.pdf")
+	if res.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(body, "%PDF-") {
+		t.Errorf("the statement: %s %q", res.Header.Get("Content-Type"), body[:min(20, len(body))])
+	}
+	if res, _ := get(c, "/search?q="+hid); res.Request.URL.Path != "/signin" {
+		t.Errorf("a staff page with a citizen's session ended at %s, want the staff sign-in", res.Request.URL)
+	}
+
+	// A callback this browser did not start.
+	res, body = get(browser(), "/portal/callback?state=forged&code=whatever")
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `id="portal-error"`) || !strings.Contains(body, "vuelva a empezar") {
+		t.Errorf("a forged callback: %d\n%s", res.StatusCode, body)
+	}
+	// Someone the registry does not know.
+	c2 := browser()
+	m.QueueUser(&citizenUser{*mockoidc.DefaultUser(), "1-9"})
+	if _, body := get(c2, "/portal/signin"); !strings.Contains(body, `id="portal-register"`) {
+		t.Errorf("a person not in the registry:\n%s", body)
+	}
+}
