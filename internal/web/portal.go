@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/portal"
+	"github.com/fosis/fosis/internal/programs"
 )
 
 // The citizen portal's session keys: the signed-in person's national ID
@@ -49,6 +52,102 @@ func (s *Server) portalRoutes(pages *routeMux) {
 	pages.HandleFunc("POST /portal/signout", s.portalSignout)
 	pages.HandleFunc("GET /portal/statement.pdf", s.portalStatement)
 	pages.HandleFunc("GET /portal/verify", s.requireUser(s.portalVerify))
+	pages.HandleFunc("GET /portal/calls", s.portalCalls)
+	pages.HandleFunc("POST /portal/calls/{code}/apply", s.portalApply)
+	pages.HandleFunc("GET /portal/applications", s.portalApplications)
+}
+
+// portalCallsData is the open calls a person could apply to.
+type portalCallsData struct {
+	Calls []programs.CallCheck
+	// Form and Error are the apply form of call Code as typed, after a
+	// refusal.
+	Code  string
+	Form  map[string]string
+	Error error
+}
+
+// FieldError returns the refusal of field, for the form.
+func (d *portalCallsData) FieldError(code, field string) *fosis.FieldError {
+	var fe *fosis.Error
+	if d.Code != code || !errors.As(d.Error, &fe) {
+		return nil
+	}
+	for i := range fe.Fields {
+		if fe.Fields[i].Field == field {
+			return &fe.Fields[i]
+		}
+	}
+	return nil
+}
+
+func (s *Server) portalCalls(w http.ResponseWriter, r *http.Request) {
+	s.portalCallsPage(w, r, http.StatusOK, &portalCallsData{Form: map[string]string{}})
+}
+
+func (s *Server) portalCallsPage(w http.ResponseWriter, r *http.Request, status int, d *portalCallsData) {
+	ctx := s.citizenOf(r)
+	if ctx == nil || s.cfg.Programs == nil {
+		http.Redirect(w, r, "/portal", http.StatusSeeOther)
+		return
+	}
+	calls, err := s.cfg.Programs.OpenCallsFor(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Calls = calls
+	s.render(w, r, status, "portal_calls", d)
+}
+
+func (s *Server) portalApply(w http.ResponseWriter, r *http.Request) {
+	if viewerOf(r.Context()).p != nil {
+		s.fail(w, r, fosis.KeyedErrorf(fosis.EFORBIDDEN, "portal.err.citizens_only", "the portal is for people signed in with their own identity"))
+		return
+	}
+	ctx := s.citizenOf(r)
+	if ctx == nil || s.cfg.Programs == nil {
+		http.Redirect(w, r, "/portal", http.StatusSeeOther)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, fosis.KeyedErrorf(fosis.EINVALID, "coop.err.form.bad", "the form could not be read; reload the page and try again"))
+		return
+	}
+	code := r.PathValue("code")
+	in := programs.OnlineApplication{Consent: r.PostFormValue("consent") == "yes", Phone: r.PostFormValue("phone"), Email: r.PostFormValue("email")}
+	if _, err := s.cfg.Programs.ApplyOnline(ctx, code, in); err != nil {
+		switch fosis.ErrorCode(err) {
+		case fosis.EINVALID, fosis.ECONFLICT:
+			form := map[string]string{"phone": in.Phone, "email": in.Email}
+			s.portalCallsPage(w, r, fosis.HTTPStatus(fosis.ErrorCode(err)), &portalCallsData{Code: code, Form: form, Error: err})
+		default:
+			s.fail(w, r, err)
+		}
+		return
+	}
+	http.Redirect(w, r, "/portal/applications?applied="+url.QueryEscape(code), http.StatusSeeOther)
+}
+
+// portalApplicationsData is a person's applications.
+type portalApplicationsData struct {
+	Applications []programs.Application
+	Applied      string // the call just applied to
+}
+
+func (s *Server) portalApplications(w http.ResponseWriter, r *http.Request) {
+	ctx := s.citizenOf(r)
+	if ctx == nil || s.cfg.Programs == nil {
+		http.Redirect(w, r, "/portal", http.StatusSeeOther)
+		return
+	}
+	apps, err := s.cfg.Programs.MyApplications(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "portal_applications", &portalApplicationsData{Applications: apps, Applied: r.URL.Query().Get("applied")})
 }
 
 // portalData is the portal's page.

@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/natid"
 	"github.com/fosis/fosis/internal/platform/rut"
 	"github.com/fosis/fosis/internal/portal"
+	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry/registrytest"
 	"github.com/fosis/fosis/internal/targeting"
 	"github.com/fosis/fosis/internal/web"
@@ -58,15 +61,31 @@ func TestPortal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: tgt, Users: auth.NewStore(d, time.Now),
+	prog := programs.NewStore(d, reg, tgt, nil)
+	if _, err := prog.SeedCatalogue(sys); err != nil {
+		t.Fatal(err)
+	}
+	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: tgt, Users: auth.NewStore(d, time.Now), Programs: prog,
 		Portal: portal.NewStore(d, reg, tgt, nil), PortalOIDC: prov, PortalOIDCName: "ClaveÚnica"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h = w.Handler()
 	var run int64
-	var hid string
-	if err := d.QueryRowContext(sys, `SELECT p.run, h.household_id FROM persons p JOIN households h ON h.id = p.household ORDER BY p.run LIMIT 1`).Scan(&run, &hid); err != nil {
+	var hid, commune string
+	if err := d.QueryRowContext(sys, `SELECT p.run, h.household_id, h.commune_code FROM persons p JOIN households h ON h.id = p.household WHERE p.relation = 'head' ORDER BY p.run LIMIT 1`).Scan(&run, &hid, &commune); err != nil {
+		t.Fatal(err)
+	}
+	var scoring int64
+	if err := d.QueryRowContext(sys, `SELECT MAX(id) FROM score_runs`).Scan(&scoring); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prog.CreateCall(sys, programs.CallInput{Code: "todos-2026", Title: "Convocatoria abierta", Program: "yo-emprendo-semilla",
+		OpensOn: "2026-11-01", ClosesOn: "2026-12-31", Run: scoring, BudgetCLP: 575_000, Communes: map[string]int{commune: 1},
+		Spec: programs.CallSpec{Rules: []programs.Rule{{ID: "scored", NameES: "Con calificación", NameEN: "Scored", Expr: "scored"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prog.SetStatus(sys, "todos-2026", programs.StatusOpen); err != nil {
 		t.Fatal(err)
 	}
 	browser := func() *http.Client {
@@ -106,6 +125,32 @@ func TestPortal(t *testing.T) {
 	res, body = get(c, "/portal/statement.pdf")
 	if res.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(body, "%PDF-") {
 		t.Errorf("the statement: %s %q", res.Header.Get("Content-Type"), body[:min(20, len(body))])
+	}
+	// The open call, applied to online with consent.
+	if _, body := get(c, "/portal/calls"); !strings.Contains(body, `id="apply-todos-2026"`) {
+		t.Fatalf("the open calls:\n%s", body)
+	}
+	post := func(path string, form url.Values) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("Accept-Language", "es")
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	if res, body := post("/portal/calls/todos-2026/apply", url.Values{"phone": {"12ab"}}); res.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, `id="consent-err-todos-2026"`) || !strings.Contains(body, `id="phone-err-todos-2026"`) || !strings.Contains(body, `value="12ab"`) {
+		t.Errorf("applying without consent: %d\n%s", res.StatusCode, body)
+	}
+	if res, body := post("/portal/calls/todos-2026/apply", url.Values{"consent": {"yes"}, "phone": {"+56 9 1234 5678"}}); res.Request.URL.Path != "/portal/applications" ||
+		!strings.Contains(body, `id="applied"`) || !strings.Contains(body, "todos-2026") {
+		t.Errorf("applying: %s\n%s", res.Request.URL, body)
 	}
 	if res, _ := get(c, "/search?q="+hid); res.Request.URL.Path != "/signin" {
 		t.Errorf("a staff page with a citizen's session ended at %s, want the staff sign-in", res.Request.URL)

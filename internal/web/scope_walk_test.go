@@ -143,9 +143,12 @@ var scopeWalkPages = map[string][]walkPage{
 	// session is not a citizen's): the walk visits them as staff, who see
 	// the sign-in invitation and no record; the statement code check is a
 	// staff page scoped by the household's region.
-	"GET /portal":               {{}},
-	"GET /portal/statement.pdf": {{}},
-	"GET /portal/verify":        {{queries: []string{"?code=ABCD-EFGH-JKMN"}}},
+	"GET /portal":                     {{}},
+	"GET /portal/statement.pdf":       {{}},
+	"GET /portal/verify":              {{queries: []string{"?code=ABCD-EFGH-JKMN"}}},
+	"GET /portal/calls":               {{}},
+	"GET /portal/applications":        {{}},
+	"POST /portal/calls/{code}/apply": {{params: map[string]string{"code": "{call}"}, form: "consent=yes&phone=%2B56912345678"}},
 }
 
 // scopeWalkSkipped are the pages the walk does not visit, and why no

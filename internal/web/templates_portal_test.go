@@ -5,6 +5,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/portal"
+	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
 	"github.com/fosis/fosis/internal/targeting"
 )
@@ -24,5 +25,22 @@ func init() {
 		templateCase{"portal_verify", &portalVerifyData{Code: "ABCD-EFGH-JKMN", Statement: &portal.Statement{Code: "ABCD-EFGH-JKMN", HouseholdID: "H0000001", RunID: 3, Bracket: 40,
 			Percentile: 27.5, Members: 2, IssuedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}}, `id="verify-ok"`},
 		templateCase{"portal_verify", &portalVerifyData{Code: "NOPE", NotFound: true}, `id="verify-none"`},
+		templateCase{"portal_calls", &portalCallsData{Form: map[string]string{}, Calls: []programs.CallCheck{
+			{Call: programs.Call{Code: "semilla-2026", Title: "Semilla 2026", ProgramNameES: "Yo Emprendo Semilla", ProgramNameEN: "Yo Emprendo Semilla", ClosesOn: "2026-12-31"},
+				Check: programs.Application{Eligible: true}},
+			{Call: programs.Call{Code: "trabajo-2026", Title: "Trabajo 2026", ClosesOn: "2026-12-31"},
+				Check: programs.Application{Failed: []programs.Failure{{Rule: "bracket", NameES: "Tramo 40", NameEN: "Bracket 40"}}}},
+		}}, `id="apply-semilla-2026"`},
+		templateCase{"portal_calls", &portalCallsData{Code: "semilla-2026", Form: map[string]string{"phone": "12ab"},
+			Error: &fosis.Error{Code: fosis.EINVALID, Message: "consent: accept", Fields: []fosis.FieldError{
+				fosis.KeyedField("consent", "programs.err.online.consent", "accept the processing of your data to apply"),
+				fosis.KeyedField("phone", "programs.err.online.phone", "%q is not a phone number (digits, spaces and +)", "12ab")}},
+			Calls: []programs.CallCheck{{Call: programs.Call{Code: "semilla-2026", Title: "Semilla 2026", ClosesOn: "2026-12-31"}, Check: programs.Application{Eligible: true}}}},
+			`id="consent-err-semilla-2026"`},
+		templateCase{"portal_calls", &portalCallsData{Form: map[string]string{}}, `id="portal-no-calls"`},
+		templateCase{"portal_applications", &portalApplicationsData{Applied: "semilla-2026", Applications: []programs.Application{
+			{Call: "semilla-2026", Status: "waitlisted", WaitPos: 3, SubmittedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)},
+			{Call: "trabajo-2026", Status: "ineligible", Failed: []programs.Failure{{NameES: "Tramo 40", NameEN: "Bracket 40"}}, SubmittedAt: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}}},
+			`id="applied"`},
 	)
 }
