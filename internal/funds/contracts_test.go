@@ -3,9 +3,9 @@ package funds_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
-	"strings"
 	"time"
 
 	"github.com/fosis/fosis"
@@ -19,7 +19,7 @@ func newContract(code, call string) funds.NewContract {
 	sched, _ := funds.ParseSchedule("30:start,40:midterm_report,30:final_report")
 	terr, _ := funds.ParseTerritories("13101=60000000,13102=40000000")
 	return funds.NewContract{Code: code, Agency: "AG1", Call: call, Region: "13", Title: "Acompañamiento Familias",
-		Payee: funds.Payee{Name: "Fundación Ejecutora", TaxID: "76.543.210-3", Bank: "001", AccountKind: "checking", Account: "1234567"},
+		Payee:    funds.Payee{Name: "Fundación Ejecutora", TaxID: "76.543.210-3", Bank: "001", AccountKind: "checking", Account: "1234567"},
 		StartsOn: "2026-03-01", EndsOn: "2026-12-31", Territories: terr, Schedule: sched}
 }
 

@@ -37,7 +37,7 @@ func (r *Report) add(format string, args ...any) {
 //  5. each payment is justified or pending: per envelope, what the bank
 //     confirmed equals justified + recovered + paid (pending justification);
 //  6. every envelope entry belongs to its envelope's budget line;
-//  7–11. payments, payment runs and contracts (verifyPayments).
+//     7–11. payments, payment runs and contracts (verifyPayments).
 //
 // It needs national reach.
 func (s *Store) Verify(ctx context.Context) (Report, error) {

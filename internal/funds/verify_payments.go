@@ -18,10 +18,10 @@ import (
 //     settled) and its approver is not its preparer (maker-checker);
 //  9. nothing is paid twice: a re-issued payment's original was rejected
 //     and re-issued once, with the same amount;
-// 10. a contract's milestones add up to its territories' amounts, and a
+//  10. a contract's milestones add up to its territories' amounts, and a
 //     signed contract's amount is reserved and committed in its envelope
 //     (ref contract:<code>);
-// 11. a released milestone has its payment, for its amount, released by
+//  11. a released milestone has its payment, for its amount, released by
 //     someone other than who requested it.
 func (s *Store) verifyPayments(ctx context.Context, rep *Report) error {
 	// 7: what the ledger moved per run, envelope and kind.
