@@ -538,8 +538,10 @@ func ParseResults(data []byte) ([]ResultRow, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// FieldPos has no record to point at after an error: the
+			// parse error carries the line.
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
@@ -547,6 +549,7 @@ func ParseResults(data []byte) ([]ResultRow, error) {
 			problems(line, "funds.err.res_syntax")
 			break
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
