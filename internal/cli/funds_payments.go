@@ -555,9 +555,13 @@ func fundsPaymentCmds(cfg *Config) []*cobra.Command {
 	accept.Flags().Int64Var(&coverage, "coverage", 0, "participants reached (coverage milestones)")
 	milestone.AddCommand(accept,
 		step("request MILESTONE [--as USER]", "Put a met milestone forward for release (maker)",
-			func(ctx context.Context, a *App, id int64) (funds.Milestone, error) { return a.Funds.RequestRelease(ctx, id) }),
+			func(ctx context.Context, a *App, id int64) (funds.Milestone, error) {
+				return a.Funds.RequestRelease(ctx, id)
+			}),
 		step("release MILESTONE --as USER", "Release a requested milestone (checker: not who requested it); it becomes a payment",
-			func(ctx context.Context, a *App, id int64) (funds.Milestone, error) { return a.Funds.ApproveRelease(ctx, id) }))
+			func(ctx context.Context, a *App, id int64) (funds.Milestone, error) {
+				return a.Funds.ApproveRelease(ctx, id)
+			}))
 	return []*cobra.Command{payment, payrun, contract, milestone}
 }
 

@@ -78,7 +78,7 @@ func TestPaymentCommands(t *testing.T) {
 	if out := mustRun(t, "--db", dsn, "funds", "payrun", "import", "1", "--file", result); !strings.Contains(out, "0 paid, 0 rejected, 2 unchanged") {
 		t.Errorf("import again: %s", out)
 	}
-	if out := mustRun(t, "--db", dsn, "funds", "payment", "reissue", "2", "--account", "99887766"); !strings.Contains(out, "payment 3 re-issues payment 2") {
+	if out := mustRun(t, "--db", dsn, "funds", "payment", "reissue", "2", "--account", "99887766"); !strings.Contains(out, "re-issues payment 2") {
 		t.Errorf("reissue: %s", out)
 	}
 
@@ -87,7 +87,7 @@ func TestPaymentCommands(t *testing.T) {
 		"--starts", "2026-03-01", "--ends", "2026-12-31", "--territories", "13101=60000000,13102=40000000"}, payee...)...)
 	mustRun(t, "--db", dsn, "funds", "contract", "sign", "CT-1")
 	mustRun(t, "--db", dsn, "funds", "milestone", "request", "1", "--as", "maker")
-	if out := mustRun(t, "--db", dsn, "funds", "milestone", "release", "1", "--as", "checker"); !strings.Contains(out, "payment 4 is ready") {
+	if out := mustRun(t, "--db", dsn, "funds", "milestone", "release", "1", "--as", "checker"); !strings.Contains(out, "is ready for the next run") {
 		t.Errorf("release: %s", out)
 	}
 	mustRun(t, "--db", dsn, "funds", "contract", "guarantee", "CT-1", "--kind", "bank_guarantee", "--number", "BG-1", "--issuer", "BancoEstado", "--amount", "5000000", "--expires", "2020-01-01")
