@@ -36,6 +36,7 @@ var tableOwners = map[string]string{
 	"00045": "knowledge",
 	"00070": "funds",
 	"00071": "funds",
+	"00072": "funds",
 }
 
 var prefixOwners = map[string]string{

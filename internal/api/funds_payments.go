@@ -23,6 +23,7 @@ func (s *Server) fundsPaymentRoutes() []route {
 		{"POST", "/api/v1/funds/payruns", false, handle(s.fundsRunPrepare)},
 		{"GET", "/api/v1/funds/payruns/{id}", false, handle(s.fundsRun)},
 		{"POST", "/api/v1/funds/payruns/{id}/approve", false, handle(s.fundsRunApprove)},
+		{"POST", "/api/v1/funds/payruns/{id}/cancel", false, handle(s.fundsRunCancel)},
 		{"POST", "/api/v1/funds/payruns/{id}/file", false, handle(s.fundsRunFile)},
 		{"POST", "/api/v1/funds/payruns/{id}/results", false, handle(s.fundsRunResults)},
 		{"GET", "/api/v1/funds/contracts", false, handle(s.fundsContracts)},
@@ -223,6 +224,18 @@ func (s *Server) fundsRunApprove(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return f.ApproveRun(r.Context(), id)
+}
+
+func (s *Server) fundsRunCancel(r *http.Request) (any, error) {
+	f, err := s.fundsStore()
+	if err != nil {
+		return nil, err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	return f.CancelRun(r.Context(), id)
 }
 
 func (s *Server) fundsRunFile(r *http.Request) (any, error) {

@@ -94,6 +94,8 @@ func checkFundsPaymentResponses(t *testing.T, c *checker, ok200 map[string]bool)
 	check("payments", P, "GET", P+"?state=ready", "maker", "", 200)
 	var run funds.Run
 	json.Unmarshal(check("prepare", R, "POST", R, "maker", `{"note": "march"}`, 200), &run)
+	check("cancel", R+"/{id}/cancel", "POST", R+"/"+fmt.Sprint(run.ID)+"/cancel", "maker", "", 200)
+	json.Unmarshal(check("prepare again", R, "POST", R, "maker", `{"note": "march"}`, 200), &run)
 	id := fmt.Sprint(run.ID)
 	check("maker approves", R+"/{id}/approve", "POST", R+"/"+id+"/approve", "maker", "", 403)
 	check("approve", R+"/{id}/approve", "POST", R+"/"+id+"/approve", "checker", "", 200)

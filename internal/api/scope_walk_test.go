@@ -160,6 +160,7 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 	"POST /api/v1/funds/payruns":                                  {{body: `{"note": "walk"}`}},
 	"GET /api/v1/funds/payruns/{id}":                              {{params: map[string]string{"id": "1"}}},
 	"POST /api/v1/funds/payruns/{id}/approve":                     {{params: map[string]string{"id": "1"}}},
+	"POST /api/v1/funds/payruns/{id}/cancel":                      {{params: map[string]string{"id": "1"}}},
 	"POST /api/v1/funds/payruns/{id}/file":                        {{params: map[string]string{"id": "1"}, body: `{}`}},
 	"POST /api/v1/funds/payruns/{id}/results":                     {{params: map[string]string{"id": "1"}, body: `{"file": "payment;amount;status;reason\n1;1;PAID;\nTOTAL;1;1;\n"}`}},
 	"GET /api/v1/funds/contracts":                                 {{}},

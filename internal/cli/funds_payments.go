@@ -248,6 +248,26 @@ func fundsPaymentCmds(cfg *Config) []*cobra.Command {
 		}),
 	}
 	asFlag(approve)
+	cancel := &cobra.Command{
+		Use: "cancel RUN", Short: "Cancel a prepared run: its payments go back to ready", Args: cobra.ExactArgs(1),
+		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
+			ctx, err := actAs(ctx, a, as)
+			if err != nil {
+				return err
+			}
+			id, err := parseID(args[0], "run")
+			if err != nil {
+				return err
+			}
+			r, err := a.Funds.CancelRun(ctx, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Stdout, "payment run %d cancelled by %s: its payments are ready again\n", r.ID, r.CancelledBy)
+			return nil
+		}),
+	}
+	asFlag(cancel)
 	export := &cobra.Command{
 		Use: "export RUN [--layout FILE] --out FILE", Short: "Write an approved run's bank batch file (the default layout unless --layout)", Args: cobra.ExactArgs(1),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
@@ -344,7 +364,7 @@ func fundsPaymentCmds(cfg *Config) []*cobra.Command {
 			return nil
 		},
 	}
-	payrun.AddCommand(prepare, runs, show, approve, export, imp, layout)
+	payrun.AddCommand(prepare, runs, show, approve, cancel, export, imp, layout)
 
 	// Contracts.
 	contract := &cobra.Command{Use: "contract", Short: "Executing agencies' contracts: territories, milestones, guarantees, accountability"}

@@ -21,6 +21,7 @@ var paymentMessages = map[string]string{
 	"funds.err.run_maker_checker":    "you prepared payment run %d: another finance officer must approve it (maker-checker)",
 	"funds.err.run_state":            "payment run %d is %s: only a prepared run can be approved",
 	"funds.err.run_overspends":       "the payments of call %s are not covered: %s",
+	"funds.err.run_not_prepared":     "payment run %d is %s: only a prepared run can be cancelled",
 	"funds.err.run_not_approved":     "payment run %d is not approved yet: approve it before writing its bank file or importing results",
 	"funds.err.res_not_in_run":       "line %d: payment %d is not in payment run %d",
 	"funds.err.res_amount":           "line %d: payment %d is for %s pesos in the file but %s in the run",

@@ -531,3 +531,35 @@ func FuzzParseResults(f *testing.F) {
 		}
 	})
 }
+
+// TestCancelRun: a run refused at approval is cancelled; its payments go
+// back to ready and a new run takes them; an approved run cannot be.
+func TestCancelRun(t *testing.T) {
+	ctx, s, _ := setup(t)
+	fundedCall(t, ctx, s, "A", 1000)
+	newPayment(t, ctx, s, "a1", "A", 600)
+	newPayment(t, ctx, s, "a2", "A", 600)
+	run, err := s.PrepareRun(ctx, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApproveRun(as("checker"), run.ID); keyOf(err) != "funds.err.run_overspends" {
+		t.Fatalf("approve: %v", err)
+	}
+	r, err := s.CancelRun(ctx, run.ID)
+	if err != nil || r.State != funds.RunClosed || r.CancelledBy != "fin" || r.Count != 0 {
+		t.Fatalf("cancel = %+v, %v", r, err)
+	}
+	if _, err := s.CancelRun(ctx, run.ID); keyOf(err) != "funds.err.run_not_prepared" {
+		t.Errorf("cancel twice: %v", err)
+	}
+	ps, _ := s.Payments(ctx, funds.PaymentFilter{State: funds.PaymentReady})
+	if len(ps) != 2 {
+		t.Errorf("ready payments = %d", len(ps))
+	}
+	run2, err := s.PrepareRun(ctx, "", "")
+	if err != nil || run2.Count != 2 {
+		t.Fatalf("second run = %+v, %v", run2, err)
+	}
+	verify(t, ctx, s)
+}

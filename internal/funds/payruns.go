@@ -45,10 +45,13 @@ type Run struct {
 	ApprovedBy string     `json:"approved_by,omitempty"`
 	ApprovedAt *time.Time `json:"approved_at,omitempty"`
 	ClosedAt   *time.Time `json:"closed_at,omitempty"`
-	Count      int64      `json:"count"`
-	Total      int64      `json:"total"`
-	Paid       int64      `json:"paid"`
-	Rejected   int64      `json:"rejected"`
+	// CancelledBy is who cancelled a prepared run ("" for none): its
+	// payments went back to ready.
+	CancelledBy string `json:"cancelled_by,omitempty"`
+	Count       int64  `json:"count"`
+	Total       int64  `json:"total"`
+	Paid        int64  `json:"paid"`
+	Rejected    int64  `json:"rejected"`
 	// Pending counts the payments the bank has not settled yet.
 	Pending int64 `json:"pending"`
 }
@@ -56,7 +59,7 @@ type Run struct {
 // runRef is the ledger ref of a run's movements.
 func runRef(id int64) string { return "payrun:" + strconv.FormatInt(id, 10) }
 
-const runCols = `r.id, r.state, r.note, r.prepared_by, r.prepared_at, r.approved_by, r.approved_at, r.closed_at,
+const runCols = `r.id, r.state, r.note, r.prepared_by, r.prepared_at, r.approved_by, r.approved_at, r.closed_at, r.cancelled_by,
 	(SELECT COUNT(*) FROM funds_payments p WHERE p.run_id = r.id),
 	(SELECT COALESCE(SUM(amount), 0) FROM funds_payments p WHERE p.run_id = r.id),
 	(SELECT COUNT(*) FROM funds_payments p WHERE p.run_id = r.id AND p.state = 'paid'),
@@ -69,7 +72,7 @@ func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 		state                     string
 		prepared, approved, close db.Instant
 	)
-	err := row.Scan(&r.ID, &state, &r.Note, &r.PreparedBy, &prepared, &r.ApprovedBy, &approved, &close,
+	err := row.Scan(&r.ID, &state, &r.Note, &r.PreparedBy, &prepared, &r.ApprovedBy, &approved, &close, &r.CancelledBy,
 		&r.Count, &r.Total, &r.Paid, &r.Rejected, &r.Pending)
 	r.State, r.PreparedAt = RunState(state), prepared.Time
 	if !approved.IsZero() {
@@ -258,6 +261,43 @@ func (s *Store) ApproveRun(ctx context.Context, id int64) (Run, error) {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "funds.payrun_approve",
+			Entity: "funds_payrun", EntityID: strconv.FormatInt(id, 10), Before: before, After: r})
+		return err
+	})
+	return r, err
+}
+
+// CancelRun cancels a prepared run: its payments go back to ready (for
+// the next run) and the run is closed, naming who cancelled it. An
+// approved run cannot be cancelled: its payments are ordered.
+func (s *Store) CancelRun(ctx context.Context, id int64) (Run, error) {
+	p, err := mover(ctx)
+	if err != nil {
+		return Run{}, err
+	}
+	var r Run
+	err = s.db.Transact(ctx, func(tx *db.Tx) error {
+		before, err := lockRun(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE funds_payruns SET state = 'closed', cancelled_by = ?, closed_at = ? WHERE id = ? AND state = 'prepared'`,
+			p.Username, tx.DB().Time(tx.Now), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return refuse(fosis.ECONFLICT, "funds.err.run_not_prepared", id, fosis.Phrase{Key: "funds.runstate." + string(before.State), Text: string(before.State)})
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE funds_payments SET state = 'ready', run_id = NULL WHERE run_id = ? AND state = 'in_run'`, id); err != nil {
+			return err
+		}
+		if r, err = readRun(ctx, tx, id); err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "funds.payrun_cancel",
 			Entity: "funds_payrun", EntityID: strconv.FormatInt(id, 10), Before: before, After: r})
 		return err
 	})

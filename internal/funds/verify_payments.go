@@ -91,6 +91,7 @@ func (s *Store) verifyPayments(ctx context.Context, rep *Report) error {
 
 	// 8, 9, 11: one count query each; every count should be 0.
 	for _, c := range []struct{ what, q string }{
+		{"cancelled runs that were approved", `SELECT COUNT(*) FROM funds_payruns WHERE cancelled_by <> '' AND approved_by <> ''`},
 		{"payment runs approved by whoever prepared them", `SELECT COUNT(*) FROM funds_payruns WHERE approved_by <> '' AND approved_by = prepared_by`},
 		{"prepared runs with payments not in the run", `SELECT COUNT(*) FROM funds_payments p JOIN funds_payruns r ON r.id = p.run_id
 			WHERE r.state = 'prepared' AND p.state <> 'in_run'`},

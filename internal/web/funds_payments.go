@@ -27,6 +27,7 @@ func (s *Server) fundsPaymentRoutes(pages *routeMux) {
 	pages.HandleFunc("POST /funds/payruns", s.requireUser(s.payrunPrepare))
 	pages.HandleFunc("GET /funds/payruns/{id}", s.requireUser(s.payrunPage))
 	pages.HandleFunc("POST /funds/payruns/{id}/approve", s.requireUser(s.payrunApprove))
+	pages.HandleFunc("POST /funds/payruns/{id}/cancel", s.requireUser(s.payrunCancel))
 	pages.HandleFunc("POST /funds/payruns/{id}/file", s.requireUser(s.payrunFile))
 	pages.HandleFunc("POST /funds/payruns/{id}/results", s.requireUser(s.payrunResults))
 	pages.HandleFunc("GET /funds/contracts", s.requireUser(s.contractsPage))
@@ -267,6 +268,18 @@ func (s *Server) payrunApprove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/funds/payruns/"+strconv.FormatInt(id, 10)+"?done=approved", http.StatusSeeOther)
+}
+
+func (s *Server) payrunCancel(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.runID(w, r)
+	if !ok {
+		return
+	}
+	if _, err := s.cfg.Funds.CancelRun(r.Context(), id); err != nil {
+		s.formFailed(w, r, err, func(status int, err error) { s.renderPayrun(w, r, id, status, err) })
+		return
+	}
+	http.Redirect(w, r, "/funds/payruns/"+strconv.FormatInt(id, 10)+"?done=cancelled", http.StatusSeeOther)
 }
 
 // uploaded reads the multipart file field name (nil when none was sent),

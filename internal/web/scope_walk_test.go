@@ -109,6 +109,7 @@ var scopeWalkPages = map[string][]walkPage{
 	"POST /funds/payruns":                                  {{form: "note=walk"}},
 	"GET /funds/payruns/{id}":                              {{params: map[string]string{"id": "1"}}},
 	"POST /funds/payruns/{id}/approve":                     {{params: map[string]string{"id": "1"}}},
+	"POST /funds/payruns/{id}/cancel":                      {{params: map[string]string{"id": "1"}}},
 	"POST /funds/payruns/{id}/file":                        {{params: map[string]string{"id": "1"}}},
 	"POST /funds/payruns/{id}/results":                     {{params: map[string]string{"id": "1"}, files: map[string]string{"file": "payment;amount;status;reason\n1;1;PAID;\nTOTAL;1;1;\n"}}},
 	"GET /funds/contracts":                                 {{}},

@@ -46,6 +46,7 @@ func init() {
 		templateCase{"funds_payruns", payrunsData{}, `id="payruns-empty"`},
 		templateCase{"funds_payrun", payrunData{Run: prepared, Payments: ps[2:], CanMove: true}, `id="approve-form"`},
 		templateCase{"funds_payrun", payrunData{Run: prepared, Payments: ps[2:], CanMove: true, Mine: true}, `id="maker-note"`},
+		templateCase{"funds_payrun", payrunData{Run: funds.Run{ID: 3, State: funds.RunClosed, PreparedBy: "maker", CancelledBy: "maker"}, CanMove: true, Done: "cancelled"}, `<dd class="col-6 col-md-9">maker</dd>`},
 		templateCase{"funds_payrun", payrunData{Run: run, Payments: ps[:2], CanMove: true, formError: formError{bad}, Done: "imported"}, `id="form-problems"`},
 		templateCase{"funds_contracts", fundsContractsData{Contracts: []funds.Contract{ct}, Alerts: ct.Guarantees, Kinds: funds.AccountKinds, CanMove: true}, `id="contract-form"`},
 		templateCase{"funds_contracts", fundsContractsData{}, `id="contracts-empty"`},
