@@ -519,7 +519,7 @@ func (s *Store) SignContract(ctx context.Context, code string) (Contract, error)
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE funds_milestones SET state = 'met', evidence = 'contract signed', met_by = ?, met_at = ?
+		if _, err := tx.ExecContext(ctx, `UPDATE funds_milestones SET state = 'met', met_by = ?, met_at = ?
 			WHERE contract_id = ? AND condition = 'start' AND state = 'pending'`, p.Username, d.Time(tx.Now), before.ID); err != nil {
 			return err
 		}
@@ -602,7 +602,8 @@ func (s *Store) AcceptCondition(ctx context.Context, id int64, evidence string, 
 			if coverage < m.Target {
 				return invalid("coverage", "funds.err.ms_coverage", coverage, m.Target)
 			}
-			evidence = strings.TrimSpace("coverage " + strconv.FormatInt(coverage, 10) + " " + evidence)
+			// Language-neutral: the coverage reached against the target.
+			evidence = strings.TrimSpace(strconv.FormatInt(coverage, 10) + " ≥ " + strconv.FormatInt(m.Target, 10) + " " + evidence)
 		} else if evidence == "" || len(evidence) > 300 {
 			return invalid("evidence", "funds.err.ms_evidence")
 		}
