@@ -563,3 +563,75 @@ func TestCancelRun(t *testing.T) {
 	}
 	verify(t, ctx, s)
 }
+
+// TestIdempotencyRace sends one payment 30 times at once under one key:
+// exactly one is recorded, the others answer it; then 20 re-issues of one
+// rejected payment at once make one new payment (both engines).
+func TestIdempotencyRace(t *testing.T) {
+	ctx, s, _ := setup(t)
+	fundedCall(t, ctx, s, "RACE", 100_000)
+	np := funds.NewPayment{Key: "plan:9/1", Call: "RACE", Purpose: funds.PurposeTranche, Payee: payee, Amount: 40_000}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created, replayed := 0, 0
+	ids := map[int64]bool{}
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pm, c, err := s.CreatePayment(ctx, np)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				t.Errorf("create: %v", err)
+			case c:
+				created++
+			default:
+				replayed++
+			}
+			ids[pm.ID] = true
+		}()
+	}
+	wg.Wait()
+	if created != 1 || replayed != 29 || len(ids) != 1 {
+		t.Errorf("%d created, %d replayed, %d ids; want 1, 29, 1", created, replayed, len(ids))
+	}
+	run, err := s.PrepareRun(ctx, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApproveRun(as("checker"), run.ID); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	for k := range ids {
+		id = k
+	}
+	if _, err := s.ImportResults(ctx, run.ID, resultFile(id, int64(40_000), "R01")); err != nil {
+		t.Fatal(err)
+	}
+	ok, refused := 0, 0
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Reissue(ctx, id, nil)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case keyOf(err) == "funds.err.pay_not_rejected":
+				refused++
+			default:
+				t.Errorf("reissue: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 1 || refused != 19 {
+		t.Errorf("%d re-issues, %d refused; want 1 and 19", ok, refused)
+	}
+	verify(t, ctx, s)
+}
