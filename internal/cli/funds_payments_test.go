@@ -65,6 +65,14 @@ func TestPaymentCommands(t *testing.T) {
 	if b, _ := os.ReadFile(batch); strings.Count(string(b), "\r\n") != 4 {
 		t.Errorf("batch file:\n%s", b)
 	}
+	csvLayout := filepath.Join(dir, "csv.yaml")
+	os.WriteFile(csvLayout, []byte("name: banco-csv\nformat: csv\ndetail:\n  - {name: pago, source: payment}\n  - {name: rut, source: tax_id}\n  - {name: monto, source: amount}\n"+
+		"trailer:\n  - {name: t, source: literal, value: TOTAL}\n  - {name: n, source: count}\n  - {name: s, source: total}\n"), 0o600)
+	csvOut := filepath.Join(dir, "batch.csv")
+	mustRun(t, "--db", dsn, "funds", "payrun", "export", "1", "--layout", csvLayout, "--out", csvOut)
+	if b, _ := os.ReadFile(csvOut); !strings.HasPrefix(string(b), "pago;rut;monto\r\n1;12345678-5;430000\r\n") || !strings.HasSuffix(string(b), "TOTAL;2;610000\r\n") {
+		t.Errorf("csv batch file:\n%q", b)
+	}
 	layout := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(layout, []byte("format: fixed\ndetail:\n  - {name: x, source: amount}\n"), 0o600)
 	if code, _, errs := runCLI(t, "--db", dsn, "funds", "payrun", "layout", layout); code == 0 || !strings.Contains(errs, "detail[1]") {
