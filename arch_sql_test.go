@@ -34,6 +34,9 @@ var tableOwners = map[string]string{
 	"00024": "registry",
 	"00040": "cooperation",
 	"00045": "knowledge",
+	"00070": "funds",
+	"00071": "funds",
+	"00072": "funds",
 }
 
 var prefixOwners = map[string]string{

@@ -12,12 +12,12 @@ import (
 // the funds slice enforces who may read (a regional officer: their region)
 // and who may move money (finance officers and administrators).
 func (s *Server) fundsRoutes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/api/v1/funds/balances", false, handle(s.fundsBalances)},
 		{"GET", "/api/v1/funds/envelopes/{call}/movements", false, handle(s.fundsMovements)},
 		{"POST", "/api/v1/funds/assignments", false, handle(s.fundsAssign)},
 		{"POST", "/api/v1/funds/modifications", false, handle(s.fundsModify)},
-	}
+	}, s.fundsPaymentRoutes()...) // funds_payments.go
 }
 
 func (s *Server) fundsStore() (*funds.Store, error) {

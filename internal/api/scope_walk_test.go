@@ -183,6 +183,28 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 	"POST /api/v1/cases/{id}/sessions":    {{params: map[string]string{"id": "{case}"}, body: `{"component": "home", "kind": "home", "date": "{today}", "minutes": 45}`}},
 	"POST /api/v1/sessions/import": {{body: "case,ref,date,component,kind,status,minutes,attendees,dimensions,notes\n{case},W1,{today},home,home,held,45,,,\n", contentType: "text/csv",
 		opt: scopetest.Options{Invalid: "an import is all or nothing: a row of a case out of reach makes the file wrong"}}},
+
+	// Payments and runs are national (a regional officer is refused them);
+	// contracts are walked by region (fundsPaymentsWorld: a contract coded
+	// as its region).
+	"GET /api/v1/funds/payments":                                  {{queries: []string{"?state=ready"}}},
+	"POST /api/v1/funds/payments":                                 {{body: `{"key": "walk", "call": "walk-propia", "purpose": "tranche", "payee": {"name": "W", "tax_id": "12.345.678-5", "bank": "012", "account_kind": "vista", "account": "1"}, "amount": 1}`}},
+	"POST /api/v1/funds/payments/{id}/reissue":                    {{params: map[string]string{"id": "1"}}},
+	"GET /api/v1/funds/payruns":                                   {{}},
+	"POST /api/v1/funds/payruns":                                  {{body: `{"note": "walk"}`}},
+	"GET /api/v1/funds/payruns/{id}":                              {{params: map[string]string{"id": "1"}}},
+	"POST /api/v1/funds/payruns/{id}/approve":                     {{params: map[string]string{"id": "1"}}},
+	"POST /api/v1/funds/payruns/{id}/cancel":                      {{params: map[string]string{"id": "1"}}},
+	"POST /api/v1/funds/payruns/{id}/file":                        {{params: map[string]string{"id": "1"}, body: `{}`}},
+	"POST /api/v1/funds/payruns/{id}/results":                     {{params: map[string]string{"id": "1"}, body: `{"file": "payment;amount;status;reason\n1;1;PAID;\nTOTAL;1;1;\n"}`}},
+	"GET /api/v1/funds/contracts":                                 {{}},
+	"POST /api/v1/funds/contracts":                                {{body: `{"code": "walk-new"}`}},
+	"GET /api/v1/funds/contracts/{code}":                          {{params: map[string]string{"code": "{region}"}}},
+	"POST /api/v1/funds/contracts/{code}/sign":                    {{params: map[string]string{"code": "{region}"}}},
+	"POST /api/v1/funds/contracts/{code}/guarantees":              {{params: map[string]string{"code": "{region}"}, body: `{"kind": "vale_vista", "number": "1", "issuer": "x", "amount": 1, "expires_on": "2030-01-01"}`}},
+	"POST /api/v1/funds/contracts/{code}/spending":                {{params: map[string]string{"code": "{region}"}, body: `{"month": "2026-03", "lines": {"other": 1}}`}},
+	"POST /api/v1/funds/contracts/{code}/milestones/{seq}/{step}": {{params: map[string]string{"code": "{region}", "seq": "2", "step": "accept"}, body: `{"evidence": "walk"}`}},
+	"GET /api/v1/funds/guarantees/alerts":                         {{queries: []string{"?days=365"}}},
 }
 
 // scopeWalkSkipped are the routes the walk does not visit, and why no
@@ -334,4 +356,5 @@ func fundsWorld(t *testing.T, w *scopetest.World) {
 			}
 		}
 	}
+	fundsPaymentsWorld(t, w, fs) // funds_payments_test.go
 }

@@ -200,5 +200,6 @@ func fundsCmd(cfg *Config) *cobra.Command {
 		}),
 	}
 	c.AddCommand(budget, allocate, move, balances, movements, verify)
+	c.AddCommand(fundsPaymentCmds(cfg)...) // funds_payments.go
 	return c
 }

@@ -135,6 +135,10 @@ type Movement struct {
 // Store is the funds slice over one database.
 type Store struct {
 	db *db.DB
+	// AgencyOf returns the executing agency's code of agency staff (""
+	// for none): cli wires it to programs.Store.AgencyOf; contracts scope
+	// agency staff with it (contracts.go). Nil: agency staff see nothing.
+	AgencyOf func(ctx context.Context, userID int64) (string, error)
 }
 
 // New returns the funds store over d.

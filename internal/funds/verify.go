@@ -36,7 +36,8 @@ func (r *Report) add(format string, args ...any) {
 //     zero, and the whole ledger sums to zero;
 //  5. each payment is justified or pending: per envelope, what the bank
 //     confirmed equals justified + recovered + paid (pending justification);
-//  6. every envelope entry belongs to its envelope's budget line.
+//  6. every envelope entry belongs to its envelope's budget line;
+//     7–11. payments, payment runs and contracts (verifyPayments).
 //
 // It needs national reach.
 func (s *Store) Verify(ctx context.Context) (Report, error) {
@@ -218,6 +219,10 @@ func (s *Store) Verify(ctx context.Context) (Report, error) {
 		if got != confirmed[env] {
 			rep.add("envelope %d: the bank confirmed %d but justified + recovered + pending make %d", env, confirmed[env], got)
 		}
+	}
+	// 7 to 11: payments, runs and contracts (verify_payments.go).
+	if err := s.verifyPayments(ctx, &rep); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }

@@ -13,6 +13,10 @@ type menu struct {
 	// or, for the roles whose bar is full, in the administration menu
 	// (FundsInAdmin).
 	Funds, FundsInAdmin bool
+	// FundsContracts is the agencies' contracts (funds_payments.go), for
+	// an agency's staff, who read no budget (the others reach contracts,
+	// payments and runs from the budget pages).
+	FundsContracts bool
 }
 
 // menus holds the menu of every role; a role it lacks (none, today) gets an
@@ -37,6 +41,7 @@ var menus = func() map[auth.Role]*menu {
 		readsFunds := r == auth.RoleFinance || r == auth.RoleAdmin || r == auth.RoleAnalyst || r == auth.RoleAuditor || r == auth.RoleRegional
 		m[r].FundsInAdmin = readsFunds && (m[r].Users || m[r].Audit)
 		m[r].Funds = readsFunds && !m[r].FundsInAdmin
+		m[r].FundsContracts = r == auth.RoleAgency
 	}
 	return m
 }()

@@ -149,6 +149,26 @@ var scopeWalkPages = map[string][]walkPage{
 	"GET /portal/calls":               {{}},
 	"GET /portal/applications":        {{}},
 	"POST /portal/calls/{code}/apply": {{params: map[string]string{"code": "{call}"}, form: "consent=yes&phone=%2B56912345678"}},
+
+	// Payments and runs are national (a regional officer is refused them);
+	// contracts are walked by region (paymentsWorld: a contract coded as its region).
+	"GET /funds/payments":                                  {{queries: []string{"?state=ready"}}},
+	"POST /funds/payments":                                 {{form: "key=walk&call=walk-propia&purpose=tranche&payee_name=Walk&tax_id=12.345.678-5&bank=012&account_kind=vista&account=1&amount=1"}},
+	"POST /funds/payments/{id}/reissue":                    {{params: map[string]string{"id": "1"}}},
+	"GET /funds/payruns":                                   {{}},
+	"POST /funds/payruns":                                  {{form: "note=walk"}},
+	"GET /funds/payruns/{id}":                              {{params: map[string]string{"id": "1"}}},
+	"POST /funds/payruns/{id}/approve":                     {{params: map[string]string{"id": "1"}}},
+	"POST /funds/payruns/{id}/cancel":                      {{params: map[string]string{"id": "1"}}},
+	"POST /funds/payruns/{id}/file":                        {{params: map[string]string{"id": "1"}}},
+	"POST /funds/payruns/{id}/results":                     {{params: map[string]string{"id": "1"}, files: map[string]string{"file": "payment;amount;status;reason\n1;1;PAID;\nTOTAL;1;1;\n"}}},
+	"GET /funds/contracts":                                 {{}},
+	"POST /funds/contracts":                                {{form: "code=walk-new&agency=walk&call=walk-propia&region=13&territories=13101=1&schedule=100:start"}},
+	"GET /funds/contracts/{code}":                          {{params: map[string]string{"code": "{region}"}, queries: []string{"?done=signed"}}},
+	"POST /funds/contracts/{code}/sign":                    {{params: map[string]string{"code": "{region}"}}},
+	"POST /funds/contracts/{code}/guarantees":              {{params: map[string]string{"code": "{region}"}, form: "kind=vale_vista&number=1&issuer=x&amount=1&expires_on=2030-01-01"}},
+	"POST /funds/contracts/{code}/spending":                {{params: map[string]string{"code": "{region}"}, form: "month=2026-03&spend_other=1"}},
+	"POST /funds/contracts/{code}/milestones/{seq}/{step}": {{params: map[string]string{"code": "{region}", "seq": "2", "step": "accept"}, form: "evidence=walk"}},
 }
 
 // scopeWalkSkipped are the pages the walk does not visit, and why no
@@ -342,4 +362,5 @@ func fundsWorld(t *testing.T, w *scopetest.World) {
 			}
 		}
 	}
+	paymentsWorld(t, w, fs) // funds_payments_web_test.go
 }
