@@ -20,6 +20,11 @@ import (
 // that fit. Rules' CEL compiler messages stay as CEL writes them, inside a
 // translated sentence.
 var Messages = map[string]string{
+	// Applying online, in the citizen portal (online.go).
+	"programs.err.online.consent": "accept the processing of your data to apply",
+	"programs.err.online.contact": "give a phone number or an e-mail address so that we can reach you",
+	"programs.err.online.email":   "%q is not an e-mail address",
+	"programs.err.online.phone":   "%q is not a phone number (digits, spaces and +)",
 	// Who may do what.
 	"programs.err.sign_in":          "sign in first",
 	"programs.err.no_agency":        "your user is not staff of an executing agency with a contract; ask an administrator to add you (fosis programs agency-staff)",
