@@ -450,4 +450,3 @@ func (s *Store) ImportServices(ctx context.Context, r io.Reader, file string) (*
 
 // serviceLabel is how a referral names its service in the timeline.
 func serviceLabel(v *Service) string { return v.Institution + " — " + v.Name }
-
