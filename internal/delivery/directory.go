@@ -42,7 +42,7 @@ type Service struct {
 }
 
 // Serves reports whether the service serves dimension key.
-func (v *Service) Serves(key string) bool { return slices.Contains(v.Dimensions, key) }
+func (v Service) Serves(key string) bool { return slices.Contains(v.Dimensions, key) }
 
 // ServiceFilter narrows the directory.
 type ServiceFilter struct {

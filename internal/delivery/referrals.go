@@ -57,7 +57,7 @@ type Referral struct {
 }
 
 // Satisfiable reports whether the referral may still satisfy its condition.
-func (x *Referral) Satisfiable() bool {
+func (x Referral) Satisfiable() bool {
 	return x.Status == RefResolved && x.Condition != "" && x.SatisfiedOn == ""
 }
 
