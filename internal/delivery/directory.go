@@ -198,13 +198,13 @@ func (s *Store) checkService(r *reach, v *Service) []fosis.FieldError {
 	}
 	if v.Institution == "" {
 		bad = append(bad, field("institution", "delivery.err.required"))
-	} else if len([]rune(v.Institution)) > 200 {
-		bad = append(bad, field("institution", "delivery.err.too_long", 200))
+	} else if len([]rune(v.Institution)) > 160 {
+		bad = append(bad, field("institution", "delivery.err.too_long", 160))
 	}
 	if v.Name == "" {
 		bad = append(bad, field("service", "delivery.err.required"))
-	} else if len([]rune(v.Name)) > 200 {
-		bad = append(bad, field("service", "delivery.err.too_long", 200))
+	} else if len([]rune(v.Name)) > 160 {
+		bad = append(bad, field("service", "delivery.err.too_long", 160))
 	}
 	if len([]rune(v.Requirements)) > 2000 {
 		bad = append(bad, field("requirements", "delivery.err.too_long", 2000))

@@ -43,7 +43,7 @@ func init() {
 	noRefs.Referrals, noRefs.Referred = nil, false
 	plan := planFormData{Case: c, Kind: delivery.PlanFamily, Kinds: []string{"family", "business", "work"}, Goal: "Salud al día", Conditions: conds,
 		Actions: []delivery.PlanAction{{Condition: "SA1", Action: "Ir al CESFAM", Who: "María", By: "2027-01-15"}, {Condition: "ID1", Action: "", Who: "", By: "mañana"}},
-		Errors: map[string]string{"actions[1]": "E-action", "actions[1].by": "E-by"}, Error: fosis.Errorf(fosis.EINVALID, "bad"),
+		Errors:  map[string]string{"actions[1]": "E-action", "actions[1].by": "E-by"}, Error: fosis.Errorf(fosis.EINVALID, "bad"),
 		Latest: &delivery.Plan{ID: 5, CaseID: 7, Version: 2, Kind: "family", Status: "proposed", MadeBy: "consejera"}, Checker: true}
 	business := planFormData{Case: c, Kind: delivery.PlanBusiness, Kinds: []string{"family", "business", "work"}, Goal: "Amasandería", Conditions: conds, Limit: 575000, Total: 600000,
 		Actions: []delivery.PlanAction{{Action: "Cotizar", Who: "María", By: "2027-01-15"}}, Budget: []budgetRow{{"Horno", "400000"}, {"Harina", "200.000"}},
