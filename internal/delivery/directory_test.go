@@ -366,3 +366,58 @@ func TestReferralConcurrently(t *testing.T) {
 		t.Errorf("%d timeline entries of the satisfied condition", n)
 	}
 }
+
+// TestSeedDemoDirectory: the demo gives the cases' communes a directory and
+// refers cases to it, in several statuses, some resolved referrals
+// satisfying their condition; a second run adds nothing.
+func TestSeedDemoDirectory(t *testing.T) {
+	f := newFixture(t, 150)
+	ctx := sysCtx()
+	var hh []delivery.DemoHousehold
+	regions := map[string]bool{}
+	for _, h := range f.hh {
+		hh = append(hh, delivery.DemoHousehold{Key: h.Key, ID: h.ID, Commune: h.CommuneCode, Region: h.RegionCode})
+		regions[h.RegionCode] = true
+	}
+	var all []string
+	for r := range regions {
+		all = append(all, r)
+	}
+	for _, c := range []string{"ana", "beto"} {
+		if err := f.st.AddCounsellor(ctx, c, "ong-norte", "", 60); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.st.SeedDemo(ctx, hh, []delivery.DemoAgency{{Code: "ong-norte", Regions: all, Counsellors: []string{"ana", "beto"}}}, 120, testToday, 3); err != nil {
+		t.Fatal(err)
+	}
+	services, referrals, err := f.st.SeedDemoDirectory(ctx, map[string]string{}, 5)
+	if err != nil || services == 0 || referrals == 0 {
+		t.Fatalf("demo directory: %d services, %d referrals, %v", services, referrals, err)
+	}
+	statuses := map[string]int{}
+	satisfied := 0
+	page, _ := f.st.Cases(ctx, delivery.Filter{Line: "puente"}, 0, 500)
+	for _, c := range page.Items {
+		list, err := f.st.Referrals(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range list {
+			statuses[x.Status]++
+			if x.SatisfiedOn != "" {
+				satisfied++
+				dx, _ := f.st.Diagnosis(ctx, c.ID)
+				if m := dx.Exit[x.Condition]; m.Status != delivery.Met || !strings.Contains(m.Evidence, fmt.Sprintf("referral %d", x.ID)) {
+					t.Errorf("case %d: the satisfied condition %s is %+v", c.ID, x.Condition, m)
+				}
+			}
+		}
+	}
+	if len(statuses) < 3 || satisfied == 0 {
+		t.Errorf("statuses %v, %d satisfied", statuses, satisfied)
+	}
+	if s, r, err := f.st.SeedDemoDirectory(ctx, nil, 5); err != nil || s != 0 || r != 0 {
+		t.Errorf("again: %d, %d, %v", s, r, err)
+	}
+}
