@@ -87,6 +87,7 @@ type servicesData struct {
 	Editor     bool
 	EditRegion string
 	Saved      bool
+	Cut        bool // the list stopped at directoryLimit
 	Error      error
 }
 
@@ -120,6 +121,7 @@ func (s *Server) servicesList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	d.Cut = len(d.Services) == directoryLimit
 	for _, v := range d.Services {
 		d.Names[v.Commune] = s.communeName(v.Commune)
 	}

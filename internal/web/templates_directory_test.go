@@ -23,7 +23,7 @@ func init() {
 	omil := delivery.Service{ID: 4, Commune: "05101", Region: "05", Institution: "OMIL", Name: "Bolsa de empleo", Dimensions: []string{"trabajo"}}
 	groups := []communeGroup{{Name: "Metropolitana de Santiago", Communes: []geo.Commune{{Code: "13101", Name: "Santiago", RegionCode: "13"}}}}
 	list := servicesData{Filter: delivery.ServiceFilter{Commune: "13101", Dimension: "salud"}, Dimensions: delivery.ServiceDimensions, Communes: groups,
-		Services: []delivery.Service{cesfam, omil}, Names: map[string]string{"13101": "Santiago", "05101": "Valparaíso"}, Editor: true, EditRegion: "13", Saved: true}
+		Services: []delivery.Service{cesfam, omil}, Names: map[string]string{"13101": "Santiago", "05101": "Valparaíso"}, Editor: true, EditRegion: "13", Saved: true, Cut: true}
 	badForm := serviceFormData{Service: delivery.Service{Commune: "13101", Dimensions: []string{"salud"}}, Dimensions: delivery.ServiceDimensions, Communes: groups,
 		Errors: map[string]string{"institution": "E-required", "service": "E-required"}, Error: fosis.Errorf(fosis.EINVALID, "bad")}
 	conds := []condOption{{Code: "SA1", Text: "Familia inscrita en su centro de atención primaria", Dimension: "Salud", Unmet: true}, {Code: "ID1", Text: "Inscritos", Dimension: "Identificación"}}
