@@ -18,6 +18,7 @@ var directoryMessages = map[string]string{
 	"delivery.err.invalid_service":        "the service was not saved: %s: %s",
 	"delivery.err.too_long":               "may have up to %d characters",
 	"delivery.err.import_header":          "%s: the header must name the columns %s",
+	"delivery.err.import_file":            "choose a CSV file of services (at most 16 MiB)",
 	"delivery.err.import_shape":           "the row cannot be read: its columns or quotes are wrong",
 	"delivery.err.future_date":            "%q is after today",
 	"delivery.err.invalid_referral":       "the referral was not saved: %s: %s",

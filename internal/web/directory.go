@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 func (s *Server) directoryRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /services", s.requireUser(s.servicesList))
 	pages.HandleFunc("GET /services/new", s.requireUser(s.serviceNew))
+	pages.HandleFunc("POST /services/import", s.requireUser(s.servicesImport))
 	pages.HandleFunc("POST /services", s.requireUser(s.serviceCreate))
 	pages.HandleFunc("GET /services/{id}/edit", s.requireUser(s.serviceEdit))
 	pages.HandleFunc("POST /services/{id}", s.requireUser(s.serviceUpdate))
@@ -89,6 +91,37 @@ type servicesData struct {
 	Saved      bool
 	Cut        bool // the list stopped at directoryLimit
 	Error      error
+	// Imported is what an import just did (after its redirect);
+	// ImportError a refused import, with a problem per bad row.
+	Imported    *delivery.ServiceImport
+	ImportError error
+	Problems    []importProblem
+}
+
+// importProblem is a bad row of an import: its line, its column ("" for
+// the whole row) and what is wrong.
+type importProblem struct {
+	Line   int
+	Column string
+	Err    fosis.FieldError
+}
+
+// importProblems reads the slice's "line 7 commune" field names.
+func importProblems(fields []fosis.FieldError) []importProblem {
+	var out []importProblem
+	for _, f := range fields {
+		rest, ok := strings.CutPrefix(f.Field, "line ")
+		if !ok {
+			continue
+		}
+		n, col, _ := strings.Cut(rest, " ")
+		line, err := strconv.Atoi(n)
+		if err != nil {
+			continue
+		}
+		out = append(out, importProblem{Line: line, Column: col, Err: f})
+	}
+	return out
 }
 
 // MayEdit reports whether the viewer may edit v.
@@ -99,6 +132,11 @@ func (d servicesData) MayEdit(v delivery.Service) bool {
 const directoryLimit = 300
 
 func (s *Server) servicesList(w http.ResponseWriter, r *http.Request) {
+	s.servicesPage(w, r, http.StatusOK, nil)
+}
+
+// servicesPage draws the directory, with a refused import's problems.
+func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request, status int, importErr error) {
 	if s.cfg.Delivery == nil {
 		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
 		return
@@ -106,7 +144,18 @@ func (s *Server) servicesList(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := servicesData{Filter: delivery.ServiceFilter{Commune: q.Get("commune"), Dimension: q.Get("dimension"), All: q.Get("all") == "1"},
-		Dimensions: delivery.ServiceDimensions, Communes: s.communeGroups(""), Names: map[string]string{}, Saved: q.Get("saved") == "1"}
+		Dimensions: delivery.ServiceDimensions, Communes: s.communeGroups(""), Names: map[string]string{}, Saved: q.Get("saved") == "1",
+		ImportError: importErr}
+	if e, ok := importErr.(*fosis.Error); ok {
+		d.Problems = importProblems(e.Fields)
+	}
+	if n := strings.Split(q.Get("imported"), "-"); len(n) == 4 {
+		var v [4]int
+		for i := range n {
+			v[i], _ = strconv.Atoi(n[i])
+		}
+		d.Imported = &delivery.ServiceImport{Rows: v[0], Added: v[1], Updated: v[2], Unchanged: v[3]}
+	}
 	var err error
 	d.Services, err = s.cfg.Delivery.Services(ctx, d.Filter, directoryLimit)
 	switch fosis.ErrorCode(err) {
@@ -129,7 +178,30 @@ func (s *Server) servicesList(w http.ResponseWriter, r *http.Request) {
 	if p := viewerOf(ctx).p; p != nil && !p.SeesAllRegions() {
 		d.EditRegion = p.RegionCode
 	}
-	s.render(w, r, http.StatusOK, "services", d)
+	s.render(w, r, status, "services", d)
+}
+
+func (s *Server) servicesImport(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Delivery == nil {
+		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "cases are not enabled"))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<20)
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		s.servicesPage(w, r, fosis.HTTPStatus(fosis.EINVALID), fosis.KeyedErrorf(fosis.EINVALID, "delivery.err.import_file", "choose a CSV file of services (at most 16 MiB)"))
+		return
+	}
+	defer file.Close()
+	res, err := s.cfg.Delivery.ImportServices(r.Context(), file, hdr.Filename)
+	switch fosis.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, fmt.Sprintf("/services?all=1&imported=%d-%d-%d-%d", res.Rows, res.Added, res.Updated, res.Unchanged), http.StatusSeeOther)
+	case fosis.EINVALID:
+		s.servicesPage(w, r, fosis.HTTPStatus(fosis.EINVALID), err)
+	default:
+		s.fail(w, r, err)
+	}
 }
 
 // serviceFormData is the form of a service of the directory.

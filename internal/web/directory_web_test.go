@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -111,6 +114,35 @@ func TestDirectoryPages(t *testing.T) {
 	svc := regexp.MustCompile(`id="edit-(\d+)"`).FindStringSubmatch(body)
 	if svc == nil {
 		t.Fatal("no edit link for the analyst")
+	}
+
+	// The directory from a CSV, on the page: a bad file names each row in
+	// the reader's language and imports nothing; the good one imports.
+	upload := func(cl *client, csv string) (*http.Response, string) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, _ := mw.CreateFormFile("file", "directorio.csv")
+		fw.Write([]byte(csv))
+		mw.Close()
+		req, _ := http.NewRequest("POST", f.srv.URL+"/services/import", &b)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		resp, err := cl.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp, string(out)
+	}
+	header := "commune;institution;service;dimensions;requirements;contact;active\n"
+	resp, body = upload(nacional, header+"99999;OMIL;Bolsa;trabajo;;;1\n"+f.commune+";OMIL;Bolsa;trabajo;;;quizás\n")
+	if resp.StatusCode != 400 || !strings.Contains(body, `id="import-problems"`) || !strings.Contains(body, "línea 2, columna commune") || !strings.Contains(body, "línea 3, columna active") {
+		t.Fatalf("bad import: %d", resp.StatusCode)
+	}
+	resp, body = upload(nacional, header+f.commune+";OMIL;Bolsa de empleo;trabajo|ingresos;;;1\n")
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="services-imported"`) || !strings.Contains(body, "OMIL — Bolsa de empleo") {
+		t.Fatalf("import: %d %s", resp.StatusCode, resp.Request.URL)
 	}
 
 	c := f.client(t, "consejera")

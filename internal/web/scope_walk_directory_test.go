@@ -20,6 +20,8 @@ func init() {
 		"GET /cases/{id}/plan": {{params: map[string]string{"id": "{case}"}, queries: []string{"?kind=business", "?saved=1&decided=approved"}}},
 		"POST /services": {{form: "commune={commune}&institution=Walk&service=Walk&dimensions=salud&active=1",
 			opt: scopetest.Options{Invalid: "another region's commune is refused as one that does not exist: the form says the commune is not of the officer's territory"}}},
+		"POST /services/import": {{files: map[string]string{"file": "commune,institution,service,dimensions,requirements,contact,active\n{commune},Walk,Walk,salud,,,1\n"},
+			opt: scopetest.Options{Allow: directoryPublic.Allow, Invalid: "an import is all or nothing: a row of another region's commune makes the file wrong, as one of a commune that does not exist (the refusal is shown on the directory's page)"}}},
 		"POST /services/{id}":          {{params: map[string]string{"id": "{service}"}, form: "commune={commune:0}&institution=Walk&service=Walk&active=1"}},
 		"POST /cases/{id}/referrals":   {{params: map[string]string{"id": "{case}"}, form: "service_id={service:0}&condition=SA1&reason=walk"}},
 		"POST /referrals/{id}/move":    {{params: map[string]string{"id": "{referral}"}, form: "from=sent&to=attended"}},
