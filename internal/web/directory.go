@@ -337,6 +337,7 @@ type referralData struct {
 	Conditions []condOption
 	Dimension  string
 	Dimensions []string
+	Anywhere   bool // services of every commune, not only the case's
 	Form       delivery.ReferralInput
 	Errors     map[string]string
 	Error      error
@@ -365,7 +366,7 @@ func (s *Server) renderReferral(w http.ResponseWriter, r *http.Request, status i
 	}
 	f := delivery.ServiceFilter{Commune: d.Case.Commune, Dimension: d.Dimension}
 	if r.FormValue("anywhere") == "1" {
-		f.Commune = ""
+		f.Commune, d.Anywhere = "", true
 	}
 	if d.Services, err = s.cfg.Delivery.Services(ctx, f, directoryLimit); fosis.ErrorCode(err) == fosis.EINVALID {
 		d.Dimension, f.Dimension = "", ""
