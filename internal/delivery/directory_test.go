@@ -262,7 +262,7 @@ func TestReferrals(t *testing.T) {
 		t.Fatalf("satisfy: %+v, %v", x, err)
 	}
 	dx, _ := f.st.Diagnosis(ana, c.ID)
-	if m := dx.Exit["SA1"]; m.Status != delivery.Met || !strings.Contains(m.Evidence, fmt.Sprintf("referral %d: CESFAM — Inscripción: Familia inscrita", x.ID)) {
+	if m := dx.Exit["SA1"]; m.Status != delivery.Met || !strings.Contains(m.Evidence, fmt.Sprintf("#%d CESFAM — Inscripción: Familia inscrita", x.ID)) {
 		t.Errorf("exit mark: %+v", m)
 	}
 	if dx.Entry["SA1"].Status != delivery.NotMet {
@@ -358,7 +358,7 @@ func TestReferralConcurrently(t *testing.T) {
 	tl, _ := f.st.Timeline(ctx, c.ID)
 	n := 0
 	for _, e := range tl {
-		if strings.Contains(e.Detail, "satisfies ID2") {
+		if e.Kind == "referral_satisfied" && strings.HasPrefix(e.Detail, "ID2 ·") {
 			n++
 		}
 	}
@@ -408,7 +408,7 @@ func TestSeedDemoDirectory(t *testing.T) {
 			if x.SatisfiedOn != "" {
 				satisfied++
 				dx, _ := f.st.Diagnosis(ctx, c.ID)
-				if m := dx.Exit[x.Condition]; m.Status != delivery.Met || !strings.Contains(m.Evidence, fmt.Sprintf("referral %d", x.ID)) {
+				if m := dx.Exit[x.Condition]; m.Status != delivery.Met || !strings.Contains(m.Evidence, fmt.Sprintf("#%d ", x.ID)) {
 					t.Errorf("case %d: the satisfied condition %s is %+v", c.ID, x.Condition, m)
 				}
 			}

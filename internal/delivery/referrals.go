@@ -165,11 +165,13 @@ func (s *Store) Refer(ctx context.Context, caseID int64, in ReferralInput) (*Ref
 		if err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("referral %d to %s", id, serviceLabel(v))
+		// Timeline details carry data only (no words): the pages say the
+		// event in the reader's language.
+		detail := fmt.Sprintf("#%d %s", id, serviceLabel(v))
 		if in.Condition != "" {
 			detail += " (" + in.Condition + ")"
 		}
-		if err := event(ctx, tx, r, caseID, "referral", "", RefSent, detail); err != nil {
+		if err := event(ctx, tx, r, caseID, "referral", "", "", detail); err != nil {
 			return err
 		}
 		return record(ctx, tx, r, "referral.send", "case", itoa(caseID), nil, map[string]any{"referral": id, "service": v.ID, "condition": in.Condition})
@@ -277,11 +279,11 @@ func (s *Store) MoveReferral(ctx context.Context, id int64, from, to, on, outcom
 		if n, _ := res.RowsAffected(); n != 1 {
 			return refuse(fosis.ECONFLICT, "delivery.err.referral_moved", id, refTerm(from), refTerm(x.Status))
 		}
-		detail := fmt.Sprintf("referral %d: %s → %s", id, from, to)
+		detail := fmt.Sprintf("#%d %s — %s", id, x.Institution, x.Service)
 		if outcome != "" {
 			detail += ": " + clean(outcome)
 		}
-		if err := event(ctx, tx, r, x.CaseID, "referral", "", "", detail); err != nil {
+		if err := event(ctx, tx, r, x.CaseID, "referral_"+to, "", "", detail); err != nil {
 			return err
 		}
 		return record(ctx, tx, r, "referral.move", "referral", itoa(id), map[string]string{"status": from}, map[string]string{"status": to, "outcome": outcome})
@@ -293,7 +295,8 @@ func (s *Store) MoveReferral(ctx context.Context, id int64, from, to, on, outcom
 }
 
 // SatisfyCondition marks the condition of a resolved referral met in the
-// case's exit line, with the referral as its evidence, while the case is in
+// case's exit line, with the referral as its evidence ("#12 CESFAM Norte —
+// Inscripción: the outcome"), while the case is in
 // intervention or closing (the exit line is what the case closes with; the
 // entry stays as measured). It is a compare-and-set on the referral not
 // having satisfied it yet, and it is audited with the mark it replaced.
@@ -344,7 +347,7 @@ func (s *Store) SatisfyCondition(ctx context.Context, id int64) (*Referral, erro
 		if err != nil && !db.IsNoRows(err) {
 			return err
 		}
-		evidence := fmt.Sprintf("referral %d: %s — %s: %s", id, x.Institution, x.Service, clean(x.Outcome))
+		evidence := fmt.Sprintf("#%d %s — %s: %s", id, x.Institution, x.Service, clean(x.Outcome))
 		if _, err := tx.ExecContext(ctx, `INSERT INTO delivery_diagnoses (case_id, phase, condition, dimension, status, evidence, recorded_on, recorded_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (case_id, phase, condition) DO UPDATE SET status = excluded.status, evidence = excluded.evidence,
@@ -352,7 +355,7 @@ func (s *Store) SatisfyCondition(ctx context.Context, id int64) (*Referral, erro
 			c.ID, PhaseExit, x.Condition, dim, Met, evidence, d.Date(today), r.p.Username); err != nil {
 			return err
 		}
-		if err := event(ctx, tx, r, c.ID, "referral", "", "", fmt.Sprintf("referral %d satisfies %s", id, x.Condition)); err != nil {
+		if err := event(ctx, tx, r, c.ID, "referral_satisfied", "", "", fmt.Sprintf("%s · #%d %s — %s", x.Condition, id, x.Institution, x.Service)); err != nil {
 			return err
 		}
 		return record(ctx, tx, r, "referral.satisfies", "case", itoa(c.ID), map[string]any{"condition": x.Condition, "status": was},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"testing"
+	"time"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/delivery"
@@ -39,6 +40,9 @@ func init() {
 			{ID: 11, CaseID: 7, ServiceID: 3, Institution: "CESFAM Norte", Service: "Inscripción", Condition: "SA1", Status: delivery.RefResolved, Outcome: "Inscritos", SentOn: "2026-11-01", AttendedOn: "2026-11-05", ClosedOn: "2026-11-10"},
 			{ID: 12, CaseID: 7, ServiceID: 3, Institution: "CESFAM Norte", Service: "Inscripción", Condition: "SA3", Status: delivery.RefResolved, Outcome: "Vacunas al día", SentOn: "2026-11-01", ClosedOn: "2026-11-10", SatisfiedOn: "2026-11-12", SatisfiedBy: "consejera"},
 			{ID: 13, CaseID: 7, ServiceID: 4, Institution: "OMIL", Service: "Bolsa de empleo", Condition: "TR3", Status: delivery.RefSent, Reason: "Busca trabajo", SentOn: "2026-12-01"}}}
+	for i, k := range []string{"referral", "referral_attended", "referral_resolved", "referral_refused", "referral_satisfied"} {
+		file.Timeline = append(file.Timeline, delivery.Event{At: time.Date(2026, 11, 1+i, 9, 0, 0, 0, time.UTC), Actor: "consejera", Kind: k, Detail: "#11 CESFAM Norte — Inscripción"})
+	}
 	noRefs := file
 	noRefs.Referrals, noRefs.Referred = nil, false
 	plan := planFormData{Case: c, Kind: delivery.PlanFamily, Kinds: []string{"family", "business", "work"}, Goal: "Salud al día", Conditions: conds,
@@ -76,6 +80,7 @@ func init() {
 		templateCase{"case", file, `id="move-referral-13"`},
 		templateCase{"case", file, `id="plan-form-link"`},
 		templateCase{"case", noRefs, `id="no-referrals"`},
+		templateCase{"case", file, `#11 CESFAM Norte — Inscripción`},
 		templateCase{"plan_form", plan, `id="action-1-by-error"`},
 		templateCase{"plan_form", plan, `id="plan-approve"`},
 		templateCase{"plan_form", business, `id="budget-error"`},
