@@ -721,3 +721,29 @@ func (d caseData) HasPlan() bool {
 	}
 	return false
 }
+
+// openCondition is a condition not met at entry that no referral names yet.
+type openCondition struct {
+	Code, Text, Dimension string
+}
+
+// UnreferredUnmet returns the conditions not met at entry (and not met
+// since in the exit line) that no referral of the case names, to refer.
+func (d caseData) UnreferredUnmet(lang string) []openCondition {
+	if d.Methodology == nil || d.Diagnosis == nil {
+		return nil
+	}
+	named := map[string]bool{}
+	for _, x := range d.Referrals {
+		named[x.Condition] = true
+	}
+	var out []openCondition
+	for _, dm := range d.Methodology.Dimensions {
+		for _, c := range dm.Conditions {
+			if d.Diagnosis.Entry[c.Code].Status == delivery.NotMet && d.Diagnosis.Exit[c.Code].Status != delivery.Met && !named[c.Code] {
+				out = append(out, openCondition{Code: c.Code, Text: c.Text(lang), Dimension: dm.Key})
+			}
+		}
+	}
+	return out
+}

@@ -195,6 +195,10 @@ func TestDirectoryPages(t *testing.T) {
 		t.Errorf("exit mark: %+v", dx.Exit["SA1"])
 	}
 
+	if resp, body := c.do("GET", "/cases/"+id, nil); resp.StatusCode != 200 || !strings.Contains(body, `id="refer-SA2"`) || strings.Contains(body, `id="refer-SA1"`) {
+		t.Errorf("the unmet conditions to refer: %d", resp.StatusCode)
+	}
+
 	// The plan form: a row per unmet condition, a row added server-side,
 	// every problem at once, then sent for approval.
 	resp, body = c.do("GET", "/cases/"+id+"/plan", nil)

@@ -44,6 +44,9 @@ func init() {
 		file.Timeline = append(file.Timeline, delivery.Event{At: time.Date(2026, 11, 1+i, 9, 0, 0, 0, time.UTC), Actor: "consejera", Kind: k, Detail: "#11 CESFAM Norte — Inscripción"})
 	}
 	noRefs := file
+	unmet := file
+	unmet.Diagnosis = &delivery.Diagnosis{Entry: map[string]delivery.Mark{"SA1": {Status: delivery.NotMet}, "SA2": {Status: delivery.NotMet}, "SA3": {Status: delivery.Met}},
+		Exit: map[string]delivery.Mark{}}
 	noRefs.Referrals, noRefs.Referred = nil, false
 	plan := planFormData{Case: c, Kind: delivery.PlanFamily, Kinds: []string{"family", "business", "work"}, Goal: "Salud al día", Conditions: conds,
 		Actions: []delivery.PlanAction{{Condition: "SA1", Action: "Ir al CESFAM", Who: "María", By: "2027-01-15"}, {Condition: "ID1", Action: "", Who: "", By: "mañana"}},
@@ -81,6 +84,7 @@ func init() {
 		templateCase{"case", file, `id="plan-form-link"`},
 		templateCase{"case", noRefs, `id="no-referrals"`},
 		templateCase{"case", file, `#11 CESFAM Norte — Inscripción`},
+		templateCase{"case", unmet, `id="refer-SA2"`},
 		templateCase{"plan_form", plan, `id="action-1-by-error"`},
 		templateCase{"plan_form", plan, `id="plan-approve"`},
 		templateCase{"plan_form", business, `id="budget-error"`},
