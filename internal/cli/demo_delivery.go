@@ -86,5 +86,18 @@ func demoDelivery(ctx context.Context, a *App) error {
 		return err
 	}
 	fmt.Fprintf(a.Stdout, "cases: %d over 18 months, with counsellors' caseloads, sessions and diagnoses (fosis cases list; /cases; sign in as consejera)\n", n)
+	// The services directory of the cases' communes, and referrals
+	// (delivery.Store.SeedDemoDirectory).
+	names := map[string]string{}
+	for _, c := range a.Territory.Communes {
+		names[c.Code] = c.Name
+	}
+	services, referrals, err := a.Delivery.SeedDemoDirectory(ctx, names, 7)
+	if err != nil {
+		return err
+	}
+	if services > 0 {
+		fmt.Fprintf(a.Stdout, "services directory: %d services in the cases' communes, %d referrals, some satisfying conditions (fosis services list; /services)\n", services, referrals)
+	}
 	return nil
 }

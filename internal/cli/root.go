@@ -99,6 +99,7 @@ The FOSIS_DB environment variable does the same.`,
 		usersCmd(cfg), tokensCmd(cfg), auditCmd(cfg), programsCmd(cfg), callsCmd(cfg), backupCmd(cfg), restoreCmd(cfg),
 		cooperationCmd(cfg), knowledgeCmd(cfg), casesCmd(cfg), fundsCmd(cfg))
 	root.AddCommand(territoryCmd(cfg), countryPackCmd(cfg), portalCmd(cfg))
+	root.AddCommand(servicesCmd(cfg))
 	return root
 }
 

@@ -74,6 +74,8 @@ const (
 	CaseAfter    = "case-after"    // the cursor of a page of cases
 	SessionRef   = "session"       // a case session id
 	PlanRef      = "plan"          // a case plan version's id
+	ServiceRef   = "service"       // a service of the directory (edited by region)
+	ReferralRef  = "referral"      // a case's referral to a service
 )
 
 // Values are a kind's values: in the officer's region (every one is walked),
@@ -377,6 +379,9 @@ func New(t testing.TB) *World {
 		planOf[region] = strconv.FormatInt(p.ID, 10)
 	}
 
+	// The services directory and a referral in each region (directory.go).
+	serviceOf, referralOf := w.directoryWorld(t, sys, caseOf)
+
 	// Cooperation and knowledge: their demos.
 	_, err = w.Cooperation.SeedDemo(sys)
 	must(err)
@@ -453,6 +458,8 @@ func New(t testing.TB) *World {
 		CaseAfter:    {Own: []string{caseOf[Own], caseOf[w.Other]}, None: "99999999"},
 		SessionRef:   {Own: []string{sessionOf[Own]}, Other: []string{sessionOf[w.Other]}, None: "999999"},
 		PlanRef:      {Own: []string{planOf[Own]}, Other: []string{planOf[w.Other]}, None: "999999"},
+		ServiceRef:   {Own: []string{serviceOf[Own]}, Other: []string{serviceOf[w.Other]}, None: "999999"},
+		ReferralRef:  {Own: []string{referralOf[Own]}, Other: []string{referralOf[w.Other]}, None: "999999"},
 	}
 
 	w.Forbidden = w.forbidden(sys, views, apps, changes)

@@ -74,9 +74,13 @@ type caseData struct {
 	Next     []string
 	Reasons  []string
 	MayNotes bool
-	Saved    bool   // a session was just recorded
-	DraftKey string // the session form's draft to forget once saved
-	Error    error  // a refused move
+	// Referrals are the case's referrals to services (directory.go);
+	// Referred says one was just sent or moved.
+	Referrals []delivery.Referral
+	Referred  bool
+	Saved     bool   // a session was just recorded
+	DraftKey  string // the session form's draft to forget once saved
+	Error     error  // a refused move
 }
 
 // Mark returns a condition's mark in phase ("" if not marked).
@@ -100,7 +104,8 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	var err error
 	ctx := r.Context()
 	st := s.cfg.Delivery
-	d := caseData{Reasons: delivery.ExitReasons, Error: refusal, Saved: r.URL.Query().Get("saved") == "1", DraftKey: draftKey(id)}
+	d := caseData{Reasons: delivery.ExitReasons, Error: refusal, Saved: r.URL.Query().Get("saved") == "1",
+		Referred: r.URL.Query().Get("referred") == "1" || r.URL.Query().Get("referral") != "", DraftKey: draftKey(id)}
 	if d.Case, err = st.Case(ctx, id); err != nil {
 		s.fail(w, r, err)
 		return
@@ -110,7 +115,9 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 			if d.Diagnosis, err = st.Diagnosis(ctx, id); err == nil {
 				if d.Sessions, err = st.Sessions(ctx, id); err == nil {
 					if d.MayNotes, err = st.MayReadNotes(ctx, id); err == nil {
-						d.Plans, err = st.Plans(ctx, id)
+						if d.Plans, err = st.Plans(ctx, id); err == nil {
+							d.Referrals, err = st.Referrals(ctx, id)
+						}
 					}
 				}
 			}
@@ -430,6 +437,10 @@ func (s *Server) planDecision(w http.ResponseWriter, r *http.Request) {
 	p, err := s.cfg.Delivery.DecidePlan(r.Context(), id, r.PostFormValue("approve") == "1", r.PostFormValue("comment"))
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if r.PostFormValue("back") == "plan" { // decided on the plan form
+		http.Redirect(w, r, "/cases/"+strconv.FormatInt(p.CaseID, 10)+"/plan?decided="+p.Status, http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/cases/"+strconv.FormatInt(p.CaseID, 10)+"#plans", http.StatusSeeOther)

@@ -36,6 +36,9 @@ type dashboard struct {
 	// ModuleLink is where the role's module lives, once it exists ("" while
 	// it is still to come).
 	ModuleLink string
+	// Work is a counsellor's or an agency's work on cases (home_work.go;
+	// nil for the other roles).
+	Work *homeWork
 	// Audit: the user sees the audit trail; AuditEntries are its newest.
 	Audit        bool
 	AuditEntries []audit.Record
@@ -52,9 +55,15 @@ func (s *Server) newDashboard(ctx context.Context, p *auth.Principal) (dashboard
 		d.Module = moduleKey(p.Role)
 		d.ModuleLink = s.moduleLinks()[p.Role]
 	}
+	var err error
+	if d.Work, err = s.newHomeWork(ctx, p); err != nil {
+		return d, err
+	}
+	if d.Work != nil {
+		d.Module = "" // the work itself replaces the card that points to it
+	}
 	if p.SeesRegistry() && s.cfg.Registry != nil {
 		d.Registry = true
-		var err error
 		if d.Households, d.Persons, err = s.cfg.Registry.Count(ctx); err != nil {
 			return d, err
 		}
@@ -119,6 +128,12 @@ func (s *Server) moduleLinks() map[auth.Role]string {
 	links := map[auth.Role]string{}
 	if s.cfg.Programs != nil {
 		links[auth.RoleAgency] = "/calls"
+	}
+	if s.cfg.Delivery != nil {
+		links[auth.RoleCounsellor] = "/cases/work"
+	}
+	if s.cfg.Funds != nil {
+		links[auth.RoleFinance] = "/funds"
 	}
 	if s.cfg.Cooperation != nil {
 		links[auth.RoleCooperation] = "/cooperation"

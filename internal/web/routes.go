@@ -79,6 +79,7 @@ func (s *Server) pageRoutes() *routeMux {
 	s.changesRoutes(pages)
 	s.cooperationRoutes(pages)
 	s.casesRoutes(pages)
+	s.directoryRoutes(pages)
 	s.fundsRoutes(pages)
 	s.portalRoutes(pages)
 	s.fundsPaymentRoutes(pages)

@@ -231,7 +231,7 @@ func TestTemplates(t *testing.T) {
 			"en": {"Social registry · Metropolitana de Santiago", "40.0%", "400 of 1,000"}},
 		`id="dash-run-empty"`:  {"es": {"Aún no hay procesos de calificación", "fosis score"}, "en": {"No scoring run yet", "fosis score"}},
 		`id="dash-audit-link"`: {"es": {"Últimas entradas de auditoría", ">adela<", "user.create", "2026-11-02 03:04:05 UTC"}, "en": {"Newest audit entries", ">adela<", "user.create", "2026-11-02 03:04:05 UTC"}},
-		`id="dash-modules"`:    {"es": {"cooperación internacional", "aún no están disponibles"}, "en": {"International cooperation", "not available yet"}},
+		`id="dash-modules"`:    {"es": {"cooperación internacional", "pida a su administrador que lo active"}, "en": {"International cooperation", "ask your administrator to turn it on"}},
 		`href="/admin/tokens"`: {"es": {"Los proyectos financiados"}, "en": {"Funded projects"}},
 	}
 	// Texts that must appear in one language only (the code words translated).
