@@ -135,6 +135,9 @@ type Movement struct {
 // Store is the funds slice over one database.
 type Store struct {
 	db *db.DB
+	// Borrowers looks microcredit borrowers up in the social registry and
+	// the latest scoring run (set by cli; nil: loan reports are refused).
+	Borrowers BorrowersFunc
 }
 
 // New returns the funds store over d.
