@@ -107,13 +107,15 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 	prog := programs.NewStore(d, reg, tgt, log)
 	dl := delivery.NewStore(d, prog, reg, log, time.Now)
 	prog.OnEnrol(dl.OnEnrol)
+	fs := funds.New(d)
+	fs.Borrowers = borrowersHook(reg, tgt)
 	return &App{
 		Config: cfg, Log: log, DB: d, Territory: terr, Registry: reg,
 		Targeting: tgt, Programs: prog, Auth: auth.NewStore(d, time.Now),
 		Stdout: stdout, Stderr: stderr,
 
 		Cooperation: coop, Knowledge: knowledge.NewStore(d, coop),
-		Delivery: dl, Funds: funds.New(d),
+		Delivery: dl, Funds: fs,
 	}, nil
 }
 
