@@ -13,6 +13,8 @@ type menu struct {
 	// or, for the roles whose bar is full, in the administration menu
 	// (FundsInAdmin).
 	Funds, FundsInAdmin bool
+	// Microcredit is an institution's own loans and settlements.
+	Microcredit bool
 }
 
 // menus holds the menu of every role; a role it lacks (none, today) gets an
@@ -37,6 +39,7 @@ var menus = func() map[auth.Role]*menu {
 		readsFunds := r == auth.RoleFinance || r == auth.RoleAdmin || r == auth.RoleAnalyst || r == auth.RoleAuditor || r == auth.RoleRegional
 		m[r].FundsInAdmin = readsFunds && (m[r].Users || m[r].Audit)
 		m[r].Funds = readsFunds && !m[r].FundsInAdmin
+		m[r].Microcredit = r == auth.RoleInstitution
 	}
 	return m
 }()
