@@ -45,6 +45,11 @@ var callConfig = scopetest.Options{Allow: []string{scopetest.CatCommuneCode}}
 // its sources cite places ("Antofagasta 2020").
 var catalogue = scopetest.Options{Allow: []string{scopetest.CatCommune}}
 
+// microcreditNational: the microcredit subsidy is national (finance
+// officers, institutions' own users); a regional officer is refused on
+// every institution alike.
+var microcreditNational = scopetest.Options{OwnMayFail: "the microcredit subsidy is national: a regional officer reads no institution"}
+
 // scopeWalkEndpoints is every API route the regional officer is walked
 // through. A route in the route table absent from here and from
 // scopeWalkSkipped fails TestScopeWalk.
@@ -146,10 +151,17 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 
 	// Funds: a regional officer reads only their region's budget lines and
 	// envelopes, and moves no money.
-	"GET /api/v1/funds/balances":                              {{queries: []string{"?year=2026", "?region={region}"}}},
-	"GET /api/v1/funds/envelopes/{call}/movements":            {{params: map[string]string{"call": "{call}"}}},
-	"POST /api/v1/funds/assignments":                          {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
-	"POST /api/v1/funds/modifications":                        {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
+	"GET /api/v1/funds/balances":                   {{queries: []string{"?year=2026", "?region={region}"}}},
+	"GET /api/v1/funds/envelopes/{call}/movements": {{params: map[string]string{"call": "{call}"}}},
+	"POST /api/v1/funds/assignments":               {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
+	"POST /api/v1/funds/modifications":             {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
+	"GET /api/v1/funds/execution":                  {{queries: []string{"?year=2026", "?year=2026&region={region}", "?year=2026&month=3"}}},
+	"GET /api/v1/funds/institutions":               {{opt: microcreditNational}},
+	"GET /api/v1/funds/institutions/{code}/loans":  {{params: map[string]string{"code": "walk-fundacion"}, opt: microcreditNational}},
+	"POST /api/v1/funds/institutions/{code}/loans": {{params: map[string]string{"code": "walk-fundacion"},
+		body: `{"loans": [{"run": "{run-dots:0}", "amount": 300000, "placed_on": "2026-03-05", "term_months": 12, "business_since": "2020-01-01"}]}`, opt: microcreditNational}},
+	"GET /api/v1/funds/institutions/{code}/settlements":       {{params: map[string]string{"code": "walk-fundacion"}, opt: microcreditNational}},
+	"POST /api/v1/funds/institutions/{code}/settlements":      {{params: map[string]string{"code": "walk-fundacion"}, body: `{"month": "2026-03"}`, opt: microcreditNational}},
 	"POST /api/v1/cooperation/orgs":                           {{body: `{"name": "Walk"}`}},
 	"POST /api/v1/cooperation/staff":                          {{body: `{"name": "Walk"}`}},
 	"POST /api/v1/cooperation/members":                        {{body: `{"user_id": 1, "org": "FOSIS"}`}},
