@@ -7,7 +7,6 @@ package funds
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -159,47 +158,50 @@ func (s *Store) Execution(ctx context.Context, f ExecFilter) (*ExecutionReport, 
 		}
 		rep.Lines = append(rep.Lines, ExecLine{Line: l.k.Line, Region: l.k.Region, Assigned: -law})
 	}
-	// The months' bounds: movements are grouped by month with one CASE, so
-	// that one query text serves both engines (instants are TEXT on
-	// SQLite, TIMESTAMPTZ on PostgreSQL).
-	from, to := time.Date(f.Year, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(f.Year+1, 1, 1, 0, 0, 0, 0, time.UTC)
-	if f.Month > 0 {
-		from = time.Date(f.Year, time.Month(f.Month), 1, 0, 0, 0, 0, time.UTC)
-		to = from.AddDate(0, 1, 0)
+	args := make([]any, 0, len(ids)+len(execKinds)+2)
+	for _, l := range ids {
+		args = append(args, l.id)
 	}
-	var q strings.Builder
-	args := []any{}
-	q.WriteString(`SELECT budget_id, kind, CASE`)
-	for m := 2; m <= 12; m++ {
-		q.WriteString(` WHEN at < ? THEN ` + strconv.Itoa(m-1))
-		args = append(args, s.db.Time(time.Date(f.Year, time.Month(m), 1, 0, 0, 0, 0, time.UTC)))
-	}
-	q.WriteString(` ELSE 12 END AS m, SUM(amount) FROM funds_movements WHERE at >= ? AND at < ? AND kind IN (?, ?, ?, ?, ?) GROUP BY budget_id, kind, m`)
-	args = append(args, s.db.Time(from), s.db.Time(to))
 	for _, k := range execKinds {
 		args = append(args, string(k))
 	}
-	rows, err = s.db.QueryContext(ctx, q.String(), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, sum int64
-		var kind string
-		var m int
-		if err := rows.Scan(&id, &kind, &m, &sum); err != nil {
-			return nil, err
-		}
-		i, ok := lines[id]
-		if !ok || m < 1 || m > 12 {
+	inList := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	args = args[:len(args):len(args)]
+	// Per month, one range of funds_movements_line_kind_at (covering) per
+	// line and kind, read in index order so that the grouping needs no
+	// sort; one query text serves both engines (instants are TEXT on
+	// SQLite, TIMESTAMPTZ on PostgreSQL) and no expression is computed per
+	// row.
+	for m := 1; m <= 12; m++ {
+		lo := time.Date(f.Year, time.Month(m), 1, 0, 0, 0, 0, time.UTC)
+		hi := lo.AddDate(0, 1, 0)
+		if f.Month > 0 && m != f.Month {
 			continue
 		}
-		rep.Lines[i].Months[m-1].add(Kind(kind), sum)
-		rep.Lines[i].Total.add(Kind(kind), sum)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+		rows, err := s.db.QueryContext(ctx, `SELECT budget_id, kind, SUM(amount) FROM funds_movements
+			WHERE budget_id IN (`+inList+`) AND kind IN (?, ?, ?, ?, ?) AND at >= ? AND at < ? GROUP BY budget_id, kind`,
+			append(args, s.db.Time(lo), s.db.Time(hi))...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, sum int64
+			var kind string
+			if err := rows.Scan(&id, &kind, &sum); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			i, ok := lines[id]
+			if !ok {
+				continue
+			}
+			rep.Lines[i].Months[m-1].add(Kind(kind), sum)
+			rep.Lines[i].Total.add(Kind(kind), sum)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	regions := map[string]int{}
 	for _, l := range rep.Lines {
