@@ -185,4 +185,3 @@ func BenchmarkMicrocreditMonth(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "loans")
 }
-
