@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/fosis/fosis/internal/funds"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/rut"
@@ -20,9 +22,12 @@ import (
 // institution and cannot settle; the finance officer settles a month, sees
 // the commitment in the envelope's movements and the execution report, and
 // downloads them as XLSX; a regional officer is refused.
-func TestMicrocreditPages(t *testing.T) {
+// microcreditFixture is a web application with a microcredit envelope, two
+// institutions with agreements, a finance officer (fiona), the first
+// institution's user (ines) and a regional officer (rosa).
+func microcreditFixture(t *testing.T) (*fixture, *funds.Store) {
 	ctx := context.Background()
-	d, _ := registrytest.Imported(t, 20, 1)
+	d, reg := registrytest.Imported(t, 20, 1)
 	users := auth.NewStore(d, time.Now)
 	made := map[string]*auth.User{}
 	for _, nu := range []auth.NewUser{
@@ -64,12 +69,17 @@ func TestMicrocreditPages(t *testing.T) {
 	if err := fs.AddInstitutionStaff(sys, "fundacion", made["ines"]); err != nil {
 		t.Fatal(err)
 	}
-	w, err := web.New(web.Config{DB: d, Users: users, Funds: fs})
+	w, err := web.New(web.Config{DB: d, Users: users, Funds: fs, Registry: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{srv: httptest.NewServer(w.Handler()), d: d}
 	t.Cleanup(f.srv.Close)
+	return f, fs
+}
+
+func TestMicrocreditPages(t *testing.T) {
+	f, _ := microcreditFixture(t)
 	signIn := func(user string) *client {
 		c := f.client(t)
 		if resp, body := c.do("POST", "/signin", url.Values{"username": {user}, "password": {password}, "next": {"/"}}); resp.StatusCode != 200 {
@@ -141,5 +151,37 @@ func TestMicrocreditPages(t *testing.T) {
 	}
 	if resp, body := rosa.do("GET", "/funds/execution?year=2026", nil); resp.StatusCode != 200 || !strings.Contains(body, "microcredito") {
 		t.Errorf("regional on her region's execution: %d", resp.StatusCode)
+	}
+}
+
+// TestMicrocreditScreens loads the execution, envelope and institution
+// pages in Chromium at 360 and 1366 px: none is wider than the window.
+func TestMicrocreditScreens(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a browser")
+	}
+	ctx := browserFor(t, 3*time.Minute)
+	f, fs := microcreditFixture(t)
+	sys := auth.WithPrincipal(context.Background(), auth.System())
+	if _, err := fs.ReportLoans(sys, "fundacion", []funds.LoanInput{{RUN: rut.Format(11_111_111), Amount: 300_000, PlacedOn: "2026-03-05", TermMonths: 12, BusinessSince: "2020-01-01"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.Settle(sys, "fundacion", "2026-03"); err != nil {
+		t.Fatal(err)
+	}
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1366, 900),
+		chromedp.Navigate(f.srv.URL+"/signin"),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), "fiona"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("nav #user")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"/funds", "/funds/execution?year=2026", "/funds/envelopes/MC-2026", "/funds/institutions", "/funds/institutions/fundacion"} {
+		checkScreen(t, ctx, f.srv.URL, target, "fiona", auth.RoleFinance, false, t.TempDir())
 	}
 }
