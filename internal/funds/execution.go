@@ -121,7 +121,7 @@ func (s *Store) Execution(ctx context.Context, f ExecFilter) (*ExecutionReport, 
 		return nil, invalid("year", "funds.err.year", f.Year)
 	}
 	if f.Month < 0 || f.Month > 12 {
-		return nil, mcInvalid("month", "funds.mc.err.month", f.Month)
+		return nil, mcInvalid("month", "funds.mc.err.month_number", f.Month)
 	}
 	rep := &ExecutionReport{Year: f.Year, Month: f.Month, Lines: []ExecLine{}, Regions: []ExecRegion{}}
 	type line struct {

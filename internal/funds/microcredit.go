@@ -204,6 +204,7 @@ var MicrocreditMessages = map[string]string{
 	"funds.mc.err.file":            "the file cannot be read: %v",
 	"funds.mc.err.row":             "%v",
 	"funds.mc.err.month":           "%q is not a month (YYYY-MM)",
+	"funds.mc.err.month_number":    "%d is not a month: use 1 to 12",
 	"funds.mc.err.month_open":      "%s has not ended yet: settle a month after its last day",
 	"funds.mc.err.settled":         "%s is already settled for institution %s (settlement %d)",
 	"funds.mc.err.nothing":         "institution %s has no unsettled loans in %s",
