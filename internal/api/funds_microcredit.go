@@ -17,6 +17,8 @@ func (s *Server) microcreditRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/funds/execution", false, handle(s.fundsExecution)},
 		{"GET", "/api/v1/funds/institutions", false, handle(s.fundsInstitutions)},
+		{"POST", "/api/v1/funds/institutions", false, handle(s.fundsCreateInstitution)},
+		{"POST", "/api/v1/funds/institutions/{code}/agreements", false, handle(s.fundsCreateAgreement)},
 		{"GET", "/api/v1/funds/institutions/{code}/loans", false, handle(s.fundsLoans)},
 		{"POST", "/api/v1/funds/institutions/{code}/loans", false, handle(s.fundsReportLoans)},
 		{"GET", "/api/v1/funds/institutions/{code}/settlements", false, handle(s.fundsSettlements)},
@@ -161,4 +163,49 @@ func (s *Server) fundsSettle(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return f.Settle(r.Context(), r.PathValue("code"), b.Month)
+}
+
+// FundsInstitutionInput is the body of POST /api/v1/funds/institutions.
+type FundsInstitutionInput struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
+	TaxID string `json:"tax_id"`
+}
+
+// FundsAgreementInput is the body of POST …/agreements.
+type FundsAgreementInput struct {
+	Call              string       `json:"call"`
+	StartsOn          string       `json:"starts_on"`
+	EndsOn            string       `json:"ends_on"`
+	Cap               int64        `json:"cap"`
+	MonthlyCap        int64        `json:"monthly_cap"`
+	MaxBracket        int          `json:"max_bracket"`
+	MinBusinessMonths int          `json:"min_business_months"`
+	Bands             []funds.Band `json:"bands"`
+}
+
+func (s *Server) fundsCreateInstitution(r *http.Request) (any, error) {
+	f, err := s.fundsStore()
+	if err != nil {
+		return nil, err
+	}
+	var b FundsInstitutionInput
+	if err := decodeBody(r, &b); err != nil {
+		return nil, err
+	}
+	return f.CreateInstitution(r.Context(), funds.Institution{Code: b.Code, Name: b.Name, Kind: funds.InstitutionKind(b.Kind), TaxID: b.TaxID})
+}
+
+func (s *Server) fundsCreateAgreement(r *http.Request) (any, error) {
+	f, err := s.fundsStore()
+	if err != nil {
+		return nil, err
+	}
+	var b FundsAgreementInput
+	if err := decodeBody(r, &b); err != nil {
+		return nil, err
+	}
+	return f.CreateAgreement(r.Context(), funds.Agreement{Institution: r.PathValue("code"), Call: b.Call, StartsOn: b.StartsOn, EndsOn: b.EndsOn,
+		Cap: b.Cap, MonthlyCap: b.MonthlyCap, MaxBracket: b.MaxBracket, MinBusinessMonths: b.MinBusinessMonths, Bands: b.Bands})
 }

@@ -38,15 +38,34 @@ func checkMicrocreditResponses(t *testing.T, c *checker, ok200 map[string]bool) 
 	if _, err := fs.Allocate(sys, k, "MC-2026", 5_000_000, ""); err != nil {
 		t.Fatal(err)
 	}
-	for i, code := range []string{"fundacion", "banco"} {
-		if _, err := fs.CreateInstitution(sys, funds.Institution{Code: code, Name: code, Kind: funds.Bank, TaxID: rut.Format(int64(97_000_000 + i))}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fs.CreateAgreement(sys, funds.Agreement{Institution: code, Call: "MC-2026", StartsOn: "2026-01-01", EndsOn: "2026-12-31", Cap: 1_000_000,
-			Bands: []funds.Band{{Min: 1, Max: 1_000_000, Subsidy: 25_000}}}); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := fs.CreateInstitution(sys, funds.Institution{Code: "banco", Name: "banco", Kind: funds.Bank, TaxID: rut.Format(97_000_001)}); err != nil {
+		t.Fatal(err)
 	}
+	if _, err := fs.CreateAgreement(sys, funds.Agreement{Institution: "banco", Call: "MC-2026", StartsOn: "2026-01-01", EndsOn: "2026-12-31", Cap: 1_000_000,
+		Bands: []funds.Band{{Min: 1, Max: 1_000_000, Subsidy: 25_000}}}); err != nil {
+		t.Fatal(err)
+	}
+	fin := &auth.Principal{Username: "fiona", Role: auth.RoleFinance}
+	pre := httptest.NewServer((&api.Server{DB: d, Tokens: tokenMap{"fin": {fin, []string{"read", "write"}}}, Funds: fs}).Handler())
+	doc0 := openAPIDoc(t)
+	for _, x := range []struct{ path, url, body string }{
+		{"/api/v1/funds/institutions", "/api/v1/funds/institutions", `{"code": "fundacion", "name": "Fundación", "kind": "foundation", "tax_id": "` + rut.Format(97_000_000) + `"}`},
+		{"/api/v1/funds/institutions/{code}/agreements", "/api/v1/funds/institutions/fundacion/agreements",
+			`{"call": "MC-2026", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cap": 1000000, "bands": [{"min": 1, "max": 1000000, "subsidy": 25000}]}`},
+	} {
+		status, b, _ := postJSON(t, pre.URL+x.url, "fin", x.body)
+		if status != 200 {
+			t.Fatalf("POST %s: %d %s", x.url, status, b)
+		}
+		for _, e := range c.check(obj(t, obj(t, doc0, "paths", x.path, "post"), "requestBody", "content", "application/json", "schema"), decodeJSON(t, []byte(x.body)), "request") {
+			t.Errorf("%s: %s", x.path, e)
+		}
+		for _, e := range c.check(responseSchema(t, doc0, "POST", x.path, 200), decodeJSON(t, b), "$") {
+			t.Errorf("POST %s: %s", x.path, e)
+		}
+		ok200["POST "+normalise(x.path)] = true
+	}
+	pre.Close()
 	users := auth.NewStore(d, time.Now)
 	u, err := users.CreateUser(sys, auth.System(), auth.NewUser{Username: "ines", DisplayName: "Inés", Role: auth.RoleInstitution, Password: "una clave larga 123"})
 	if err != nil {
