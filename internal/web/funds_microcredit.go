@@ -184,9 +184,26 @@ func (s *Server) fundsExecution(w http.ResponseWriter, r *http.Request) {
 			bounds = chileBounds()
 		}
 	}
+	// Every region of the country for a national reader (those without
+	// an assignment in grey); a regional officer's own only.
+	regions := rep.Regions
+	if p := viewerOf(r.Context()).p; p.Role != auth.RoleRegional && s.cfg.Registry != nil && d.Region == "" {
+		have := map[string]funds.ExecRegion{}
+		for _, rg := range rep.Regions {
+			have[rg.Region] = rg
+		}
+		regions = nil
+		for _, rg := range s.cfg.Registry.Territory().Regions {
+			x, ok := have[rg.Code]
+			if !ok {
+				x = funds.ExecRegion{Region: rg.Code}
+			}
+			regions = append(regions, x)
+		}
+	}
 	var areas []mapArea
 	var shapes []*geo.Shape
-	for _, rg := range rep.Regions {
+	for _, rg := range regions {
 		shape, _ := bounds.Region(rg.Region)
 		areas = append(areas, mapArea{Code: rg.Region, Name: d.RegionName(rg.Region), Href: "/funds/execution?year=" + d.Year + "&region=" + rg.Region,
 			Share: rg.Share(), Count: rg.Total.Paid, Households: rg.Assigned})

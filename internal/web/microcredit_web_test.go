@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -181,7 +182,11 @@ func TestMicrocreditScreens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir := os.Getenv("FOSIS_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	for _, target := range []string{"/funds", "/funds/execution?year=2026", "/funds/envelopes/MC-2026", "/funds/institutions", "/funds/institutions/fundacion"} {
-		checkScreen(t, ctx, f.srv.URL, target, "fiona", auth.RoleFinance, false, t.TempDir())
+		checkScreen(t, ctx, f.srv.URL, target, "fiona", auth.RoleFinance, false, dir)
 	}
 }
