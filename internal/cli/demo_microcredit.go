@@ -97,6 +97,9 @@ func demoMicrocredit(ctx context.Context, a *App) error {
 	var loans, settled int64
 	for m := 1; m <= months; m++ {
 		for i, x := range institutions {
+			if next >= len(runs) {
+				break // a small demo registry has borrowers for part of the year
+			}
 			var csv strings.Builder
 			csv.WriteString("run;amount;placed_on;term_months;business_since\n")
 			count := 3 + (m+i)%4
