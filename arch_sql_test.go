@@ -37,6 +37,7 @@ var tableOwners = map[string]string{
 	"00070": "funds",
 	"00071": "funds",
 	"00072": "funds",
+	"00073": "funds",
 }
 
 var prefixOwners = map[string]string{

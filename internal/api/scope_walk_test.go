@@ -48,6 +48,11 @@ var catalogue = scopetest.Options{Allow: []string{scopetest.CatCommune}}
 // scopeWalkEndpoints is every API route the regional officer is walked
 // through. A route in the route table absent from here and from
 // scopeWalkSkipped fails TestScopeWalk.
+// microcreditNational: the microcredit subsidy is national (finance
+// officers, institutions' own users); a regional officer is refused on
+// every institution alike.
+var microcreditNational = scopetest.Options{OwnMayFail: "the microcredit subsidy is national: a regional officer reads no institution"}
+
 var scopeWalkEndpoints = map[string][]walkEndpoint{
 	"GET /healthz": {{}},
 	"GET /readyz":  {{}},
@@ -205,6 +210,16 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 	"POST /api/v1/funds/contracts/{code}/spending":                {{params: map[string]string{"code": "{region}"}, body: `{"month": "2026-03", "lines": {"other": 1}}`}},
 	"POST /api/v1/funds/contracts/{code}/milestones/{seq}/{step}": {{params: map[string]string{"code": "{region}", "seq": "2", "step": "accept"}, body: `{"evidence": "walk"}`}},
 	"GET /api/v1/funds/guarantees/alerts":                         {{queries: []string{"?days=365"}}},
+	"GET /api/v1/funds/execution":                                 {{queries: []string{"?year=2026", "?year=2026&region={region}", "?year=2026&month=3"}}},
+	"GET /api/v1/funds/institutions":                              {{opt: microcreditNational}},
+	"POST /api/v1/funds/institutions":                             {{body: `{"code": "walk-nueva", "name": "Nueva", "kind": "bank", "tax_id": "76000000-0"}`, opt: microcreditNational}},
+	"POST /api/v1/funds/institutions/{code}/agreements": {{params: map[string]string{"code": "walk-fundacion"},
+		body: `{"call": "{call}", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cap": 1000, "bands": [{"min": 1, "max": 10, "subsidy": 1}]}`, opt: microcreditNational}},
+	"GET /api/v1/funds/institutions/{code}/loans": {{params: map[string]string{"code": "walk-fundacion"}, opt: microcreditNational}},
+	"POST /api/v1/funds/institutions/{code}/loans": {{params: map[string]string{"code": "walk-fundacion"},
+		body: `{"loans": [{"run": "{run-dots:0}", "amount": 300000, "placed_on": "2026-03-05", "term_months": 12, "business_since": "2020-01-01"}]}`, opt: microcreditNational}},
+	"GET /api/v1/funds/institutions/{code}/settlements":  {{params: map[string]string{"code": "walk-fundacion"}, opt: microcreditNational}},
+	"POST /api/v1/funds/institutions/{code}/settlements": {{params: map[string]string{"code": "walk-fundacion"}, body: `{"month": "2026-03"}`, opt: microcreditNational}},
 }
 
 // scopeWalkSkipped are the routes the walk does not visit, and why no

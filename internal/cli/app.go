@@ -113,6 +113,7 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 	prog.OnEnrol(dl.OnEnrol)
 	fs := funds.New(d)
 	fs.AgencyOf = prog.AgencyOf // contracts scope agency staff
+	fs.Borrowers = borrowersHook(reg, tgt)
 	return &App{
 		Config: cfg, Log: log, DB: d, Territory: terr, Registry: reg,
 		Targeting: tgt, Programs: prog, Auth: auth.NewStore(d, time.Now),

@@ -73,6 +73,9 @@ database is served as it is unless --rebuild is given.`,
 			if err := seedCooperationDemo(ctx, a); err != nil {
 				return err
 			}
+			if err := demoMicrocredit(ctx, a); err != nil { // demo_microcredit.go
+				return err
+			}
 			if err := printDemoGuide(ctx, a, addr, token); err != nil {
 				return err
 			}
@@ -164,6 +167,7 @@ var demoAccounts = []auth.NewUser{
 	{Username: "contraparte", DisplayName: "Paula Contraparte", Role: auth.RoleCounterpart, Language: "en"},
 	{Username: "financiador", DisplayName: "Felipe Financiador", Role: auth.RoleFinancer, Language: "en"},
 	{Username: "auditora", DisplayName: "Aurora Auditora", Role: auth.RoleAuditor},
+	{Username: "institucion", DisplayName: "Inés Institución", Role: auth.RoleInstitution},
 }
 
 // demoUsers creates the demo accounts (or gives existing ones a new

@@ -26,6 +26,8 @@ func fundsCmd(cfg *Config) *cobra.Command {
 		note, call string
 		ref        string
 		asJSON     bool
+		// movementsXLSX is movements' --xlsx (internal/cli/funds_microcredit.go).
+		movementsXLSX string
 	)
 	keyFlags := func(cmd *cobra.Command, required bool) {
 		cmd.Flags().IntVar(&k.Year, "year", 0, "budget year")
@@ -165,6 +167,9 @@ func fundsCmd(cfg *Config) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if movementsXLSX != "" {
+				return writeXLSX(a, movementsXLSX, funds.MovementsTable(ms))
+			}
 			if asJSON {
 				return json.NewEncoder(a.Stdout).Encode(ms)
 			}
@@ -179,6 +184,7 @@ func fundsCmd(cfg *Config) *cobra.Command {
 	}
 	movements.Flags().StringVar(&call, "call", "", "the call's code")
 	movements.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	movements.Flags().StringVar(&movementsXLSX, "xlsx", "", "write an XLSX file instead")
 	movements.MarkFlagRequired("call")
 
 	verify := &cobra.Command{
@@ -201,5 +207,6 @@ func fundsCmd(cfg *Config) *cobra.Command {
 	}
 	c.AddCommand(budget, allocate, move, balances, movements, verify)
 	c.AddCommand(fundsPaymentCmds(cfg)...) // funds_payments.go
+	c.AddCommand(microcreditCmds(cfg)...)
 	return c
 }

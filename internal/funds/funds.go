@@ -139,6 +139,9 @@ type Store struct {
 	// for none): cli wires it to programs.Store.AgencyOf; contracts scope
 	// agency staff with it (contracts.go). Nil: agency staff see nothing.
 	AgencyOf func(ctx context.Context, userID int64) (string, error)
+	// Borrowers looks microcredit borrowers up in the social registry and
+	// the latest scoring run (set by cli; nil: loan reports are refused).
+	Borrowers BorrowersFunc
 }
 
 // New returns the funds store over d.

@@ -140,5 +140,8 @@ func (s *Server) moduleLinks() map[auth.Role]string {
 		links[auth.RoleCounterpart] = "/cooperation"
 		links[auth.RoleFinancer] = "/cooperation"
 	}
+	if s.cfg.Funds != nil {
+		links[auth.RoleInstitution] = "/funds/institutions" // a microcredit institution's loans
+	}
 	return links
 }

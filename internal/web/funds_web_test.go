@@ -62,9 +62,9 @@ func TestFundsPage(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{"fiona", 200, []string{"Ejecución presupuestaria", "<td>YE-13</td>", "<td>YE-05</td>", "$10.000.000"}, nil},
-		{"fred", 200, []string{"Budget execution", "<td>YE-13</td>", "$10,000,000"}, nil},
-		{"rosa", 200, []string{"<td>YE-13</td>"}, []string{"YE-05"}},
+		{"fiona", 200, []string{"Ejecución presupuestaria", ">YE-13</a>", ">YE-05</a>", "$10.000.000"}, nil},
+		{"fred", 200, []string{"Budget execution", ">YE-13</a>", "$10,000,000"}, nil},
+		{"rosa", 200, []string{">YE-13</a>"}, []string{"YE-05"}},
 		{"alba", 403, nil, []string{"YE-13", "YE-05"}},
 	} {
 		t.Run(tc.user, func(t *testing.T) {

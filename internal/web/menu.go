@@ -17,6 +17,8 @@ type menu struct {
 	// an agency's staff, who read no budget (the others reach contracts,
 	// payments and runs from the budget pages).
 	FundsContracts bool
+	// Microcredit is an institution's own loans and settlements.
+	Microcredit bool
 }
 
 // menus holds the menu of every role; a role it lacks (none, today) gets an
@@ -42,6 +44,7 @@ var menus = func() map[auth.Role]*menu {
 		m[r].FundsInAdmin = readsFunds && (m[r].Users || m[r].Audit)
 		m[r].Funds = readsFunds && !m[r].FundsInAdmin
 		m[r].FundsContracts = r == auth.RoleAgency
+		m[r].Microcredit = r == auth.RoleInstitution
 	}
 	return m
 }()

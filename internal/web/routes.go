@@ -83,6 +83,7 @@ func (s *Server) pageRoutes() *routeMux {
 	s.fundsRoutes(pages)
 	s.portalRoutes(pages)
 	s.fundsPaymentRoutes(pages)
+	s.microcreditRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), "error", errorData{Message: "error.notfound"})
 	})

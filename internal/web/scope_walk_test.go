@@ -100,7 +100,15 @@ var scopeWalkPages = map[string][]walkPage{
 	"POST /cases/{id}/move":        {{params: map[string]string{"id": "{case}"}, form: "from=open&to=in_diagnosis"}},
 	"POST /cases/{id}/sessions":    {{params: map[string]string{"id": "{case}"}, form: "component=home&kind=home&status=held&date={today}&minutes=45&attendees=Rosa"}},
 	"GET /funds":                   {{queries: []string{"?year=2026", "?region={region}"}}},
-	"/":                            {{params: map[string]string{"": "no-such-page/{household}"}, opt: scopetest.Options{OwnMayFail: "no page is there"}}},
+	"GET /funds/execution":         {{queries: []string{"?year=2026", "?year=2026&region={region}", "?year=2026&format=xlsx"}}},
+	"GET /funds/envelopes/{call}":  {{params: map[string]string{"call": "{call}"}, queries: []string{"?format=xlsx"}}},
+	"GET /funds/institutions":      {{opt: microcreditNational}},
+	"GET /funds/institutions/{code}": {{params: map[string]string{"code": "walk-fundacion"}, queries: []string{"?format=xlsx&table=loans", "?format=xlsx&table=settlements"},
+		opt: microcreditNational}},
+	"POST /funds/institutions/{code}/loans": {{params: map[string]string{"code": "walk-fundacion"},
+		files: map[string]string{"file": "run,amount,placed_on,term_months,business_since\n{run-dots:0},300000,2026-03-05,12,2020-01-01\n"}, opt: microcreditNational}},
+	"POST /funds/institutions/{code}/settlements": {{params: map[string]string{"code": "walk-fundacion"}, form: "month=2026-03", opt: microcreditNational}},
+	"/": {{params: map[string]string{"": "no-such-page/{household}"}, opt: scopetest.Options{OwnMayFail: "no page is there"}}},
 
 	"POST /admin/users":               {{form: "username=walk-nuevo&display_name=Nuevo&role=regional&region_code={region}&language=es"}},
 	"POST /admin/users/{id}/active":   {{params: map[string]string{"id": "{user}"}, form: "active=0"}},
@@ -181,6 +189,11 @@ var scopeWalkSkipped = map[string]string{
 	"GET /portal/callback": "finishes a person's sign-in with the provider's answer; no record",
 	"POST /portal/signout": "ends a person's portal session; no record",
 }
+
+// microcreditNational: the microcredit subsidy is national (finance
+// officers, institutions' own users); a regional officer is refused on
+// every institution alike.
+var microcreditNational = scopetest.Options{OwnMayFail: "the microcredit subsidy is national: a regional officer reads no institution"}
 
 const tokenExistence = "an API token belongs to a user, not to a region: refusing another user's token (403) says that the id exists, and token ids are sequential"
 
@@ -351,7 +364,7 @@ func fundsWorld(t *testing.T, w *scopetest.World) {
 	t.Helper()
 	fs := funds.New(w.DB)
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
-	for region, calls := range map[string][]string{scopetest.Own: {"walk-propia", "walk-mixta"}, w.Other: {"walk-otra"}} {
+	for region, calls := range map[string][]string{scopetest.Own: {"walk-propia", "walk-mixta", "walk-abierta"}, w.Other: {"walk-otra"}} {
 		k := funds.Key{Year: 2026, Line: "walk", Region: region}
 		if _, err := fs.Assign(ctx, k, 10_000_000, ""); err != nil {
 			t.Fatal(err)

@@ -10,7 +10,7 @@ func init() {
 		{Budget: k, Call: "YE-2026-13", Envelope: 4_300_000, Committed: 210_000, Paid: 40_000, Justified: 400_000, Recovered: 50_000},
 	}
 	moreTemplateCases = append(moreTemplateCases,
-		templateCase{"funds", fundsData{Year: "2026", Rows: rows}, `<td>YE-2026-13</td>`},
+		templateCase{"funds", fundsData{Year: "2026", Rows: rows}, `>YE-2026-13</a></td>`},
 		templateCase{"funds", fundsData{Year: "2026", Rows: rows}, `>4 %</td>`},
 		templateCase{"funds", fundsData{}, `id="funds-empty"`},
 	)

@@ -25,6 +25,7 @@ const (
 	RoleFinancer    Role = "financer"    // financer: read-only on funded projects
 	RoleAuditor     Role = "auditor"     // auditor: read-only, sees the audit trail
 	RoleFinance     Role = "finance"     // finance officer: budgets, envelopes and payments (internal/funds)
+	RoleInstitution Role = "institution" // microcredit institution staff: its own loans and settlements (internal/funds)
 )
 
 // RoleCitizen is a person signed in to the citizen portal through an OpenID
@@ -35,7 +36,7 @@ const RoleCitizen Role = "citizen"
 
 // Roles lists every role, in the order forms show them.
 var Roles = []Role{RoleAdmin, RoleAnalyst, RoleRegional, RoleAgency, RoleCounsellor,
-	RoleCooperation, RoleCounterpart, RoleFinancer, RoleAuditor, RoleFinance}
+	RoleCooperation, RoleCounterpart, RoleFinancer, RoleAuditor, RoleFinance, RoleInstitution}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
