@@ -16,6 +16,7 @@ import (
 
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/registry/synth"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
@@ -101,7 +102,7 @@ func (b *bench) run(ctx context.Context, engines []string, out string) error {
 	b.header()
 	b.progress("generating %d households", b.n)
 	t0 := time.Now()
-	st, err := registry.GenerateDir(ctx, filepath.Join(dir, "extract"), registry.GenerateOptions{Households: b.n, Seed: 7}, nil)
+	st, err := synth.GenerateDir(ctx, filepath.Join(dir, "extract"), synth.Options{Households: b.n, Seed: 7}, nil)
 	if err != nil {
 		return err
 	}
