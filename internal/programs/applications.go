@@ -617,3 +617,52 @@ func PageOf(all []Application, after int64, limit int) ([]Application, int64, er
 	}
 	return all[start:end], next, nil
 }
+
+// decideOn runs decide in a transaction on application id and its call,
+// both read under the call's lock (lockedApplication), once it has checked
+// that the caller may write: the prologue of every decision on one
+// application (Withdraw, Enroll).
+func (s *Store) decideOn(ctx context.Context, id int64, decide func(tx *db.Tx, c *Call, a *Application) error) error {
+	v, err := s.who(ctx)
+	if err != nil {
+		return err
+	}
+	if !v.p.Writes() {
+		return refuse(fosis.EFORBIDDEN, "programs.err.read_only", roleTerm(v.p.Role))
+	}
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		c, a, err := s.lockedApplication(ctx, tx, v, id)
+		if err != nil {
+			return err
+		}
+		return decide(tx, c, a)
+	})
+}
+
+// lockedApplication reads application id and its call in tx for a
+// decision on it: it takes the call's lock first (lockedCall), so that
+// decisions on one call's applications (withdrawals, promotions,
+// enrolments, the selection) happen one after another, then reads the
+// application as the last of them left it.
+func (s *Store) lockedApplication(ctx context.Context, tx *db.Tx, v *viewer, id int64) (*Call, *Application, error) {
+	var call int64
+	err := tx.QueryRowContext(ctx, `SELECT call FROM applications WHERE id = ?`, id).Scan(&call)
+	if err == sql.ErrNoRows {
+		return nil, nil, refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.lockedCall(ctx, tx, strconv.FormatInt(call, 10))
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := scanApplication(tx.QueryRowContext(ctx, appSelect+` WHERE a.id = ?`, id))
+	if err == sql.ErrNoRows || (err == nil && !v.seesApplicant(a.line, a.Commune, a.Region)) {
+		return nil, nil, refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, a, nil
+}
