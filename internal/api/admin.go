@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,20 +14,6 @@ import (
 	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
 )
-
-// Users is what the administration endpoints need of the user store
-// (auth.Store). The store decides who may do what and writes the audit
-// trail.
-type Users interface {
-	Users(ctx context.Context, by *auth.Principal) ([]auth.User, error)
-	CreateUser(ctx context.Context, by *auth.Principal, nu auth.NewUser) (*auth.User, error)
-	SetActive(ctx context.Context, by *auth.Principal, userID int64, active bool) error
-	SetRole(ctx context.Context, by *auth.Principal, userID int64, role auth.Role, region string) error
-	SetPassword(ctx context.Context, by *auth.Principal, userID int64, password string) error
-	UserByID(ctx context.Context, id int64) (*auth.User, error)
-	Tokens(ctx context.Context, by *auth.Principal, userID int64) ([]auth.Token, error)
-	RevokeToken(ctx context.Context, by *auth.Principal, tokenID int64) error
-}
 
 var errNoUsers = fosis.Errorf(fosis.EUNAVAILABLE, "this server does not administer users")
 
