@@ -254,13 +254,11 @@ func (s *Server) auditTrail(r *http.Request) (any, error) {
 		return time.Time{}
 	}
 	f.From, f.To = when("from", false), when("to", true)
-	if v := q.Get("before"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			problems = append(problems, fosis.FieldError{Field: "before", Message: "not a cursor"})
-		}
-		f.AfterSeq = n
+	before, err := cursorParam(q, "before")
+	if err != nil {
+		problems = append(problems, err.(*fosis.Error).Fields...)
 	}
+	f.AfterSeq = before
 	limit, err := limitParam(q.Get("limit"), 100, audit.MaxLimit-1)
 	if err != nil {
 		return nil, err

@@ -63,12 +63,9 @@ func (s *Server) callApplications(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var after int64
-	if v := q.Get("after"); v != "" {
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 1 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "after must be the next of a previous page",
-				Fields: []fosis.FieldError{{Field: "after", Message: "not a cursor"}}}
-		}
+	after, err := cursorParam(q, "after")
+	if err != nil {
+		return nil, err
 	}
 	all, err := s.Programs.Applications(r.Context(), r.PathValue("code"), q.Get("status"))
 	if err != nil {
