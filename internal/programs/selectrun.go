@@ -148,7 +148,7 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 				seat = fmt.Sprintf("%s:%d", SeatReserved, p.Share)
 			}
 			failed, _ := json.Marshal(apps[i].Failed)
-			res, err := st.ExecContext(ctx, status, b01(apps[i].Eligible), string(failed), seat+"@"+p.Quota, p.Rank, p.WaitPos, reason(p), now, p.ID, apps[i].Status)
+			res, err := st.ExecContext(ctx, status, db.Bool(apps[i].Eligible), string(failed), seat+"@"+p.Quota, p.Rank, p.WaitPos, reason(p), now, p.ID, apps[i].Status)
 			if err != nil {
 				return err
 			}
@@ -218,24 +218,18 @@ func sortPairs(p [][2]string) {
 
 // recheck re-evaluates eligibility of apps with today's participations (one
 // query for the whole call), updating Eligible, Failed and Attrs in place.
-func (s *Store) recheck(ctx context.Context, tx rowsQuerier, c *Call, apps []Application, now time.Time) error {
-	rows, err := tx.QueryContext(ctx, `SELECT p.household, p.person_run, l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line
-		WHERE p.household IN (SELECT household FROM applications WHERE call = ?)`, c.ID)
-	if err != nil {
-		return err
-	}
+func (s *Store) recheck(ctx context.Context, tx db.Querier, c *Call, apps []Application, now time.Time) error {
 	type part struct {
 		run    int64
 		code   string
 		months int64
 	}
 	byHousehold := map[int64][]part{}
-	for rows.Next() {
+	err := db.Each(ctx, tx, func(rows *sql.Rows) error {
 		var h, run int64
 		var code string
 		var ends sql.Null[db.Day]
 		if err := rows.Scan(&h, &run, &code, &ends); err != nil {
-			rows.Close()
 			return err
 		}
 		m := int64(0)
@@ -243,9 +237,10 @@ func (s *Store) recheck(ctx context.Context, tx rowsQuerier, c *Call, apps []App
 			m = monthsBetween(ends.V.Time, now)
 		}
 		byHousehold[h] = append(byHousehold[h], part{run, code, m})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}, `SELECT p.household, p.person_run, l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line
+		WHERE p.household IN (SELECT household FROM applications WHERE call = ?)`, c.ID)
+	if err != nil {
 		return err
 	}
 	for i := range apps {

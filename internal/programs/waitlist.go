@@ -139,25 +139,15 @@ func parseSeat(seat string) (kind, quota string, share int) {
 
 // renumber closes the gaps in a region's waiting list.
 func (s *Store) renumber(ctx context.Context, tx *db.Tx, c *Call, region string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM applications WHERE call = ? AND region_code = ? AND status = ? ORDER BY rank, id`, c.ID, region, AppWaitlisted)
+	ids, err := db.Collect(ctx, tx, db.Column[int64], `SELECT id FROM applications WHERE call = ? AND region_code = ? AND status = ? ORDER BY rank, id`, c.ID, region, AppWaitlisted)
 	if err != nil {
 		return err
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	for k, id := range ids {
 		if _, err := tx.ExecContext(ctx, `UPDATE applications SET waitlist_pos = ?, seat = ?, reason = ? WHERE id = ?`, k+1, SeatWaitlist+"@"+region,
 			storeReason("programs.reason.waitlist_position", k+1, region), id); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }

@@ -2,10 +2,12 @@ package programs
 
 import (
 	"context"
+	"database/sql"
 	"sort"
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
 )
 
@@ -77,18 +79,13 @@ func (s *Store) PreviewCall(ctx context.Context, ref string) (*PreviewReport, er
 // allParticipations returns every household's participations (line code →
 // whole months since it ended, 0 while it runs).
 func (s *Store) allParticipations(ctx context.Context, now time.Time) (map[int64]map[string]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.household, l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[int64]map[string]int64{}
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var h int64
 		var code string
 		var ends nullDay
 		if err := rows.Scan(&h, &code, &ends); err != nil {
-			return nil, err
+			return err
 		}
 		m := int64(0)
 		if ends.Valid {
@@ -100,8 +97,12 @@ func (s *Store) allParticipations(ctx context.Context, now time.Time) (map[int64
 		if old, ok := out[h][code]; !ok || m < old {
 			out[h][code] = m
 		}
+		return nil
+	}, `SELECT p.household, l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line`)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // WhatIfInput is a change to try on a call before closing it. Zero fields
