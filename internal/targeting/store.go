@@ -310,23 +310,16 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, runSelect+` ORDER BY r.id DESC`)
+	runs, err := db.Collect(ctx, s.db, func(rows *sql.Rows) (Run, error) {
+		r, err := scanRun(rows)
+		if err != nil {
+			return Run{}, err
+		}
+		return *r, nil
+	}, runSelect+` ORDER BY r.id DESC`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	runs := []Run{}
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		runs = append(runs, *r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
 	for i := range runs {
 		if err := s.scopeRun(ctx, p, &runs[i]); err != nil {
 			return nil, err
