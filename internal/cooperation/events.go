@@ -2,7 +2,6 @@ package cooperation
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -267,7 +266,7 @@ func (s *Store) SaveSystematization(ctx context.Context, code string, sy Systema
 	})
 }
 
-func systematization(ctx context.Context, tx rowQuerier, id int64) (*Systematization, error) {
+func systematization(ctx context.Context, tx db.Querier, id int64) (*Systematization, error) {
 	var sy Systematization
 	err := tx.QueryRowContext(ctx, `SELECT lessons, challenge, solution, results, sustainability, replicability, findings, management_response FROM coop_systematizations WHERE project_id = ?`, id).
 		Scan(&sy.Lessons, &sy.Challenge, &sy.Solution, &sy.Results, &sy.Sustainability, &sy.Replicability, &sy.Findings, &sy.ManagementResponse)
@@ -275,9 +274,4 @@ func systematization(ctx context.Context, tx rowQuerier, id int64) (*Systematiza
 		return &sy, nil
 	}
 	return &sy, err
-}
-
-// rowQuerier is what *db.DB and *db.Tx offer for single-row reads.
-type rowQuerier interface {
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }

@@ -104,13 +104,6 @@ func (o *Org) validate() error {
 // validOrgType checks t against the bundled IATI OrganisationType codelist.
 func validOrgType(t int) bool { return iati.InList("OrganisationType", strconv.Itoa(t)) }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // SaveOrg creates the organisation o (by name) or updates the one with its
 // name, and returns it with its id.
 func (s *Store) SaveOrg(ctx context.Context, o Org) (*Org, error) {
@@ -140,10 +133,10 @@ func (s *Store) SaveOrg(ctx context.Context, o Org) (*Org, error) {
 			before = old
 			o.ID = old.ID
 			_, err = tx.ExecContext(ctx, `UPDATE coop_orgs SET country = ?, iati_ref = ?, org_type = ?, strategic = ?, technical = ?, financial = ?, agency = ?, reporting = ? WHERE id = ?`,
-				o.Country, o.IATIRef, o.Type, b2i(o.Strategic), b2i(o.Technical), b2i(o.Financial), b2i(o.Agency), b2i(o.Reporting), o.ID)
+				o.Country, o.IATIRef, o.Type, db.Bool(o.Strategic), db.Bool(o.Technical), db.Bool(o.Financial), db.Bool(o.Agency), db.Bool(o.Reporting), o.ID)
 		} else {
 			o.ID, err = tx.InsertID(ctx, `INSERT INTO coop_orgs (name, country, iati_ref, org_type, strategic, technical, financial, agency, reporting, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				o.Name, o.Country, o.IATIRef, o.Type, b2i(o.Strategic), b2i(o.Technical), b2i(o.Financial), b2i(o.Agency), b2i(o.Reporting), tx.DB().Time(tx.Now))
+				o.Name, o.Country, o.IATIRef, o.Type, db.Bool(o.Strategic), db.Bool(o.Technical), db.Bool(o.Financial), db.Bool(o.Agency), db.Bool(o.Reporting), tx.DB().Time(tx.Now))
 		}
 		if err != nil {
 			return err

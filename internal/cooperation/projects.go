@@ -238,7 +238,7 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 		id, err := tx.InsertID(ctx, `INSERT INTO coop_projects (code, title, partner_country, requesting_org, channel, triangular_asker, problem, sector_dac, segib_sector, instrument, currency, public, step, requested_on, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			in.Code, in.Title, in.PartnerCountry, ro.ID, string(in.Channel), asker, in.Problem, in.SectorDAC, clean(in.SEGIBSector), in.Instrument, in.Currency,
-			b2i(in.Public), string(StepRequested), tx.DB().Date(in.RequestedOn.Time), tx.DB().Time(tx.Now), tx.DB().Time(tx.Now))
+			db.Bool(in.Public), string(StepRequested), tx.DB().Date(in.RequestedOn.Time), tx.DB().Time(tx.Now), tx.DB().Time(tx.Now))
 		if err != nil {
 			if fosis.ErrorCode(err) == fosis.ECONFLICT {
 				return fosis.KeyedErrorf(fosis.ECONFLICT, "coop.err.project_with_code", "a project with code %s already exists; codes never change or repeat (they are published)", in.Code)
@@ -572,7 +572,7 @@ func (s *Store) Evaluate(ctx context.Context, code string, f Feasibility) error 
 			}
 			for _, c := range f.Criteria {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO coop_feasibility_criteria (project_id, criterion, met, note) VALUES (?, ?, ?, ?)`,
-					p.ID, c.Name, b2i(c.Met), strings.TrimSpace(c.Note)); err != nil {
+					p.ID, c.Name, db.Bool(c.Met), strings.TrimSpace(c.Note)); err != nil {
 					return stepDone{}, err
 				}
 			}
@@ -1238,7 +1238,7 @@ func (s *Store) SetPublic(ctx context.Context, code string, public bool) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE coop_projects SET public = ?, updated_at = ? WHERE id = ?`, b2i(public), tx.DB().Time(tx.Now), p.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE coop_projects SET public = ?, updated_at = ? WHERE id = ?`, db.Bool(public), tx.DB().Time(tx.Now), p.ID); err != nil {
 			return err
 		}
 		return auditWrite(ctx, tx, r, "coop.public", "coop_project", p.Code, map[string]any{"public": p.Public}, map[string]any{"public": public})

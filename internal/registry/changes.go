@@ -650,9 +650,9 @@ func writeRecord(ctx context.Context, tx *db.Tx, key int64, h *Household) error 
 		_, err := tx.ExecContext(ctx, `INSERT INTO persons (`+strings.Join(personDBCols, ", ")+`) VALUES (`+
 			strings.TrimSuffix(strings.Repeat("?, ", len(personDBCols)), ", ")+`)`,
 			p.RUN, p.GivenNames, p.Paternal, p.Maternal, NameKey(p.GivenNames, p.Paternal, p.Maternal),
-			key, Relation.Word(p.Relation), Sex.Word(p.Sex), d.Date(p.BirthDate), p.Schooling, b01(p.InSchool),
-			b01(p.Employed), p.LaborCLP, p.PensionCLP, p.CapitalCLP, HealthPlan.Word(p.HealthPlan), Severity.Word(p.Disability),
-			Severity.Word(p.Dependency), b01(p.Indigenous), b01(p.Pregnant), now)
+			key, Relation.Word(p.Relation), Sex.Word(p.Sex), d.Date(p.BirthDate), p.Schooling, db.Bool(p.InSchool),
+			db.Bool(p.Employed), p.LaborCLP, p.PensionCLP, p.CapitalCLP, HealthPlan.Word(p.HealthPlan), Severity.Word(p.Disability),
+			Severity.Word(p.Dependency), db.Bool(p.Indigenous), db.Bool(p.Pregnant), now)
 		if err != nil {
 			return err
 		}

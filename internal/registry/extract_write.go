@@ -1,9 +1,10 @@
 package registry
 
 import (
-	"github.com/fosis/fosis/internal/platform/csvin"
 	"strconv"
 	"time"
+
+	"github.com/fosis/fosis/internal/platform/csvin"
 
 	"github.com/fosis/fosis/internal/platform/rut"
 )

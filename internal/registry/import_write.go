@@ -3,6 +3,7 @@ package registry
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -117,39 +118,33 @@ func (s *Store) plan(ctx context.Context, x *extract) (*plan, error) {
 // householdKeys returns every household's key by its extract id, and the
 // largest key.
 func (s *Store) householdKeys(ctx context.Context) (map[string]int64, int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT household_id, id FROM households`)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
 	m := map[string]int64{}
 	var maxKey int64
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var ext string
 		var k int64
 		if err := rows.Scan(&ext, &k); err != nil {
-			return nil, 0, err
+			return err
 		}
 		m[ext] = k
 		maxKey = max(maxKey, k)
+		return nil
+	}, `SELECT household_id, id FROM households`)
+	if err != nil {
+		return nil, 0, err
 	}
-	return m, maxKey, rows.Err()
+	return m, maxKey, nil
 }
 
 func (s *Store) eachPerson(ctx context.Context, fn func(run, household int64)) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT run, household FROM persons`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var run, h int64
 		if err := rows.Scan(&run, &h); err != nil {
 			return err
 		}
 		fn(run, h)
-	}
-	return rows.Err()
+		return nil
+	}, `SELECT run, household FROM persons`)
 }
 
 // write runs the import's single transaction.
@@ -326,10 +321,10 @@ func (x *extract) personSource(p *plan, d *db.DB, now any, progress func(int64))
 		v[0], v[1], v[2], v[3] = per.RUN, per.GivenNames, per.Paternal, per.Maternal
 		v[4] = NameKey(per.GivenNames, per.Paternal, per.Maternal)
 		v[5], v[6], v[7] = p.keys[x.pHouse[k]], Relation.Word(per.Relation), Sex.Word(per.Sex)
-		v[8], v[9], v[10], v[11] = d.Date(per.BirthDate), per.Schooling, b01(per.InSchool), b01(per.Employed)
+		v[8], v[9], v[10], v[11] = d.Date(per.BirthDate), per.Schooling, db.Bool(per.InSchool), db.Bool(per.Employed)
 		v[12], v[13], v[14] = per.LaborCLP, per.PensionCLP, per.CapitalCLP
 		v[15], v[16], v[17] = HealthPlan.Word(per.HealthPlan), Severity.Word(per.Disability), Severity.Word(per.Dependency)
-		v[18], v[19], v[20] = b01(per.Indigenous), b01(per.Pregnant), now
+		v[18], v[19], v[20] = db.Bool(per.Indigenous), db.Bool(per.Pregnant), now
 		return nil
 	}}
 }
@@ -348,13 +343,6 @@ func deleteRuns(ctx context.Context, tx *db.Tx, runs []int64) error {
 		runs = runs[n:]
 	}
 	return nil
-}
-
-func b01(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // BareRows are an extract's rows exactly as Import writes them, held in

@@ -20,8 +20,10 @@ var (
 )
 
 // Bool returns the stored form of a boolean: 1 or 0 (booleans are 0/1
-// integers on both engines, see CONTRIBUTING).
-func Bool(b bool) int {
+// integers on both engines, see CONTRIBUTING). It is an int64, a value
+// database/sql passes to the driver as it is (an int would go through its
+// reflective conversion, a cost the bulk import pays per row).
+func Bool(b bool) int64 {
 	if b {
 		return 1
 	}
