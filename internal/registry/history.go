@@ -59,19 +59,7 @@ func encodeRecord(b []byte, h *Household) []byte {
 	}
 	for _, i := range order {
 		p := &h.Members[i]
-		var flags uint8
-		if p.InSchool {
-			flags |= 1
-		}
-		if p.Employed {
-			flags |= 2
-		}
-		if p.Indigenous {
-			flags |= 4
-		}
-		if p.Pregnant {
-			flags |= 8
-		}
+		flags := personFlags(p)
 		b = binary.AppendUvarint(b, uint64(p.RUN))
 		for _, name := range [3]string{p.GivenNames, p.Paternal, p.Maternal} {
 			b = binary.AppendUvarint(b, uint64(len(name)))

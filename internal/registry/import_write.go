@@ -250,13 +250,8 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 			return err
 		}
 		if len(x.problem) > 0 {
-			report, err := problemsGzip(x.problem)
-			if err != nil {
+			if err := keepReport(ctx, tx, id, x.problem); err != nil {
 				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO import_reports (import_id, problems, csv_gzip) VALUES (?, ?, ?)`,
-				id, len(x.problem), report); err != nil {
-				return fmt.Errorf("keep the problem report: %w", err)
 			}
 		}
 		// One audit entry per import (not per row): it names the files and
@@ -432,13 +427,8 @@ func (s *Store) stopped(ctx context.Context, x *extract, sum *ImportSummary, opt
 			return err
 		}
 		sum.ID = id
-		report, err := problemsGzip(x.problem)
-		if err != nil {
+		if err := keepReport(ctx, tx, id, x.problem); err != nil {
 			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO import_reports (import_id, problems, csv_gzip) VALUES (?, ?, ?)`,
-			id, len(x.problem), report); err != nil {
-			return fmt.Errorf("keep the problem report: %w", err)
 		}
 		p := auth.FromContext(ctx)
 		_, err = audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "registry.import",
@@ -469,4 +459,18 @@ func (s *ImportSummary) StopMessage() string {
 		where = append(where, fmt.Sprintf("line %d of %s", st.Line, st.File))
 	}
 	return fmt.Sprintf("too many problems, stopped at %s; nothing was imported", strings.Join(where, " and "))
+}
+
+// keepReport stores import id's problems as its downloadable report
+// (ImportReport), gzipped CSV.
+func keepReport(ctx context.Context, tx *db.Tx, id int64, problems []Problem) error {
+	report, err := problemsGzip(problems)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO import_reports (import_id, problems, csv_gzip) VALUES (?, ?, ?)`,
+		id, len(problems), report); err != nil {
+		return fmt.Errorf("keep the problem report: %w", err)
+	}
+	return nil
 }
