@@ -56,11 +56,7 @@ func (s *Store) AddDocument(ctx context.Context, code string, d Document) (int64
 	if err := s.notFuture("date", d.Date); err != nil {
 		return 0, err
 	}
-	err = s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	err = s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		d.ID, err = tx.InsertID(ctx, `INSERT INTO coop_documents (project_id, title, category, url, format, language, doc_date, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, d.Title, d.Category, d.URL, d.Format, d.Language, tx.DB().Date(d.Date.Time), tx.DB().Time(tx.Now))
 		if err != nil {

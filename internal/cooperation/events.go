@@ -78,11 +78,7 @@ func (s *Store) AddEvent(ctx context.Context, code string, e Event) (int64, erro
 	if !sides[SideChile] || !sides[SidePartner] {
 		return 0, blocked("coop.refused.mutual_learning.exchange_event", "an exchange event has participants from both Chile and the partner country")
 	}
-	err = s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	err = s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		if err := needStep(p, "an exchange event", StepFeasible, StepDesigning, StepReviewed, StepAgreed, StepExecuting, StepSystematizing); err != nil {
 			return err
 		}
@@ -120,11 +116,7 @@ func (s *Store) ReportEvent(ctx context.Context, code string, id int64, report s
 	if report == "" {
 		return invalid("report", "coop.err.report.report_empty", "the report is empty")
 	}
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	return s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		var end db.Day
 		if err := tx.QueryRowContext(ctx, `SELECT ends_on FROM coop_events WHERE id = ? AND project_id = ?`, id, p.ID).Scan(&end); db.IsNoRows(err) {
 			return fosis.KeyedErrorf(fosis.ENOTFOUND, "coop.err.project_has_no", "project %s has no event %d", p.Code, id)
@@ -236,11 +228,7 @@ func (s *Store) SaveSystematization(ctx context.Context, code string, sy Systema
 	if err != nil {
 		return err
 	}
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	return s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		if err := needStep(p, "systematization", StepExecuting, StepSystematizing); err != nil {
 			return err
 		}

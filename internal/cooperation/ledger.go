@@ -181,11 +181,7 @@ func (s *Store) RecordExecution(ctx context.Context, code string, e Execution) e
 	if e.On.Year() < e.Year {
 		return invalid("on", "coop.err.on.before_year", "%s is before the year %d it records", e.On, e.Year)
 	}
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	return s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		if err := needStep(p, "recording execution", StepAgreed, StepExecuting, StepSystematizing); err != nil {
 			return err
 		}

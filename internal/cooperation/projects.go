@@ -2,6 +2,7 @@ package cooperation
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"slices"
@@ -169,6 +170,26 @@ func (s *Store) header(ctx context.Context, tx *db.Tx, r *reach, code string) (*
 // CreateRequest records a partner institution's request. The requesting
 // institution is a party of the project from this moment (principle 2: the
 // partner designs the project with FOSIS from its inception), so it must be
+
+// projects reads the projects r may see that meet where, by code.
+func (s *Store) projects(ctx context.Context, r *reach, where string) ([]*Project, error) {
+	cond, args := r.scopeSQL()
+	return db.Collect(ctx, s.db, func(rows *sql.Rows) (*Project, error) { return scanProject(rows) },
+		`SELECT `+projectCols+projectFrom+` WHERE `+where+` AND `+cond+` ORDER BY p.code`, args...)
+}
+
+// inProject runs fn in a transaction on project code as r may see it
+// (header): the prologue of every change to a project.
+func (s *Store) inProject(ctx context.Context, r *reach, code string, fn func(tx *db.Tx, p *Project) error) error {
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		p, err := s.header(ctx, tx, r, code)
+		if err != nil {
+			return err
+		}
+		return fn(tx, p)
+	})
+}
+
 // an organisation of the partner country.
 func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error) {
 	r, err := s.writer(ctx)
@@ -424,11 +445,7 @@ func (s *Store) step(ctx context.Context, code string, ps pathStep, body func(tx
 	if err := s.notFuture(ps.field, ps.on); err != nil {
 		return err
 	}
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	return s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		if ps.check != nil {
 			if err := ps.check(tx, r, p); err != nil {
 				return err
@@ -1233,11 +1250,7 @@ func (s *Store) SetPublic(ctx context.Context, code string, public bool) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	return s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE coop_projects SET public = ?, updated_at = ? WHERE id = ?`, db.Bool(public), tx.DB().Time(tx.Now), p.ID); err != nil {
 			return err
 		}
