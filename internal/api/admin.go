@@ -108,21 +108,28 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) (any, error)
 	return created{UserWithPassword{User: u, Password: pw}}, nil
 }
 
+// userRequest reads a user route's {id} and its JSON body into req, once
+// it has checked that this server administers users.
+func (s *Server) userRequest(r *http.Request, req any) (int64, error) {
+	if s.Users == nil {
+		return 0, errNoUsers
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return 0, err
+	}
+	return id, decodeBody(r, req)
+}
+
 // ActiveRequest is the body of POST /api/v1/users/{id}/active.
 type ActiveRequest struct {
 	Active *bool `json:"active"`
 }
 
 func (s *Server) setActive(w http.ResponseWriter, r *http.Request) (any, error) {
-	if s.Users == nil {
-		return nil, errNoUsers
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
 	var req ActiveRequest
-	if err := decodeBody(r, &req); err != nil {
+	id, err := s.userRequest(r, &req)
+	if err != nil {
 		return nil, err
 	}
 	if req.Active == nil {
@@ -143,15 +150,9 @@ type RoleRequest struct {
 }
 
 func (s *Server) setRole(w http.ResponseWriter, r *http.Request) (any, error) {
-	if s.Users == nil {
-		return nil, errNoUsers
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
 	var req RoleRequest
-	if err := decodeBody(r, &req); err != nil {
+	id, err := s.userRequest(r, &req)
+	if err != nil {
 		return nil, err
 	}
 	ctx := r.Context()

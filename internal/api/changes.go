@@ -56,11 +56,7 @@ func (s *Server) householdAsOf(r *http.Request) (any, error) {
 
 func (s *Server) changeQueue(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	after, err := cursorParam(q, "after")
-	if err != nil {
-		return nil, err
-	}
-	limit, err := limitParam(q.Get("limit"), 50, 200)
+	after, limit, err := pageParams(q, "after", 50, 200)
 	if err != nil {
 		return nil, err
 	}

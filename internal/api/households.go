@@ -70,11 +70,7 @@ func (s *Server) withScore(r *http.Request, h *registry.HouseholdView) (*Househo
 
 func (s *Server) listByCommune(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	after, err := cursorParam(q, "after")
-	if err != nil {
-		return nil, err
-	}
-	limit, err := limitParam(q.Get("limit"), 50, 500)
+	after, limit, err := pageParams(q, "after", 50, 500)
 	if err != nil {
 		return nil, err
 	}

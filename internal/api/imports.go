@@ -23,11 +23,7 @@ func (accepted) status() int { return http.StatusAccepted }
 
 func (s *Server) imports(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	before, err := cursorParam(q, "before")
-	if err != nil {
-		return nil, err
-	}
-	limit, err := limitParam(q.Get("limit"), 50, 200)
+	before, limit, err := pageParams(q, "before", 50, 200)
 	if err != nil {
 		return nil, err
 	}

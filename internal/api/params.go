@@ -39,3 +39,14 @@ func cursorParam(q url.Values, name string) (int64, error) {
 	}
 	return n, nil
 }
+
+// pageParams reads a paged list's cursor (cursorParam) and its limit
+// (limitParam: def when absent, at most max).
+func pageParams(q url.Values, cursor string, def, max int) (int64, int, error) {
+	at, err := cursorParam(q, cursor)
+	if err != nil {
+		return 0, 0, err
+	}
+	limit, err := limitParam(q.Get("limit"), def, max)
+	return at, limit, err
+}

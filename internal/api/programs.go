@@ -59,11 +59,7 @@ func (s *Server) apply(r *http.Request) (any, error) {
 
 func (s *Server) callApplications(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	limit, err := limitParam(q.Get("limit"), 100, 1000)
-	if err != nil {
-		return nil, err
-	}
-	after, err := cursorParam(q, "after")
+	after, limit, err := pageParams(q, "after", 100, 1000)
 	if err != nil {
 		return nil, err
 	}
