@@ -2,6 +2,7 @@ package cooperation
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -134,42 +135,36 @@ func (s *Store) ReportEvent(ctx context.Context, code string, id int64, report s
 }
 
 func (s *Store) events(ctx context.Context, projectID int64) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, mode, starts_on, ends_on, place, report FROM coop_events WHERE project_id = ? ORDER BY starts_on, id`, projectID)
-	if err != nil {
-		return nil, err
-	}
 	var out []Event
 	idx := map[int64]int{}
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var e Event
 		var a, b db.Day
 		if err := rows.Scan(&e.ID, &e.Kind, &e.Mode, &a, &b, &e.Place, &e.Report); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		e.Start, e.End = Date{a.Time}, Date{b.Time}
 		idx[e.ID] = len(out)
 		out = append(out, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}, `SELECT id, kind, mode, starts_on, ends_on, place, report FROM coop_events WHERE project_id = ? ORDER BY starts_on, id`, projectID)
+	if err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT ep.event_id, ep.side, ep.name, ep.institution FROM coop_event_participants ep JOIN coop_events e ON e.id = ep.event_id
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
+		var id int64
+		var pt Participant
+		if err := rows.Scan(&id, &pt.Side, &pt.Name, &pt.Institution); err != nil {
+			return err
+		}
+		out[idx[id]].Participants = append(out[idx[id]].Participants, pt)
+		return nil
+	}, `SELECT ep.event_id, ep.side, ep.name, ep.institution FROM coop_event_participants ep JOIN coop_events e ON e.id = ep.event_id
 		WHERE e.project_id = ? ORDER BY ep.event_id, ep.seq`, projectID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var pt Participant
-		if err := rows.Scan(&id, &pt.Side, &pt.Name, &pt.Institution); err != nil {
-			return nil, err
-		}
-		out[idx[id]].Participants = append(out[idx[id]].Participants, pt)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Systematization is the project's systematization and evaluation: lessons

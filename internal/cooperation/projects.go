@@ -171,11 +171,15 @@ func (s *Store) header(ctx context.Context, tx *db.Tx, r *reach, code string) (*
 // institution is a party of the project from this moment (principle 2: the
 // partner designs the project with FOSIS from its inception), so it must be
 
-// projects reads the projects r may see that meet where, by code.
+// projects reads the projects r may see that meet where (all of them when
+// where is ""), by code.
 func (s *Store) projects(ctx context.Context, r *reach, where string) ([]*Project, error) {
 	cond, args := r.scopeSQL()
+	if where != "" {
+		cond = where + ` AND ` + cond
+	}
 	return db.Collect(ctx, s.db, func(rows *sql.Rows) (*Project, error) { return scanProject(rows) },
-		`SELECT `+projectCols+projectFrom+` WHERE `+where+` AND `+cond+` ORDER BY p.code`, args...)
+		`SELECT `+projectCols+projectFrom+` WHERE `+cond+` ORDER BY p.code`, args...)
 }
 
 // inProject runs fn in a transaction on project code as r may see it
@@ -1028,18 +1032,13 @@ func (s *Store) Agree(ctx context.Context, code string, a Agreement) error {
 			if _, ok := ids[fosisID]; fosisID != 0 && !ok {
 				return stepDone{}, blocked("coop.refused.agreement.fosis", "FOSIS commits and signs every agreement; add it to the parties")
 			}
-			rows, err := tx.QueryContext(ctx, `SELECT DISTINCT o.id, o.name, o.country FROM coop_contributions c JOIN coop_orgs o ON o.id = c.org_id WHERE c.project_id = ? AND (c.budgeted > 0 OR c.executed > 0) ORDER BY o.name`, p.ID)
-			if err != nil {
-				return stepDone{}, err
-			}
 			var missing []string
 			triangular := false
-			for rows.Next() {
+			err = db.Each(ctx, tx, func(rows *sql.Rows) error {
 				var id int64
 				var name, country string
 				if err := rows.Scan(&id, &name, &country); err != nil {
-					rows.Close()
-					return stepDone{}, err
+					return err
 				}
 				if _, ok := ids[id]; !ok {
 					missing = append(missing, name)
@@ -1047,8 +1046,11 @@ func (s *Store) Agree(ctx context.Context, code string, a Agreement) error {
 				if (&Org{Country: country}).SideIn(p.PartnerCountry) == SideThird {
 					triangular = true
 				}
+				return nil
+			}, `SELECT DISTINCT o.id, o.name, o.country FROM coop_contributions c JOIN coop_orgs o ON o.id = c.org_id WHERE c.project_id = ? AND (c.budgeted > 0 OR c.executed > 0) ORDER BY o.name`, p.ID)
+			if err != nil {
+				return stepDone{}, err
 			}
-			rows.Close()
 			if len(missing) > 0 {
 				return stepDone{}, blocked("coop.refused.shared_costs.every_party", "every party that puts resources in commits in the agreement; missing: %s", strings.Join(missing, ", "))
 			}
@@ -1119,23 +1121,21 @@ func (s *Store) Sign(ctx context.Context, code, org, by string, on Date, place s
 func (s *Store) Start(ctx context.Context, code string, on Date) error {
 	return s.step(ctx, code, pathStep{action: "starting execution", from: []Step{StepAgreed}, field: "on", on: on},
 		func(tx *db.Tx, r *reach, p *Project) (stepDone, error) {
-			rows, err := tx.QueryContext(ctx, `SELECT o.name, s.signed_on FROM coop_signatories s JOIN coop_orgs o ON o.id = s.org_id WHERE s.project_id = ? ORDER BY o.name`, p.ID)
-			if err != nil {
-				return stepDone{}, err
-			}
 			var missing []string
-			for rows.Next() {
+			err := db.Each(ctx, tx, func(rows *sql.Rows) error {
 				var name string
 				var d db.Day
 				if err := rows.Scan(&name, &d); err != nil {
-					rows.Close()
-					return stepDone{}, err
+					return err
 				}
 				if d.IsZero() {
 					missing = append(missing, name)
 				}
+				return nil
+			}, `SELECT o.name, s.signed_on FROM coop_signatories s JOIN coop_orgs o ON o.id = s.org_id WHERE s.project_id = ? ORDER BY o.name`, p.ID)
+			if err != nil {
+				return stepDone{}, err
 			}
-			rows.Close()
 			if len(missing) > 0 {
 				return stepDone{}, blocked("coop.refused.signatures.execution_starts", "execution starts only when every party of the agreement has signed; missing: %s", strings.Join(missing, ", "))
 			}

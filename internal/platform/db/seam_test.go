@@ -74,6 +74,7 @@ var loopsSwept = []string{
 	"internal/programs/",
 	"internal/targeting/",
 	"internal/registry/import",
+	"internal/cooperation/",
 }
 
 // TestQueryHelpers: see localQuerier, boolHelper and rowsLoop.
