@@ -66,16 +66,20 @@ var localQueriers = map[string]string{
 	"internal/funds/funds.go":          "the funds slice was being extended in parallel when the helpers came; its querier is db.Querier's QueryRowContext half",
 }
 
-// loopsSwept are the sources (a folder, or a file name's prefix) whose
-// every query loop goes through db.Collect or db.Each; a new slice adds its
-// folder here. The streaming readers elsewhere (registry's frame and
-// export, the audit chain) keep their loops for now.
-var loopsSwept = []string{
-	"internal/programs/",
-	"internal/targeting/",
-	"internal/registry/import",
-	"internal/cooperation/",
-}
+// loopsSwept are the folders whose every query loop goes through
+// db.Collect or db.Each; a new slice adds its folder here. loopsKept are
+// the files in them that keep a loop of their own, with why.
+var (
+	loopsSwept = []string{
+		"internal/programs/",
+		"internal/targeting/",
+		"internal/registry/",
+		"internal/cooperation/",
+	}
+	loopsKept = map[string]string{
+		"internal/registry/frame_load.go": "the frame reader streams the whole registry (millions of rows scanned into sql.RawBytes and appended to columns): the measured hot path of bench/RESULTS-7M-*, left as measured",
+	}
+)
 
 // TestQueryHelpers: see localQuerier, boolHelper and rowsLoop.
 func TestQueryHelpers(t *testing.T) {
@@ -114,7 +118,7 @@ func TestQueryHelpers(t *testing.T) {
 			t.Errorf("%s: %s: write booleans with db.Bool", rel, strings.SplitN(string(m), "{", 2)[0])
 		}
 		for _, p := range loopsSwept {
-			if strings.HasPrefix(rel, p) {
+			if _, kept := loopsKept[rel]; strings.HasPrefix(rel, p) && !kept {
 				for _, m := range rowsLoop.FindAll(b, -1) {
 					t.Errorf("%s: %q: use db.Collect (a list) or db.Each (anything else)", rel, m)
 				}
