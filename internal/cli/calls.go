@@ -3,9 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,17 +48,11 @@ func callsListCmd(cfg *Config) *cobra.Command {
 			if jsonOut {
 				return printJSON(a, cs)
 			}
-			if len(cs) == 0 {
-				fmt.Fprintln(a.Stdout, "no calls yet: 'fosis calls create FILE.json' creates one")
-				return nil
-			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CODE\tSTATUS\tPROGRAMME\tOPENS\tCLOSES\tPLACES\tBUDGET CLP\tCOMMITTED CLP\tRUN")
-			for _, k := range cs {
+			return printList(a, false, cs, "no calls yet: 'fosis calls create FILE.json' creates one", "CODE\tSTATUS\tPROGRAMME\tOPENS\tCLOSES\tPLACES\tBUDGET CLP\tCOMMITTED CLP\tRUN", func(tw io.Writer, i int) {
+				k := cs[i]
 				fmt.Fprintf(tw, "%s\t%s\t%s v%d\t%s\t%s\t%d\t%d\t%d\t%d\n", k.Code, k.Status, k.Program, k.ProgramVersion, k.OpensOn, k.ClosesOn,
 					k.Places, k.BudgetCLP, k.CommittedCLP, k.Run)
-			}
-			return tw.Flush()
+			})
 		}),
 	}
 	c.Flags().BoolVar(&jsonOut, "json", false, "print JSON")
@@ -200,8 +194,7 @@ before a call exists.`,
 			}
 			fmt.Fprintf(a.Stdout, "run %d, %s applicants: %d of %d eligible (%d households) — read %v, evaluated %v over %d combinations\n\n",
 				rep.Run, rep.Unit, rep.Eligible, rep.Applicants, rep.Households, rep.Load.Round(time.Millisecond), rep.Evaluate.Round(time.Millisecond), rep.Combinations)
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "REGION\tNAME\tAPPLICANTS\tELIGIBLE\tHOUSEHOLDS\t")
+			tw := newRightTable(a.Stdout, "REGION\tNAME\tAPPLICANTS\tELIGIBLE\tHOUSEHOLDS\t")
 			for _, r := range rep.Regions {
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", r.Code, r.Name, r.Applicants, r.Eligible, r.Households)
 			}
@@ -301,17 +294,11 @@ func callsApplicationsCmd(cfg *Config) *cobra.Command {
 			if jsonOut {
 				return printJSON(a, as)
 			}
-			if len(as) == 0 {
-				fmt.Fprintln(a.Stdout, "no applications")
-				return nil
-			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tRANK\tSTATUS\tRUN\tHOUSEHOLD\tCOMMUNE\tBRACKET\tPERCENTILE\tWAIT\tREASON")
-			for _, x := range as {
+			return printList(a, false, as, "no applications", "ID\tRANK\tSTATUS\tRUN\tHOUSEHOLD\tCOMMUNE\tBRACKET\tPERCENTILE\tWAIT\tREASON", func(tw io.Writer, i int) {
+				x := as[i]
 				fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%d\t%.2f\t%d\t%s\n", x.ID, x.Rank, x.Status, x.RUN, x.HouseholdID, x.Commune,
 					x.Attrs.Bracket, x.Attrs.Percentile, x.WaitPos, x.Reason)
-			}
-			return tw.Flush()
+			})
 		}),
 	}
 	c.Flags().StringVar(&statusFilter, "status", "", "only this status (submitted, ineligible, selected, waitlisted, withdrawn, enrolled)")
