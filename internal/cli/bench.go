@@ -143,6 +143,13 @@ func (b *bench) header() {
 	b.say("|---|---|---|---|")
 }
 
+// open opens the configured database quietly, for a measure on it as it is.
+func (b *bench) open(ctx context.Context) (*App, error) {
+	c := b.cfg
+	c.Quiet = true
+	return Open(ctx, c, io.Discard, b.log)
+}
+
 // fresh returns a new empty, migrated database of engine e and a function
 // that removes it.
 func (b *bench) fresh(ctx context.Context, e, dir, name string) (*App, func(), error) {
@@ -283,9 +290,7 @@ func (b *bench) engine(ctx context.Context, e, dir string, opt registry.ImportOp
 
 // scoreOnly measures one scoring run on the configured database.
 func (b *bench) scoreOnly(ctx context.Context, out string) error {
-	c := b.cfg
-	c.Quiet = true
-	a, err := Open(ctx, c, io.Discard, b.log)
+	a, err := b.open(ctx)
 	if err != nil {
 		return err
 	}
