@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,20 +14,6 @@ import (
 	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
 )
-
-// Users is what the administration endpoints need of the user store
-// (auth.Store). The store decides who may do what and writes the audit
-// trail.
-type Users interface {
-	Users(ctx context.Context, by *auth.Principal) ([]auth.User, error)
-	CreateUser(ctx context.Context, by *auth.Principal, nu auth.NewUser) (*auth.User, error)
-	SetActive(ctx context.Context, by *auth.Principal, userID int64, active bool) error
-	SetRole(ctx context.Context, by *auth.Principal, userID int64, role auth.Role, region string) error
-	SetPassword(ctx context.Context, by *auth.Principal, userID int64, password string) error
-	UserByID(ctx context.Context, id int64) (*auth.User, error)
-	Tokens(ctx context.Context, by *auth.Principal, userID int64) ([]auth.Token, error)
-	RevokeToken(ctx context.Context, by *auth.Principal, tokenID int64) error
-}
 
 var errNoUsers = fosis.Errorf(fosis.EUNAVAILABLE, "this server does not administer users")
 
@@ -123,21 +108,28 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) (any, error)
 	return created{UserWithPassword{User: u, Password: pw}}, nil
 }
 
+// userRequest reads a user route's {id} and its JSON body into req, once
+// it has checked that this server administers users.
+func (s *Server) userRequest(r *http.Request, req any) (int64, error) {
+	if s.Users == nil {
+		return 0, errNoUsers
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return 0, err
+	}
+	return id, decodeBody(r, req)
+}
+
 // ActiveRequest is the body of POST /api/v1/users/{id}/active.
 type ActiveRequest struct {
 	Active *bool `json:"active"`
 }
 
 func (s *Server) setActive(w http.ResponseWriter, r *http.Request) (any, error) {
-	if s.Users == nil {
-		return nil, errNoUsers
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
 	var req ActiveRequest
-	if err := decodeBody(r, &req); err != nil {
+	id, err := s.userRequest(r, &req)
+	if err != nil {
 		return nil, err
 	}
 	if req.Active == nil {
@@ -158,15 +150,9 @@ type RoleRequest struct {
 }
 
 func (s *Server) setRole(w http.ResponseWriter, r *http.Request) (any, error) {
-	if s.Users == nil {
-		return nil, errNoUsers
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
 	var req RoleRequest
-	if err := decodeBody(r, &req); err != nil {
+	id, err := s.userRequest(r, &req)
+	if err != nil {
 		return nil, err
 	}
 	ctx := r.Context()
@@ -269,13 +255,11 @@ func (s *Server) auditTrail(r *http.Request) (any, error) {
 		return time.Time{}
 	}
 	f.From, f.To = when("from", false), when("to", true)
-	if v := q.Get("before"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			problems = append(problems, fosis.FieldError{Field: "before", Message: "not a cursor"})
-		}
-		f.AfterSeq = n
+	before, err := cursorParam(q, "before")
+	if err != nil {
+		problems = append(problems, err.(*fosis.Error).Fields...)
 	}
+	f.AfterSeq = before
 	limit, err := limitParam(q.Get("limit"), 100, audit.MaxLimit-1)
 	if err != nil {
 		return nil, err

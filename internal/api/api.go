@@ -36,7 +36,7 @@ type Server struct {
 	Programs  *programs.Store
 	Tokens    TokenAuthenticator
 	// Users serves the administration endpoints (users, tokens).
-	Users Users
+	Users *auth.Store
 	Log   *slog.Logger
 	// Jobs runs imports in the background (nil: no import endpoint).
 	Jobs *jobs.Tracker

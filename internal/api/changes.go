@@ -56,22 +56,9 @@ func (s *Server) householdAsOf(r *http.Request) (any, error) {
 
 func (s *Server) changeQueue(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	var after int64
-	if v := q.Get("after"); v != "" {
-		var err error
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "after must be the next cursor of a previous page",
-				Fields: []fosis.FieldError{{Field: "after", Message: "not a cursor"}}}
-		}
-	}
-	limit := 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "limit must be a number from 1 to 200",
-				Fields: []fosis.FieldError{{Field: "limit", Message: "must be 1–200"}}}
-		}
-		limit = n
+	after, limit, err := pageParams(q, "after", 50, 200)
+	if err != nil {
+		return nil, err
 	}
 	return s.Registry.ChangeQueue(r.Context(), q.Get("state"), after, limit)
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"net"
 	"net/http"
-	"strconv"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/registry"
@@ -39,14 +38,9 @@ func (s *Server) householdOfRUN(r *http.Request) (any, error) {
 
 func (s *Server) searchNames(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	limit := 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "limit must be a number from 1 to 200",
-				Fields: []fosis.FieldError{{Field: "limit", Message: "must be 1–200"}}}
-		}
-		limit = n
+	limit, err := limitParam(q.Get("limit"), 50, 200)
+	if err != nil {
+		return nil, err
 	}
 	name := q.Get("name")
 	if len(name) > 64 {
@@ -76,22 +70,9 @@ func (s *Server) withScore(r *http.Request, h *registry.HouseholdView) (*Househo
 
 func (s *Server) listByCommune(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	var after int64
-	if v := q.Get("after"); v != "" {
-		var err error
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "after must be the next cursor of a previous page",
-				Fields: []fosis.FieldError{{Field: "after", Message: "not a cursor"}}}
-		}
-	}
-	limit := 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "limit must be a number from 1 to 500",
-				Fields: []fosis.FieldError{{Field: "limit", Message: "must be 1–500"}}}
-		}
-		limit = n
+	after, limit, err := pageParams(q, "after", 50, 500)
+	if err != nil {
+		return nil, err
 	}
 	filter, err := registry.ParseListFilter(q)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/download"
 	"github.com/fosis/fosis/internal/platform/jobs"
 	"github.com/fosis/fosis/internal/platform/upload"
 )
@@ -22,16 +23,7 @@ func (accepted) status() int { return http.StatusAccepted }
 
 func (s *Server) imports(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	var before int64
-	if v := q.Get("before"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "before must be the next cursor of a previous page",
-				Fields: []fosis.FieldError{{Field: "before", Message: "not a cursor"}}}
-		}
-		before = n
-	}
-	limit, err := limitParam(q.Get("limit"), 50, 200)
+	before, limit, err := pageParams(q, "before", 50, 200)
 	if err != nil {
 		return nil, err
 	}
@@ -84,42 +76,12 @@ func (s *Server) importProblems(w http.ResponseWriter, r *http.Request) {
 			Fields: []fosis.FieldError{{Field: "id", Message: "not a number"}}})
 		return
 	}
-	cw := &lazyCSV{w: w, name: fmt.Sprintf("import-%d-problems.csv", id)}
+	cw := download.CSV(w, fmt.Sprintf("import-%d-problems.csv", id))
 	if err := s.Registry.ImportReport(r.Context(), id, cw); err != nil {
-		if cw.started {
+		if cw.Started() {
 			s.Log.Error("problem report", "import", id, "err", err) // too late for an error body
 			return
 		}
 		writeError(w, err)
 	}
-}
-
-// lazyCSV sets the CSV headers on the first write, so that an error before
-// any data is still a JSON error.
-type lazyCSV struct {
-	w       http.ResponseWriter
-	name    string
-	started bool
-}
-
-func (c *lazyCSV) Write(p []byte) (int, error) {
-	if !c.started {
-		c.started = true
-		c.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		c.w.Header().Set("Content-Disposition", `attachment; filename="`+c.name+`"`)
-	}
-	return c.w.Write(p)
-}
-
-// limitParam reads a limit query parameter: def if empty, else 1..max.
-func limitParam(v string, def, max int) (int, error) {
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > max {
-		return 0, &fosis.Error{Code: fosis.EINVALID, Message: fmt.Sprintf("limit must be a number from 1 to %d", max),
-			Fields: []fosis.FieldError{{Field: "limit", Message: fmt.Sprintf("must be 1–%d", max)}}}
-	}
-	return n, nil
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/knowledge"
@@ -53,11 +52,9 @@ func (s *Server) knowledgeSearch(r *http.Request) (any, error) {
 		}
 		return out, nil
 	}
-	limit := 20
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 100 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "limit must be a number from 1 to 100", Fields: []fosis.FieldError{{Field: "limit", Message: "must be 1–100"}}}
-		}
+	limit, err := limitParam(q.Get("limit"), 20, 100)
+	if err != nil {
+		return nil, err
 	}
 	l := q.Get("lang")
 	if l == "" {

@@ -59,16 +59,9 @@ func (s *Server) apply(r *http.Request) (any, error) {
 
 func (s *Server) callApplications(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	limit, err := limitParam(q.Get("limit"), 100, 1000)
+	after, limit, err := pageParams(q, "after", 100, 1000)
 	if err != nil {
 		return nil, err
-	}
-	var after int64
-	if v := q.Get("after"); v != "" {
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 1 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "after must be the next of a previous page",
-				Fields: []fosis.FieldError{{Field: "after", Message: "not a cursor"}}}
-		}
 	}
 	all, err := s.Programs.Applications(r.Context(), r.PathValue("code"), q.Get("status"))
 	if err != nil {

@@ -98,14 +98,9 @@ func (s *Server) diffMoved(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "limit: must be a number from 1 to 1000",
-				Fields: []fosis.FieldError{{Field: "limit", Message: "must be a number from 1 to 1000"}}}
-		}
-		limit = n
+	limit, err := limitParam(r.URL.Query().Get("limit"), 100, 1000)
+	if err != nil {
+		return nil, err
 	}
 	return s.Targeting.Moved(r.Context(), a, b, r.URL.Query().Get("after"), limit)
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -225,8 +224,7 @@ included, one entry a line.`,
 				fmt.Fprintln(a.Stdout, "no audit entries match")
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "seq\tat (UTC)\tactor\trole\taction\tentity\tid\tip")
+			tw := newTable(a.Stdout, "seq\tat (UTC)\tactor\trole\taction\tentity\tid\tip")
 			for _, r := range recs {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.At.Format("2006-01-02 15:04:05"),
 					r.Actor, r.ActorRole, r.Action, r.Entity, r.EntityID, r.IP)

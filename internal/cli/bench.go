@@ -16,6 +16,7 @@ import (
 
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/registry/synth"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
@@ -101,7 +102,7 @@ func (b *bench) run(ctx context.Context, engines []string, out string) error {
 	b.header()
 	b.progress("generating %d households", b.n)
 	t0 := time.Now()
-	st, err := registry.GenerateDir(ctx, filepath.Join(dir, "extract"), registry.GenerateOptions{Households: b.n, Seed: 7}, nil)
+	st, err := synth.GenerateDir(ctx, filepath.Join(dir, "extract"), synth.Options{Households: b.n, Seed: 7}, nil)
 	if err != nil {
 		return err
 	}
@@ -140,6 +141,13 @@ func (b *bench) header() {
 	b.say("")
 	b.say("| step | what | time | comparison |")
 	b.say("|---|---|---|---|")
+}
+
+// open opens the configured database quietly, for a measure on it as it is.
+func (b *bench) open(ctx context.Context) (*App, error) {
+	c := b.cfg
+	c.Quiet = true
+	return Open(ctx, c, io.Discard, b.log)
 }
 
 // fresh returns a new empty, migrated database of engine e and a function
@@ -282,9 +290,7 @@ func (b *bench) engine(ctx context.Context, e, dir string, opt registry.ImportOp
 
 // scoreOnly measures one scoring run on the configured database.
 func (b *bench) scoreOnly(ctx context.Context, out string) error {
-	c := b.cfg
-	c.Quiet = true
-	a, err := Open(ctx, c, io.Discard, b.log)
+	a, err := b.open(ctx)
 	if err != nil {
 		return err
 	}

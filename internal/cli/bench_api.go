@@ -35,9 +35,7 @@ import (
 // (loader "auto" or "wrk"), else from goroutines in this process ("go"),
 // which then share the server's two cores and its garbage collector.
 func (b *bench) apiOnly(ctx context.Context, out, loader string, clients int, duration, warmup time.Duration) error {
-	c := b.cfg
-	c.Quiet = true
-	a, err := Open(ctx, c, io.Discard, b.log)
+	a, err := b.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,8 +25,18 @@ places them once the call is closed and freezes the record ('verify' re-runs it)
 participation and reserves the amount from the envelope. docs/selection.md and
 docs/eligibility.md describe the rules.`,
 	}
+	c.AddCommand(callsListCmd(cfg), callsShowCmd(cfg), callsCreateCmd(cfg),
+		callsStatusCmd(cfg, "open", programs.StatusOpen, "Open a draft call for applications"),
+		callsStatusCmd(cfg, "close", programs.StatusClosed, "Close an open call"),
+		callsStatusCmd(cfg, "publish", programs.StatusPublished, "Publish a selected call's results"),
+		callsApplyCmd(cfg), callsImportCmd(cfg), callsPreviewCmd(cfg), callsWhatIfCmd(cfg), callsSelectCmd(cfg),
+		callsVerifyCmd(cfg), callsApplicationsCmd(cfg), callsTraceCmd(cfg), callsWithdrawCmd(cfg), callsEnrollCmd(cfg))
+	return c
+}
+
+func callsListCmd(cfg *Config) *cobra.Command {
 	var jsonOut bool
-	list := &cobra.Command{
+	c := &cobra.Command{
 		Use:   "list",
 		Short: "List calls, newest first",
 		Args:  cobra.NoArgs,
@@ -38,21 +48,19 @@ docs/eligibility.md describe the rules.`,
 			if jsonOut {
 				return printJSON(a, cs)
 			}
-			if len(cs) == 0 {
-				fmt.Fprintln(a.Stdout, "no calls yet: 'fosis calls create FILE.json' creates one")
-				return nil
-			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CODE\tSTATUS\tPROGRAMME\tOPENS\tCLOSES\tPLACES\tBUDGET CLP\tCOMMITTED CLP\tRUN")
-			for _, k := range cs {
+			return printList(a, false, cs, "no calls yet: 'fosis calls create FILE.json' creates one", "CODE\tSTATUS\tPROGRAMME\tOPENS\tCLOSES\tPLACES\tBUDGET CLP\tCOMMITTED CLP\tRUN", func(tw io.Writer, i int) {
+				k := cs[i]
 				fmt.Fprintf(tw, "%s\t%s\t%s v%d\t%s\t%s\t%d\t%d\t%d\t%d\n", k.Code, k.Status, k.Program, k.ProgramVersion, k.OpensOn, k.ClosesOn,
 					k.Places, k.BudgetCLP, k.CommittedCLP, k.Run)
-			}
-			return tw.Flush()
+			})
 		}),
 	}
-	list.Flags().BoolVar(&jsonOut, "json", false, "print JSON")
-	show := &cobra.Command{
+	c.Flags().BoolVar(&jsonOut, "json", false, "print JSON")
+	return c
+}
+
+func callsShowCmd(cfg *Config) *cobra.Command {
+	return &cobra.Command{
 		Use:   "show CODE",
 		Short: "Show a call (JSON)",
 		Args:  cobra.ExactArgs(1),
@@ -64,7 +72,10 @@ docs/eligibility.md describe the rules.`,
 			return printJSON(a, k)
 		}),
 	}
-	create := &cobra.Command{
+}
+
+func callsCreateCmd(cfg *Config) *cobra.Command {
+	return &cobra.Command{
 		Use:   "create FILE.json",
 		Short: "Create a call in draft from a JSON file (see docs/selection.md for an example)",
 		Args:  cobra.ExactArgs(1),
@@ -81,23 +92,28 @@ docs/eligibility.md describe the rules.`,
 			return nil
 		}),
 	}
-	status := func(use, to, short string) *cobra.Command {
-		return &cobra.Command{
-			Use:   use + " CODE",
-			Short: short,
-			Args:  cobra.ExactArgs(1),
-			RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
-				k, err := a.Programs.SetStatus(ctx, args[0], to)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.Stdout, "call %s is %s\n", k.Code, k.Status)
-				return nil
-			}),
-		}
+}
+
+// callsStatusCmd moves a call to status to (open, close, publish).
+func callsStatusCmd(cfg *Config, use, to, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use + " CODE",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
+			k, err := a.Programs.SetStatus(ctx, args[0], to)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Stdout, "call %s is %s\n", k.Code, k.Status)
+			return nil
+		}),
 	}
+}
+
+func callsApplyCmd(cfg *Config) *cobra.Command {
 	var household string
-	apply := &cobra.Command{
+	c := &cobra.Command{
 		Use:   "apply CODE [RUN]",
 		Short: "Submit an application (by RUN; --household ID for household programmes) and print its trace",
 		Args:  cobra.RangeArgs(1, 2),
@@ -113,8 +129,12 @@ docs/eligibility.md describe the rules.`,
 			return printTrace(a, app)
 		}),
 	}
-	apply.Flags().StringVar(&household, "household", "", "household id (household programmes)")
-	imp := &cobra.Command{
+	c.Flags().StringVar(&household, "household", "", "household id (household programmes)")
+	return c
+}
+
+func callsImportCmd(cfg *Config) *cobra.Command {
+	return &cobra.Command{
 		Use:   "import CODE FILE.csv",
 		Short: "Import applications from a CSV (column run, or household_id): all or nothing, with a per-row report",
 		Args:  cobra.ExactArgs(2),
@@ -138,9 +158,13 @@ docs/eligibility.md describe the rules.`,
 			return nil
 		}),
 	}
+}
+
+func callsPreviewCmd(cfg *Config) *cobra.Command {
+	var jsonOut bool
 	var rulesFile, unit string
 	var run int64
-	preview := &cobra.Command{
+	c := &cobra.Command{
 		Use:   "preview [CODE]",
 		Short: "Count who would be eligible over the whole registry, by region and commune",
 		Long: `With CODE, previews the call's rules (with its cool-down and incompatibilities) against
@@ -170,19 +194,23 @@ before a call exists.`,
 			}
 			fmt.Fprintf(a.Stdout, "run %d, %s applicants: %d of %d eligible (%d households) — read %v, evaluated %v over %d combinations\n\n",
 				rep.Run, rep.Unit, rep.Eligible, rep.Applicants, rep.Households, rep.Load.Round(time.Millisecond), rep.Evaluate.Round(time.Millisecond), rep.Combinations)
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "REGION\tNAME\tAPPLICANTS\tELIGIBLE\tHOUSEHOLDS\t")
+			tw := newRightTable(a.Stdout, "REGION\tNAME\tAPPLICANTS\tELIGIBLE\tHOUSEHOLDS\t")
 			for _, r := range rep.Regions {
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", r.Code, r.Name, r.Applicants, r.Eligible, r.Households)
 			}
 			return tw.Flush()
 		}),
 	}
-	preview.Flags().StringVar(&rulesFile, "rules", "", "a JSON list of rules to preview instead of a call's")
-	preview.Flags().StringVar(&unit, "unit", programs.UnitPerson, "person or household (with --rules)")
-	preview.Flags().Int64Var(&run, "run", 0, "scoring run id (with --rules)")
-	preview.Flags().BoolVar(&jsonOut, "json", false, "print JSON (with every commune)")
-	whatif := &cobra.Command{
+	c.Flags().StringVar(&rulesFile, "rules", "", "a JSON list of rules to preview instead of a call's")
+	c.Flags().StringVar(&unit, "unit", programs.UnitPerson, "person or household (with --rules)")
+	c.Flags().Int64Var(&run, "run", 0, "scoring run id (with --rules)")
+	c.Flags().BoolVar(&jsonOut, "json", false, "print JSON (with every commune)")
+	return c
+}
+
+func callsWhatIfCmd(cfg *Config) *cobra.Command {
+	var jsonOut bool
+	c := &cobra.Command{
 		Use:   "whatif CODE FILE.json",
 		Short: "Show who would enter and leave with other quotas, a cut-off or priorities (writes nothing)",
 		Args:  cobra.ExactArgs(2),
@@ -209,8 +237,12 @@ before a call exists.`,
 			return nil
 		}),
 	}
-	whatif.Flags().BoolVar(&jsonOut, "json", false, "print JSON")
-	sel := &cobra.Command{
+	c.Flags().BoolVar(&jsonOut, "json", false, "print JSON")
+	return c
+}
+
+func callsSelectCmd(cfg *Config) *cobra.Command {
+	return &cobra.Command{
 		Use:   "select CODE",
 		Short: "Rank and place a closed call's applications and freeze the record",
 		Args:  cobra.ExactArgs(1),
@@ -229,7 +261,10 @@ before a call exists.`,
 			return nil
 		}),
 	}
-	verify := &cobra.Command{
+}
+
+func callsVerifyCmd(cfg *Config) *cobra.Command {
+	return &cobra.Command{
 		Use:   "verify CODE",
 		Short: "Re-run a call's frozen selection from its record and check it gives the same placements",
 		Args:  cobra.ExactArgs(1),
@@ -242,8 +277,12 @@ before a call exists.`,
 			return nil
 		}),
 	}
+}
+
+func callsApplicationsCmd(cfg *Config) *cobra.Command {
+	var jsonOut bool
 	var statusFilter string
-	apps := &cobra.Command{
+	c := &cobra.Command{
 		Use:   "applications CODE",
 		Short: "List a call's applications in rank order (--status to filter)",
 		Args:  cobra.ExactArgs(1),
@@ -255,22 +294,20 @@ before a call exists.`,
 			if jsonOut {
 				return printJSON(a, as)
 			}
-			if len(as) == 0 {
-				fmt.Fprintln(a.Stdout, "no applications")
-				return nil
-			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tRANK\tSTATUS\tRUN\tHOUSEHOLD\tCOMMUNE\tBRACKET\tPERCENTILE\tWAIT\tREASON")
-			for _, x := range as {
+			return printList(a, false, as, "no applications", "ID\tRANK\tSTATUS\tRUN\tHOUSEHOLD\tCOMMUNE\tBRACKET\tPERCENTILE\tWAIT\tREASON", func(tw io.Writer, i int) {
+				x := as[i]
 				fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%d\t%.2f\t%d\t%s\n", x.ID, x.Rank, x.Status, x.RUN, x.HouseholdID, x.Commune,
 					x.Attrs.Bracket, x.Attrs.Percentile, x.WaitPos, x.Reason)
-			}
-			return tw.Flush()
+			})
 		}),
 	}
-	apps.Flags().StringVar(&statusFilter, "status", "", "only this status (submitted, ineligible, selected, waitlisted, withdrawn, enrolled)")
-	apps.Flags().BoolVar(&jsonOut, "json", false, "print JSON")
-	trace := &cobra.Command{
+	c.Flags().StringVar(&statusFilter, "status", "", "only this status (submitted, ineligible, selected, waitlisted, withdrawn, enrolled)")
+	c.Flags().BoolVar(&jsonOut, "json", false, "print JSON")
+	return c
+}
+
+func callsTraceCmd(cfg *Config) *cobra.Command {
+	return &cobra.Command{
 		Use:   "trace ID",
 		Short: "Show an application's decision trace: eligible or not and why, rank, quota, waitlist position",
 		Args:  cobra.ExactArgs(1),
@@ -286,8 +323,11 @@ before a call exists.`,
 			return printTrace(a, app)
 		}),
 	}
+}
+
+func callsWithdrawCmd(cfg *Config) *cobra.Command {
 	var why string
-	withdraw := &cobra.Command{
+	c := &cobra.Command{
 		Use:   "withdraw ID",
 		Short: "Withdraw an application; a place it held goes to the next eligible applicant of the same quota",
 		Args:  cobra.ExactArgs(1),
@@ -307,9 +347,13 @@ before a call exists.`,
 			return nil
 		}),
 	}
-	withdraw.Flags().StringVar(&why, "reason", "at the applicant's request", "why (kept in the trace and the audit trail)")
+	c.Flags().StringVar(&why, "reason", "at the applicant's request", "why (kept in the trace and the audit trail)")
+	return c
+}
+
+func callsEnrollCmd(cfg *Config) *cobra.Command {
 	var starts string
-	enroll := &cobra.Command{
+	c := &cobra.Command{
 		Use:   "enroll ID",
 		Short: "Enrol a selected application: create the participation and reserve the amount from the envelope",
 		Args:  cobra.ExactArgs(1),
@@ -332,10 +376,7 @@ before a call exists.`,
 			return nil
 		}),
 	}
-	enroll.Flags().StringVar(&starts, "starts", "", "participation start date (default today)")
-	c.AddCommand(list, show, create, status("open", programs.StatusOpen, "Open a draft call for applications"),
-		status("close", programs.StatusClosed, "Close an open call"), status("publish", programs.StatusPublished, "Publish a selected call's results"),
-		apply, imp, preview, whatif, sel, verify, apps, trace, withdraw, enroll)
+	c.Flags().StringVar(&starts, "starts", "", "participation start date (default today)")
 	return c
 }
 

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -108,12 +108,10 @@ func coopOrgCmd(cfg *Config) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "COUNTRY\tNAME\tROLES\tAGENCY\tIATI")
-			for _, o := range os {
+			return printList(a, false, os, "", "COUNTRY\tNAME\tROLES\tAGENCY\tIATI", func(tw io.Writer, i int) {
+				o := os[i]
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", orDash(o.Country), o.Name, strings.Join(o.Roles(), ","), yes(o.Agency), orDash(o.IATIRef))
-			}
-			return tw.Flush()
+			})
 		}),
 	}
 	c.AddCommand(add, list)
@@ -183,9 +181,8 @@ func coopStaffCmd(cfg *Config) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tLEVEL\tPROGRAMS\tAVAILABILITY")
-			for _, s := range sts {
+			return printList(a, false, sts, "", "ID\tNAME\tLEVEL\tPROGRAMS\tAVAILABILITY", func(tw io.Writer, i int) {
+				s := sts[i]
 				var ps, as []string
 				for _, p := range s.Programs {
 					ps = append(ps, p.Name+" ("+p.Role+")")
@@ -194,8 +191,7 @@ func coopStaffCmd(cfg *Config) *cobra.Command {
 					as = append(as, fmt.Sprintf("%s..%s %d%%", v.From, v.To, v.Share))
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", s.ID, s.Name, s.Level, orDash(strings.Join(ps, ", ")), orDash(strings.Join(as, ", ")))
-			}
-			return tw.Flush()
+			})
 		}),
 	}
 	c.AddCommand(add, list)
@@ -603,16 +599,10 @@ func coopListCmd(cfg *Config) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(ps) == 0 {
-				fmt.Fprintln(a.Stdout, "no cooperation projects yet: record a request with 'fosis cooperation request'")
-				return nil
-			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CODE\tCOUNTRY\tSTAGE\tSTEP\tMODALITY\tTITLE")
-			for _, p := range ps {
+			return printList(a, false, ps, "no cooperation projects yet: record a request with 'fosis cooperation request'", "CODE\tCOUNTRY\tSTAGE\tSTEP\tMODALITY\tTITLE", func(tw io.Writer, i int) {
+				p := ps[i]
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Code, p.PartnerCountry, p.Stage, p.Step, orDash(string(p.Modality)), p.Title)
-			}
-			return tw.Flush()
+			})
 		}),
 	}
 }

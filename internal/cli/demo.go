@@ -16,6 +16,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/registry/synth"
 )
 
 // DemoDB is the database the demo uses when --db is not given.
@@ -107,7 +108,7 @@ func buildDemo(ctx context.Context, a *App, n int, seed uint64) error {
 	defer os.RemoveAll(dir)
 	fmt.Fprintf(a.Stdout, "1/3 generating a synthetic Chile of %d households…\n", n)
 	bar := a.bar(int64(n), "generating")
-	st, err := registry.GenerateDir(ctx, dir, registry.GenerateOptions{Households: n, Seed: seed, Territory: a.Territory},
+	st, err := synth.GenerateDir(ctx, dir, synth.Options{Households: n, Seed: seed, Territory: a.Territory},
 		func(done int) { bar.Set(done) })
 	if err != nil {
 		return err

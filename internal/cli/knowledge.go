@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -45,16 +45,10 @@ func knowledgeCmd(cfg *Config) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(items) == 0 {
-				fmt.Fprintln(a.Stdout, "the catalogue is empty: add items with 'fosis knowledge add' or import a package")
-				return nil
-			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KIND\tSLUG\tVERSION\tSTATUS\tTITLE")
-			for _, it := range items {
+			return printList(a, false, items, "the catalogue is empty: add items with 'fosis knowledge add' or import a package", "KIND\tSLUG\tVERSION\tSTATUS\tTITLE", func(tw io.Writer, i int) {
+				it := items[i]
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", it.Kind, it.Slug, it.Version, it.Status, it.TitleES)
-			}
-			return tw.Flush()
+			})
 		}),
 	}
 	search := &cobra.Command{

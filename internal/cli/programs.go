@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -30,6 +31,39 @@ func readJSONFile(path string, v any) error {
 	return nil
 }
 
+// newTable starts a table of columns (tab-separated) on w with its header
+// line; rows follow with fmt.Fprintf(tw, …) and it ends with tw.Flush().
+func newTable(w io.Writer, header string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	return tw
+}
+
+// printList prints items: as JSON when asJSON, else the empty message when
+// there are none (the header alone when empty is ""), else a table of
+// header and one row(tw, i) a line.
+func printList[T any](a *App, asJSON bool, items []T, empty, header string, row func(tw io.Writer, i int)) error {
+	if asJSON {
+		return printJSON(a, items)
+	}
+	if len(items) == 0 && empty != "" {
+		fmt.Fprintln(a.Stdout, empty)
+		return nil
+	}
+	tw := newTable(a.Stdout, header)
+	for i := range items {
+		row(tw, i)
+	}
+	return tw.Flush()
+}
+
+// newRightTable is newTable with the columns aligned right (figures).
+func newRightTable(w io.Writer, header string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, header)
+	return tw
+}
+
 func printJSON(a *App, v any) error {
 	enc := json.NewEncoder(a.Stdout)
 	enc.SetIndent("", "  ")
@@ -54,16 +88,10 @@ func programsCmd(cfg *Config) *cobra.Command {
 			if jsonOut {
 				return printJSON(a, ps)
 			}
-			if len(ps) == 0 {
-				fmt.Fprintln(a.Stdout, "no programmes yet: 'fosis programs seed' adds FOSIS's catalogue")
-				return nil
-			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CODE\tAREA\tUNIT\tVERSION\tNAME\tAMOUNT CLP\tMONTHS")
-			for _, p := range ps {
+			return printList(a, false, ps, "no programmes yet: 'fosis programs seed' adds FOSIS's catalogue", "CODE\tAREA\tUNIT\tVERSION\tNAME\tAMOUNT CLP\tMONTHS", func(tw io.Writer, i int) {
+				p := ps[i]
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%d\n", p.Code, p.Area, p.Unit, p.Version, p.NameES, p.AmountCLP, p.Months)
-			}
-			return tw.Flush()
+			})
 		}),
 	}
 	list.Flags().BoolVar(&jsonOut, "json", false, "print JSON")

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/registry/synth"
 )
 
 func registryCmd(cfg *Config) *cobra.Command {
@@ -39,7 +40,7 @@ The same --seed and --households always give the same files.`,
 				return err
 			}
 			bar := newBar(cfg.Quiet, cmd.ErrOrStderr(), int64(n), "generating")
-			st, err := registry.GenerateDir(cmd.Context(), out, registry.GenerateOptions{Households: n, Seed: seed, Territory: terr},
+			st, err := synth.GenerateDir(cmd.Context(), out, synth.Options{Households: n, Seed: seed, Territory: terr},
 				func(done int) { bar.Set(done) })
 			if err != nil {
 				return err

@@ -263,8 +263,7 @@ func runsCmd(cfg *Config) *cobra.Command {
 				fmt.Fprintln(a.Stdout, "no scoring runs yet: run 'fosis score'")
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "run\tmodel\tversion\tas of\tfinished\thouseholds\tpoorest 5 %\tnote")
+			tw := newTable(a.Stdout, "run\tmodel\tversion\tas of\tfinished\thouseholds\tpoorest 5 %\tnote")
 			for _, r := range runs {
 				share := fmt.Sprintf("%.2f %%", r.Poorest5Share)
 				if r.Poorest5Warning {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -111,9 +110,8 @@ func usersListCmd(cfg *Config) *cobra.Command {
 				return nil
 			}
 			now := time.Now()
-			tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "id\tusername\tname\trole\tregion\tlang\tstatus\tcreated")
-			for _, u := range users {
+			return printList(a, false, users, "", "id\tusername\tname\trole\tregion\tlang\tstatus\tcreated", func(tw io.Writer, i int) {
+				u := users[i]
 				status := "active"
 				switch {
 				case !u.Active:
@@ -123,8 +121,7 @@ func usersListCmd(cfg *Config) *cobra.Command {
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Username, u.DisplayName, u.Role, u.RegionCode,
 					u.Language, status, u.CreatedAt.Local().Format(time.DateOnly))
-			}
-			return tw.Flush()
+			})
 		}),
 	}
 }
@@ -264,9 +261,8 @@ func tokensListCmd(cfg *Config) *cobra.Command {
 				}
 				return t.Local().Format("2006-01-02 15:04")
 			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "id\tuser\tname\tscopes\tcreated\tlast used\texpires\tstatus")
-			for _, t := range toks {
+			return printList(a, false, toks, "", "id\tuser\tname\tscopes\tcreated\tlast used\texpires\tstatus", func(tw io.Writer, i int) {
+				t := toks[i]
 				status := "active"
 				switch {
 				case !t.RevokedAt.IsZero():
@@ -276,8 +272,7 @@ func tokensListCmd(cfg *Config) *cobra.Command {
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Username, t.Name, strings.Join(t.Scopes, " "),
 					day(t.CreatedAt), day(t.LastUsedAt), day(t.ExpiresAt), status)
-			}
-			return tw.Flush()
+			})
 		}),
 	}
 }

@@ -2,6 +2,7 @@ package cooperation
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 
@@ -50,28 +51,27 @@ func assignments(d *Design) []Assignment {
 // committedLoad returns the assignments of every other project whose design
 // was approved and that has not closed: the time already promised.
 func (s *Store) committedLoad(ctx context.Context, tx *db.Tx, except int64) ([]Assignment, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT p.code, d.spec FROM coop_projects p JOIN coop_designs d ON d.project_id = p.id AND d.version = p.approved_version
-		WHERE p.id <> ? AND p.approved_version > 0 AND (p.step = 'reviewed' OR p.step = 'agreed' OR p.step = 'executing' OR p.step = 'systematizing')`, except)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []Assignment
-	for rows.Next() {
+	err := db.Each(ctx, tx, func(rows *sql.Rows) error {
 		var code, spec string
 		if err := rows.Scan(&code, &spec); err != nil {
-			return nil, err
+			return err
 		}
 		d, err := ParseDesign([]byte(spec))
 		if err != nil {
-			return nil, fmt.Errorf("stored design of %s: %w", code, err)
+			return fmt.Errorf("stored design of %s: %w", code, err)
 		}
 		for _, a := range assignments(d) {
 			a.Project = code
 			out = append(out, a)
 		}
+		return nil
+	}, `SELECT p.code, d.spec FROM coop_projects p JOIN coop_designs d ON d.project_id = p.id AND d.version = p.approved_version
+		WHERE p.id <> ? AND p.approved_version > 0 AND (p.step = 'reviewed' OR p.step = 'agreed' OR p.step = 'executing' OR p.step = 'systematizing')`, except)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Clashes adds up the assignments per professional and month and returns

@@ -2,6 +2,7 @@ package cooperation
 
 import (
 	"context"
+	"database/sql"
 	"net/url"
 	"regexp"
 	"strings"
@@ -56,11 +57,7 @@ func (s *Store) AddDocument(ctx context.Context, code string, d Document) (int64
 	if err := s.notFuture("date", d.Date); err != nil {
 		return 0, err
 	}
-	err = s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	err = s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		d.ID, err = tx.InsertID(ctx, `INSERT INTO coop_documents (project_id, title, category, url, format, language, doc_date, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, d.Title, d.Category, d.URL, d.Format, d.Language, tx.DB().Date(d.Date.Time), tx.DB().Time(tx.Now))
 		if err != nil {
@@ -81,20 +78,19 @@ func validDocCategory(c string) bool {
 }
 
 func (s *Store) documents(ctx context.Context, projectID int64) ([]Document, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, title, category, url, format, language, doc_date FROM coop_documents WHERE project_id = ? ORDER BY doc_date, id`, projectID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []Document
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var d Document
 		var on db.Day
 		if err := rows.Scan(&d.ID, &d.Title, &d.Category, &d.URL, &d.Format, &d.Language, &on); err != nil {
-			return nil, err
+			return err
 		}
 		d.Date = Date{on.Time}
 		out = append(out, d)
+		return nil
+	}, `SELECT id, title, category, url, format, language, doc_date FROM coop_documents WHERE project_id = ? ORDER BY doc_date, id`, projectID)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

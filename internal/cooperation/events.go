@@ -79,11 +79,7 @@ func (s *Store) AddEvent(ctx context.Context, code string, e Event) (int64, erro
 	if !sides[SideChile] || !sides[SidePartner] {
 		return 0, blocked("coop.refused.mutual_learning.exchange_event", "an exchange event has participants from both Chile and the partner country")
 	}
-	err = s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	err = s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		if err := needStep(p, "an exchange event", StepFeasible, StepDesigning, StepReviewed, StepAgreed, StepExecuting, StepSystematizing); err != nil {
 			return err
 		}
@@ -121,11 +117,7 @@ func (s *Store) ReportEvent(ctx context.Context, code string, id int64, report s
 	if report == "" {
 		return invalid("report", "coop.err.report.report_empty", "the report is empty")
 	}
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	return s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		var end db.Day
 		if err := tx.QueryRowContext(ctx, `SELECT ends_on FROM coop_events WHERE id = ? AND project_id = ?`, id, p.ID).Scan(&end); db.IsNoRows(err) {
 			return fosis.KeyedErrorf(fosis.ENOTFOUND, "coop.err.project_has_no", "project %s has no event %d", p.Code, id)
@@ -143,42 +135,36 @@ func (s *Store) ReportEvent(ctx context.Context, code string, id int64, report s
 }
 
 func (s *Store) events(ctx context.Context, projectID int64) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, mode, starts_on, ends_on, place, report FROM coop_events WHERE project_id = ? ORDER BY starts_on, id`, projectID)
-	if err != nil {
-		return nil, err
-	}
 	var out []Event
 	idx := map[int64]int{}
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var e Event
 		var a, b db.Day
 		if err := rows.Scan(&e.ID, &e.Kind, &e.Mode, &a, &b, &e.Place, &e.Report); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		e.Start, e.End = Date{a.Time}, Date{b.Time}
 		idx[e.ID] = len(out)
 		out = append(out, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}, `SELECT id, kind, mode, starts_on, ends_on, place, report FROM coop_events WHERE project_id = ? ORDER BY starts_on, id`, projectID)
+	if err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT ep.event_id, ep.side, ep.name, ep.institution FROM coop_event_participants ep JOIN coop_events e ON e.id = ep.event_id
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
+		var id int64
+		var pt Participant
+		if err := rows.Scan(&id, &pt.Side, &pt.Name, &pt.Institution); err != nil {
+			return err
+		}
+		out[idx[id]].Participants = append(out[idx[id]].Participants, pt)
+		return nil
+	}, `SELECT ep.event_id, ep.side, ep.name, ep.institution FROM coop_event_participants ep JOIN coop_events e ON e.id = ep.event_id
 		WHERE e.project_id = ? ORDER BY ep.event_id, ep.seq`, projectID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var pt Participant
-		if err := rows.Scan(&id, &pt.Side, &pt.Name, &pt.Institution); err != nil {
-			return nil, err
-		}
-		out[idx[id]].Participants = append(out[idx[id]].Participants, pt)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Systematization is the project's systematization and evaluation: lessons
@@ -237,11 +223,7 @@ func (s *Store) SaveSystematization(ctx context.Context, code string, sy Systema
 	if err != nil {
 		return err
 	}
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	return s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		if err := needStep(p, "systematization", StepExecuting, StepSystematizing); err != nil {
 			return err
 		}
@@ -267,7 +249,7 @@ func (s *Store) SaveSystematization(ctx context.Context, code string, sy Systema
 	})
 }
 
-func systematization(ctx context.Context, tx rowQuerier, id int64) (*Systematization, error) {
+func systematization(ctx context.Context, tx db.Querier, id int64) (*Systematization, error) {
 	var sy Systematization
 	err := tx.QueryRowContext(ctx, `SELECT lessons, challenge, solution, results, sustainability, replicability, findings, management_response FROM coop_systematizations WHERE project_id = ?`, id).
 		Scan(&sy.Lessons, &sy.Challenge, &sy.Solution, &sy.Results, &sy.Sustainability, &sy.Replicability, &sy.Findings, &sy.ManagementResponse)
@@ -275,9 +257,4 @@ func systematization(ctx context.Context, tx rowQuerier, id int64) (*Systematiza
 		return &sy, nil
 	}
 	return &sy, err
-}
-
-// rowQuerier is what *db.DB and *db.Tx offer for single-row reads.
-type rowQuerier interface {
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }

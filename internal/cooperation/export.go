@@ -59,22 +59,8 @@ func (s *Store) ExportIATI(ctx context.Context, opts ExportOptions) (*IATIExport
 	if err != nil {
 		return nil, err
 	}
-	cond, args := r.scopeSQL()
-	rows, err := s.db.QueryContext(ctx, `SELECT `+projectCols+projectFrom+` WHERE p.public = 1 AND `+cond+` ORDER BY p.code`, args...)
+	ps, err := s.projects(ctx, r, `p.public = 1`)
 	if err != nil {
-		return nil, err
-	}
-	var ps []*Project
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ps = append(ps, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	doc := &iati.Activities{Version: iati.Version, Generated: now.Format(time.RFC3339)}

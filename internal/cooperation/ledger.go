@@ -2,6 +2,7 @@ package cooperation
 
 import (
 	"context"
+	"database/sql"
 	"sort"
 	"strings"
 
@@ -125,26 +126,25 @@ func Sum(lines []Contribution) Totals {
 
 // ledger reads the project's ledger lines.
 func (s *Store) ledger(ctx context.Context, p *Project) ([]Contribution, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT o.name, o.country, o.iati_ref, o.org_type, c.year, c.category, c.kind, c.valuation, c.budgeted, c.executed, c.executed_on,
+	var out []Contribution
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
+		var c Contribution
+		var country string
+		var on db.Day
+		if err := rows.Scan(&c.Org, &country, &c.IATIRef, &c.OrgType, &c.Year, &c.Category, &c.Kind, &c.Valuation, &c.Budgeted, &c.Executed, &on, &c.IATIActivity); err != nil {
+			return err
+		}
+		c.Side = (&Org{Country: country}).SideIn(p.PartnerCountry)
+		c.ExecutedOn = Date{on.Time}
+		out = append(out, c)
+		return nil
+	}, `SELECT o.name, o.country, o.iati_ref, o.org_type, c.year, c.category, c.kind, c.valuation, c.budgeted, c.executed, c.executed_on,
 		COALESCE((SELECT sg.iati_activity FROM coop_signatories sg WHERE sg.project_id = c.project_id AND sg.org_id = c.org_id), '')
 		FROM coop_contributions c JOIN coop_orgs o ON o.id = c.org_id WHERE c.project_id = ? ORDER BY c.year, o.name, c.category, c.kind`, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Contribution
-	for rows.Next() {
-		var c Contribution
-		var country string
-		var on db.Day
-		if err := rows.Scan(&c.Org, &country, &c.IATIRef, &c.OrgType, &c.Year, &c.Category, &c.Kind, &c.Valuation, &c.Budgeted, &c.Executed, &on, &c.IATIActivity); err != nil {
-			return nil, err
-		}
-		c.Side = (&Org{Country: country}).SideIn(p.PartnerCountry)
-		c.ExecutedOn = Date{on.Time}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Execution is what a party actually spent or gave on one ledger line.
@@ -181,11 +181,7 @@ func (s *Store) RecordExecution(ctx context.Context, code string, e Execution) e
 	if e.On.Year() < e.Year {
 		return invalid("on", "coop.err.on.before_year", "%s is before the year %d it records", e.On, e.Year)
 	}
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	return s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		if err := needStep(p, "recording execution", StepAgreed, StepExecuting, StepSystematizing); err != nil {
 			return err
 		}
@@ -250,24 +246,20 @@ func (s *Store) Portfolio(ctx context.Context) (Totals, error) {
 		return Totals{}, err
 	}
 	cond, args := r.scopeSQL()
-	rows, err := s.db.QueryContext(ctx, `SELECT o.name, o.country, p.partner_country, c.year, c.kind, SUM(c.budgeted), SUM(c.executed)
-		FROM coop_contributions c JOIN coop_projects p ON p.id = c.project_id JOIN coop_orgs o ON o.id = c.org_id
-		WHERE `+cond+` GROUP BY o.name, o.country, p.partner_country, c.year, c.kind`, args...)
-	if err != nil {
-		return Totals{}, err
-	}
-	defer rows.Close()
 	var lines []Contribution
-	for rows.Next() {
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var l Contribution
 		var country, pc string
 		if err := rows.Scan(&l.Org, &country, &pc, &l.Year, &l.Kind, &l.Budgeted, &l.Executed); err != nil {
-			return Totals{}, err
+			return err
 		}
 		l.Side = (&Org{Country: country}).SideIn(pc)
 		lines = append(lines, l)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, `SELECT o.name, o.country, p.partner_country, c.year, c.kind, SUM(c.budgeted), SUM(c.executed)
+		FROM coop_contributions c JOIN coop_projects p ON p.id = c.project_id JOIN coop_orgs o ON o.id = c.org_id
+		WHERE `+cond+` GROUP BY o.name, o.country, p.partner_country, c.year, c.kind`, args...)
+	if err != nil {
 		return Totals{}, err
 	}
 	return Sum(lines), nil

@@ -2,6 +2,7 @@ package cooperation
 
 import (
 	"context"
+	"database/sql"
 	"maps"
 	"regexp"
 	"slices"
@@ -104,13 +105,6 @@ func (o *Org) validate() error {
 // validOrgType checks t against the bundled IATI OrganisationType codelist.
 func validOrgType(t int) bool { return iati.InList("OrganisationType", strconv.Itoa(t)) }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // SaveOrg creates the organisation o (by name) or updates the one with its
 // name, and returns it with its id.
 func (s *Store) SaveOrg(ctx context.Context, o Org) (*Org, error) {
@@ -140,10 +134,10 @@ func (s *Store) SaveOrg(ctx context.Context, o Org) (*Org, error) {
 			before = old
 			o.ID = old.ID
 			_, err = tx.ExecContext(ctx, `UPDATE coop_orgs SET country = ?, iati_ref = ?, org_type = ?, strategic = ?, technical = ?, financial = ?, agency = ?, reporting = ? WHERE id = ?`,
-				o.Country, o.IATIRef, o.Type, b2i(o.Strategic), b2i(o.Technical), b2i(o.Financial), b2i(o.Agency), b2i(o.Reporting), o.ID)
+				o.Country, o.IATIRef, o.Type, db.Bool(o.Strategic), db.Bool(o.Technical), db.Bool(o.Financial), db.Bool(o.Agency), db.Bool(o.Reporting), o.ID)
 		} else {
 			o.ID, err = tx.InsertID(ctx, `INSERT INTO coop_orgs (name, country, iati_ref, org_type, strategic, technical, financial, agency, reporting, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				o.Name, o.Country, o.IATIRef, o.Type, b2i(o.Strategic), b2i(o.Technical), b2i(o.Financial), b2i(o.Agency), b2i(o.Reporting), tx.DB().Time(tx.Now))
+				o.Name, o.Country, o.IATIRef, o.Type, db.Bool(o.Strategic), db.Bool(o.Technical), db.Bool(o.Financial), db.Bool(o.Agency), db.Bool(o.Reporting), tx.DB().Time(tx.Now))
 		}
 		if err != nil {
 			return err
@@ -184,20 +178,19 @@ func (s *Store) Orgs(ctx context.Context) ([]Org, error) {
 	if _, err := s.access(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+orgCols+` FROM coop_orgs ORDER BY country, name`)
+	var out []Org
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return err
+		}
+		out = append(out, *o)
+		return nil
+	}, `SELECT `+orgCols+` FROM coop_orgs ORDER BY country, name`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Org
-	for rows.Next() {
-		o, err := scanOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *o)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // LinkMember records that the user with id userID (a partner counterpart or
@@ -400,51 +393,43 @@ func (s *Store) StaffList(ctx context.Context) ([]Staff, error) {
 }
 
 func (s *Store) staff(ctx context.Context) ([]Staff, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, position, level FROM coop_staff ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
 	var out []Staff
 	idx := map[int64]int{}
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var st Staff
 		if err := rows.Scan(&st.ID, &st.Name, &st.Position, &st.Level); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		idx[st.ID] = len(out)
 		out = append(out, st)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = s.db.QueryContext(ctx, `SELECT staff_id, program, role FROM coop_staff_programs ORDER BY staff_id, program, role`)
+		return nil
+	}, `SELECT id, name, position, level FROM coop_staff ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var id int64
 		var p Program
 		if err := rows.Scan(&id, &p.Name, &p.Role); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		out[idx[id]].Programs = append(out[idx[id]].Programs, p)
-	}
-	rows.Close()
-	rows, err = s.db.QueryContext(ctx, `SELECT staff_id, month_from, month_to, share FROM coop_staff_availability ORDER BY staff_id, month_from`)
+		return nil
+	}, `SELECT staff_id, program, role FROM coop_staff_programs ORDER BY staff_id, program, role`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var id int64
 		var a Availability
 		if err := rows.Scan(&id, &a.From, &a.To, &a.Share); err != nil {
-			return nil, err
+			return err
 		}
 		out[idx[id]].Avail = append(out[idx[id]].Avail, a)
+		return nil
+	}, `SELECT staff_id, month_from, month_to, share FROM coop_staff_availability ORDER BY staff_id, month_from`)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

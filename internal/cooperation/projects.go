@@ -2,6 +2,7 @@ package cooperation
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"slices"
@@ -169,6 +170,30 @@ func (s *Store) header(ctx context.Context, tx *db.Tx, r *reach, code string) (*
 // CreateRequest records a partner institution's request. The requesting
 // institution is a party of the project from this moment (principle 2: the
 // partner designs the project with FOSIS from its inception), so it must be
+
+// projects reads the projects r may see that meet where (all of them when
+// where is ""), by code.
+func (s *Store) projects(ctx context.Context, r *reach, where string) ([]*Project, error) {
+	cond, args := r.scopeSQL()
+	if where != "" {
+		cond = where + ` AND ` + cond
+	}
+	return db.Collect(ctx, s.db, func(rows *sql.Rows) (*Project, error) { return scanProject(rows) },
+		`SELECT `+projectCols+projectFrom+` WHERE `+cond+` ORDER BY p.code`, args...)
+}
+
+// inProject runs fn in a transaction on project code as r may see it
+// (header): the prologue of every change to a project.
+func (s *Store) inProject(ctx context.Context, r *reach, code string, fn func(tx *db.Tx, p *Project) error) error {
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		p, err := s.header(ctx, tx, r, code)
+		if err != nil {
+			return err
+		}
+		return fn(tx, p)
+	})
+}
+
 // an organisation of the partner country.
 func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error) {
 	r, err := s.writer(ctx)
@@ -238,7 +263,7 @@ func (s *Store) CreateRequest(ctx context.Context, in Request) (*Project, error)
 		id, err := tx.InsertID(ctx, `INSERT INTO coop_projects (code, title, partner_country, requesting_org, channel, triangular_asker, problem, sector_dac, segib_sector, instrument, currency, public, step, requested_on, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			in.Code, in.Title, in.PartnerCountry, ro.ID, string(in.Channel), asker, in.Problem, in.SectorDAC, clean(in.SEGIBSector), in.Instrument, in.Currency,
-			b2i(in.Public), string(StepRequested), tx.DB().Date(in.RequestedOn.Time), tx.DB().Time(tx.Now), tx.DB().Time(tx.Now))
+			db.Bool(in.Public), string(StepRequested), tx.DB().Date(in.RequestedOn.Time), tx.DB().Time(tx.Now), tx.DB().Time(tx.Now))
 		if err != nil {
 			if fosis.ErrorCode(err) == fosis.ECONFLICT {
 				return fosis.KeyedErrorf(fosis.ECONFLICT, "coop.err.project_with_code", "a project with code %s already exists; codes never change or repeat (they are published)", in.Code)
@@ -424,11 +449,7 @@ func (s *Store) step(ctx context.Context, code string, ps pathStep, body func(tx
 	if err := s.notFuture(ps.field, ps.on); err != nil {
 		return err
 	}
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
+	return s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
 		if ps.check != nil {
 			if err := ps.check(tx, r, p); err != nil {
 				return err
@@ -572,7 +593,7 @@ func (s *Store) Evaluate(ctx context.Context, code string, f Feasibility) error 
 			}
 			for _, c := range f.Criteria {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO coop_feasibility_criteria (project_id, criterion, met, note) VALUES (?, ?, ?, ?)`,
-					p.ID, c.Name, b2i(c.Met), strings.TrimSpace(c.Note)); err != nil {
+					p.ID, c.Name, db.Bool(c.Met), strings.TrimSpace(c.Note)); err != nil {
 					return stepDone{}, err
 				}
 			}
@@ -1011,18 +1032,13 @@ func (s *Store) Agree(ctx context.Context, code string, a Agreement) error {
 			if _, ok := ids[fosisID]; fosisID != 0 && !ok {
 				return stepDone{}, blocked("coop.refused.agreement.fosis", "FOSIS commits and signs every agreement; add it to the parties")
 			}
-			rows, err := tx.QueryContext(ctx, `SELECT DISTINCT o.id, o.name, o.country FROM coop_contributions c JOIN coop_orgs o ON o.id = c.org_id WHERE c.project_id = ? AND (c.budgeted > 0 OR c.executed > 0) ORDER BY o.name`, p.ID)
-			if err != nil {
-				return stepDone{}, err
-			}
 			var missing []string
 			triangular := false
-			for rows.Next() {
+			err = db.Each(ctx, tx, func(rows *sql.Rows) error {
 				var id int64
 				var name, country string
 				if err := rows.Scan(&id, &name, &country); err != nil {
-					rows.Close()
-					return stepDone{}, err
+					return err
 				}
 				if _, ok := ids[id]; !ok {
 					missing = append(missing, name)
@@ -1030,8 +1046,11 @@ func (s *Store) Agree(ctx context.Context, code string, a Agreement) error {
 				if (&Org{Country: country}).SideIn(p.PartnerCountry) == SideThird {
 					triangular = true
 				}
+				return nil
+			}, `SELECT DISTINCT o.id, o.name, o.country FROM coop_contributions c JOIN coop_orgs o ON o.id = c.org_id WHERE c.project_id = ? AND (c.budgeted > 0 OR c.executed > 0) ORDER BY o.name`, p.ID)
+			if err != nil {
+				return stepDone{}, err
 			}
-			rows.Close()
 			if len(missing) > 0 {
 				return stepDone{}, blocked("coop.refused.shared_costs.every_party", "every party that puts resources in commits in the agreement; missing: %s", strings.Join(missing, ", "))
 			}
@@ -1102,23 +1121,21 @@ func (s *Store) Sign(ctx context.Context, code, org, by string, on Date, place s
 func (s *Store) Start(ctx context.Context, code string, on Date) error {
 	return s.step(ctx, code, pathStep{action: "starting execution", from: []Step{StepAgreed}, field: "on", on: on},
 		func(tx *db.Tx, r *reach, p *Project) (stepDone, error) {
-			rows, err := tx.QueryContext(ctx, `SELECT o.name, s.signed_on FROM coop_signatories s JOIN coop_orgs o ON o.id = s.org_id WHERE s.project_id = ? ORDER BY o.name`, p.ID)
-			if err != nil {
-				return stepDone{}, err
-			}
 			var missing []string
-			for rows.Next() {
+			err := db.Each(ctx, tx, func(rows *sql.Rows) error {
 				var name string
 				var d db.Day
 				if err := rows.Scan(&name, &d); err != nil {
-					rows.Close()
-					return stepDone{}, err
+					return err
 				}
 				if d.IsZero() {
 					missing = append(missing, name)
 				}
+				return nil
+			}, `SELECT o.name, s.signed_on FROM coop_signatories s JOIN coop_orgs o ON o.id = s.org_id WHERE s.project_id = ? ORDER BY o.name`, p.ID)
+			if err != nil {
+				return stepDone{}, err
 			}
-			rows.Close()
 			if len(missing) > 0 {
 				return stepDone{}, blocked("coop.refused.signatures.execution_starts", "execution starts only when every party of the agreement has signed; missing: %s", strings.Join(missing, ", "))
 			}
@@ -1233,12 +1250,8 @@ func (s *Store) SetPublic(ctx context.Context, code string, public bool) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Transact(ctx, func(tx *db.Tx) error {
-		p, err := s.header(ctx, tx, r, code)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE coop_projects SET public = ?, updated_at = ? WHERE id = ?`, b2i(public), tx.DB().Time(tx.Now), p.ID); err != nil {
+	return s.inProject(ctx, r, code, func(tx *db.Tx, p *Project) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE coop_projects SET public = ?, updated_at = ? WHERE id = ?`, db.Bool(public), tx.DB().Time(tx.Now), p.ID); err != nil {
 			return err
 		}
 		return auditWrite(ctx, tx, r, "coop.public", "coop_project", p.Code, map[string]any{"public": p.Public}, map[string]any{"public": public})

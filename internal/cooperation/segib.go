@@ -84,22 +84,8 @@ func (s *Store) SEGIB(ctx context.Context, year int) ([]SEGIBRow, error) {
 	if year != 0 && (year < 1990 || year > 2100) {
 		return nil, invalid("year", "coop.err.year.plausible_year", "%d is not a plausible year", year)
 	}
-	cond, args := r.scopeSQL()
-	rows, err := s.db.QueryContext(ctx, `SELECT `+projectCols+projectFrom+` WHERE p.approved_version > 0 AND `+cond+` ORDER BY p.code`, args...)
+	ps, err := s.projects(ctx, r, `p.approved_version > 0`)
 	if err != nil {
-		return nil, err
-	}
-	var ps []*Project
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ps = append(ps, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var out []SEGIBRow

@@ -2,6 +2,7 @@ package cooperation
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/fosis/fosis/internal/platform/db"
 )
@@ -99,36 +100,12 @@ func (s *Store) view(ctx context.Context, p *Project) (*View, error) {
 	if v.Parties, err = s.parties(ctx, p); err != nil {
 		return nil, err
 	}
-	crows, err := s.db.QueryContext(ctx, `SELECT country FROM coop_project_countries WHERE project_id = ? ORDER BY country`, p.ID)
+	more, err := db.Collect(ctx, s.db, db.Column[string], `SELECT country FROM coop_project_countries WHERE project_id = ? ORDER BY country`, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	for crows.Next() {
-		var c string
-		if err := crows.Scan(&c); err != nil {
-			crows.Close()
-			return nil, err
-		}
-		v.Countries = append(v.Countries, c)
-	}
-	crows.Close()
-	if err := crows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT goal FROM coop_project_sdgs WHERE project_id = ? ORDER BY goal`, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var g int
-		if err := rows.Scan(&g); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		v.SDGs = append(v.SDGs, g)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	v.Countries = append(v.Countries, more...)
+	if v.SDGs, err = db.Collect(ctx, s.db, db.Column[int], `SELECT goal FROM coop_project_sdgs WHERE project_id = ? ORDER BY goal`, p.ID); err != nil {
 		return nil, err
 	}
 	var f FeasibilityView
@@ -136,81 +113,73 @@ func (s *Store) view(ctx context.Context, p *Project) (*View, error) {
 	err = s.db.QueryRowContext(ctx, `SELECT decision, decided_on, decided_by, note FROM coop_feasibility WHERE project_id = ?`, p.ID).Scan(&f.Decision, &on, &f.DecidedBy, &f.Note)
 	if err == nil {
 		f.DecidedOn = Date{on.Time}
-		rows, err := s.db.QueryContext(ctx, `SELECT criterion, met, note FROM coop_feasibility_criteria WHERE project_id = ? ORDER BY criterion`, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
+		err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 			var c Criterion
 			var met int
 			if err := rows.Scan(&c.Name, &met, &c.Note); err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			c.Met = met == 1
 			f.Criteria = append(f.Criteria, c)
+			return nil
+		}, `SELECT criterion, met, note FROM coop_feasibility_criteria WHERE project_id = ? ORDER BY criterion`, p.ID)
+		if err != nil {
+			return nil, err
 		}
-		rows.Close()
 		v.Feasibility = &f
 	} else if !db.IsNoRows(err) {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT version, digest, created_by FROM coop_designs WHERE project_id = ? ORDER BY version`, p.ID)
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
+		var vi VersionInfo
+		if err := rows.Scan(&vi.Version, &vi.Digest, &vi.CreatedBy); err != nil {
+			return err
+		}
+		v.Versions = append(v.Versions, vi)
+		return nil
+	}, `SELECT version, digest, created_by FROM coop_designs WHERE project_id = ? ORDER BY version`, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var vi VersionInfo
-		if err := rows.Scan(&vi.Version, &vi.Digest, &vi.CreatedBy); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		v.Versions = append(v.Versions, vi)
-	}
-	rows.Close()
 	if v.Design, v.DesignVersion, err = s.design(ctx, nil, p.ID, p.ApprovedVersion); err != nil {
 		return nil, err
 	}
 	if v.Design != nil {
 		v.Flags, _ = v.Design.Validate()
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT design_version, decision, decided_on, directors, financers, note FROM coop_reviews WHERE project_id = ? ORDER BY id`, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var rv Review
 		var on db.Day
 		if err := rows.Scan(&rv.Version, &rv.Decision, &on, &rv.Directors, &rv.Financers, &rv.Note); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		rv.DecidedOn = Date{on.Time}
 		v.Reviews = append(v.Reviews, rv)
+		return nil
+	}, `SELECT design_version, decision, decided_on, directors, financers, note FROM coop_reviews WHERE project_id = ? ORDER BY id`, p.ID)
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
 	var a AgreementView
 	var eff db.Day
 	err = s.db.QueryRowContext(ctx, `SELECT kind, effective_on, deadlines, resources, startup_financing FROM coop_agreements WHERE project_id = ?`, p.ID).
 		Scan(&a.Kind, &eff, &a.Deadlines, &a.Resources, &a.StartupFinancing)
 	if err == nil {
 		a.EffectiveOn = Date{eff.Time}
-		rows, err := s.db.QueryContext(ctx, `SELECT o.name, s.commitment, s.required, s.signed_on, s.signed_by, s.place FROM coop_signatories s JOIN coop_orgs o ON o.id = s.org_id WHERE s.project_id = ? ORDER BY o.name`, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
+		err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 			var sg Signature
 			var req int
 			var on db.Day
 			if err := rows.Scan(&sg.Org, &sg.Commitment, &req, &on, &sg.SignedBy, &sg.Place); err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			sg.Required, sg.SignedOn = req == 1, Date{on.Time}
 			a.Signatures = append(a.Signatures, sg)
+			return nil
+		}, `SELECT o.name, s.commitment, s.required, s.signed_on, s.signed_by, s.place FROM coop_signatories s JOIN coop_orgs o ON o.id = s.org_id WHERE s.project_id = ? ORDER BY o.name`, p.ID)
+		if err != nil {
+			return nil, err
 		}
-		rows.Close()
 		v.Agreement = &a
 	} else if !db.IsNoRows(err) {
 		return nil, err
@@ -238,39 +207,37 @@ func (s *Store) view(ctx context.Context, p *Project) (*View, error) {
 	if *sy != (Systematization{}) {
 		v.Systematization = sy
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT step, on_date, actor, note FROM coop_steps WHERE project_id = ? ORDER BY id`, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var t TimelineEntry
 		var on db.Day
 		if err := rows.Scan(&t.Step, &on, &t.Actor, &t.Note); err != nil {
-			return nil, err
+			return err
 		}
 		t.On, t.Stage = Date{on.Time}, t.Step.Stage()
 		v.Timeline = append(v.Timeline, t)
-	}
-	return v, rows.Err()
-}
-
-func (s *Store) parties(ctx context.Context, p *Project) ([]Party, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT o.name, o.country, x.iati_role, o.iati_ref, o.org_type FROM coop_parties x JOIN coop_orgs o ON o.id = x.org_id WHERE x.project_id = ? ORDER BY x.iati_role, o.name`, p.ID)
+		return nil
+	}, `SELECT step, on_date, actor, note FROM coop_steps WHERE project_id = ? ORDER BY id`, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	return v, nil
+}
+
+func (s *Store) parties(ctx context.Context, p *Project) ([]Party, error) {
 	var out []Party
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var pt Party
 		if err := rows.Scan(&pt.Org, &pt.Country, &pt.IATIRole, &pt.IATIRef, &pt.OrgType); err != nil {
-			return nil, err
+			return err
 		}
 		pt.Side = (&Org{Country: pt.Country}).SideIn(p.PartnerCountry)
 		out = append(out, pt)
+		return nil
+	}, `SELECT o.name, o.country, x.iati_role, o.iati_ref, o.org_type FROM coop_parties x JOIN coop_orgs o ON o.id = x.org_id WHERE x.project_id = ? ORDER BY x.iati_role, o.name`, p.ID)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // List returns the projects the caller may see, by code, each with its
@@ -280,44 +247,27 @@ func (s *Store) List(ctx context.Context) ([]Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	cond, args := r.scopeSQL()
-	rows, err := s.db.QueryContext(ctx, `SELECT `+projectCols+projectFrom+` WHERE `+cond+` ORDER BY p.code`, args...)
+	ps, err := s.projects(ctx, r, "")
 	if err != nil {
 		return nil, err
 	}
 	var out []Project
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
+	idx := map[int64]int{}
+	for _, p := range ps {
+		idx[p.ID] = len(out)
 		out = append(out, *p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	// The modality needs each project's ledger side; the board shows tens
 	// of projects, so one grouped query does it.
-	rows, err = s.db.QueryContext(ctx, `SELECT c.project_id, o.country, SUM(c.budgeted + c.executed) FROM coop_contributions c JOIN coop_orgs o ON o.id = c.org_id GROUP BY c.project_id, o.country`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	idx := map[int64]int{}
-	for i, p := range out {
-		idx[p.ID] = i
-	}
-	for rows.Next() {
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var id, amount int64
 		var country string
 		if err := rows.Scan(&id, &country, &amount); err != nil {
-			return nil, err
+			return err
 		}
 		i, ok := idx[id]
 		if !ok {
-			continue
+			return nil
 		}
 		p := &out[i]
 		if p.Modality == "" {
@@ -326,6 +276,10 @@ func (s *Store) List(ctx context.Context) ([]Project, error) {
 		if (&Org{Country: country}).SideIn(p.PartnerCountry) == SideThird && amount > 0 {
 			p.Modality = Triangular
 		}
+		return nil
+	}, `SELECT c.project_id, o.country, SUM(c.budgeted + c.executed) FROM coop_contributions c JOIN coop_orgs o ON o.id = c.org_id GROUP BY c.project_id, o.country`)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

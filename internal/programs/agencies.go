@@ -159,25 +159,17 @@ func (s *Store) Agencies(ctx context.Context) ([]Agency, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.code, a.name, c.id, l.code, c.tender_code, c.starts_on, c.ends_on, c.families, c.budget_clp, cc.commune_code
-		FROM agencies a LEFT JOIN agency_contracts c ON c.agency = a.id LEFT JOIN program_lines l ON l.id = c.line
-		LEFT JOIN agency_contract_communes cc ON cc.contract = c.id
-		ORDER BY a.code, c.id, cc.commune_code`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := []Agency{}
-	for rows.Next() {
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var a Agency
 		var cid, fam, budget sql.NullInt64
 		var line, tender, commune sql.NullString
 		var nullStarts, nullEnds sql.Null[db.Day]
 		if err := rows.Scan(&a.ID, &a.Code, &a.Name, &cid, &line, &tender, &nullStarts, &nullEnds, &fam, &budget, &commune); err != nil {
-			return nil, err
+			return err
 		}
 		if !v.national && a.ID != v.agency {
-			continue
+			return nil
 		}
 		if len(out) == 0 || out[len(out)-1].ID != a.ID {
 			a.Contracts = []Contract{}
@@ -185,7 +177,7 @@ func (s *Store) Agencies(ctx context.Context) ([]Agency, error) {
 		}
 		last := &out[len(out)-1]
 		if !cid.Valid {
-			continue
+			return nil
 		}
 		if n := len(last.Contracts); n == 0 || last.Contracts[n-1].ID != cid.Int64 {
 			last.Contracts = append(last.Contracts, Contract{ID: cid.Int64, Line: line.String, TenderCode: tender.String,
@@ -195,6 +187,13 @@ func (s *Store) Agencies(ctx context.Context) ([]Agency, error) {
 		if commune.Valid {
 			c.Communes = append(c.Communes, commune.String)
 		}
+		return nil
+	}, `SELECT a.id, a.code, a.name, c.id, l.code, c.tender_code, c.starts_on, c.ends_on, c.families, c.budget_clp, cc.commune_code
+		FROM agencies a LEFT JOIN agency_contracts c ON c.agency = a.id LEFT JOIN program_lines l ON l.id = c.line
+		LEFT JOIN agency_contract_communes cc ON cc.contract = c.id
+		ORDER BY a.code, c.id, cc.commune_code`)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

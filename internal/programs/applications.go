@@ -265,22 +265,17 @@ func (s *Store) needsSensitive(c *Call) bool {
 
 // participations returns the lines a person (or household) took part in,
 // with the whole months since each last ended (0: still running).
-func (s *Store) participations(ctx context.Context, q rowsQuerier, unit string, household, run int64, now time.Time) (map[string]int64, error) {
+func (s *Store) participations(ctx context.Context, q db.Querier, unit string, household, run int64, now time.Time) (map[string]int64, error) {
 	where, arg := `p.person_run = ?`, run
 	if unit == UnitHousehold {
 		where, arg = `p.household = ?`, household
 	}
-	rows, err := q.QueryContext(ctx, `SELECT l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line WHERE `+where, arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[string]int64{}
-	for rows.Next() {
+	err := db.Each(ctx, q, func(rows *sql.Rows) error {
 		var code string
 		var ends sql.Null[db.Day]
 		if err := rows.Scan(&code, &ends); err != nil {
-			return nil, err
+			return err
 		}
 		m := int64(0)
 		if ends.Valid {
@@ -289,8 +284,12 @@ func (s *Store) participations(ctx context.Context, q rowsQuerier, unit string, 
 		if old, ok := out[code]; !ok || m < old {
 			out[code] = m
 		}
+		return nil
+	}, `SELECT l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line WHERE `+where, arg)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // monthsBetween returns the whole months from a to b (0 if b is not after a).
@@ -336,7 +335,7 @@ func (s *Store) insertRows(ctx context.Context, tx *db.Tx, c *Call, ps []*prepar
 		id, err := tx.InsertID(ctx, `INSERT INTO applications (call, applicant, household, person_run, commune_code, region_code, channel, agency,
 			status, eligible, failed, attrs, submitted_at, submitted_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, p.a.applicant, p.a.household, p.a.personRUN, p.a.Commune, p.a.Region, p.a.Channel, agency,
-			p.a.Status, b01(p.a.Eligible), string(failed), string(in), d.Time(tx.Now), principalName(ctx), d.Time(tx.Now))
+			p.a.Status, db.Bool(p.a.Eligible), string(failed), string(in), d.Time(tx.Now), principalName(ctx), d.Time(tx.Now))
 		if fosis.ErrorCode(err) == fosis.ECONFLICT {
 			e := refuse(fosis.ECONFLICT, "programs.err.already_applied", p.a.RUN, c.Code)
 			if c.Unit == UnitHousehold {
@@ -368,13 +367,6 @@ func (s *Store) agencyOf(ctx context.Context, tx *db.Tx) int64 {
 	var ag int64
 	_ = tx.QueryRowContext(ctx, `SELECT agency FROM agency_staff WHERE user_id = ?`, p.UserID).Scan(&ag)
 	return ag
-}
-
-func b01(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // ImportReport is the outcome of a bulk import: how many applications were
@@ -566,27 +558,26 @@ func (s *Store) Applications(ctx context.Context, ref, status string) ([]Applica
 	return s.applications(ctx, s.db, v, c, status)
 }
 
-func (s *Store) applications(ctx context.Context, q rowsQuerier, v *viewer, c *Call, status string) ([]Application, error) {
+func (s *Store) applications(ctx context.Context, q db.Querier, v *viewer, c *Call, status string) ([]Application, error) {
 	query, args := appSelect+` WHERE a.call = ?`, []any{c.ID}
 	if status != "" {
 		query, args = query+` AND a.status = ?`, append(args, status)
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY CASE WHEN a.rank = 0 THEN 1 ELSE 0 END, a.rank, a.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := []Application{}
-	for rows.Next() {
+	err := db.Each(ctx, q, func(rows *sql.Rows) error {
 		a, err := scanApplication(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if v == nil || v.seesApplicant(a.line, a.Commune, a.Region) {
 			out = append(out, *a)
 		}
+		return nil
+	}, query+` ORDER BY CASE WHEN a.rank = 0 THEN 1 ELSE 0 END, a.rank, a.id`, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // sortByID orders applications by id (the order the selection reads them).
@@ -616,4 +607,53 @@ func PageOf(all []Application, after int64, limit int) ([]Application, int64, er
 		next = all[end-1].ID
 	}
 	return all[start:end], next, nil
+}
+
+// decideOn runs decide in a transaction on application id and its call,
+// both read under the call's lock (lockedApplication), once it has checked
+// that the caller may write: the prologue of every decision on one
+// application (Withdraw, Enroll).
+func (s *Store) decideOn(ctx context.Context, id int64, decide func(tx *db.Tx, c *Call, a *Application) error) error {
+	v, err := s.who(ctx)
+	if err != nil {
+		return err
+	}
+	if !v.p.Writes() {
+		return refuse(fosis.EFORBIDDEN, "programs.err.read_only", roleTerm(v.p.Role))
+	}
+	return s.db.Transact(ctx, func(tx *db.Tx) error {
+		c, a, err := s.lockedApplication(ctx, tx, v, id)
+		if err != nil {
+			return err
+		}
+		return decide(tx, c, a)
+	})
+}
+
+// lockedApplication reads application id and its call in tx for a
+// decision on it: it takes the call's lock first (lockedCall), so that
+// decisions on one call's applications (withdrawals, promotions,
+// enrolments, the selection) happen one after another, then reads the
+// application as the last of them left it.
+func (s *Store) lockedApplication(ctx context.Context, tx *db.Tx, v *viewer, id int64) (*Call, *Application, error) {
+	var call int64
+	err := tx.QueryRowContext(ctx, `SELECT call FROM applications WHERE id = ?`, id).Scan(&call)
+	if err == sql.ErrNoRows {
+		return nil, nil, refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.lockedCall(ctx, tx, strconv.FormatInt(call, 10))
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := scanApplication(tx.QueryRowContext(ctx, appSelect+` WHERE a.id = ?`, id))
+	if err == sql.ErrNoRows || (err == nil && !v.seesApplicant(a.line, a.Commune, a.Region)) {
+		return nil, nil, refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, a, nil
 }

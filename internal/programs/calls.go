@@ -300,13 +300,8 @@ const callSelect = `SELECT c.id, c.code, c.title, l.code, v.version, v.name_es, 
 	c.opens_on, c.closes_on, c.score_run, c.budget_clp, c.committed_clp, c.spec, l.id, c.lottery_seed, v.spec
 	FROM calls c JOIN program_versions v ON v.id = c.program_version JOIN program_lines l ON l.id = v.line`
 
-type rowsQuerier interface {
-	querier
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-}
-
 // call reads a call by code (or by decimal id) with its quotas, compiled.
-func (s *Store) call(ctx context.Context, q rowsQuerier, ref string) (*Call, error) {
+func (s *Store) call(ctx context.Context, q db.Querier, ref string) (*Call, error) {
 	var c Call
 	var opens, closes db.Day
 	var spec, vspec string
@@ -335,36 +330,28 @@ func (s *Store) call(ctx context.Context, q rowsQuerier, ref string) (*Call, err
 		return nil, fmt.Errorf("call %s: stored rules: %w", c.Code, err)
 	}
 	c.Communes, c.Regions = map[string]int{}, map[string]int{}
-	rows, err := q.QueryContext(ctx, `SELECT commune_code, quota FROM call_communes WHERE call = ?`, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var code string
-		var n int
-		if err := rows.Scan(&code, &n); err != nil {
-			rows.Close()
+	for _, quotas := range []struct {
+		into map[string]int
+		q    string
+	}{
+		{c.Communes, `SELECT commune_code, quota FROM call_communes WHERE call = ?`},
+		{c.Regions, `SELECT region_code, quota FROM call_regions WHERE call = ?`},
+	} {
+		err := db.Each(ctx, q, func(rows *sql.Rows) error {
+			var code string
+			var n int
+			if err := rows.Scan(&code, &n); err != nil {
+				return err
+			}
+			quotas.into[code] = n
+			return nil
+		}, quotas.q, c.ID)
+		if err != nil {
 			return nil, err
 		}
-		c.Communes[code] = n
 	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT region_code, quota FROM call_regions WHERE call = ?`, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var code string
-		var n int
-		if err := rows.Scan(&code, &n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		c.Regions[code] = n
-	}
-	rows.Close()
 	c.Places = c.Quotas().Places(s.regionOf)
-	return &c, rows.Err()
+	return &c, nil
 }
 
 // lockedCall reads call ref in tx for a change of the call or of its
@@ -448,20 +435,10 @@ func (s *Store) Calls(ctx context.Context) ([]Call, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT code FROM calls ORDER BY id DESC`)
+	codes, err := db.Collect(ctx, s.db, db.Column[string], `SELECT code FROM calls ORDER BY id DESC`)
 	if err != nil {
 		return nil, err
 	}
-	var codes []string
-	for rows.Next() {
-		var code string
-		if err := rows.Scan(&code); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		codes = append(codes, code)
-	}
-	rows.Close()
 	out := []Call{}
 	for _, code := range codes {
 		c, err := s.call(ctx, s.db, code)

@@ -127,21 +127,17 @@ func (s *Store) Programs(ctx context.Context) ([]Program, error) {
 	if _, err := s.who(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, programSelect+` WHERE v.version = (SELECT max(version) FROM program_versions WHERE line = l.id)
+	return db.Collect(ctx, s.db, scanProgramValue, programSelect+` WHERE v.version = (SELECT max(version) FROM program_versions WHERE line = l.id)
 		ORDER BY l.area, l.code`)
+}
+
+// scanProgramValue is scanProgram for db.Collect.
+func scanProgramValue(rows *sql.Rows) (Program, error) {
+	p, err := scanProgram(rows)
 	if err != nil {
-		return nil, err
+		return Program{}, err
 	}
-	defer rows.Close()
-	out := []Program{}
-	for rows.Next() {
-		p, err := scanProgram(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *p)
-	}
-	return out, rows.Err()
+	return *p, nil
 }
 
 // Program returns a line's current version (version 0) or the given one.
@@ -152,11 +148,7 @@ func (s *Store) Program(ctx context.Context, code string, version int) (*Program
 	return s.program(ctx, s.db, code, version)
 }
 
-type querier interface {
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
-}
-
-func (s *Store) program(ctx context.Context, q querier, code string, version int) (*Program, error) {
+func (s *Store) program(ctx context.Context, q db.Querier, code string, version int) (*Program, error) {
 	var row *sql.Row
 	if version == 0 {
 		row = q.QueryRowContext(ctx, programSelect+` WHERE l.code = ? ORDER BY v.version DESC LIMIT 1`, code)
@@ -178,20 +170,8 @@ func (s *Store) History(ctx context.Context, code string) ([]Program, error) {
 	if _, err := s.who(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, programSelect+` WHERE l.code = ? ORDER BY v.version`, code)
+	out, err := db.Collect(ctx, s.db, scanProgramValue, programSelect+` WHERE l.code = ? ORDER BY v.version`, code)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Program{}
-	for rows.Next() {
-		p, err := scanProgram(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {

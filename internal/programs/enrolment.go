@@ -3,8 +3,10 @@ package programs
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"time"
 
+	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/rut"
 )
@@ -81,4 +83,44 @@ func (s *Store) AgencyExists(ctx context.Context, code string) (bool, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM agencies WHERE code = ?`, code).Scan(&n)
 	return n > 0, err
+}
+
+// Enroll turns a selected application into a participation and reserves the
+// programme's amount from the call's envelope. Both happen with conditional
+// updates (status still selected; committed + amount ≤ budget), so many
+// staff enrolling at once can never enrol one place twice or overdraw the
+// envelope, on either engine.
+func (s *Store) Enroll(ctx context.Context, id int64, startsOn time.Time) (*Application, error) {
+	var out *Application
+	err := s.decideOn(ctx, id, func(tx *db.Tx, c *Call, a *Application) error {
+		d := tx.DB()
+		res, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, AppEnrolled, d.Time(tx.Now), id, AppSelected)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return refuse(fosis.ECONFLICT, "programs.err.enroll_not_selected", id, appStatusTerm(a.Status))
+		}
+		res, err = tx.ExecContext(ctx, `UPDATE calls SET committed_clp = committed_clp + ?, updated_at = ? WHERE id = ? AND committed_clp + ? <= budget_clp`,
+			c.AmountCLP, d.Time(tx.Now), c.ID, c.AmountCLP)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return refuse(fosis.ECONFLICT, "programs.err.envelope", c.Code, fosis.Pesos(c.AmountCLP))
+		}
+		part, err := tx.InsertID(ctx, `INSERT INTO participations (line, call, application, household, person_run, starts_on, amount_clp, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.line, c.ID, id, a.household, a.personRUN, d.Date(startsOn), c.AmountCLP, d.Time(tx.Now))
+		if err != nil {
+			return err
+		}
+		if err := s.enrolled(ctx, tx, c, a, part, startsOn); err != nil {
+			return err
+		}
+		a.Status = AppEnrolled
+		out = a
+		return record(ctx, tx, "application.enroll", "application", strconv.FormatInt(id, 10),
+			map[string]string{"status": AppSelected}, map[string]any{"status": AppEnrolled, "amount_clp": c.AmountCLP, "call": c.Code})
+	})
+	return out, err
 }

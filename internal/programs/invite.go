@@ -3,8 +3,6 @@ package programs
 import (
 	"context"
 	"time"
-
-	"github.com/fosis/fosis/internal/registry"
 )
 
 // A line that takes no applications (Spec.Invitation: Puente, Familias,
@@ -26,20 +24,12 @@ func (s *Store) invitees(ctx context.Context, c *Call) ([]*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.reg.SharedFrame(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.tgt.ResultsFor(ctx, c.Run, f)
-	if err != nil {
-		return nil, err
-	}
 	now := time.Now()
-	parts, err := s.allParticipations(ctx, now)
+	in, err := s.previewInput(ctx, c.Run, c.Unit, true, now)
 	if err != nil {
 		return nil, err
 	}
-	in := &PreviewInput{Frame: f, Results: res, Territory: s.terr, Unit: c.Unit, AsOf: registry.DayNumber(now), Participations: parts}
+	f, parts := in.Frame, in.Participations
 	ages := newAgeTable(in.AsOf)
 	var out []*prepared
 	var a Attrs

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/fosis/fosis"
@@ -149,7 +148,7 @@ func (s *Store) RunSelection(ctx context.Context, ref string) (*SelectionRecord,
 				seat = fmt.Sprintf("%s:%d", SeatReserved, p.Share)
 			}
 			failed, _ := json.Marshal(apps[i].Failed)
-			res, err := st.ExecContext(ctx, status, b01(apps[i].Eligible), string(failed), seat+"@"+p.Quota, p.Rank, p.WaitPos, reason(p), now, p.ID, apps[i].Status)
+			res, err := st.ExecContext(ctx, status, db.Bool(apps[i].Eligible), string(failed), seat+"@"+p.Quota, p.Rank, p.WaitPos, reason(p), now, p.ID, apps[i].Status)
 			if err != nil {
 				return err
 			}
@@ -219,24 +218,18 @@ func sortPairs(p [][2]string) {
 
 // recheck re-evaluates eligibility of apps with today's participations (one
 // query for the whole call), updating Eligible, Failed and Attrs in place.
-func (s *Store) recheck(ctx context.Context, tx rowsQuerier, c *Call, apps []Application, now time.Time) error {
-	rows, err := tx.QueryContext(ctx, `SELECT p.household, p.person_run, l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line
-		WHERE p.household IN (SELECT household FROM applications WHERE call = ?)`, c.ID)
-	if err != nil {
-		return err
-	}
+func (s *Store) recheck(ctx context.Context, tx db.Querier, c *Call, apps []Application, now time.Time) error {
 	type part struct {
 		run    int64
 		code   string
 		months int64
 	}
 	byHousehold := map[int64][]part{}
-	for rows.Next() {
+	err := db.Each(ctx, tx, func(rows *sql.Rows) error {
 		var h, run int64
 		var code string
 		var ends sql.Null[db.Day]
 		if err := rows.Scan(&h, &run, &code, &ends); err != nil {
-			rows.Close()
 			return err
 		}
 		m := int64(0)
@@ -244,9 +237,10 @@ func (s *Store) recheck(ctx context.Context, tx rowsQuerier, c *Call, apps []App
 			m = monthsBetween(ends.V.Time, now)
 		}
 		byHousehold[h] = append(byHousehold[h], part{run, code, m})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}, `SELECT p.household, p.person_run, l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line
+		WHERE p.household IN (SELECT household FROM applications WHERE call = ?)`, c.ID)
+	if err != nil {
 		return err
 	}
 	for i := range apps {
@@ -389,242 +383,4 @@ func (r *SelectionRecord) has(id int64) bool {
 		}
 	}
 	return false
-}
-
-// Withdraw withdraws an application. If it held a place, the place goes at
-// once to the next eligible applicant of the same quota (see
-// docs/selection.md: same reserved group and commune, then the commune,
-// then the region's waiting list), and the region's waiting list is
-// renumbered. It returns the promoted application, if any.
-func (s *Store) Withdraw(ctx context.Context, id int64, why string) (*Application, error) {
-	v, err := s.who(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !v.p.Writes() {
-		return nil, refuse(fosis.EFORBIDDEN, "programs.err.read_only", roleTerm(v.p.Role))
-	}
-	var promoted *Application
-	err = s.db.Transact(ctx, func(tx *db.Tx) error {
-		c, a, err := s.lockedApplication(ctx, tx, v, id)
-		if err != nil {
-			return err
-		}
-		switch a.Status {
-		case AppWithdrawn:
-			return refuse(fosis.ECONFLICT, "programs.err.already_withdrawn", id)
-		case AppEnrolled:
-			return refuse(fosis.ECONFLICT, "programs.err.withdraw_enrolled", id)
-		}
-		now := tx.DB().Time(tx.Now)
-		res, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, reason = ?, seat = '', waitlist_pos = 0, updated_at = ? WHERE id = ? AND status = ?`,
-			AppWithdrawn, storeReason("programs.reason.withdrawn", why), now, id, a.Status)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return refuse(fosis.ECONFLICT, "programs.err.application_changed", id)
-		}
-		if err := record(ctx, tx, "application.withdraw", "application", strconv.FormatInt(id, 10),
-			map[string]string{"status": a.Status, "seat": a.Seat}, map[string]string{"status": AppWithdrawn, "why": why}); err != nil {
-			return err
-		}
-		if a.Status == AppSelected {
-			if promoted, err = s.promote(ctx, tx, c, a); err != nil {
-				return err
-			}
-		}
-		return s.renumber(ctx, tx, c, a.Region)
-	})
-	return promoted, err
-}
-
-// promote gives the place that a left to the next eligible waitlisted
-// applicant of the same quota.
-func (s *Store) promote(ctx context.Context, tx *db.Tx, c *Call, gone *Application) (*Application, error) {
-	wait, err := s.applications(ctx, tx, nil, c, AppWaitlisted)
-	if err != nil {
-		return nil, err
-	}
-	// wait is in rank order. The seat is "kind[:share]@quota".
-	kind, quota, share := parseSeat(gone.Seat)
-	// Each tier says who fits and which seat they then hold: a reserved
-	// place taken by someone outside the group is a commune place, and a
-	// place taken by someone of another commune is a place of the region.
-	type tier struct {
-		fits func(a *Application) bool
-		seat string
-	}
-	var tiers []tier
-	if kind == SeatReserved {
-		tiers = append(tiers, tier{func(a *Application) bool { return a.Commune == quota && a.Reserved&(1<<(share-1)) != 0 }, gone.Seat})
-	}
-	if kind == SeatReserved || kind == SeatCommune {
-		tiers = append(tiers, tier{func(a *Application) bool { return a.Commune == quota }, SeatCommune + "@" + quota})
-	}
-	tiers = append(tiers, tier{func(a *Application) bool { return a.Region == gone.Region }, SeatRegion + "@" + gone.Region})
-	now := tx.DB().Time(tx.Now)
-	for _, tr := range tiers {
-		for i := range wait {
-			a := &wait[i]
-			if a.Status != AppWaitlisted || !tr.fits(a) {
-				continue
-			}
-			one := []Application{*a}
-			if err := s.recheck(ctx, tx, c, one, tx.Now); err != nil {
-				return nil, err
-			}
-			if !one[0].Eligible {
-				failed, _ := json.Marshal(one[0].Failed)
-				res, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, eligible = 0, failed = ?, reason = ?, waitlist_pos = 0, updated_at = ? WHERE id = ? AND status = ?`,
-					AppIneligible, string(failed), storeReason("programs.reason.no_longer_eligible"), now, a.ID, AppWaitlisted)
-				if err != nil {
-					return nil, err
-				}
-				if n, err := res.RowsAffected(); err != nil || n != 1 {
-					return nil, refuse(fosis.ECONFLICT, "programs.err.application_changed", a.ID)
-				}
-				a.Status = AppIneligible
-				continue
-			}
-			seat := tr.seat
-			msg := storeReason("programs.reason.promoted", a.Rank, gone.ID)
-			res, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, seat = ?, waitlist_pos = 0, reason = ?, updated_at = ? WHERE id = ? AND status = ?`,
-				AppSelected, seat, msg, now, a.ID, AppWaitlisted)
-			if err != nil {
-				return nil, err
-			}
-			if n, err := res.RowsAffected(); err != nil || n != 1 {
-				return nil, refuse(fosis.ECONFLICT, "programs.err.application_changed", a.ID)
-			}
-			a.Status, a.Seat, a.WaitPos, a.reason = AppSelected, seat, 0, readReason(msg)
-			a.Reason = a.reason.Text
-			return a, record(ctx, tx, "application.promote", "application", strconv.FormatInt(a.ID, 10),
-				map[string]string{"status": AppWaitlisted}, map[string]any{"status": AppSelected, "seat": seat, "replaces": gone.ID})
-		}
-	}
-	return nil, nil
-}
-
-// parseSeat splits "kind[:share]@quota".
-func parseSeat(seat string) (kind, quota string, share int) {
-	kind = seat
-	for i := len(seat) - 1; i >= 0; i-- {
-		if seat[i] == '@' {
-			kind, quota = seat[:i], seat[i+1:]
-			break
-		}
-	}
-	for i := 0; i < len(kind); i++ {
-		if kind[i] == ':' {
-			share, _ = strconv.Atoi(kind[i+1:])
-			kind = kind[:i]
-			break
-		}
-	}
-	return kind, quota, share
-}
-
-// renumber closes the gaps in a region's waiting list.
-func (s *Store) renumber(ctx context.Context, tx *db.Tx, c *Call, region string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM applications WHERE call = ? AND region_code = ? AND status = ? ORDER BY rank, id`, c.ID, region, AppWaitlisted)
-	if err != nil {
-		return err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	for k, id := range ids {
-		if _, err := tx.ExecContext(ctx, `UPDATE applications SET waitlist_pos = ?, seat = ?, reason = ? WHERE id = ?`, k+1, SeatWaitlist+"@"+region,
-			storeReason("programs.reason.waitlist_position", k+1, region), id); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// Enroll turns a selected application into a participation and reserves the
-// programme's amount from the call's envelope. Both happen with conditional
-// updates (status still selected; committed + amount ≤ budget), so many
-// staff enrolling at once can never enrol one place twice or overdraw the
-// envelope, on either engine.
-func (s *Store) Enroll(ctx context.Context, id int64, startsOn time.Time) (*Application, error) {
-	v, err := s.who(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !v.p.Writes() {
-		return nil, refuse(fosis.EFORBIDDEN, "programs.err.read_only", roleTerm(v.p.Role))
-	}
-	var out *Application
-	err = s.db.Transact(ctx, func(tx *db.Tx) error {
-		c, a, err := s.lockedApplication(ctx, tx, v, id)
-		if err != nil {
-			return err
-		}
-		d := tx.DB()
-		res, err := tx.ExecContext(ctx, `UPDATE applications SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, AppEnrolled, d.Time(tx.Now), id, AppSelected)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return refuse(fosis.ECONFLICT, "programs.err.enroll_not_selected", id, appStatusTerm(a.Status))
-		}
-		res, err = tx.ExecContext(ctx, `UPDATE calls SET committed_clp = committed_clp + ?, updated_at = ? WHERE id = ? AND committed_clp + ? <= budget_clp`,
-			c.AmountCLP, d.Time(tx.Now), c.ID, c.AmountCLP)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return refuse(fosis.ECONFLICT, "programs.err.envelope", c.Code, fosis.Pesos(c.AmountCLP))
-		}
-		part, err := tx.InsertID(ctx, `INSERT INTO participations (line, call, application, household, person_run, starts_on, amount_clp, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.line, c.ID, id, a.household, a.personRUN, d.Date(startsOn), c.AmountCLP, d.Time(tx.Now))
-		if err != nil {
-			return err
-		}
-		if err := s.enrolled(ctx, tx, c, a, part, startsOn); err != nil {
-			return err
-		}
-		a.Status = AppEnrolled
-		out = a
-		return record(ctx, tx, "application.enroll", "application", strconv.FormatInt(id, 10),
-			map[string]string{"status": AppSelected}, map[string]any{"status": AppEnrolled, "amount_clp": c.AmountCLP, "call": c.Code})
-	})
-	return out, err
-}
-
-// lockedApplication reads application id and its call in tx for a
-// decision on it: it takes the call's lock first (lockedCall), so that
-// decisions on one call's applications (withdrawals, promotions,
-// enrolments, the selection) happen one after another, then reads the
-// application as the last of them left it.
-func (s *Store) lockedApplication(ctx context.Context, tx *db.Tx, v *viewer, id int64) (*Call, *Application, error) {
-	var call int64
-	err := tx.QueryRowContext(ctx, `SELECT call FROM applications WHERE id = ?`, id).Scan(&call)
-	if err == sql.ErrNoRows {
-		return nil, nil, refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := s.lockedCall(ctx, tx, strconv.FormatInt(call, 10))
-	if err != nil {
-		return nil, nil, err
-	}
-	a, err := scanApplication(tx.QueryRowContext(ctx, appSelect+` WHERE a.id = ?`, id))
-	if err == sql.ErrNoRows || (err == nil && !v.seesApplicant(a.line, a.Commune, a.Region)) {
-		return nil, nil, refuse(fosis.ENOTFOUND, "programs.err.no_application", id)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, a, nil
 }

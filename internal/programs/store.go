@@ -80,26 +80,22 @@ func (s *Store) who(ctx context.Context) (*viewer, error) {
 	case p.Role == auth.RoleRegional && p.RegionCode != "":
 		v.region = p.RegionCode
 	case p.Role == auth.RoleAgency:
-		rows, err := s.db.QueryContext(ctx, `SELECT st.agency, c.line, cc.commune_code FROM agency_staff st
-			JOIN agency_contracts c ON c.agency = st.agency
-			JOIN agency_contract_communes cc ON cc.contract = c.id WHERE st.user_id = ?`, p.UserID)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
 		v.contract = map[int64]map[string]bool{}
-		for rows.Next() {
+		err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 			var line int64
 			var commune string
 			if err := rows.Scan(&v.agency, &line, &commune); err != nil {
-				return nil, err
+				return err
 			}
 			if v.contract[line] == nil {
 				v.contract[line] = map[string]bool{}
 			}
 			v.contract[line][commune] = true
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		}, `SELECT st.agency, c.line, cc.commune_code FROM agency_staff st
+			JOIN agency_contracts c ON c.agency = st.agency
+			JOIN agency_contract_communes cc ON cc.contract = c.id WHERE st.user_id = ?`, p.UserID)
+		if err != nil {
 			return nil, err
 		}
 		if v.agency == 0 {

@@ -2,6 +2,7 @@ package programs
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/fosis/fosis/internal/platform/db"
@@ -37,23 +38,18 @@ func codesInUse(ctx context.Context, d *db.DB, communes, regions []string, uses 
 		if len(wanted[u.kind]) == 0 {
 			continue
 		}
-		rows, err := d.QueryContext(ctx, u.sql)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
+		err := db.Each(ctx, d, func(rows *sql.Rows) error {
 			var code string
 			var n int64
 			if err := rows.Scan(&code, &n); err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			if wanted[u.kind][code] {
 				out = append(out, fmt.Sprintf("%s %s: %d %s", u.kind, code, n, u.what))
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		}, u.sql)
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -2,10 +2,12 @@ package programs
 
 import (
 	"context"
+	"database/sql"
 	"sort"
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
 )
 
@@ -35,29 +37,17 @@ func (s *Store) PreviewRules(ctx context.Context, rules []Rule, unit string, run
 		return nil, invalid("unit", "programs.err.not_unit", unit)
 	}
 	t0 := time.Now()
-	// The registry's shared frame and the run's results aligned with it:
-	// loaded once per registry revision (and run), not at every request.
-	// Preview only reads them.
-	f, err := s.reg.SharedFrame(ctx, false)
-	if err != nil {
-		return nil, err
-	}
 	if _, err := s.tgt.Run(ctx, itoa(run)); err != nil {
 		return nil, err
 	}
-	res, err := s.tgt.ResultsFor(ctx, run, f)
-	if err != nil {
-		return nil, err
-	}
 	// Ages and cool-downs count on today, as at submission.
-	now := time.Now()
-	parts, err := s.allParticipations(ctx, now)
+	in, err := s.previewInput(ctx, run, unit, false, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	load := time.Since(t0)
 	t0 = time.Now()
-	out, err := Preview(ctx, rs, &PreviewInput{Frame: f, Results: res, Territory: s.terr, Unit: unit, AsOf: registry.DayNumber(now), Participations: parts})
+	out, err := Preview(ctx, rs, in)
 	if err != nil {
 		return nil, err
 	}
@@ -74,21 +64,37 @@ func (s *Store) PreviewCall(ctx context.Context, ref string) (*PreviewReport, er
 	return s.PreviewRules(ctx, c.EffectiveRules(), c.Unit, c.Run)
 }
 
-// allParticipations returns every household's participations (line code →
-// whole months since it ended, 0 while it runs).
-func (s *Store) allParticipations(ctx context.Context, now time.Time) (map[int64]map[string]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.household, l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line`)
+// previewInput reads what an evaluation over the whole registry needs: the
+// registry's shared frame (withIDs: with the households' extract ids,
+// registry.Store.SharedFrame), run's results aligned with it (both loaded
+// once per registry revision and run, not at every request, and only read),
+// and every household's participations as of now.
+func (s *Store) previewInput(ctx context.Context, run int64, unit string, withIDs bool, now time.Time) (*PreviewInput, error) {
+	f, err := s.reg.SharedFrame(ctx, withIDs)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	res, err := s.tgt.ResultsFor(ctx, run, f)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := s.allParticipations(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	return &PreviewInput{Frame: f, Results: res, Territory: s.terr, Unit: unit, AsOf: registry.DayNumber(now), Participations: parts}, nil
+}
+
+// allParticipations returns every household's participations (line code →
+// whole months since it ended, 0 while it runs).
+func (s *Store) allParticipations(ctx context.Context, now time.Time) (map[int64]map[string]int64, error) {
 	out := map[int64]map[string]int64{}
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var h int64
 		var code string
 		var ends nullDay
 		if err := rows.Scan(&h, &code, &ends); err != nil {
-			return nil, err
+			return err
 		}
 		m := int64(0)
 		if ends.Valid {
@@ -100,8 +106,12 @@ func (s *Store) allParticipations(ctx context.Context, now time.Time) (map[int64
 		if old, ok := out[h][code]; !ok || m < old {
 			out[h][code] = m
 		}
+		return nil
+	}, `SELECT p.household, l.code, p.ends_on FROM participations p JOIN program_lines l ON l.id = p.line`)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // WhatIfInput is a change to try on a call before closing it. Zero fields

@@ -234,26 +234,21 @@ func (s *Store) loadRecord(ctx context.Context, q db.Querier, key int64, forUpda
 	if forUpdate && s.db.Engine == db.Postgres {
 		lock = " FOR UPDATE OF h"
 	}
-	rows, err := q.QueryContext(ctx, `SELECT h.household_id, h.commune_code, c.region_code, h.zone, h.tenure, h.rooms, h.floor, h.walls,
-		h.roof, h.water, h.sanitation, h.vehicle_value_clp, h.property_value_clp, h.school_fees_clp, h.registered_on
-		FROM households h JOIN communes c ON c.code = h.commune_code WHERE h.id = ?`+lock, key)
-	if err != nil {
-		return nil, "", err
-	}
 	h := &Household{}
 	var region, zone, tenure, floor, walls, roof, water, sanitation string
 	var reg db.Day
 	found := false
-	for rows.Next() {
+	err := db.Each(ctx, q, func(rows *sql.Rows) error {
 		found = true
 		if err := rows.Scan(&h.ID, &h.CommuneCode, &region, &zone, &tenure, &h.Rooms, &floor, &walls, &roof, &water, &sanitation,
 			&h.VehicleCLP, &h.PropertyCLP, &h.SchoolFees, &reg); err != nil {
-			rows.Close()
-			return nil, "", err
+			return err
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}, `SELECT h.household_id, h.commune_code, c.region_code, h.zone, h.tenure, h.rooms, h.floor, h.walls,
+		h.roof, h.water, h.sanitation, h.vehicle_value_clp, h.property_value_clp, h.school_fees_clp, h.registered_on
+		FROM households h JOIN communes c ON c.code = h.commune_code WHERE h.id = ?`+lock, key)
+	if err != nil {
 		return nil, "", err
 	}
 	if !found {
@@ -267,22 +262,14 @@ func (s *Store) loadRecord(ctx context.Context, q db.Querier, key int64, forUpda
 	h.Water, _ = Water.Parse(water)
 	h.Sanitation, _ = Sanitation.Parse(sanitation)
 	h.RegisteredOn = reg.Time
-	rows, err = q.QueryContext(ctx, `SELECT run, given_names, paternal_surname, maternal_surname, relation, sex, birth_date,
-		schooling_years, in_school, employed, labor_income_clp, pension_income_clp, capital_income_clp, health_plan, disability,
-		dependency, indigenous, pregnant
-		FROM persons WHERE household = ? ORDER BY run`, key)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err = db.Each(ctx, q, func(rows *sql.Rows) error {
 		var p Person
 		var rel, sex, health, dis, dep string
 		var born db.Day
 		var inSchool, employed, indigenous, pregnant int
 		if err := rows.Scan(&p.RUN, &p.GivenNames, &p.Paternal, &p.Maternal, &rel, &sex, &born, &p.Schooling, &inSchool, &employed, &p.LaborCLP, &p.PensionCLP,
 			&p.CapitalCLP, &health, &dis, &dep, &indigenous, &pregnant); err != nil {
-			return nil, "", err
+			return err
 		}
 		p.HouseholdID = h.ID
 		p.Relation, _ = Relation.Parse(rel)
@@ -293,8 +280,15 @@ func (s *Store) loadRecord(ctx context.Context, q db.Querier, key int64, forUpda
 		p.BirthDate = born.Time
 		p.InSchool, p.Employed, p.Indigenous, p.Pregnant = inSchool == 1, employed == 1, indigenous == 1, pregnant == 1
 		h.Members = append(h.Members, p)
+		return nil
+	}, `SELECT run, given_names, paternal_surname, maternal_surname, relation, sex, birth_date,
+		schooling_years, in_school, employed, labor_income_clp, pension_income_clp, capital_income_clp, health_plan, disability,
+		dependency, indigenous, pregnant
+		FROM persons WHERE household = ? ORDER BY run`, key)
+	if err != nil {
+		return nil, "", err
 	}
-	return h, region, rows.Err()
+	return h, region, nil
 }
 
 // memberIndex returns the index of the member with RUN body run, or -1.
@@ -533,16 +527,11 @@ func (s *Store) newMember(at string, m MemberValues, householdID string, today t
 // runTaken reports whether a RUN belongs to any household, and the region
 // of that household.
 func runTaken(ctx context.Context, q db.Querier, run int64) (taken bool, region string, err error) {
-	rows, err := q.QueryContext(ctx, `SELECT c.region_code FROM persons pe JOIN households h ON h.id = pe.household
-		JOIN communes c ON c.code = h.commune_code WHERE pe.run = ?`, run)
-	if err != nil {
-		return false, "", err
+	err = q.QueryRowContext(ctx, `SELECT c.region_code FROM persons pe JOIN households h ON h.id = pe.household
+		JOIN communes c ON c.code = h.commune_code WHERE pe.run = ?`, run).Scan(&region)
+	if db.IsNoRows(err) {
+		return false, "", nil
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		return false, "", rows.Err()
-	}
-	err = rows.Scan(&region)
 	return err == nil, region, err
 }
 
@@ -650,9 +639,9 @@ func writeRecord(ctx context.Context, tx *db.Tx, key int64, h *Household) error 
 		_, err := tx.ExecContext(ctx, `INSERT INTO persons (`+strings.Join(personDBCols, ", ")+`) VALUES (`+
 			strings.TrimSuffix(strings.Repeat("?, ", len(personDBCols)), ", ")+`)`,
 			p.RUN, p.GivenNames, p.Paternal, p.Maternal, NameKey(p.GivenNames, p.Paternal, p.Maternal),
-			key, Relation.Word(p.Relation), Sex.Word(p.Sex), d.Date(p.BirthDate), p.Schooling, b01(p.InSchool),
-			b01(p.Employed), p.LaborCLP, p.PensionCLP, p.CapitalCLP, HealthPlan.Word(p.HealthPlan), Severity.Word(p.Disability),
-			Severity.Word(p.Dependency), b01(p.Indigenous), b01(p.Pregnant), now)
+			key, Relation.Word(p.Relation), Sex.Word(p.Sex), d.Date(p.BirthDate), p.Schooling, db.Bool(p.InSchool),
+			db.Bool(p.Employed), p.LaborCLP, p.PensionCLP, p.CapitalCLP, HealthPlan.Word(p.HealthPlan), Severity.Word(p.Disability),
+			Severity.Word(p.Dependency), db.Bool(p.Indigenous), db.Bool(p.Pregnant), now)
 		if err != nil {
 			return err
 		}

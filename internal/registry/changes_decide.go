@@ -180,11 +180,7 @@ func (s *Store) HouseholdChanges(ctx context.Context, householdID string) ([]Cha
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, changeSelect+` WHERE r.household = ? ORDER BY r.id DESC`, key)
-	if err != nil {
-		return nil, err
-	}
-	return s.collect(p, rows, 0)
+	return s.collect(ctx, p, changeSelect+` WHERE r.household = ? ORDER BY r.id DESC`, key)
 }
 
 // ChangesOf is HouseholdChanges for a household the caller has just read
@@ -195,11 +191,7 @@ func (s *Store) ChangesOf(ctx context.Context, file *HouseholdFile) ([]ChangeReq
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, changeSelect+` WHERE r.household = ? ORDER BY r.id DESC`, key)
-	if err != nil {
-		return nil, err
-	}
-	return s.collect(p, rows, 0)
+	return s.collect(ctx, p, changeSelect+` WHERE r.household = ? ORDER BY r.id DESC`, key)
 }
 
 // fileScope checks again that file's household is in the caller's
@@ -219,24 +211,25 @@ func (s *Store) fileScope(ctx context.Context, file *HouseholdFile) (*auth.Princ
 	return p, file.view.Key, nil
 }
 
-func (s *Store) collect(p *auth.Principal, rows *sql.Rows, limit int) ([]ChangeRequest, error) {
-	defer rows.Close()
+// collect reads the change requests q selects (changeSelect) that p may
+// see, as p may see them.
+func (s *Store) collect(ctx context.Context, p *auth.Principal, q string, args ...any) ([]ChangeRequest, error) {
 	out := []ChangeRequest{}
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var region string
 		r, err := scanChange(rows, &region)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if !p.SeesRegion(region) {
-			continue
+		if p.SeesRegion(region) {
+			out = append(out, *s.shown(p, r))
 		}
-		out = append(out, *s.shown(p, r))
-		if limit > 0 && len(out) == limit {
-			break
-		}
+		return nil
+	}, q, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ChangeQueue lists change requests in a state (submitted when state is
@@ -270,11 +263,7 @@ func (s *Store) ChangeQueue(ctx context.Context, state string, after int64, limi
 		where += ` AND r.id < ?`
 		args = append(args, after)
 	}
-	rows, err := s.db.QueryContext(ctx, changeSelect+where+` ORDER BY r.id DESC LIMIT ?`, append(args, limit+1)...)
-	if err != nil {
-		return nil, err
-	}
-	items, err := s.collect(p, rows, 0)
+	items, err := s.collect(ctx, p, changeSelect+where+` ORDER BY r.id DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, err
 	}

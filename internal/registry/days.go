@@ -8,20 +8,20 @@ import "time"
 // DayNumber returns t's day number.
 func DayNumber(t time.Time) int32 {
 	y, m, d := t.Date()
-	return daysFromCivil(y, int(m), d)
+	return DaysFromCivil(y, int(m), d)
 }
 
 // DayTime returns the UTC midnight of day number n.
 func DayTime(n int32) time.Time {
-	y, m, d := civilFromDays(n)
+	y, m, d := CivilFromDays(n)
 	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 }
 
 // AgeYears returns the age in completed years on day asOf of someone born on
 // day born (0 if asOf is before born).
 func AgeYears(born, asOf int32) int {
-	by, bm, bd := civilFromDays(born)
-	ay, am, ad := civilFromDays(asOf)
+	by, bm, bd := CivilFromDays(born)
+	ay, am, ad := CivilFromDays(asOf)
 	age := ay - by
 	if am < bm || (am == bm && ad < bd) {
 		age--
@@ -32,9 +32,10 @@ func AgeYears(born, asOf int32) int {
 	return age
 }
 
-// daysFromCivil and civilFromDays convert between proleptic Gregorian dates
-// and day numbers with integer arithmetic only (H. Hinnant's algorithms).
-func daysFromCivil(y, m, d int) int32 {
+// DaysFromCivil and CivilFromDays convert between proleptic Gregorian dates
+// and day numbers with integer arithmetic only (H. Hinnant's algorithms);
+// the synthetic generator (internal/registry/synth) uses them too.
+func DaysFromCivil(y, m, d int) int32 {
 	if m <= 2 {
 		y--
 	}
@@ -49,7 +50,8 @@ func daysFromCivil(y, m, d int) int32 {
 	return int32(era*146097 + doe - 719468)
 }
 
-func civilFromDays(n int32) (y, m, d int) {
+// CivilFromDays is the inverse of DaysFromCivil.
+func CivilFromDays(n int32) (y, m, d int) {
 	z := int(n) + 719468
 	era := z / 146097
 	if z < 0 && z%146097 != 0 {

@@ -3,6 +3,7 @@ package registry
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -87,12 +88,6 @@ func writeFile(path string, header []string, body func(w *bufio.Writer) error) e
 }
 
 func (s *Store) exportHouseholds(ctx context.Context, w *bufio.Writer, tick func()) (int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT household_id, commune_code, zone, tenure, rooms, floor, walls, roof, water,
-		sanitation, vehicle_value_clp, property_value_clp, school_fees_clp, registered_on FROM households ORDER BY id`)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
 	var (
 		n                                                 int
 		h                                                 Household
@@ -100,10 +95,10 @@ func (s *Store) exportHouseholds(ctx context.Context, w *bufio.Writer, tick func
 		reg                                               db.Day
 		buf                                               []byte
 	)
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		if err := rows.Scan(&h.ID, &h.CommuneCode, &zone, &tenure, &h.Rooms, &floor, &walls, &roof, &water, &sanitate,
 			&h.VehicleCLP, &h.PropertyCLP, &h.SchoolFees, &reg); err != nil {
-			return n, err
+			return err
 		}
 		codes := []struct {
 			dst  *uint8
@@ -112,30 +107,25 @@ func (s *Store) exportHouseholds(ctx context.Context, w *bufio.Writer, tick func
 		}{{&h.Zone, Zone, zone}, {&h.Tenure, Tenure, tenure}, {&h.Floor, Condition, floor}, {&h.Walls, Condition, walls},
 			{&h.Roof, Condition, roof}, {&h.Water, Water, water}, {&h.Sanitation, Sanitation, sanitate}}
 		for _, c := range codes {
+			var err error
 			if *c.dst, err = c.e.Parse(c.word); err != nil {
-				return n, fmt.Errorf("household %s: %w", h.ID, err)
+				return fmt.Errorf("household %s: %w", h.ID, err)
 			}
 		}
 		h.RegisteredOn = reg.Time
 		buf = AppendHouseholdRow(buf[:0], &h)
 		if _, err := w.Write(buf); err != nil {
-			return n, err
+			return err
 		}
 		n++
 		tick()
-	}
-	return n, rows.Err()
+		return nil
+	}, `SELECT household_id, commune_code, zone, tenure, rooms, floor, walls, roof, water,
+		sanitation, vehicle_value_clp, property_value_clp, school_fees_clp, registered_on FROM households ORDER BY id`)
+	return n, err
 }
 
 func (s *Store) exportPersons(ctx context.Context, w *bufio.Writer, tick func()) (int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.run, p.given_names, p.paternal_surname, p.maternal_surname, h.household_id, p.relation, p.sex, p.birth_date, p.schooling_years,
-		p.in_school, p.employed, p.labor_income_clp, p.pension_income_clp, p.capital_income_clp, p.health_plan,
-		p.disability, p.dependency, p.indigenous, p.pregnant
-		FROM persons p JOIN households h ON h.id = p.household ORDER BY p.household, p.run`)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
 	var (
 		n                                        int
 		p                                        Person
@@ -144,10 +134,10 @@ func (s *Store) exportPersons(ctx context.Context, w *bufio.Writer, tick func())
 		inSchool, employed, indigenous, pregnant int
 		buf                                      []byte
 	)
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		if err := rows.Scan(&p.RUN, &p.GivenNames, &p.Paternal, &p.Maternal, &p.HouseholdID, &rel, &sex, &born, &p.Schooling, &inSchool, &employed,
 			&p.LaborCLP, &p.PensionCLP, &p.CapitalCLP, &health, &disability, &dependency, &indigenous, &pregnant); err != nil {
-			return n, err
+			return err
 		}
 		codes := []struct {
 			dst  *uint8
@@ -156,18 +146,23 @@ func (s *Store) exportPersons(ctx context.Context, w *bufio.Writer, tick func())
 		}{{&p.Relation, Relation, rel}, {&p.Sex, Sex, sex}, {&p.HealthPlan, HealthPlan, health},
 			{&p.Disability, Severity, disability}, {&p.Dependency, Severity, dependency}}
 		for _, c := range codes {
+			var err error
 			if *c.dst, err = c.e.Parse(c.word); err != nil {
-				return n, fmt.Errorf("person %d: %w", p.RUN, err)
+				return fmt.Errorf("person %d: %w", p.RUN, err)
 			}
 		}
 		p.BirthDate = born.Time
 		p.InSchool, p.Employed, p.Indigenous, p.Pregnant = inSchool == 1, employed == 1, indigenous == 1, pregnant == 1
 		buf = AppendPersonRow(buf[:0], &p)
 		if _, err := w.Write(buf); err != nil {
-			return n, err
+			return err
 		}
 		n++
 		tick()
-	}
-	return n, rows.Err()
+		return nil
+	}, `SELECT p.run, p.given_names, p.paternal_surname, p.maternal_surname, h.household_id, p.relation, p.sex, p.birth_date, p.schooling_years,
+		p.in_school, p.employed, p.labor_income_clp, p.pension_income_clp, p.capital_income_clp, p.health_plan,
+		p.disability, p.dependency, p.indigenous, p.pregnant
+		FROM persons p JOIN households h ON h.id = p.household ORDER BY p.household, p.run`)
+	return n, err
 }

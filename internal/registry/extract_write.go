@@ -1,9 +1,10 @@
 package registry
 
 import (
-	"github.com/fosis/fosis/internal/platform/csvin"
 	"strconv"
 	"time"
+
+	"github.com/fosis/fosis/internal/platform/csvin"
 
 	"github.com/fosis/fosis/internal/platform/rut"
 )
@@ -114,8 +115,9 @@ func AppendPersonRow(dst []byte, p *Person) []byte {
 	return append(dst, '\n')
 }
 
-// appendExtractHeader appends a header row of the given columns.
-func appendExtractHeader(dst []byte, cols []string) []byte {
+// AppendExtractHeader appends a header row of the given columns (the
+// extract writers and the synthetic generator use it).
+func AppendExtractHeader(dst []byte, cols []string) []byte {
 	for i, c := range cols {
 		if i > 0 {
 			dst = append(dst, ',')

@@ -149,11 +149,11 @@ func TestAppendRowsEmptyValues(t *testing.T) {
 }
 
 func TestAppendExtractHeader(t *testing.T) {
-	got := readCSVLine(t, appendExtractHeader(nil, HouseholdColumns))
+	got := readCSVLine(t, AppendExtractHeader(nil, HouseholdColumns))
 	if diff := cmp.Diff(HouseholdColumns, got); diff != "" {
 		t.Errorf("household header (-want +got):\n%s", diff)
 	}
-	if s := string(appendExtractHeader(nil, PersonColumns)); !strings.HasPrefix(s, "run,given_names,paternal_surname,maternal_surname,household_id,relation,sex,birth_date,") {
+	if s := string(AppendExtractHeader(nil, PersonColumns)); !strings.HasPrefix(s, "run,given_names,paternal_surname,maternal_surname,household_id,relation,sex,birth_date,") {
 		t.Errorf("person header %q", s)
 	}
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
 )
 
 // ListFilter narrows the households of a commune listing. The zero value
@@ -129,28 +131,27 @@ func (s *Store) ListCommune(ctx context.Context, commune string, filter ListFilt
 		append([]any{commune}, args...)...).Scan(&page.Total); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, householdColumns+`, coalesce((SELECT `+headName+` FROM persons hn
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
+		var head string
+		h, err := scanHousehold(rowsWith{rows, &head})
+		if err != nil {
+			return err
+		}
+		h.HeadName = head
+		page.Items = append(page.Items, *h)
+		return nil
+	}, householdColumns+`, coalesce((SELECT `+headName+` FROM persons hn
 		WHERE hn.household = h.id AND hn.relation = 'head' LIMIT 1), '')`+householdFrom+`
 		WHERE h.commune_code = ? AND h.id > ?`+cond+` ORDER BY h.id LIMIT ?`,
 		append(append([]any{commune, after}, args...), limit+1)...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var head string
-		h, err := scanHousehold(rowsWith{rows, &head})
-		if err != nil {
-			return nil, err
-		}
-		h.HeadName = head
-		page.Items = append(page.Items, *h)
-	}
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		page.Next = strconv.FormatInt(page.Items[limit-1].Key, 10)
 	}
-	return page, rows.Err()
+	return page, nil
 }
 
 // headName is the SQL of a person's full name as FullName writes it, for

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/fosis/fosis/internal/platform/db"
 )
 
 // SpliceMax is the most households a stale shared frame is brought up to
@@ -60,13 +62,6 @@ func (s *Store) changedSince(ctx context.Context, from frameState, most int) (ke
 	// One statement, so one snapshot: the revision and the versions after
 	// from.vid (at most a bounded number: an import writes millions).
 	limit := 2*most + 1 // an approval writes a 'change' version and at most one 'baseline'
-	rows, err := s.db.QueryContext(ctx, `SELECT r.revision, v.id, v.household, v.source
-		FROM registry_revision r LEFT JOIN (SELECT id, household, source FROM household_versions WHERE id > ? ORDER BY id LIMIT ?) v ON 1 = 1
-		WHERE r.id = 1`, from.vid, limit)
-	if err != nil {
-		return nil, now, false, err
-	}
-	defer rows.Close()
 	now.vid = from.vid
 	var (
 		n, changes int
@@ -76,13 +71,13 @@ func (s *Store) changedSince(ctx context.Context, from frameState, most int) (ke
 		source     sql.NullString
 		set        = map[int64]bool{}
 	)
-	for rows.Next() {
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		if err := rows.Scan(&rev, &id, &hh, &source); err != nil {
-			return nil, now, false, err
+			return err
 		}
 		now.rev = rev
 		if !id.Valid {
-			continue
+			return nil
 		}
 		n++
 		now.vid = max(now.vid, id.Int64)
@@ -95,8 +90,11 @@ func (s *Store) changedSince(ctx context.Context, from frameState, most int) (ke
 		default:
 			other = true
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, `SELECT r.revision, v.id, v.household, v.source
+		FROM registry_revision r LEFT JOIN (SELECT id, household, source FROM household_versions WHERE id > ? ORDER BY id LIMIT ?) v ON 1 = 1
+		WHERE r.id = 1`, from.vid, limit)
+	if err != nil {
 		return nil, now, false, err
 	}
 	if n >= limit || other || len(set) > most || int64(changes) != now.rev-from.rev {

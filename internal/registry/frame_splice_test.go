@@ -14,6 +14,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/rut"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/registry/synth"
 )
 
 // TestSharedFrameSplice: after approved change requests on k random
@@ -24,7 +25,7 @@ import (
 func TestSharedFrameSplice(t *testing.T) {
 	s, _ := newStore(t)
 	dir := filepath.Join(t.TempDir(), "gen")
-	if _, err := registry.GenerateDir(sysCtx, dir, registry.GenerateOptions{Households: 300, Seed: 11}, nil); err != nil {
+	if _, err := synth.GenerateDir(sysCtx, dir, synth.Options{Households: 300, Seed: 11}, nil); err != nil {
 		t.Fatal(err)
 	}
 	opt := registry.ImportOptions{Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv"),

@@ -59,19 +59,7 @@ func encodeRecord(b []byte, h *Household) []byte {
 	}
 	for _, i := range order {
 		p := &h.Members[i]
-		var flags uint8
-		if p.InSchool {
-			flags |= 1
-		}
-		if p.Employed {
-			flags |= 2
-		}
-		if p.Indigenous {
-			flags |= 4
-		}
-		if p.Pregnant {
-			flags |= 8
-		}
+		flags := personFlags(p)
 		b = binary.AppendUvarint(b, uint64(p.RUN))
 		for _, name := range [3]string{p.GivenNames, p.Paternal, p.Maternal} {
 			b = binary.AppendUvarint(b, uint64(len(name)))
@@ -188,20 +176,19 @@ var versionCols = []string{"household", "valid_from", "commune_code", "source", 
 // latestDigests returns the digest of each household's newest version, by
 // household key.
 func latestDigests(ctx context.Context, tx *db.Tx) (map[int64]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT household, digest FROM household_versions ORDER BY household, valid_from, id`)
+	m := map[int64]int64{}
+	err := db.Each(ctx, tx, func(rows *sql.Rows) error {
+		var k, d int64
+		if err := rows.Scan(&k, &d); err != nil {
+			return err
+		}
+		m[k] = d
+		return nil
+	}, `SELECT household, digest FROM household_versions ORDER BY household, valid_from, id`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	m := map[int64]int64{}
-	for rows.Next() {
-		var k, d int64
-		if err := rows.Scan(&k, &d); err != nil {
-			return nil, err
-		}
-		m[k] = d
-	}
-	return m, rows.Err()
+	return m, nil
 }
 
 // writeImportVersions records a version of every household the import
@@ -343,26 +330,25 @@ func (s *Store) VersionsOf(ctx context.Context, file *HouseholdFile) ([]Version,
 // versions lists the versions of household key recorded while it was in
 // p's territory, newest first.
 func (s *Store) versions(ctx context.Context, p *auth.Principal, key int64) ([]Version, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT v.id, v.valid_from, v.commune_code, c.region_code, v.source, v.source_id
-		FROM household_versions v JOIN communes c ON c.code = v.commune_code
-		WHERE v.household = ? ORDER BY v.valid_from DESC, v.id DESC`, key)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := []Version{}
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var v Version
 		var at db.Instant
 		if err := rows.Scan(&v.ID, &at, &v.CommuneCode, &v.RegionCode, &v.Source, &v.SourceID); err != nil {
-			return nil, err
+			return err
 		}
 		v.ValidFrom = at.Time
 		if p.SeesRegion(v.RegionCode) {
 			out = append(out, v)
 		}
+		return nil
+	}, `SELECT v.id, v.valid_from, v.commune_code, c.region_code, v.source, v.source_id
+		FROM household_versions v JOIN communes c ON c.code = v.commune_code
+		WHERE v.household = ? ORDER BY v.valid_from DESC, v.id DESC`, key)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ParseAsOf reads a YYYY-MM-DD date for AsOf, as an invalid error naming

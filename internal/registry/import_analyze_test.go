@@ -7,6 +7,7 @@ import (
 
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/registry/synth"
 )
 
 // TestImportAnalyzes: on PostgreSQL an import that writes at least
@@ -32,7 +33,7 @@ func TestImportAnalyzes(t *testing.T) {
 		t.Errorf("a 2-household import analyzed %d tables", n)
 	}
 	dir := filepath.Join(t.TempDir(), "gen")
-	if _, err := registry.GenerateDir(sysCtx, dir, registry.GenerateOptions{Households: 4000, Seed: 3}, nil); err != nil {
+	if _, err := synth.GenerateDir(sysCtx, dir, synth.Options{Households: 4000, Seed: 3}, nil); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := s.Import(sysCtx, registry.ImportOptions{Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv"),

@@ -3,6 +3,7 @@ package registry
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -117,39 +118,33 @@ func (s *Store) plan(ctx context.Context, x *extract) (*plan, error) {
 // householdKeys returns every household's key by its extract id, and the
 // largest key.
 func (s *Store) householdKeys(ctx context.Context) (map[string]int64, int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT household_id, id FROM households`)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
 	m := map[string]int64{}
 	var maxKey int64
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var ext string
 		var k int64
 		if err := rows.Scan(&ext, &k); err != nil {
-			return nil, 0, err
+			return err
 		}
 		m[ext] = k
 		maxKey = max(maxKey, k)
+		return nil
+	}, `SELECT household_id, id FROM households`)
+	if err != nil {
+		return nil, 0, err
 	}
-	return m, maxKey, rows.Err()
+	return m, maxKey, nil
 }
 
 func (s *Store) eachPerson(ctx context.Context, fn func(run, household int64)) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT run, household FROM persons`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var run, h int64
 		if err := rows.Scan(&run, &h); err != nil {
 			return err
 		}
 		fn(run, h)
-	}
-	return rows.Err()
+		return nil
+	}, `SELECT run, household FROM persons`)
 }
 
 // write runs the import's single transaction.
@@ -255,13 +250,8 @@ func (s *Store) write(ctx context.Context, x *extract, sum *ImportSummary, opt I
 			return err
 		}
 		if len(x.problem) > 0 {
-			report, err := problemsGzip(x.problem)
-			if err != nil {
+			if err := keepReport(ctx, tx, id, x.problem); err != nil {
 				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO import_reports (import_id, problems, csv_gzip) VALUES (?, ?, ?)`,
-				id, len(x.problem), report); err != nil {
-				return fmt.Errorf("keep the problem report: %w", err)
 			}
 		}
 		// One audit entry per import (not per row): it names the files and
@@ -326,10 +316,10 @@ func (x *extract) personSource(p *plan, d *db.DB, now any, progress func(int64))
 		v[0], v[1], v[2], v[3] = per.RUN, per.GivenNames, per.Paternal, per.Maternal
 		v[4] = NameKey(per.GivenNames, per.Paternal, per.Maternal)
 		v[5], v[6], v[7] = p.keys[x.pHouse[k]], Relation.Word(per.Relation), Sex.Word(per.Sex)
-		v[8], v[9], v[10], v[11] = d.Date(per.BirthDate), per.Schooling, b01(per.InSchool), b01(per.Employed)
+		v[8], v[9], v[10], v[11] = d.Date(per.BirthDate), per.Schooling, db.Bool(per.InSchool), db.Bool(per.Employed)
 		v[12], v[13], v[14] = per.LaborCLP, per.PensionCLP, per.CapitalCLP
 		v[15], v[16], v[17] = HealthPlan.Word(per.HealthPlan), Severity.Word(per.Disability), Severity.Word(per.Dependency)
-		v[18], v[19], v[20] = b01(per.Indigenous), b01(per.Pregnant), now
+		v[18], v[19], v[20] = db.Bool(per.Indigenous), db.Bool(per.Pregnant), now
 		return nil
 	}}
 }
@@ -348,13 +338,6 @@ func deleteRuns(ctx context.Context, tx *db.Tx, runs []int64) error {
 		runs = runs[n:]
 	}
 	return nil
-}
-
-func b01(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // BareRows are an extract's rows exactly as Import writes them, held in
@@ -444,13 +427,8 @@ func (s *Store) stopped(ctx context.Context, x *extract, sum *ImportSummary, opt
 			return err
 		}
 		sum.ID = id
-		report, err := problemsGzip(x.problem)
-		if err != nil {
+		if err := keepReport(ctx, tx, id, x.problem); err != nil {
 			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO import_reports (import_id, problems, csv_gzip) VALUES (?, ?, ?)`,
-			id, len(x.problem), report); err != nil {
-			return fmt.Errorf("keep the problem report: %w", err)
 		}
 		p := auth.FromContext(ctx)
 		_, err = audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "registry.import",
@@ -481,4 +459,18 @@ func (s *ImportSummary) StopMessage() string {
 		where = append(where, fmt.Sprintf("line %d of %s", st.Line, st.File))
 	}
 	return fmt.Sprintf("too many problems, stopped at %s; nothing was imported", strings.Join(where, " and "))
+}
+
+// keepReport stores import id's problems as its downloadable report
+// (ImportReport), gzipped CSV.
+func keepReport(ctx context.Context, tx *db.Tx, id int64, problems []Problem) error {
+	report, err := problemsGzip(problems)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO import_reports (import_id, problems, csv_gzip) VALUES (?, ?, ?)`,
+		id, len(problems), report); err != nil {
+		return fmt.Errorf("keep the problem report: %w", err)
+	}
+	return nil
 }

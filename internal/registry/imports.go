@@ -54,26 +54,23 @@ func (s *Store) Imports(ctx context.Context, before int64, limit int) (*Page[Imp
 		q += ` WHERE i.id < ?`
 		args = append(args, before)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY i.id DESC LIMIT ?`, append(args, limit+1)...)
+	items, err := db.Collect(ctx, s.db, func(rows *sql.Rows) (ImportRecord, error) {
+		var r ImportRecord
+		var started, finished db.Instant
+		err := rows.Scan(&r.ID, &r.Source, &started, &finished, &r.HouseholdsRead, &r.PersonsRead, &r.Inserted,
+			&r.Updated, &r.Rejected, &r.PersonsMoved, &r.Problems, &r.HasReport)
+		r.StartedAt, r.FinishedAt = started.Time, finished.Time
+		return r, err
+	}, q+` ORDER BY i.id DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var r ImportRecord
-		var started, finished db.Instant
-		if err := rows.Scan(&r.ID, &r.Source, &started, &finished, &r.HouseholdsRead, &r.PersonsRead, &r.Inserted,
-			&r.Updated, &r.Rejected, &r.PersonsMoved, &r.Problems, &r.HasReport); err != nil {
-			return nil, err
-		}
-		r.StartedAt, r.FinishedAt = started.Time, finished.Time
-		page.Items = append(page.Items, r)
-	}
+	page.Items = items
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		page.Next = fmt.Sprint(page.Items[limit-1].ID)
 	}
-	return page, rows.Err()
+	return page, nil
 }
 
 // ImportReport writes the problem report of import id as CSV (file, line,

@@ -45,19 +45,7 @@ func Pack(h *Household) []byte {
 		m := b[packHeaderSize+k*packMemberSize:]
 		binary.LittleEndian.PutUint32(m[0:], uint32(DayNumber(p.BirthDate)))
 		m[4], m[5], m[6] = p.Relation, p.Sex, uint8(min(p.Schooling, 255))
-		var flags uint8
-		if p.InSchool {
-			flags |= 1
-		}
-		if p.Employed {
-			flags |= 2
-		}
-		if p.Indigenous {
-			flags |= 4
-		}
-		if p.Pregnant {
-			flags |= 8
-		}
+		flags := personFlags(p)
 		m[7], m[8], m[9], m[10] = flags, p.HealthPlan, p.Disability, p.Dependency
 		binary.LittleEndian.PutUint32(m[12:], capU32(p.LaborCLP))
 		binary.LittleEndian.PutUint32(m[16:], capU32(p.PensionCLP))
@@ -135,4 +123,24 @@ func (f *Frame) AppendHousehold(key int64, commune int32, region uint8, h *House
 	if err := f.appendPacked(Pack(h)); err != nil {
 		panic(err) // Pack and appendPacked are written together
 	}
+}
+
+// personFlags packs a person's four yes/no fields into one byte (in school
+// 1, employed 2, indigenous 4, pregnant 8), as the packed frame and the
+// history's digests store them.
+func personFlags(p *Person) uint8 {
+	var flags uint8
+	if p.InSchool {
+		flags |= 1
+	}
+	if p.Employed {
+		flags |= 2
+	}
+	if p.Indigenous {
+		flags |= 4
+	}
+	if p.Pregnant {
+		flags |= 8
+	}
+	return flags
 }

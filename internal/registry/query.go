@@ -195,14 +195,6 @@ func (s *Store) withMembers(ctx context.Context, where string, arg any, withFram
 	if withFrame {
 		inputs = `h.score_inputs`
 	}
-	rows, err := s.db.QueryContext(ctx, householdColumns+`, `+inputs+`, pe.run, pe.given_names, pe.paternal_surname, pe.maternal_surname, pe.relation, pe.sex, pe.birth_date, pe.schooling_years,
-		pe.in_school, pe.employed, pe.labor_income_clp, pe.pension_income_clp, pe.capital_income_clp`+householdFrom+`
-		JOIN persons pe ON pe.household = h.id WHERE `+where+`
-		ORDER BY CASE pe.relation WHEN 'head' THEN 0 WHEN 'spouse' THEN 1 ELSE 2 END, pe.birth_date, pe.run`, arg)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
 	var (
 		packed             []byte
 		h                  HouseholdView
@@ -214,20 +206,24 @@ func (s *Store) withMembers(ctx context.Context, where string, arg any, withFram
 		inSchool, employed int
 	)
 	today := DayNumber(time.Now().UTC())
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		if err := rows.Scan(&h.Key, &h.ID, &h.CommuneCode, &h.CommuneName, &h.RegionCode, &h.RegionName, &h.Zone, &h.Tenure, &h.Rooms,
 			&h.Floor, &h.Walls, &h.Roof, &h.Water, &h.Sanitation, &h.VehicleCLP, &h.PropertyCLP, &h.SchoolFeesCLP,
 			&reg, &upd, &h.MemberCount, &packed,
 			&run, &p.GivenNames, &p.Paternal, &p.Maternal, &p.Relation, &p.Sex, &born, &p.Schooling, &inSchool, &employed, &p.LaborCLP, &p.PensionCLP, &p.CapitalCLP); err != nil {
-			return nil, nil, err
+			return err
 		}
 		p.RUN, p.BirthDate = rut.Format(run), born.Format(time.DateOnly)
 		p.Name = FullName(p.GivenNames, p.Paternal, p.Maternal)
 		p.Age = AgeYears(DayNumber(born.Time), today)
 		p.InSchool, p.Employed = inSchool == 1, employed == 1
 		h.Members = append(h.Members, p)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, householdColumns+`, `+inputs+`, pe.run, pe.given_names, pe.paternal_surname, pe.maternal_surname, pe.relation, pe.sex, pe.birth_date, pe.schooling_years,
+		pe.in_school, pe.employed, pe.labor_income_clp, pe.pension_income_clp, pe.capital_income_clp`+householdFrom+`
+		JOIN persons pe ON pe.household = h.id WHERE `+where+`
+		ORDER BY CASE pe.relation WHEN 'head' THEN 0 WHEN 'spouse' THEN 1 ELSE 2 END, pe.birth_date, pe.run`, arg)
+	if err != nil {
 		return nil, nil, err
 	}
 	if len(h.Members) == 0 {

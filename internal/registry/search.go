@@ -3,6 +3,7 @@ package registry
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"time"
@@ -134,26 +135,21 @@ func (s *Store) searchLead(ctx context.Context, lead string, words []string, reg
 	afterKey, afterRun := "", int64(-1) // the walk's cursor; -1: not walked
 	found := 0
 	for walked := 0; walked < nameWalk[s.db.Engine]; walked += nameBatch {
-		rows, err := s.db.QueryContext(ctx, `SELECT pe.name_key, pe.run FROM persons pe
-			WHERE pe.name_key >= ? AND pe.name_key < ? AND (pe.name_key, pe.run) > (?, ?)
-			ORDER BY pe.name_key, pe.run LIMIT ?`, lead, hi, cmp.Or(afterKey, lead), afterRun, nameBatch)
-		if err != nil {
-			return err
-		}
 		var cand []any
 		n := 0
-		for rows.Next() {
+		err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 			if err := rows.Scan(&afterKey, &afterRun); err != nil {
-				rows.Close()
 				return err
 			}
 			n++
 			if wordsStart(afterKey, others) {
 				cand = append(cand, afterRun)
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		}, `SELECT pe.name_key, pe.run FROM persons pe
+			WHERE pe.name_key >= ? AND pe.name_key < ? AND (pe.name_key, pe.run) > (?, ?)
+			ORDER BY pe.name_key, pe.run LIMIT ?`, lead, hi, cmp.Or(afterKey, lead), afterRun, nameBatch)
+		if err != nil {
 			return err
 		}
 		for len(cand) > 0 && found < want {
@@ -210,13 +206,8 @@ func wordsStart(key string, words []string) bool {
 // collectNames runs a name query and adds its persons to res, each RUN
 // once; it returns how many rows the query gave.
 func (s *Store) collectNames(ctx context.Context, q string, args []any, res *NameResults, seen map[string]bool, today int32) (int, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
 	n := 0
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var (
 			m               NameMatch
 			run             int64
@@ -225,16 +216,20 @@ func (s *Store) collectNames(ctx context.Context, q string, args []any, res *Nam
 		)
 		if err := rows.Scan(&run, &given, &pat, &mat, &m.key, &m.Relation, &born, &m.HouseholdID, &m.CommuneCode,
 			&m.CommuneName, &m.RegionCode); err != nil {
-			return 0, err
+			return err
 		}
 		n++
 		m.RUN, m.Name = rut.Format(run), FullName(given, pat, mat)
 		m.Age = AgeYears(DayNumber(born.Time), today)
 		if seen[m.RUN] {
-			continue
+			return nil
 		}
 		seen[m.RUN] = true
 		res.Matches = append(res.Matches, m)
+		return nil
+	}, q, args...)
+	if err != nil {
+		return 0, err
 	}
-	return n, rows.Err()
+	return n, nil
 }

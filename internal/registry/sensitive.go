@@ -55,26 +55,21 @@ func (s *Store) Sensitive(ctx context.Context, id string, ip string) (*Sensitive
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT run, health_plan, disability, dependency, indigenous, pregnant
-			FROM persons WHERE household = ? ORDER BY run`, key)
-		if err != nil {
-			return err
-		}
 		var runs []string
-		for rows.Next() {
+		err = db.Each(ctx, tx, func(rows *sql.Rows) error {
 			var v SensitiveView
 			var run int64
 			var indigenous, pregnant int
 			if err := rows.Scan(&run, &v.HealthPlan, &v.Disability, &v.Dependency, &indigenous, &pregnant); err != nil {
-				rows.Close()
 				return err
 			}
 			v.RUN, v.Indigenous, v.Pregnant = rut.Format(run), indigenous == 1, pregnant == 1
 			out.Members = append(out.Members, v)
 			runs = append(runs, v.RUN)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		}, `SELECT run, health_plan, disability, dependency, indigenous, pregnant
+			FROM persons WHERE household = ? ORDER BY run`, key)
+		if err != nil {
 			return err
 		}
 		out.AuditSeq, err = audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role),

@@ -156,24 +156,23 @@ func checkIdentity(have, want TerritoryIdentity) error {
 // householdCommunesMissing lists the communes of households (now or in
 // their history) that the store's territory does not have.
 func (s *Store) householdCommunesMissing(ctx context.Context, tx *db.Tx) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT commune_code FROM households
-		UNION SELECT DISTINCT commune_code FROM household_versions`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var missing []string
-	for rows.Next() {
+	err := db.Each(ctx, tx, func(rows *sql.Rows) error {
 		var code string
 		if err := rows.Scan(&code); err != nil {
-			return nil, err
+			return err
 		}
 		if _, ok := s.terr.CommuneIndex(code); !ok {
 			missing = append(missing, code)
 		}
+		return nil
+	}, `SELECT DISTINCT commune_code FROM households
+		UNION SELECT DISTINCT commune_code FROM household_versions`)
+	if err != nil {
+		return nil, err
 	}
 	slices.Sort(missing)
-	return missing, rows.Err()
+	return missing, nil
 }
 
 // listSome joins up to ten codes, and says how many more there are.
@@ -245,21 +244,20 @@ func (s *Store) PlanTerritory(ctx context.Context, users ...CodeUsers) (*Territo
 	}
 	type row struct{ name, parent string }
 	load := func(q string) (map[string]row, error) {
-		rows, err := s.db.QueryContext(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
 		m := map[string]row{}
-		for rows.Next() {
+		err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 			var code string
 			var r row
 			if err := rows.Scan(&code, &r.name, &r.parent); err != nil {
-				return nil, err
+				return err
 			}
 			m[code] = r
+			return nil
+		}, q)
+		if err != nil {
+			return nil, err
 		}
-		return m, rows.Err()
+		return m, nil
 	}
 	levels := []struct {
 		kind, q string
@@ -341,23 +339,18 @@ func (s *Store) registryUsers(ctx context.Context, p *TerritoryPlan) error {
 		{"households", `SELECT commune_code, count(*) FROM households GROUP BY commune_code`},
 		{"household versions in the history", `SELECT commune_code, count(*) FROM household_versions GROUP BY commune_code`},
 	} {
-		rows, err := s.db.QueryContext(ctx, q.sql)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
+		err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 			var code string
 			var n int64
 			if err := rows.Scan(&code, &n); err != nil {
-				rows.Close()
 				return err
 			}
 			if removed[code] {
 				p.InUse = append(p.InUse, fmt.Sprintf("commune %s: %d %s", code, n, q.what))
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		}, q.sql)
+		if err != nil {
 			return err
 		}
 	}

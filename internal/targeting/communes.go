@@ -2,9 +2,11 @@ package targeting
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/platform/db"
 )
 
 // CommuneBrackets is how a run's households of one commune spread over the
@@ -59,24 +61,23 @@ func (s *Store) loadCommuneDistribution(ctx context.Context, runID int64) ([]Com
 	}
 	// Read-only, like loadDistribution: the run's results next to the
 	// households' communes.
-	rows, err := s.db.QueryContext(ctx, communeBracketsSQL, runID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var code string
 		var bracket, n int64
 		if err := rows.Scan(&code, &bracket, &n); err != nil {
-			return nil, err
+			return err
 		}
 		i, ok := t.CommuneIndex(code)
 		b := fosis.BracketIndex(int(bracket))
 		if !ok || b < 0 {
-			continue // a commune the territory lacks has no shape to colour
+			return nil // a commune the territory lacks has no shape to colour
 		}
 		all[i].Counts[b] += n
 		all[i].Households += n
+		return nil
+	}, communeBracketsSQL, runID)
+	if err != nil {
+		return nil, err
 	}
-	return all, rows.Err()
+	return all, nil
 }

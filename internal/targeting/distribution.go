@@ -3,10 +3,12 @@ package targeting
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"slices"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/db"
 )
 
 // Brackets returns the socio-economic brackets a run assigns, in order (a
@@ -73,16 +75,11 @@ func (s *Store) loadDistribution(ctx context.Context, runID int64) ([]RegionBrac
 	for _, r := range s.reg.Territory().Regions {
 		add(r.Code, r.Name)
 	}
-	rows, err := s.db.QueryContext(ctx, regionBracketsSQL, runID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var code string
 		var bracket, n int64
 		if err := rows.Scan(&code, &bracket, &n); err != nil {
-			return nil, err
+			return err
 		}
 		i, ok := at[code]
 		if !ok { // a region the database has and the territory lacks: kept, by code
@@ -90,12 +87,13 @@ func (s *Store) loadDistribution(ctx context.Context, runID int64) ([]RegionBrac
 		}
 		b := fosis.BracketIndex(int(bracket))
 		if b < 0 {
-			continue // not a bracket a run assigns
+			return nil // not a bracket a run assigns
 		}
 		all[i].Counts[b] += n
 		all[i].Households += n
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, regionBracketsSQL, runID)
+	if err != nil {
 		return nil, err
 	}
 	slices.SortStableFunc(all, func(a, b RegionBrackets) int { return cmp.Compare(a.Code, b.Code) })

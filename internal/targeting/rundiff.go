@@ -2,10 +2,12 @@ package targeting
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/db"
 )
 
 // callerRun returns the caller (who must read the registry) once run runID
@@ -135,25 +137,19 @@ func (s *Store) loadDiff(ctx context.Context, a, b int64) (*RunDiff, error) {
 		at[r.Code] = len(d.ByRegion)
 		d.ByRegion = append(d.ByRegion, RegionTransitions{Code: r.Code, Name: r.Name})
 	}
-	rows, err := s.db.QueryContext(ctx, diffByRegionSQL, b, a)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var code string
 		var from, to uint8
 		var n int64
 		if err := rows.Scan(&code, &from, &to, &n); err != nil {
-			return nil, err
+			return err
 		}
-		i, ok := at[code]
-		if !ok || !validBracket(int(from)) || !validBracket(int(to)) {
-			continue
+		if i, ok := at[code]; ok && validBracket(int(from)) && validBracket(int(to)) {
+			d.ByRegion[i].Matrix[bracketIndex(from)][bracketIndex(to)] += n
 		}
-		d.ByRegion[i].Matrix[bracketIndex(from)][bracketIndex(to)] += n
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, diffByRegionSQL, b, a)
+	if err != nil {
 		return nil, err
 	}
 	for i := range d.ByRegion {
@@ -224,20 +220,12 @@ func (s *Store) eachMoved(ctx context.Context, a, b, after int64, limit int, fn 
 		args = append(args, p.RegionCode)
 	}
 	args = append(args, a, after)
-	rows, err := s.db.QueryContext(ctx, movedSQL(!p.SeesAllRegions(), limit), args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var key int64
 		var c Change
 		if err := rows.Scan(&key, &c.HouseholdID, &c.CommuneCode, &c.From, &c.To); err != nil {
 			return err
 		}
-		if err := fn(key, c); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		return fn(key, c)
+	}, movedSQL(!p.SeesAllRegions(), limit), args...)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/csvin"
+	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/registry"
 )
 
@@ -68,23 +69,16 @@ func (s *Store) history(ctx context.Context, key int64) ([]HouseholdResult, erro
 	// One primary-key seek of (run, household) per run: score_results has no
 	// index on household alone (it would slow every national run's write),
 	// and a plain join let SQLite's planner scan the whole snapshot instead.
-	rows, err := s.db.QueryContext(ctx, `SELECT s.run, s.value, s.percentile, s.bracket, s.poorest5, s.upgrade, s.tie1, s.tie2
-		FROM score_results s WHERE s.run IN (SELECT id FROM score_runs) AND s.household = ? ORDER BY s.run DESC`, key)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []HouseholdResult{}
-	for rows.Next() {
+	return db.Collect(ctx, s.db, func(rows *sql.Rows) (HouseholdResult, error) {
 		var r HouseholdResult
 		var p5 int
 		if err := rows.Scan(&r.Run, &r.Value, &r.Percentile, &r.Bracket, &p5, &r.Upgrade, &r.TieKeys[0], &r.TieKeys[1]); err != nil {
-			return nil, err
+			return r, err
 		}
 		r.Poorest5, r.Upgrades = p5 == 1, upgradeList(r.Upgrade)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	}, `SELECT s.run, s.value, s.percentile, s.bracket, s.poorest5, s.upgrade, s.tie1, s.tie2
+		FROM score_results s WHERE s.run IN (SELECT id FROM score_runs) AND s.household = ? ORDER BY s.run DESC`, key)
 }
 
 // Change is a household whose bracket differs between two runs.
@@ -101,23 +95,19 @@ func (s *Store) Diff(ctx context.Context, a, b int64, fn func(Change) error) (in
 	if _, err := auth.National(ctx, false); err != nil {
 		return 0, err
 	}
-	rows, err := s.db.QueryContext(ctx, diffSQL, b, a)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
 	n := 0
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var c Change
 		if err := rows.Scan(&c.HouseholdID, &c.CommuneCode, &c.From, &c.To); err != nil {
-			return n, err
+			return err
 		}
 		if err := fn(c); err != nil {
-			return n, err
+			return err
 		}
 		n++
-	}
-	return n, rows.Err()
+		return nil
+	}, diffSQL, b, a)
+	return n, err
 }
 
 // ExportHeader is the header of ExportRun's CSV.
@@ -148,11 +138,6 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 	if m.MeansTest != nil {
 		upTo = int64(m.MeansTest.UpgradeToBracket)
 	}
-	rows, err := s.db.QueryContext(ctx, exportRunSQL, runID)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
 	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.WriteString(ExportHeader + "\n")
 	var (
@@ -162,9 +147,9 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 		bracket, p5, upgrade int
 		buf                  []byte
 	)
-	for rows.Next() {
+	err = db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		if err := rows.Scan(&id, &value, &t1, &t2, &pct, &bracket, &p5, &upgrade); err != nil {
-			return n, err
+			return err
 		}
 		buf = csvin.AppendField(buf[:0], id)
 		for _, k := range [3]float64{value, t1, t2} {
@@ -198,8 +183,9 @@ func (s *Store) ExportRun(ctx context.Context, runID int64, w io.Writer, progres
 		if progress != nil && n%65536 == 0 {
 			progress(n)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, exportRunSQL, runID)
+	if err != nil {
 		return n, err
 	}
 	return n, bw.Flush()
@@ -239,18 +225,13 @@ func (s *Store) LoadResults(ctx context.Context, runID int64, keys []int64) (*Re
 	res := &Results{Value: make([]float64, len(keys)), Tie1: make([]float64, len(keys)), Tie2: make([]float64, len(keys)),
 		Percentile: make([]float64, len(keys)),
 		Bracket:    make([]uint8, len(keys)), Poorest5: make([]bool, len(keys)), Upgrade: make([]uint8, len(keys))}
-	rows, err := s.db.QueryContext(ctx, `SELECT household, value, percentile, bracket, poorest5, upgrade, tie1, tie2 FROM score_results WHERE run = ? ORDER BY household`, runID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	i := 0
-	for rows.Next() {
+	err := db.Each(ctx, s.db, func(rows *sql.Rows) error {
 		var key int64
 		var v, p, t1, t2 float64
 		var b, p5, up int
 		if err := rows.Scan(&key, &v, &p, &b, &p5, &up, &t1, &t2); err != nil {
-			return nil, err
+			return err
 		}
 		for i < len(keys) && keys[i] < key {
 			i++
@@ -259,8 +240,12 @@ func (s *Store) LoadResults(ctx context.Context, runID int64, keys []int64) (*Re
 			res.Value[i], res.Tie1[i], res.Tie2[i], res.Percentile[i], res.Bracket[i] = v, t1, t2, p, uint8(b)
 			res.Poorest5[i], res.Upgrade[i] = p5 == 1, uint8(up)
 		}
+		return nil
+	}, `SELECT household, value, percentile, bracket, poorest5, upgrade, tie1, tie2 FROM score_results WHERE run = ? ORDER BY household`, runID)
+	if err != nil {
+		return nil, err
 	}
-	return res, rows.Err()
+	return res, nil
 }
 
 // ScoredHousehold is a household's stored result in a run together with the

@@ -259,17 +259,10 @@ func (s *Store) writeRun(ctx context.Context, ref int64, m *Model, f *registry.F
 func ResultSource(runID int64, f *registry.Frame, res *Results) db.RowSource {
 	return &db.FuncSource{N: f.Len(), Cols: len(ResultColumns), Fill: func(i int, v []any) error {
 		v[0], v[1], v[2], v[3] = runID, f.Key[i], res.Value[i], res.Percentile[i]
-		v[4], v[5], v[6] = int64(res.Bracket[i]), b01(res.Poorest5[i]), int64(res.Upgrade[i])
+		v[4], v[5], v[6] = int64(res.Bracket[i]), db.Bool(res.Poorest5[i]), int64(res.Upgrade[i])
 		v[7], v[8] = res.Tie1[i], res.Tie2[i]
 		return nil
 	}}
-}
-
-func b01(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 const runSelect = `SELECT r.id, m.model_id, m.version, m.name, m.digest, r.as_of, r.started_at, r.finished_at, r.households, r.note, r.poorest5_count
@@ -310,23 +303,16 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, runSelect+` ORDER BY r.id DESC`)
+	runs, err := db.Collect(ctx, s.db, func(rows *sql.Rows) (Run, error) {
+		r, err := scanRun(rows)
+		if err != nil {
+			return Run{}, err
+		}
+		return *r, nil
+	}, runSelect+` ORDER BY r.id DESC`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	runs := []Run{}
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		runs = append(runs, *r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
 	for i := range runs {
 		if err := s.scopeRun(ctx, p, &runs[i]); err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/download"
 	"github.com/fosis/fosis/internal/platform/jobs"
 	"github.com/fosis/fosis/internal/platform/upload"
 	"github.com/fosis/fosis/internal/registry"
@@ -127,31 +128,12 @@ func (s *Server) importProblems(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no such import"))
 		return
 	}
-	cw := &csvDownload{w: w, name: fmt.Sprintf("import-%d-problems.csv", id)}
+	cw := download.CSV(w, fmt.Sprintf("import-%d-problems.csv", id))
 	if err := s.cfg.Registry.ImportReport(r.Context(), id, cw); err != nil {
-		if cw.started {
+		if cw.Started() {
 			s.log.Error("problem report", "import", id, "err", err) // too late for an error page
 			return
 		}
 		s.fail(w, r, err)
 	}
-}
-
-// csvDownload sets the download headers on the first write, so that an
-// error before any data can still be an error page.
-type csvDownload struct {
-	w       http.ResponseWriter
-	name    string
-	started bool
-}
-
-func (c *csvDownload) Write(p []byte) (int, error) {
-	if !c.started {
-		c.started = true
-		h := c.w.Header()
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Content-Disposition", `attachment; filename="`+c.name+`"`)
-		h.Set("Cache-Control", "no-store")
-	}
-	return c.w.Write(p)
 }

@@ -79,12 +79,7 @@ func newSessions(store *sessionStore, log *slog.Logger) (plain, secure *scs.Sess
 // request's accountSlot for withSession.
 type sessionStore struct {
 	rows  *auth.Sessions
-	users sessionUsers // nil: the account is read on its own (UserByID)
-}
-
-// sessionUsers reads a session with its account (auth.Store does).
-type sessionUsers interface {
-	SessionUser(ctx context.Context, token string) (data []byte, u *auth.User, found bool, err error)
+	users *auth.Store // reads a session with its account (SessionUser); nil without accounts
 }
 
 // accountSlot carries, within one request, the account FindCtx read with

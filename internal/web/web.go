@@ -14,7 +14,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"fmt"
 	"html"
@@ -45,30 +44,13 @@ import (
 	"github.com/fosis/fosis/internal/targeting"
 )
 
-// Users is what the web application needs of the user store (auth.Store).
-type Users interface {
-	Authenticate(ctx context.Context, username, password, ip string) (*auth.Principal, error)
-	UserByID(ctx context.Context, id int64) (*auth.User, error)
-	UserByUsername(ctx context.Context, username string) (*auth.User, error)
-	// The administration pages'.
-	Users(ctx context.Context, by *auth.Principal) ([]auth.User, error)
-	CreateUser(ctx context.Context, by *auth.Principal, nu auth.NewUser) (*auth.User, error)
-	SetActive(ctx context.Context, by *auth.Principal, userID int64, active bool) error
-	SetRole(ctx context.Context, by *auth.Principal, userID int64, role auth.Role, region string) error
-	SetPassword(ctx context.Context, by *auth.Principal, userID int64, password string) error
-	Tokens(ctx context.Context, by *auth.Principal, userID int64) ([]auth.Token, error)
-	RevokeToken(ctx context.Context, by *auth.Principal, tokenID int64) error
-	// SetLanguage keeps the user's interface language with the account.
-	SetLanguage(ctx context.Context, by *auth.Principal, lang string) error
-}
-
 // Config is what New needs. DB keeps the sessions.
 type Config struct {
 	DB        *db.DB
 	Registry  *registry.Store
 	Targeting *targeting.Store
 	Programs  *programs.Store
-	Users     Users
+	Users     *auth.Store
 	Log       *slog.Logger
 	// SecureCookies marks the session cookie Secure on every request, for
 	// deployments behind a TLS-terminating proxy; it is always Secure on
@@ -175,10 +157,7 @@ func New(cfg Config) (*Server, error) {
 	if s.cfg.Jobs == nil {
 		s.cfg.Jobs = jobs.New(50, nil, s.log)
 	}
-	s.store = &sessionStore{rows: auth.NewSessions(cfg.DB, time.Now)}
-	if su, ok := cfg.Users.(sessionUsers); ok {
-		s.store.users = su
-	}
+	s.store = &sessionStore{rows: auth.NewSessions(cfg.DB, time.Now), users: cfg.Users}
 	s.sessions[0], s.sessions[1] = newSessions(s.store, s.log)
 	return s, nil
 }

@@ -366,7 +366,8 @@ func (s *Store) Users(ctx context.Context, by *Principal) ([]User, error) {
 	}
 	return db.Collect(ctx, s.db, func(rows *sql.Rows) (User, error) {
 		var u User
-		return u, scanUser(rows, &u)
+		err := scanUser(rows, &u)
+		return u, err
 	}, "SELECT "+userColumns+" FROM users ORDER BY username")
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/db/dbtest"
 	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/registry/synth"
 )
 
 // Imported returns a fresh database holding Chile's territory and a
@@ -29,7 +30,7 @@ func Imported(t testing.TB, n int, seed uint64) (*db.DB, *registry.Store) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if _, err := registry.GenerateDir(ctx, dir, registry.GenerateOptions{Households: n, Seed: seed}, nil); err != nil {
+	if _, err := synth.GenerateDir(ctx, dir, synth.Options{Households: n, Seed: seed}, nil); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := reg.Import(ctx, registry.ImportOptions{Households: filepath.Join(dir, "households.csv"), Persons: filepath.Join(dir, "persons.csv")})
@@ -49,7 +50,7 @@ func Imported(t testing.TB, n int, seed uint64) (*db.DB, *registry.Store) {
 func Extract(t testing.TB, n int, seed uint64) map[string]string {
 	t.Helper()
 	var h, p bytes.Buffer
-	if _, err := registry.Generate(context.Background(), registry.GenerateOptions{Households: n, Seed: seed}, &h, &p, io.Discard, nil); err != nil {
+	if _, err := synth.Generate(context.Background(), synth.Options{Households: n, Seed: seed}, &h, &p, io.Discard, nil); err != nil {
 		t.Fatal(err)
 	}
 	return map[string]string{"households": h.String(), "persons": p.String()}

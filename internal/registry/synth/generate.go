@@ -1,4 +1,15 @@
-package registry
+// Package synth is the synthetic registry generator: it writes a believable
+// national extract (households.csv, persons.csv) plus truth.csv, the true
+// per-capita income of every household, which the registry itself never sees. The model and the
+// source of every distribution are described in docs/extract-format.md,
+// section "Synthetic data"; the model lives in generate_model.go and its
+// reference tables in generate_tables.go.
+//
+// Households are generated in chunks of genChunkSize, each with its own PCG
+// stream seeded from (Seed, chunk index), by GOMAXPROCS workers into byte
+// buffers that one writer emits in chunk order: the output depends only on
+// Seed, Households, AsOf and Territory, never on scheduling.
+package synth
 
 import (
 	"bufio"
@@ -13,22 +24,11 @@ import (
 	"time"
 
 	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/registry"
 )
 
-// The synthetic registry generator writes a believable national extract
-// (households.csv, persons.csv) plus truth.csv, the true per-capita income of
-// every household, which the registry itself never sees. The model and the
-// source of every distribution are described in docs/extract-format.md,
-// section "Synthetic data"; the model lives in generate_model.go and its
-// reference tables in generate_tables.go.
-//
-// Households are generated in chunks of genChunkSize, each with its own PCG
-// stream seeded from (Seed, chunk index), by GOMAXPROCS workers into byte
-// buffers that one writer emits in chunk order: the output depends only on
-// Seed, Households, AsOf and Territory, never on scheduling.
-
-// GenerateOptions configures Generate.
-type GenerateOptions struct {
+// Options configures Generate.
+type Options struct {
 	// Households is the number of households to generate.
 	Households int
 	// Seed selects the random stream; the same options give byte-identical
@@ -43,8 +43,8 @@ type GenerateOptions struct {
 	Territory *geo.Territory
 }
 
-// GenerateStats summarises a generation run.
-type GenerateStats struct {
+// Stats summarises a generation run.
+type Stats struct {
 	Households int
 	Persons    int
 	// Regions has one entry per region of the territory, in territory order.
@@ -60,13 +60,13 @@ type RegionCount struct {
 	Persons    int
 }
 
-// DefaultGenerateAsOf is the reference date used when GenerateOptions.AsOf is
+// DefaultAsOf is the reference date used when Options.AsOf is
 // zero.
-var DefaultGenerateAsOf = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+var DefaultAsOf = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
-// MaxGenerateHouseholds bounds GenerateOptions.Households so that RUN bodies
+// MaxHouseholds bounds Options.Households so that RUN bodies
 // stay unique and within 8 digits.
-const MaxGenerateHouseholds = 20_000_000
+const MaxHouseholds = 20_000_000
 
 // TruthColumns is the header of truth.csv.
 var TruthColumns = []string{"household_id", "per_capita_income_clp"}
@@ -95,13 +95,13 @@ type genChunk struct {
 // the calling goroutine after each chunk is written with the number of
 // households written so far. Generate stops with ctx's error when ctx is
 // cancelled; the writers then hold a prefix of the output.
-func Generate(ctx context.Context, opt GenerateOptions, households, persons, truth io.Writer, progress func(householdsDone int)) (GenerateStats, error) {
+func Generate(ctx context.Context, opt Options, households, persons, truth io.Writer, progress func(householdsDone int)) (Stats, error) {
 	start := time.Now()
 	m, err := newGenModel(opt)
 	if err != nil {
-		return GenerateStats{}, err
+		return Stats{}, err
 	}
-	stats := GenerateStats{Regions: make([]RegionCount, len(m.terr.Regions))}
+	stats := Stats{Regions: make([]RegionCount, len(m.terr.Regions))}
 	for i, r := range m.terr.Regions {
 		stats.Regions[i] = RegionCount{Code: r.Code, Name: r.Name}
 	}
@@ -112,14 +112,14 @@ func Generate(ctx context.Context, opt GenerateOptions, households, persons, tru
 	if truth != nil {
 		tw = bufio.NewWriterSize(truth, genWriteBuffer)
 	}
-	if _, err := hw.Write(appendExtractHeader(nil, HouseholdColumns)); err != nil {
+	if _, err := hw.Write(registry.AppendExtractHeader(nil, registry.HouseholdColumns)); err != nil {
 		return stats, err
 	}
-	if _, err := pw.Write(appendExtractHeader(nil, PersonColumns)); err != nil {
+	if _, err := pw.Write(registry.AppendExtractHeader(nil, registry.PersonColumns)); err != nil {
 		return stats, err
 	}
 	if tw != nil {
-		if _, err := tw.Write(appendExtractHeader(nil, TruthColumns)); err != nil {
+		if _, err := tw.Write(registry.AppendExtractHeader(nil, TruthColumns)); err != nil {
 			return stats, err
 		}
 	}
@@ -250,14 +250,14 @@ func writeGenChunk(c *genChunk, hw, pw, tw *bufio.Writer) error {
 // GenerateDir runs Generate into dir (created if missing), writing
 // households.csv, persons.csv and truth.csv. Each file is written under a
 // temporary name and renamed into place only when the whole run succeeds.
-func GenerateDir(ctx context.Context, dir string, opt GenerateOptions, progress func(householdsDone int)) (GenerateStats, error) {
+func GenerateDir(ctx context.Context, dir string, opt Options, progress func(householdsDone int)) (Stats, error) {
 	start := time.Now()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return GenerateStats{}, err
+		return Stats{}, err
 	}
 	names := []string{"households.csv", "persons.csv", "truth.csv"}
 	var files []*os.File
-	fail := func(stats GenerateStats, err error) (GenerateStats, error) {
+	fail := func(stats Stats, err error) (Stats, error) {
 		for _, f := range files {
 			f.Close()
 			os.Remove(f.Name())
@@ -267,7 +267,7 @@ func GenerateDir(ctx context.Context, dir string, opt GenerateOptions, progress 
 	for _, n := range names {
 		f, err := os.CreateTemp(dir, "."+n+".*.tmp")
 		if err != nil {
-			return fail(GenerateStats{}, err)
+			return fail(Stats{}, err)
 		}
 		files = append(files, f)
 	}

@@ -1,8 +1,10 @@
-package registry
+package synth
 
 import (
 	"math/rand/v2"
 	"slices"
+
+	"github.com/fosis/fosis/internal/registry"
 )
 
 // Names of the synthetic registry. Surnames follow their frequency in Chile
@@ -88,7 +90,7 @@ func (g *genWorker) names(mem []genMember, indigenous bool) {
 	}
 	given := func(sex uint8) string {
 		list := genGivenF
-		if sex == SexM || (sex == SexX && r.Float64() < 0.5) {
+		if sex == registry.SexM || (sex == registry.SexX && r.Float64() < 0.5) {
 			list = genGivenM
 		}
 		first := list.pick(r)
@@ -105,19 +107,19 @@ func (g *genWorker) names(mem []genMember, indigenous bool) {
 		head.name.maternal = ""
 	}
 	var spouse *genMember
-	if len(mem) > 1 && mem[1].rel == RelSpouse {
+	if len(mem) > 1 && mem[1].rel == registry.RelSpouse {
 		spouse = &mem[1]
 		spouse.name = genPersonName{given(spouse.sex), surname(), surname()}
 	}
 	// The children's surnames: the father's first, then the mother's first.
 	father, mother := head.name.paternal, surname()
 	if spouse != nil {
-		if head.sex == SexF {
+		if head.sex == registry.SexF {
 			father, mother = spouse.name.paternal, head.name.paternal
 		} else {
 			mother = spouse.name.paternal
 		}
-	} else if head.sex == SexF {
+	} else if head.sex == registry.SexF {
 		father, mother = surname(), head.name.paternal
 	}
 	for k := range mem {
@@ -127,12 +129,12 @@ func (g *genWorker) names(mem []genMember, indigenous bool) {
 		}
 		p.name.given = given(p.sex)
 		switch p.rel {
-		case RelChild:
+		case registry.RelChild:
 			p.name.paternal, p.name.maternal = father, mother
 		case genRelSibling:
 			p.name.paternal, p.name.maternal = head.name.paternal, head.name.maternal
 		case genRelParent:
-			if p.sex == SexM || head.name.maternal == "" {
+			if p.sex == registry.SexM || head.name.maternal == "" {
 				p.name.paternal, p.name.maternal = head.name.paternal, surname()
 			} else {
 				p.name.paternal, p.name.maternal = head.name.maternal, surname()

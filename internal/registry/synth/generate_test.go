@@ -1,4 +1,4 @@
-package registry
+package synth
 
 import (
 	"bytes"
@@ -20,14 +20,15 @@ import (
 
 	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/platform/rut"
+	"github.com/fosis/fosis/internal/registry"
 )
 
 type genOutput struct {
 	households, persons, truth []byte
-	stats                      GenerateStats
+	stats                      Stats
 }
 
-func runGenerate(t testing.TB, opt GenerateOptions) genOutput {
+func runGenerate(t testing.TB, opt Options) genOutput {
 	t.Helper()
 	var h, p, tr bytes.Buffer
 	st, err := Generate(context.Background(), opt, &h, &p, &tr, nil)
@@ -59,14 +60,14 @@ func readAllCSV(t *testing.T, name string, data []byte, header []string) [][]str
 }
 
 func TestGenerateDeterministic(t *testing.T) {
-	opt := GenerateOptions{Households: 2*genChunkSize + 1234, Seed: 7}
+	opt := Options{Households: 2*genChunkSize + 1234, Seed: 7}
 	a := runGenerate(t, opt)
 	b := runGenerate(t, opt)
 	if !bytes.Equal(a.households, b.households) || !bytes.Equal(a.persons, b.persons) || !bytes.Equal(a.truth, b.truth) {
 		t.Fatal("two runs with the same options differ")
 	}
 
-	other := runGenerate(t, GenerateOptions{Households: opt.Households, Seed: 8})
+	other := runGenerate(t, Options{Households: opt.Households, Seed: 8})
 	if bytes.Equal(a.persons, other.persons) || bytes.Equal(a.households, other.households) {
 		t.Error("a different seed gives the same files")
 	}
@@ -91,10 +92,10 @@ func TestGenerateValid(t *testing.T) {
 	if testing.Short() {
 		n = 20_000
 	}
-	asOf := DefaultGenerateAsOf
-	out := runGenerate(t, GenerateOptions{Households: n, Seed: 2026})
-	hh := readAllCSV(t, "households.csv", out.households, HouseholdColumns)
-	pp := readAllCSV(t, "persons.csv", out.persons, PersonColumns)
+	asOf := DefaultAsOf
+	out := runGenerate(t, Options{Households: n, Seed: 2026})
+	hh := readAllCSV(t, "households.csv", out.households, registry.HouseholdColumns)
+	pp := readAllCSV(t, "persons.csv", out.persons, registry.PersonColumns)
 	tr := readAllCSV(t, "truth.csv", out.truth, TruthColumns)
 	if len(hh) != n || len(tr) != n || out.stats.Households != n {
 		t.Fatalf("got %d households, %d truth rows, stats %d; want %d", len(hh), len(tr), out.stats.Households, n)
@@ -119,7 +120,7 @@ func TestGenerateValid(t *testing.T) {
 		}
 		return v
 	}
-	enum := func(e Enum, s string) uint8 {
+	enum := func(e registry.Enum, s string) uint8 {
 		c, err := e.Parse(s)
 		if err != nil {
 			t.Fatal(err)
@@ -136,7 +137,7 @@ func TestGenerateValid(t *testing.T) {
 	tenure := map[string]uint8{}
 	byRegion := make([]int, len(terr.Regions))
 	for i, h := range hh {
-		if len(h) != len(HouseholdColumns) {
+		if len(h) != len(registry.HouseholdColumns) {
 			t.Fatalf("household row %d has %d fields", i, len(h))
 		}
 		if want := "H" + pad7(i+1); h[0] != want {
@@ -150,16 +151,16 @@ func TestGenerateValid(t *testing.T) {
 			t.Fatalf("household %s: commune %q not in the territory", h[0], h[1])
 		}
 		byRegion[terr.CommuneRegion(ci)]++
-		enum(Zone, h[2])
-		tenure[h[0]] = enum(Tenure, h[3])
+		enum(registry.Zone, h[2])
+		tenure[h[0]] = enum(registry.Tenure, h[3])
 		if rooms, err := strconv.Atoi(h[4]); err != nil || rooms < 1 || rooms > 20 {
 			t.Fatalf("household %s: rooms %q", h[0], h[4])
 		}
 		for _, c := range h[5:8] {
-			enum(Condition, c)
+			enum(registry.Condition, c)
 		}
-		enum(Water, h[8])
-		enum(Sanitation, h[9])
+		enum(registry.Water, h[8])
+		enum(registry.Sanitation, h[9])
 		money("vehicle", h[10])
 		if prop := money("property", h[11]); prop > 0 && h[3] != "owner" {
 			t.Fatalf("household %s: property value %d but tenure %s", h[0], prop, h[3])
@@ -179,7 +180,7 @@ func TestGenerateValid(t *testing.T) {
 	runs := make(map[int64]string, len(pp))
 	lastID := ""
 	for i, p := range pp {
-		if len(p) != len(PersonColumns) {
+		if len(p) != len(registry.PersonColumns) {
 			t.Fatalf("person row %d has %d fields", i, len(p))
 		}
 		body, err := rut.Parse(p[0])
@@ -203,17 +204,17 @@ func TestGenerateValid(t *testing.T) {
 			t.Fatalf("persons not grouped by household at row %d", i)
 		}
 		lastID = p[4]
-		rel := enum(Relation, p[5])
-		if rel == RelHead {
+		rel := enum(registry.Relation, p[5])
+		if rel == registry.RelHead {
 			heads[p[4]]++
 		}
-		sex := enum(Sex, p[6])
+		sex := enum(registry.Sex, p[6])
 		born := date(p[7])
 		if born.After(asOf) {
 			t.Fatalf("person %s born after the reference date", p[0])
 		}
-		age := AgeYears(DayNumber(born), DayNumber(asOf))
-		if rel == RelHead && age < 18 {
+		age := registry.AgeYears(registry.DayNumber(born), registry.DayNumber(asOf))
+		if rel == registry.RelHead && age < 18 {
 			t.Fatalf("person %s: head aged %d", p[0], age)
 		}
 		if sch, err := strconv.Atoi(p[8]); err != nil || sch < 0 || sch > 20 || sch > max(0, age-4) {
@@ -224,14 +225,14 @@ func TestGenerateValid(t *testing.T) {
 		money("labour", p[11])
 		money("pension", p[12])
 		money("capital", p[13])
-		enum(HealthPlan, p[14])
-		dis := enum(Severity, p[15])
-		dep := enum(Severity, p[16])
+		enum(registry.HealthPlan, p[14])
+		dis := enum(registry.Severity, p[15])
+		dep := enum(registry.Severity, p[16])
 		if dis == 0 || dep == 0 {
 			t.Fatalf("person %s: empty disability or dependency", p[0])
 		}
 		flag("indigenous", p[17])
-		if flag("pregnant", p[18]) && (sex != SexF || age < 15 || age > 45) {
+		if flag("pregnant", p[18]) && (sex != registry.SexF || age < 15 || age > 45) {
 			t.Fatalf("person %s: pregnant but sex %s aged %d", p[0], p[6], age)
 		}
 	}
@@ -259,8 +260,8 @@ func pad7(n int) string {
 // TestGenerateRUNs checks the RUN numbering: check digits 0–9 and K in
 // natural proportion, and bodies rising with the year of birth.
 func TestGenerateRUNs(t *testing.T) {
-	out := runGenerate(t, GenerateOptions{Households: 30_000, Seed: 5})
-	pp := readAllCSV(t, "persons.csv", out.persons, PersonColumns)
+	out := runGenerate(t, Options{Households: 30_000, Seed: 5})
+	pp := readAllCSV(t, "persons.csv", out.persons, registry.PersonColumns)
 	digits := map[byte]int{}
 	type pair struct {
 		year int
@@ -306,10 +307,10 @@ func TestGenerateRUNs(t *testing.T) {
 // households against the targets in docs/extract-format.md.
 func TestGenerateRealism(t *testing.T) {
 	const n = 50_000
-	asOf := DayNumber(DefaultGenerateAsOf)
-	out := runGenerate(t, GenerateOptions{Households: n, Seed: 11})
-	hh := readAllCSV(t, "households.csv", out.households, HouseholdColumns)
-	pp := readAllCSV(t, "persons.csv", out.persons, PersonColumns)
+	asOf := registry.DayNumber(DefaultAsOf)
+	out := runGenerate(t, Options{Households: n, Seed: 11})
+	hh := readAllCSV(t, "households.csv", out.households, registry.HouseholdColumns)
+	pp := readAllCSV(t, "persons.csv", out.persons, registry.PersonColumns)
 	tr := readAllCSV(t, "truth.csv", out.truth, TruthColumns)
 	terr := geo.Chile()
 
@@ -334,7 +335,7 @@ func TestGenerateRealism(t *testing.T) {
 		h := hs[p[4]]
 		h.size++
 		born, _ := time.Parse(time.DateOnly, p[7])
-		age := AgeYears(DayNumber(born), asOf)
+		age := registry.AgeYears(registry.DayNumber(born), asOf)
 		switch {
 		case age <= 14:
 			kids++
@@ -479,7 +480,7 @@ func TestGenerateRealism(t *testing.T) {
 func TestGenerateDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	var calls []int
-	st, err := GenerateDir(context.Background(), dir, GenerateOptions{Households: genChunkSize + 10, Seed: 3}, func(done int) {
+	st, err := GenerateDir(context.Background(), dir, Options{Households: genChunkSize + 10, Seed: 3}, func(done int) {
 		calls = append(calls, done)
 	})
 	if err != nil {
@@ -499,7 +500,7 @@ func TestGenerateDir(t *testing.T) {
 	if diff := cmp.Diff([]string{"households.csv", "persons.csv", "truth.csv"}, names); diff != "" {
 		t.Errorf("files in dir (-want +got):\n%s", diff)
 	}
-	mem := runGenerate(t, GenerateOptions{Households: genChunkSize + 10, Seed: 3})
+	mem := runGenerate(t, Options{Households: genChunkSize + 10, Seed: 3})
 	for name, want := range map[string][]byte{"households.csv": mem.households, "persons.csv": mem.persons, "truth.csv": mem.truth} {
 		got, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -525,7 +526,7 @@ func TestGenerateCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	start := time.Now()
-	_, err := Generate(ctx, GenerateOptions{Households: 2_000_000, Seed: 1}, io.Discard, io.Discard, nil, func(int) { cancel() })
+	_, err := Generate(ctx, Options{Households: 2_000_000, Seed: 1}, io.Discard, io.Discard, nil, func(int) { cancel() })
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Generate after cancel: %v, want context.Canceled", err)
 	}
@@ -535,15 +536,15 @@ func TestGenerateCancel(t *testing.T) {
 }
 
 func TestGenerateOptions(t *testing.T) {
-	for _, n := range []int{-1, MaxGenerateHouseholds + 1} {
-		if _, err := Generate(context.Background(), GenerateOptions{Households: n}, io.Discard, io.Discard, nil, nil); err == nil {
+	for _, n := range []int{-1, MaxHouseholds + 1} {
+		if _, err := Generate(context.Background(), Options{Households: n}, io.Discard, io.Discard, nil, nil); err == nil {
 			t.Errorf("Households %d: no error", n)
 		}
 	}
 
 	// Zero households: just the headers.
-	out := runGenerate(t, GenerateOptions{})
-	if got := string(out.households); got != strings.Join(HouseholdColumns, ",")+"\n" {
+	out := runGenerate(t, Options{})
+	if got := string(out.households); got != strings.Join(registry.HouseholdColumns, ",")+"\n" {
 		t.Errorf("empty households.csv = %q", got)
 	}
 	if got := string(out.truth); got != "household_id,per_capita_income_clp\n" {
@@ -552,13 +553,13 @@ func TestGenerateOptions(t *testing.T) {
 
 	// AsOf moves every date: nobody is born, nor registered, after it.
 	asOf := time.Date(2020, 6, 30, 0, 0, 0, 0, time.UTC)
-	out = runGenerate(t, GenerateOptions{Households: 2000, Seed: 4, AsOf: asOf})
-	for _, h := range readAllCSV(t, "households.csv", out.households, HouseholdColumns) {
+	out = runGenerate(t, Options{Households: 2000, Seed: 4, AsOf: asOf})
+	for _, h := range readAllCSV(t, "households.csv", out.households, registry.HouseholdColumns) {
 		if h[13] > "2020-06-30" || h[13] < "2016-01-01" {
 			t.Fatalf("registered_on %s with AsOf 2020-06-30", h[13])
 		}
 	}
-	for _, p := range readAllCSV(t, "persons.csv", out.persons, PersonColumns) {
+	for _, p := range readAllCSV(t, "persons.csv", out.persons, registry.PersonColumns) {
 		if p[7] > "2020-06-30" {
 			t.Fatalf("birth_date %s with AsOf 2020-06-30", p[7])
 		}
@@ -572,9 +573,9 @@ func TestGenerateOtherTerritory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := runGenerate(t, GenerateOptions{Households: 3000, Seed: 9, Territory: terr})
+	out := runGenerate(t, Options{Households: 3000, Seed: 9, Territory: terr})
 	seen := map[string]int{}
-	for _, h := range readAllCSV(t, "households.csv", out.households, HouseholdColumns) {
+	for _, h := range readAllCSV(t, "households.csv", out.households, registry.HouseholdColumns) {
 		if _, ok := terr.CommuneIndex(h[1]); !ok {
 			t.Fatalf("commune %q not in the territory", h[1])
 		}
@@ -591,17 +592,17 @@ func TestGenerateOtherTerritory(t *testing.T) {
 // TestGenerateEnumCodes pins the codes the model uses to the word tables.
 func TestGenerateEnumCodes(t *testing.T) {
 	for _, c := range []struct {
-		e    Enum
+		e    registry.Enum
 		code uint8
 		word string
 	}{
-		{Relation, genRelParent, "parent"},
-		{Relation, genRelSibling, "sibling"},
-		{Relation, genRelGrandchild, "grandchild"},
-		{Relation, genRelOtherRelative, "other_relative"},
-		{Relation, genRelNonRelative, "non_relative"},
-		{Tenure, genTenureOwner, "owner"},
-		{Tenure, genTenureIrregular, "irregular"},
+		{registry.Relation, genRelParent, "parent"},
+		{registry.Relation, genRelSibling, "sibling"},
+		{registry.Relation, genRelGrandchild, "grandchild"},
+		{registry.Relation, genRelOtherRelative, "other_relative"},
+		{registry.Relation, genRelNonRelative, "non_relative"},
+		{registry.Tenure, genTenureOwner, "owner"},
+		{registry.Tenure, genTenureIrregular, "irregular"},
 	} {
 		if got := c.e.Word(c.code); got != c.word {
 			t.Errorf("%s code %d is %q, the generator means %q", c.e.Name, c.code, got, c.word)
@@ -609,12 +610,12 @@ func TestGenerateEnumCodes(t *testing.T) {
 	}
 	// dwelling() draws tenure, water and sanitation by index in these orders.
 	for _, c := range []struct {
-		e     Enum
+		e     registry.Enum
 		words []string
 	}{
-		{Tenure, []string{"", "owner", "renter", "ceded", "usufruct", "irregular", "other"}},
-		{Water, []string{"", "public_network", "well", "truck", "river", "other"}},
-		{Sanitation, []string{"", "sewer", "septic", "latrine", "none"}},
+		{registry.Tenure, []string{"", "owner", "renter", "ceded", "usufruct", "irregular", "other"}},
+		{registry.Water, []string{"", "public_network", "well", "truck", "river", "other"}},
+		{registry.Sanitation, []string{"", "sewer", "septic", "latrine", "none"}},
 	} {
 		if diff := cmp.Diff(c.words, c.e.Words); diff != "" {
 			t.Errorf("%s word order changed; update dwelling() (-want +got):\n%s", c.e.Name, diff)
@@ -626,7 +627,7 @@ func BenchmarkGenerate(b *testing.B) {
 	const n = 100_000
 	persons := 0
 	for b.Loop() {
-		st, err := Generate(context.Background(), GenerateOptions{Households: n, Seed: 1}, io.Discard, io.Discard, io.Discard, nil)
+		st, err := Generate(context.Background(), Options{Households: n, Seed: 1}, io.Discard, io.Discard, io.Discard, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package registry
+package synth
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/csvin"
 
 	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/registry"
 )
 
 // Model constants of the synthetic generator. docs/extract-format.md
@@ -100,13 +101,13 @@ type genCommune struct {
 	indigU, indigR float64 // P(indigenous household), urban and rural
 }
 
-func newGenModel(opt GenerateOptions) (*genModel, error) {
-	if opt.Households < 0 || opt.Households > MaxGenerateHouseholds {
-		return nil, fmt.Errorf("generate: households must be between 0 and %d, got %d", MaxGenerateHouseholds, opt.Households)
+func newGenModel(opt Options) (*genModel, error) {
+	if opt.Households < 0 || opt.Households > MaxHouseholds {
+		return nil, fmt.Errorf("generate: households must be between 0 and %d, got %d", MaxHouseholds, opt.Households)
 	}
 	asOf := opt.AsOf
 	if asOf.IsZero() {
-		asOf = DefaultGenerateAsOf
+		asOf = DefaultAsOf
 	}
 	terr := opt.Territory
 	if terr == nil {
@@ -117,9 +118,9 @@ func newGenModel(opt GenerateOptions) (*genModel, error) {
 		households: opt.Households,
 		seed:       opt.Seed,
 		nChunks:    (opt.Households + genChunkSize - 1) / genChunkSize,
-		asOf:       DayNumber(asOf),
+		asOf:       registry.DayNumber(asOf),
 	}
-	y, mo, d := civilFromDays(m.asOf)
+	y, mo, d := registry.CivilFromDays(m.asOf)
 	m.asOfYear = y
 	if y < 1900+genMaxAge || y > 2200 {
 		return nil, fmt.Errorf("generate: reference date %s is out of range", asOf.Format(time.DateOnly))
@@ -127,22 +128,22 @@ func newGenModel(opt GenerateOptions) (*genModel, error) {
 	m.initGeography()
 
 	for a := 0; a <= genMaxAge; a++ {
-		hi := daysFromCivil(y-a, mo, d)
-		lo := daysFromCivil(y-a-1, mo, d) + 1
+		hi := registry.DaysFromCivil(y-a, mo, d)
+		lo := registry.DaysFromCivil(y-a-1, mo, d) + 1
 		m.ageLo[a], m.ageSpan[a] = lo, hi-lo+1
 	}
 	m.dayBase = m.ageLo[genMaxAge]
 	m.days = make([]time.Time, m.asOf-m.dayBase+1)
 	for i := range m.days {
-		m.days[i] = DayTime(m.dayBase + int32(i))
+		m.days[i] = registry.DayTime(m.dayBase + int32(i))
 	}
 
-	m.regLo = daysFromCivil(2016, 1, 1)
+	m.regLo = registry.DaysFromCivil(2016, 1, 1)
 	if m.regLo > m.asOf {
 		m.regLo = m.asOf
 	}
 	m.regSpan = m.asOf - m.regLo + 1
-	m.reg2016Span = min(daysFromCivil(2016, 12, 31), m.asOf) - m.regLo + 1
+	m.reg2016Span = min(registry.DaysFromCivil(2016, 12, 31), m.asOf) - m.regLo + 1
 
 	// RUN numbering: one band of bodies per birth year, older people first.
 	// Within a band, slot k*nChunks+c belongs to the k-th person of that year
@@ -373,8 +374,8 @@ type genWorker struct {
 	nr      *rand.Rand
 	runUsed []int32
 	mem     [genMaxSize]genMember
-	h       Household
-	p       Person
+	h       registry.Household
+	p       registry.Person
 }
 
 func newGenWorker(m *genModel) *genWorker {
@@ -448,9 +449,9 @@ func (g *genWorker) household(i int, c *genChunk) error {
 	h := &g.h
 	h.ID = genHouseholdID(i + 1)
 	h.CommuneCode = cm.code
-	h.Zone = ZoneUrban
+	h.Zone = registry.ZoneUrban
 	if rural {
-		h.Zone = ZoneRural
+		h.Zone = registry.ZoneRural
 	}
 	g.dwelling(h, mem, s, rural)
 	reg := m.regLo + int32(r.IntN(int(m.regSpan)))
@@ -460,7 +461,7 @@ func (g *genWorker) household(i int, c *genChunk) error {
 	h.RegisteredOn = m.days[reg-m.dayBase]
 
 	// Rows.
-	c.households = AppendHouseholdRow(c.households, h)
+	c.households = registry.AppendHouseholdRow(c.households, h)
 	p := &g.p
 	for k := range mem {
 		q := &mem[k]
@@ -468,7 +469,7 @@ func (g *genWorker) household(i int, c *genChunk) error {
 		if err != nil {
 			return err
 		}
-		*p = Person{
+		*p = registry.Person{
 			RUN:         run,
 			GivenNames:  q.name.given,
 			Paternal:    q.name.paternal,
@@ -489,7 +490,7 @@ func (g *genWorker) household(i int, c *genChunk) error {
 			Indigenous:  q.indigenous,
 			Pregnant:    q.pregnant,
 		}
-		c.persons = AppendPersonRow(c.persons, p)
+		c.persons = registry.AppendPersonRow(c.persons, p)
 	}
 	c.truth = csvin.AppendField(c.truth, h.ID)
 	c.truth = append(c.truth, ',')
@@ -566,7 +567,7 @@ func (g *genWorker) compose(mem []genMember) {
 		mem[k] = genMember{}
 	}
 	head := &mem[0]
-	head.rel, head.age = RelHead, headAge
+	head.rel, head.age = registry.RelHead, headAge
 
 	spouse := false
 	if size >= 2 {
@@ -587,25 +588,25 @@ func (g *genWorker) compose(mem []genMember) {
 	case size == 1:
 		pf = 0.58
 	}
-	head.sex = SexM
+	head.sex = registry.SexM
 	if r.Float64() < pf {
-		head.sex = SexF
+		head.sex = registry.SexF
 	}
 	k := 1
 	if spouse {
 		sp := &mem[1]
-		sp.rel = RelSpouse
+		sp.rel = registry.RelSpouse
 		diff := r.NormFloat64() * 4
-		if head.sex == SexM {
+		if head.sex == registry.SexM {
 			diff -= 2
 		} else {
 			diff += 2
 		}
 		diff = max(-12, min(12, diff))
 		sp.age = max(18, min(genMaxAge, headAge+int(math.Round(diff))))
-		sp.sex = SexF
-		if head.sex == SexF {
-			sp.sex = SexM
+		sp.sex = registry.SexF
+		if head.sex == registry.SexF {
+			sp.sex = registry.SexM
 		}
 		if r.Float64() < 0.02 {
 			sp.sex = head.sex
@@ -619,7 +620,7 @@ func (g *genWorker) compose(mem []genMember) {
 	for k := range mem {
 		p := &mem[k]
 		if p.age >= 12 && r.Float64() < 0.001 {
-			p.sex = SexX
+			p.sex = registry.SexX
 		}
 	}
 }
@@ -631,7 +632,7 @@ func (g *genWorker) relative(p *genMember, headAge int) {
 	if headAge < 60 {
 		switch {
 		case u < 0.84:
-			p.rel = RelChild
+			p.rel = registry.RelChild
 			p.age = headAge - (17 + r.IntN(12) + r.IntN(13))
 			if p.age < 0 {
 				p.age = r.IntN(max(1, headAge-16))
@@ -655,7 +656,7 @@ func (g *genWorker) relative(p *genMember, headAge int) {
 	} else {
 		switch {
 		case u < 0.50:
-			p.rel = RelChild
+			p.rel = registry.RelChild
 			p.age = headAge - (20 + r.IntN(11) + r.IntN(11))
 		case u < 0.83:
 			p.rel = genRelGrandchild
@@ -688,9 +689,9 @@ func (g *genWorker) relative(p *genMember, headAge int) {
 	case p.age >= 18:
 		pf = 0.53
 	}
-	p.sex = SexM
+	p.sex = registry.SexM
 	if r.Float64() < pf {
-		p.sex = SexF
+		p.sex = registry.SexF
 	}
 }
 
@@ -752,7 +753,7 @@ func (g *genWorker) person(p *genMember, s float64, rural bool) {
 	m, r := g.m, g.r
 	age := p.age
 	p.born = m.ageLo[age] + int32(r.IntN(int(m.ageSpan[age])))
-	female := p.sex == SexF
+	female := p.sex == registry.SexF
 	ruralF := 0.0
 	if rural {
 		ruralF = 1
@@ -773,30 +774,30 @@ func (g *genWorker) person(p *genMember, s float64, rural bool) {
 		pd = 0.37
 	}
 	pd *= math.Exp(-0.15 * s)
-	p.disability, p.dependency = SevNone, SevNone
+	p.disability, p.dependency = registry.SevNone, registry.SevNone
 	if r.Float64() < pd {
 		u := r.Float64()
 		switch {
 		case age >= 75 && u < 0.35, age < 75 && u < 0.50:
-			p.disability = SevMild
+			p.disability = registry.SevMild
 		case age >= 75 && u < 0.73, age < 75 && u < 0.83:
-			p.disability = SevModerate
+			p.disability = registry.SevModerate
 		default:
-			p.disability = SevSevere
+			p.disability = registry.SevSevere
 		}
 	}
 	var pdep float64
-	dis := p.disability != SevNone
+	dis := p.disability != registry.SevNone
 	switch {
 	case age < 15:
-		if p.disability == SevSevere {
+		if p.disability == registry.SevSevere {
 			pdep = 0.5
 		}
 	case age < 60:
 		switch p.disability {
-		case SevSevere:
+		case registry.SevSevere:
 			pdep = 0.5
-		case SevNone:
+		case registry.SevNone:
 			pdep = 0.003
 		default:
 			pdep = 0.06
@@ -816,22 +817,22 @@ func (g *genWorker) person(p *genMember, s float64, rural bool) {
 		// Severity: severe 22 %, moderate 33 %, mild 45 %; with a severe
 		// disability 60 / 25 / 15 %.
 		lim := [2]float64{0.22, 0.55}
-		if p.disability == SevSevere {
+		if p.disability == registry.SevSevere {
 			lim = [2]float64{0.60, 0.85}
 		}
 		u := r.Float64()
 		switch {
 		case u < lim[0]:
-			p.dependency = SevSevere
+			p.dependency = registry.SevSevere
 		case u < lim[1]:
-			p.dependency = SevModerate
+			p.dependency = registry.SevModerate
 		default:
-			p.dependency = SevMild
+			p.dependency = registry.SevMild
 		}
 	}
 
 	// Education.
-	by, _, _ := civilFromDays(p.born)
+	by, _, _ := registry.CivilFromDays(p.born)
 	switch {
 	case age < 4:
 	case age < 6:
@@ -874,19 +875,19 @@ func (g *genWorker) person(p *genMember, s float64, rural bool) {
 	pe := genEmployment(age, female)
 	if pe > 0 {
 		x := genLogit(pe) + 0.35*s - 0.15*ruralF
-		if p.rel == RelHead {
+		if p.rel == registry.RelHead {
 			x += 0.7 // the head is usually the main earner
 		}
 		if p.inSchool && age >= 18 {
 			x -= 1.0
 		}
 		switch p.disability {
-		case SevModerate:
+		case registry.SevModerate:
 			x -= 0.8
-		case SevSevere:
+		case registry.SevSevere:
 			x -= 2.0
 		}
-		if p.dependency == SevModerate || p.dependency == SevSevere {
+		if p.dependency == registry.SevModerate || p.dependency == registry.SevSevere {
 			x -= 2.0
 		}
 		p.workTrue = r.Float64() < genLogistic(x)
@@ -935,7 +936,7 @@ func (g *genWorker) person(p *genMember, s float64, rural bool) {
 	}
 
 	// Pensions (administrative: recorded as true).
-	male := p.sex == SexM
+	male := p.sex == registry.SexM
 	switch {
 	case age >= 65:
 		// PGU for all but the richest tenth (93% take-up), plus a
@@ -960,8 +961,8 @@ func (g *genWorker) person(p *genMember, s float64, rural bool) {
 		p.pension = int64(math.Round(math.Exp(math.Log(170_000) + 0.45*s + 0.55*r.NormFloat64())))
 	case female && age >= 50 && r.Float64() < 0.08:
 		p.pension = int64(math.Round(math.Exp(math.Log(180_000) + 0.3*s + 0.5*r.NormFloat64()))) // survivor
-	case age >= 18 && p.disability == SevSevere && r.Float64() < 0.55,
-		age >= 18 && p.disability == SevModerate && r.Float64() < 0.12:
+	case age >= 18 && p.disability == registry.SevSevere && r.Float64() < 0.55,
+		age >= 18 && p.disability == registry.SevModerate && r.Float64() < 0.12:
 		p.pension = genPGUCLP // invalidity pension
 	}
 
@@ -997,13 +998,13 @@ func (g *genWorker) person(p *genMember, s float64, rural bool) {
 func genFonasaTier(income int64) uint8 {
 	switch {
 	case income <= 0:
-		return HealthFonasaA
+		return registry.HealthFonasaA
 	case income <= genMinWageCLP:
-		return HealthFonasaB
+		return registry.HealthFonasaB
 	case income*100 <= genMinWageCLP*146:
-		return HealthFonasaC
+		return registry.HealthFonasaC
 	default:
-		return HealthFonasaD
+		return registry.HealthFonasaD
 	}
 }
 
@@ -1014,7 +1015,7 @@ func (g *genWorker) healthPlans(mem []genMember, s float64, formalTop int64) {
 	r := g.r
 	if r.Float64() < 0.025 { // armed forces and police systems
 		for k := range mem {
-			mem[k].health = HealthOther
+			mem[k].health = registry.HealthOther
 		}
 		return
 	}
@@ -1029,21 +1030,21 @@ func (g *genWorker) healthPlans(mem []genMember, s float64, formalTop int64) {
 		own := p.labor + p.pension
 		switch {
 		case isapre && !(p.rel == genRelParent && p.pension > 0):
-			p.health = HealthIsapre
+			p.health = registry.HealthIsapre
 		case own > 0:
 			p.health = genFonasaTier(own)
-		case p.age < 25 || p.rel == RelSpouse || p.age >= 65:
+		case p.age < 25 || p.rel == registry.RelSpouse || p.age >= 65:
 			p.health = hhTier
 		case p.workTrue && r.Float64() < 0.12:
-			p.health = HealthNone
+			p.health = registry.HealthNone
 		default:
-			p.health = HealthFonasaA
+			p.health = registry.HealthFonasaA
 		}
 	}
 }
 
 // dwelling draws the dwelling and means-test signals of h.
-func (g *genWorker) dwelling(h *Household, mem []genMember, s float64, rural bool) {
+func (g *genWorker) dwelling(h *registry.Household, mem []genMember, s float64, rural bool) {
 	r := g.r
 	ruralF := 0.0
 	if rural {
@@ -1077,11 +1078,11 @@ func (g *genWorker) dwelling(h *Household, mem []genMember, s float64, rural boo
 		x := q + 0.5*r.NormFloat64()
 		switch {
 		case x > -0.55:
-			return CondGood
+			return registry.CondGood
 		case x > -1.85:
-			return CondFair
+			return registry.CondFair
 		default:
-			return CondPoor
+			return registry.CondPoor
 		}
 	}
 	h.Floor, h.Walls, h.Roof = cond(), cond(), cond()
@@ -1166,7 +1167,7 @@ func genPick(u float64, w []float64) int {
 // with room.
 func (g *genWorker) run(born int32, chunk int) (int64, error) {
 	m := g.m
-	y, _, _ := civilFromDays(born)
+	y, _, _ := registry.CivilFromDays(born)
 	yi := max(0, min(m.runYears-1, y-m.runYear0))
 	for d := 0; d < 2*m.runYears; d++ {
 		b := yi - d/2 // yi, yi+1, yi-1, yi+2, yi-2, ...

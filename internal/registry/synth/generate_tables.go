@@ -1,4 +1,4 @@
-package registry
+package synth
 
 // Reference tables of the synthetic registry generator for Chile. Every
 // figure is documented with its source in docs/extract-format.md, section
