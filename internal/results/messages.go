@@ -26,6 +26,7 @@ var Messages = map[string]string{
 
 	// Indicators.
 	"results.err.no_indicator":    "no indicator %q for line %s version %d",
+	"results.err.no_history":      "no values of indicator %d in that region",
 	"results.err.indicator_code":  "%q is not an indicator code: use lower-case letters, digits, - and _ (up to 40)",
 	"results.err.line_code":       "%q is not a programme line code",
 	"results.err.version":         "the version must be a whole number above zero; %d is not",
