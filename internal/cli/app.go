@@ -26,6 +26,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/observe"
 	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/results"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
@@ -66,6 +67,9 @@ type App struct {
 
 	// Funds is the money ledger: budgets, envelopes and their movements.
 	Funds *funds.Store
+
+	// Results is coverage, focalisation, open data and indicators.
+	Results *results.Store
 }
 
 // Open opens the database, brings its schema up to date and loads the
@@ -114,6 +118,7 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 
 		Cooperation: coop, Knowledge: knowledge.NewStore(d, coop),
 		Delivery: dl, Funds: funds.New(d),
+		Results: results.NewStore(d, prog, dl, reg, log, time.Now),
 	}, nil
 }
 
