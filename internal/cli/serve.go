@@ -60,7 +60,7 @@ func serve(ctx context.Context, a *App, addr string, ready func(string)) error {
 func handler(a *App, opts serveOptions, tracker *jobs.Tracker, m *observe.Metrics) (http.Handler, error) {
 	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Users: a.Auth, Log: a.Log,
 		SecureCookies: opts.secureCookies, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge, Delivery: a.Delivery,
-		Funds: a.Funds})
+		Funds: a.Funds, Results: a.Results})
 	if err != nil {
 		return nil, err
 	}

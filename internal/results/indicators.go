@@ -355,7 +355,7 @@ type Value struct {
 }
 
 // Name is the indicator's name in lang.
-func (v *Value) Name(lang string) string {
+func (v Value) Name(lang string) string {
 	if lang == "en" {
 		return v.NameEN
 	}

@@ -13,6 +13,8 @@ type menu struct {
 	// or, for the roles whose bar is full, in the administration menu
 	// (FundsInAdmin).
 	Funds, FundsInAdmin bool
+	// Results is coverage and indicators, placed as Funds is.
+	Results, ResultsInAdmin bool
 }
 
 // menus holds the menu of every role; a role it lacks (none, today) gets an
@@ -37,6 +39,9 @@ var menus = func() map[auth.Role]*menu {
 		readsFunds := r == auth.RoleFinance || r == auth.RoleAdmin || r == auth.RoleAnalyst || r == auth.RoleAuditor || r == auth.RoleRegional
 		m[r].FundsInAdmin = readsFunds && (m[r].Users || m[r].Audit)
 		m[r].Funds = readsFunds && !m[r].FundsInAdmin
+		readsResults := p.SeesRegistry()
+		m[r].ResultsInAdmin = readsResults && (m[r].Users || m[r].Audit)
+		m[r].Results = readsResults && !m[r].ResultsInAdmin
 	}
 	return m
 }()

@@ -80,6 +80,7 @@ func (s *Server) pageRoutes() *routeMux {
 	s.cooperationRoutes(pages)
 	s.casesRoutes(pages)
 	s.fundsRoutes(pages)
+	s.resultsRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), "error", errorData{Message: "error.notfound"})
 	})

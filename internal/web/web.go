@@ -35,6 +35,7 @@ import (
 	"github.com/fosis/fosis/internal/cooperation"
 	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/funds"
+	"github.com/fosis/fosis/internal/results"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
@@ -94,6 +95,9 @@ type Config struct {
 	Delivery *delivery.Store
 	// Funds serves /funds, the budget execution (nil: it answers 404).
 	Funds *funds.Store
+	// Results serves /results/…: coverage, focalisation and indicators
+	// (nil: those pages answer 404).
+	Results *results.Store
 }
 
 // Server is the web application.
