@@ -35,13 +35,13 @@ import (
 	"github.com/fosis/fosis/internal/cooperation"
 	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/funds"
-	"github.com/fosis/fosis/internal/results"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/jobs"
 	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/results"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
