@@ -146,10 +146,23 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 
 	// Funds: a regional officer reads only their region's budget lines and
 	// envelopes, and moves no money.
-	"GET /api/v1/funds/balances":                              {{queries: []string{"?year=2026", "?region={region}"}}},
-	"GET /api/v1/funds/envelopes/{call}/movements":            {{params: map[string]string{"call": "{call}"}}},
-	"POST /api/v1/funds/assignments":                          {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
-	"POST /api/v1/funds/modifications":                        {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
+	"GET /api/v1/funds/balances":                   {{queries: []string{"?year=2026", "?region={region}"}}},
+	"GET /api/v1/funds/envelopes/{call}/movements": {{params: map[string]string{"call": "{call}"}}},
+	"POST /api/v1/funds/assignments":               {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
+	"POST /api/v1/funds/modifications":             {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
+
+	// Results: a regional officer reads their region's coverage, calls and
+	// indicators; the computations, declarations and open data are national.
+	"GET /api/v1/results/funnel":                              {{queries: []string{"?region={region}", "?call={call}", "?by=region", "?by=call&region={region}"}}},
+	"POST /api/v1/results/funnel/compute":                     {{}},
+	"GET /api/v1/results/focalisation/{call}":                 {{params: map[string]string{"call": "{call}"}}},
+	"GET /api/v1/results/opendata":                            {{queries: []string{"?format=csv"}}},
+	"GET /api/v1/results/indicators":                          {{queries: []string{"?line=puente"}}},
+	"POST /api/v1/results/indicators":                         {{body: `{"program": "puente", "program_version": 1, "code": "walk2", "name_es": "x", "name_en": "x", "numerator": "true", "unit": "count", "tolerance": 0, "targets": []}`}},
+	"POST /api/v1/results/indicators/compute":                 {{body: `{"period": "2026-11"}`}},
+	"GET /api/v1/results/indicators/values":                   {{queries: []string{"?region={region}", "?off_track=1"}}},
+	"GET /api/v1/results/indicators/{id}/history":             {{params: map[string]string{"id": "1"}, queries: []string{"?region={region}"}}},
+	"GET /api/v1/results/alerts":                              {{}},
 	"POST /api/v1/cooperation/orgs":                           {{body: `{"name": "Walk"}`}},
 	"POST /api/v1/cooperation/staff":                          {{body: `{"name": "Walk"}`}},
 	"POST /api/v1/cooperation/members":                        {{body: `{"user_id": 1, "org": "FOSIS"}`}},
@@ -203,9 +216,10 @@ var routeParam = regexp.MustCompile(`\{([^}]*)\}`)
 func TestScopeWalk(t *testing.T) {
 	w := scopetest.New(t)
 	fundsWorld(t, w)
+	rs := resultsWorld(t, w)
 	srv := httptest.NewServer((&api.Server{DB: w.DB, Registry: w.Registry, Targeting: w.Targeting, Programs: w.Programs,
 		Tokens: w.Users, Users: w.Users, Jobs: w.Jobs, UploadDir: t.TempDir(), MaxUpload: 1 << 20,
-		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB)}).Handler())
+		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB), Results: rs}).Handler())
 	t.Cleanup(srv.Close)
 	secret := w.Tokens[scopetest.Officer]
 	do := func(req scopetest.Request) scopetest.Answer {

@@ -66,7 +66,7 @@ func handler(a *App, opts serveOptions, tracker *jobs.Tracker, m *observe.Metric
 	}
 	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Tokens: a.Auth, Users: a.Auth,
 		Log: a.Log, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge, WarmFrame: opts.warmFrame, HSTS: opts.secureCookies, Delivery: a.Delivery,
-		Funds: a.Funds}).Handler()
+		Funds: a.Funds, Results: a.Results}).Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", apiH)
 	mux.Handle("/healthz", apiH)

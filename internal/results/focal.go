@@ -56,7 +56,7 @@ func (s *Store) Focalisation(ctx context.Context, ref string) (*Focalisation, er
 	if err != nil {
 		return nil, err
 	}
-	out := &Focalisation{Call: ref, Percentiles: make([]FocalRow, 10)}
+	out := &Focalisation{Call: ref, Brackets: []FocalRow{}, Percentiles: make([]FocalRow, 10)}
 	for i := range out.Percentiles {
 		out.Percentiles[i].Label = 10 * (i + 1)
 	}

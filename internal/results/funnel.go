@@ -90,7 +90,11 @@ type FunnelRow struct {
 // FunnelFilter narrows and groups a funnel. By is "commune" (the default),
 // "region" or "call" (one row per call, all its communes summed).
 type FunnelFilter struct {
-	Line, Call, Period, Region, By string
+	Line   string `json:"line,omitempty"`
+	Call   string `json:"call,omitempty"`
+	Period string `json:"period,omitempty"`
+	Region string `json:"region,omitempty"`
+	By     string `json:"by"`
 }
 
 // Funnel is a funnel read back: its rows and their total.

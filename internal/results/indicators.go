@@ -309,6 +309,9 @@ func scanIndicator(rows *sql.Rows) (Indicator, error) {
 	if err := json.Unmarshal([]byte(targets), &i.Targets); err != nil {
 		return i, err
 	}
+	if i.Targets == nil {
+		i.Targets = []Target{}
+	}
 	i.SavedAt = at.Format(time.RFC3339)
 	return i, nil
 }
@@ -662,11 +665,14 @@ func (s *Store) Alerts(ctx context.Context) ([]Value, error) {
 // History returns every computation of indicator id in region ("" the
 // country), oldest first: the latest of each period draws the sparkline,
 // the others show how the figure moved when recomputed. A regional officer
-// reads only their region's.
+// reads only their region's (the default for them).
 func (s *Store) History(ctx context.Context, id int64, region string) ([]Value, error) {
 	r, err := s.access(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if !r.national && region == "" {
+		region = r.region // a regional officer's default: their region
 	}
 	if !r.national && region != r.region {
 		return nil, refuse(fosis.ENOTFOUND, "results.err.no_history", id)
