@@ -189,4 +189,3 @@ func (s *Server) resultsAlerts(r *http.Request) (any, error) {
 	}
 	return ResultsValues{Values: vs}, nil
 }
-
