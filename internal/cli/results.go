@@ -179,7 +179,34 @@ func resultsCmd(cfg *Config) *cobra.Command {
 	opendata.Flags().BoolVar(&stored, "stored", false, "publish the last computed funnel without computing again")
 	opendata.MarkFlagRequired("out")
 
-	c.AddCommand(funnel, focal, opendata, indicatorsCmd(cfg), alertsCmd(cfg))
+	var line, lang string
+	report := &cobra.Command{
+		Use:   "report --out FILE.xlsx [--line L] [--lang es|en]",
+		Short: "Write a line's results report as a workbook: coverage by commune, indicators, alerts, focalisation",
+		Args:  cobra.NoArgs,
+		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
+			f, err := os.Create(out)
+			if err != nil {
+				return err
+			}
+			if err := a.Results.WriteReport(ctx, f, line, lang); err != nil {
+				f.Close()
+				os.Remove(out)
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Stdout, "wrote %s\n", out)
+			return nil
+		}),
+	}
+	report.Flags().StringVar(&out, "out", "", "the workbook to write")
+	report.Flags().StringVar(&line, "line", "", "programme line code (all lines if empty)")
+	report.Flags().StringVar(&lang, "lang", "es", "es or en")
+	report.MarkFlagRequired("out")
+
+	c.AddCommand(funnel, focal, opendata, report, indicatorsCmd(cfg), alertsCmd(cfg))
 	return c
 }
 

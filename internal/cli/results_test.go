@@ -50,6 +50,9 @@ func TestResultsCommands(t *testing.T) {
 	if code, _, errs := runCLI(t, "--db", dsn, "results", "indicators", "declare", bad); code == 0 || !strings.Contains(errs, "line 1, column 1: undeclared reference to 'clossed'") {
 		t.Errorf("bad declaration: exit %d %s", code, errs)
 	}
+	if out := mustRun(t, "--db", dsn, "results", "report", "--line", "puente", "--out", filepath.Join(dir, "puente.xlsx"), "--lang", "en"); !strings.Contains(out, "puente.xlsx") {
+		t.Errorf("report: %s", out)
+	}
 	if out := mustRun(t, "--db", dsn, "results", "focalisation", "--call", "semilla-publicada"); !strings.Contains(out, "percentile") {
 		t.Errorf("focalisation:\n%s", out)
 	}

@@ -1,11 +1,13 @@
 package results_test
 
 import (
+	"bytes"
 	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/results"
@@ -207,5 +209,47 @@ func TestIndicatorsConcurrent(t *testing.T) {
 	h, err := f.st.History(ctx, vals[0].Indicator, "")
 	if err != nil || len(h) != 20 {
 		t.Errorf("history: %d, %v", len(h), err)
+	}
+}
+
+// TestReport writes the workbook: four sheets, the funnel's communes, the
+// indicators' values; a regional officer's holds her region only.
+func TestReport(t *testing.T) {
+	f := newFixture(t)
+	ctx := f.ctx["nacional"]
+	if _, err := f.st.ComputeFunnel(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.SaveIndicator(ctx, results.Indicator{Line: line, Version: 1, Code: "cases", NameES: "Casos", NameEN: "Cases", Numerator: "true", Unit: results.UnitCount}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.ComputeIndicators(ctx, "2026-12"); err != nil {
+		t.Fatal(err)
+	}
+	read := func(who, lang string) *excelize.File {
+		var b bytes.Buffer
+		if err := f.st.WriteReport(f.ctx[who], &b, line, lang); err != nil {
+			t.Fatal(err)
+		}
+		x, err := excelize.OpenReader(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	x := read("nacional", "en")
+	if diff := cmp.Diff([]string{"Coverage", "Indicators", "Alerts", "Focalisation"}, x.GetSheetList()); diff != "" {
+		t.Errorf("sheets (-want +got):\n%s", diff)
+	}
+	cov, _ := x.GetRows("Coverage")
+	ind, _ := x.GetRows("Indicators")
+	if len(cov) != 3 || len(ind) != 4 || cov[0][0] != "Line" {
+		t.Errorf("coverage %v, indicators %v", cov, ind)
+	}
+	es := read("rosa", "es")
+	cov, _ = es.GetRows("Cobertura")
+	ind, _ = es.GetRows("Indicadores")
+	if len(cov) != 2 || cov[1][5] != f.own || len(ind) != 2 || ind[1][5] != "13" {
+		t.Errorf("rosa: coverage %v, indicators %v", cov, ind)
 	}
 }

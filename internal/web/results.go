@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"net/http"
@@ -23,6 +24,7 @@ func (s *Server) resultsRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /results/focalisation", s.requireUser(s.resultsFocal))
 	pages.HandleFunc("GET /results/indicators", s.requireUser(s.resultsIndicators))
 	pages.HandleFunc("POST /results/indicators/compute", s.requireUser(s.resultsIndicatorsCompute))
+	pages.HandleFunc("GET /results/report.xlsx", s.requireUser(s.resultsReport))
 }
 
 // resultsOff answers when the server runs without the results slice.
@@ -384,4 +386,35 @@ func (s *Server) resultsIndicatorsCompute(w http.ResponseWriter, r *http.Request
 		return
 	}
 	http.Redirect(w, r, "/results/indicators?done=1&period="+url.QueryEscape(period), http.StatusSeeOther)
+}
+
+// resultsReport downloads the results report of a line (every line
+// without line=) as a workbook in the reader's language.
+func (s *Server) resultsReport(w http.ResponseWriter, r *http.Request) {
+	if s.resultsOff(w, r) {
+		return
+	}
+	var b bytes.Buffer
+	line := r.URL.Query().Get("line")
+	if err := s.cfg.Results.WriteReport(r.Context(), &b, line, viewerOf(r.Context()).lang); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := "resultados.xlsx"
+	if line != "" && validFileWord(line) {
+		name = "resultados-" + line + ".xlsx"
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Write(b.Bytes())
+}
+
+// validFileWord reports whether s may go into a file name as it is.
+func validFileWord(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return len(s) <= 40
 }

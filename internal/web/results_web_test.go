@@ -60,6 +60,7 @@ func TestResultsPages(t *testing.T) {
 	check("analyst indicators", analyst, "GET", "/results/indicators", nil, 200, []string{`data-region=""`, `data-region="` + w.Other + `"`, `id="alerts"`}, nil)
 	check("analyst computes a bad month", analyst, "POST", "/results/indicators/compute", url.Values{"period": {"noviembre"}}, 400, []string{"AAAA-MM"}, nil)
 	check("analyst computes", analyst, "POST", "/results/indicators/compute", url.Values{"period": {"2026-11"}}, 200, []string{`id="indicators-done"`}, nil)
+	check("report", rosa, "GET", "/results/report.xlsx?line=puente", nil, 200, []string{"PK"}, nil)
 	check("focalisation", rosa, "GET", "/results/focalisation?call=walk-propia", nil, 200, []string{`id="focal-brackets"`, "Focalización"}, nil)
 	check("focalisation of another region's call", rosa, "GET", "/results/focalisation?call=walk-otra", nil, 404, nil, []string{`id="focal-brackets"`})
 }

@@ -107,6 +107,7 @@ var scopeWalkPages = map[string][]walkPage{
 	"GET /results/funnel":              {{queries: []string{"?region={region}", "?call={call}", "?by=region", "?by=call&region={region}"}}},
 	"GET /results/focalisation":        {{queries: []string{"?call={call}"}}},
 	"GET /results/indicators":          {{queries: []string{"?period=2026-12", "?line=puente", ""}}},
+	"GET /results/report.xlsx":         {{queries: []string{"?line=puente"}}},
 	"POST /results/funnel/compute":     {{}},
 	"POST /results/indicators/compute": {{form: "period=2026-11"}},
 	"/":                                {{params: map[string]string{"": "no-such-page/{household}"}, opt: scopetest.Options{OwnMayFail: "no page is there"}}},
