@@ -20,7 +20,7 @@ func init() { moreResponseMarks = append(moreResponseMarks, checkResultsResponse
 // indicator over its cases (one in each region) for this month.
 func resultsWorld(t *testing.T, w *scopetest.World) *results.Store {
 	t.Helper()
-	rs := results.NewStore(w.DB, w.Programs, w.Delivery, w.Registry, nil, nil)
+	rs := results.NewStore(w.DB, w.Programs, w.Delivery, w.Registry, w.Targeting, nil, nil)
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
 	if _, err := rs.ComputeFunnel(ctx); err != nil {
 		t.Fatal(err)

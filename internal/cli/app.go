@@ -118,7 +118,7 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 
 		Cooperation: coop, Knowledge: knowledge.NewStore(d, coop),
 		Delivery: dl, Funds: funds.New(d),
-		Results: results.NewStore(d, prog, dl, reg, log, time.Now),
+		Results: results.NewStore(d, prog, dl, reg, tgt, log, time.Now),
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/results"
+	"github.com/fosis/fosis/internal/results/impact"
 )
 
 // resultsCmd is the results slice: coverage funnel, focalisation, open data
@@ -206,7 +208,94 @@ func resultsCmd(cfg *Config) *cobra.Command {
 	report.Flags().StringVar(&lang, "lang", "es", "es or en")
 	report.MarkFlagRequired("out")
 
-	c.AddCommand(funnel, focal, opendata, report, indicatorsCmd(cfg), alertsCmd(cfg))
+	var fu results.FollowUpOptions
+	followup := &cobra.Command{
+		Use:   "followup --run R --out FILE [--cutoff 40] [--effect 0.12] [--takeup 1] [--seed 1]",
+		Short: "On a synthetic registry, write a follow-up extract with a planted effect of taking part on labour income",
+		Args:  cobra.NoArgs,
+		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
+			f, err := os.Create(out)
+			if err != nil {
+				return err
+			}
+			n, err := a.Results.PlantFollowUp(ctx, f, fu)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				os.Remove(out)
+				return err
+			}
+			fmt.Fprintf(a.Stdout, "wrote %s: %d households with labour income, effect %+g for participants at or below percentile %g (take-up %g)\n", out, n, fu.Effect, fu.Cutoff, fu.TakeUp)
+			return nil
+		}),
+	}
+	followup.Flags().Int64Var(&fu.Run, "run", 0, "scoring run whose percentiles are the running variable")
+	followup.Flags().Float64Var(&fu.Cutoff, "cutoff", 40, "eligible at or below this percentile")
+	followup.Flags().Float64Var(&fu.Effect, "effect", 0.12, "proportional effect on labour income at follow-up (0.12: +12 %; 0: none)")
+	followup.Flags().Float64Var(&fu.TakeUp, "takeup", 1, "share of the eligible who take part (1: sharp design)")
+	followup.Flags().Uint64Var(&fu.Seed, "seed", 1, "random seed")
+	followup.Flags().StringVar(&out, "out", "", "the extract to write")
+	followup.MarkFlagRequired("run")
+	followup.MarkFlagRequired("out")
+
+	var file string
+	var cutoff float64
+	var fuzzy bool
+	impactCmd := &cobra.Command{
+		Use:   "impact --followup FILE [--cutoff 40] [--fuzzy]",
+		Short: "Regression discontinuity at the cut-off on a follow-up extract: estimate, robust interval, placebos, density test",
+		Args:  cobra.NoArgs,
+		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
+			f, err := os.Open(file)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			data, err := results.ReadFollowUp(f, fuzzy)
+			if err != nil {
+				return err
+			}
+			o := impact.RDOptions{Cutoff: cutoff, EligibleBelow: true}
+			est, err := impact.EstimateRD(data, o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Stdout, "outcome: change in log labour income; %d households\n", len(data.X))
+			fmt.Fprintf(a.Stdout, "bandwidths h %.2f, b %.2f; within h: %d eligible, %d others\n", est.H, est.B, est.NEligibleH, est.NControlH)
+			fmt.Fprintf(a.Stdout, "conventional %.4f (se %.4f)\n", est.Estimate, est.SE)
+			fmt.Fprintf(a.Stdout, "bias-corrected %.4f, robust 95%% interval [%.4f, %.4f], p %.4f  (%+.1f %%)\n", est.BiasCorrected, est.RobustCI[0], est.RobustCI[1], est.PValue, 100*(math.Exp(est.BiasCorrected)-1))
+			if est.Fuzzy {
+				fmt.Fprintf(a.Stdout, "first stage (take-up jump) %.3f, intention to treat %.4f\n", est.FirstStage, est.ReducedForm)
+			}
+			for _, c := range est.Caveats {
+				fmt.Fprintf(a.Stdout, "caveat: %s (docs/results.md, \"When not to trust it\")\n", c)
+			}
+			ps, err := impact.Placebos(data, o, nil)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				if p.Err != nil {
+					fmt.Fprintf(a.Stdout, "placebo at %.1f: %v\n", p.Cutoff, p.Err)
+					continue
+				}
+				fmt.Fprintf(a.Stdout, "placebo at %.1f: %.4f [%.4f, %.4f]\n", p.Cutoff, p.Estimate.BiasCorrected, p.Estimate.RobustCI[0], p.Estimate.RobustCI[1])
+			}
+			if dt, err := impact.McCrary(data.X, cutoff, true, 0); err == nil {
+				fmt.Fprintf(a.Stdout, "density test: theta %.3f (se %.3f), p %.3f\n", dt.Theta, dt.SE, dt.PValue)
+			} else {
+				fmt.Fprintf(a.Stdout, "density test: %v\n", err)
+			}
+			return nil
+		}),
+	}
+	impactCmd.Flags().StringVar(&file, "followup", "", "a follow-up extract (fosis results followup)")
+	impactCmd.Flags().Float64Var(&cutoff, "cutoff", 40, "the eligibility cut-off percentile")
+	impactCmd.Flags().BoolVar(&fuzzy, "fuzzy", false, "fuzzy design: use the participant column as take-up")
+	impactCmd.MarkFlagRequired("followup")
+
+	c.AddCommand(funnel, focal, opendata, report, followup, impactCmd, indicatorsCmd(cfg), alertsCmd(cfg))
 	return c
 }
 

@@ -53,6 +53,13 @@ func TestResultsCommands(t *testing.T) {
 	if out := mustRun(t, "--db", dsn, "results", "report", "--line", "puente", "--out", filepath.Join(dir, "puente.xlsx"), "--lang", "en"); !strings.Contains(out, "puente.xlsx") {
 		t.Errorf("report: %s", out)
 	}
+	fu := filepath.Join(dir, "followup.csv")
+	if out := mustRun(t, "--db", dsn, "results", "followup", "--run", "1", "--out", fu); !strings.Contains(out, "households with labour income") {
+		t.Errorf("followup: %s", out)
+	}
+	if code, out, errs := runCLI(t, "--db", dsn, "results", "impact", "--followup", fu); code != 0 && !strings.Contains(errs, "observations") || code == 0 && !strings.Contains(out, "robust 95% interval") {
+		t.Errorf("impact: exit %d\n%s\n%s", code, out, errs)
+	}
 	if out := mustRun(t, "--db", dsn, "results", "focalisation", "--call", "semilla-publicada"); !strings.Contains(out, "percentile") {
 		t.Errorf("focalisation:\n%s", out)
 	}

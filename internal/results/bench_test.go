@@ -28,7 +28,7 @@ func BenchmarkFunnelByCommune(b *testing.B) {
 	if err := reg.SyncTerritory(ctx); err != nil {
 		b.Fatal(err)
 	}
-	s := NewStore(d, nil, nil, reg, nil, nil)
+	s := NewStore(d, nil, nil, reg, nil, nil, nil)
 	terr := reg.Territory()
 	rng := rand.New(rand.NewPCG(1, 2))
 	var rows [][]any

@@ -80,7 +80,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	prog.OnEnrol(dl.OnEnrol)
-	f := &fixture{t: t, d: d, reg: reg, prog: prog, dl: dl, st: results.NewStore(d, prog, dl, reg, nil, func() time.Time { return testToday }),
+	f := &fixture{t: t, d: d, reg: reg, prog: prog, dl: dl, st: results.NewStore(d, prog, dl, reg, tgt, nil, func() time.Time { return testToday }),
 		truth: truth.Bytes(), ctx: map[string]context.Context{}}
 
 	// The busiest commune of region 13 and of the busiest other region.

@@ -23,6 +23,9 @@ var Messages = map[string]string{
 	"results.err.truth_header":  "the truth file needs the columns household_id and per_capita_income_clp: %s",
 	"results.err.target_pct":    "the target population is a percentile between 1 and 99; %v is not",
 	"results.err.format":        "%q is not an open-data format: use csv or json",
+	"results.err.takeup":        "the take-up is a share above 0 and at most 1; %v is not",
+	"results.err.cutoff":        "the cut-off is a percentile between 0 and 100; %v is not",
+	"results.err.followup":      "follow-up file, line %d: %s",
 
 	// Indicators.
 	"results.err.no_indicator":    "no indicator %q for line %s version %d",

@@ -26,6 +26,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/targeting"
 )
 
 // Store is the results slice over one database.
@@ -34,21 +35,22 @@ type Store struct {
 	prog *programs.Store
 	dl   *delivery.Store
 	reg  *registry.Store
+	tgt  *targeting.Store
 	log  *slog.Logger
 	now  func() time.Time
 }
 
 // NewStore returns the results store over d, reading calls from prog,
-// cases from dl and the registry from reg. now is the clock (nil:
-// time.Now).
-func NewStore(d *db.DB, prog *programs.Store, dl *delivery.Store, reg *registry.Store, log *slog.Logger, now func() time.Time) *Store {
+// cases from dl, the registry from reg and scores from tgt. now is the
+// clock (nil: time.Now).
+func NewStore(d *db.DB, prog *programs.Store, dl *delivery.Store, reg *registry.Store, tgt *targeting.Store, log *slog.Logger, now func() time.Time) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: d, prog: prog, dl: dl, reg: reg, log: log, now: now}
+	return &Store{db: d, prog: prog, dl: dl, reg: reg, tgt: tgt, log: log, now: now}
 }
 
 // reach is what the caller may see: every region (national) or one.

@@ -329,7 +329,7 @@ func cmpBool(a, b bool) int {
 // pages have another region's figures to hide.
 func resultsWorld(t *testing.T, w *scopetest.World) *results.Store {
 	t.Helper()
-	rs := results.NewStore(w.DB, w.Programs, w.Delivery, w.Registry, nil, nil)
+	rs := results.NewStore(w.DB, w.Programs, w.Delivery, w.Registry, w.Targeting, nil, nil)
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
 	if _, err := rs.ComputeFunnel(ctx); err != nil {
 		t.Fatal(err)
