@@ -71,6 +71,10 @@ func (c Counts) Reached() float64 {
 	return 100 * float64(c.Enrolled) / float64(c.Eligible)
 }
 
+// NotReached is how many of the eligible were not enrolled (0 when more
+// were enrolled than counted eligible: the eligible are counted today).
+func (c Counts) NotReached() int64 { return max(c.Eligible-c.Enrolled, 0) }
+
 // FunnelRow is one row of a funnel: a call (or line, or period) in a
 // commune (or region, or the whole country).
 type FunnelRow struct {

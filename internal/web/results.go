@@ -93,6 +93,8 @@ type resultsFunnelData struct {
 	Map    choropleth
 	// Region is the region whose communes the map draws (nil: the regions).
 	Region *geo.Region
+	// NotReached is each map area's eligible not enrolled, by code.
+	NotReached map[string]int64
 	// National: the reader sees every region; Computes: may recompute.
 	National, Computes bool
 	Done               bool
@@ -191,6 +193,10 @@ func (s *Server) resultsFunnel(w http.ResponseWriter, r *http.Request) {
 			others = append(others, &bounds.Other[i])
 		}
 		column = regionColumn
+	}
+	d.NotReached = map[string]int64{}
+	for _, a := range areas {
+		d.NotReached[a.Code] = max(a.Households-a.Count, 0)
 	}
 	if len(areas) > 0 {
 		d.Map = drawMap(areas, shapes, others, column)

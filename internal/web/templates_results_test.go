@@ -8,7 +8,7 @@ func init() {
 	fu := &results.Funnel{Filter: results.FunnelFilter{By: "commune"}, ComputedAt: "2026-12-07 10:00", Total: c,
 		Rows: []results.FunnelRow{{Line: "puente", Version: 1, Call: "P-2026", Period: "2026", Region: "13", Commune: "13101", Name: "Santiago", Counts: c, ReachedPct: 3.2}}}
 	area := mapArea{Code: "13101", Name: "Santiago", Href: "/results/funnel?region=13", D: "M0,0L10,0L10,10Z", Fill: "#fde0dd", Share: 3.2, Count: 38, Households: 1200}
-	funnel := resultsFunnelData{Filter: fu.Filter, Funnel: fu, Chart: drawFunnel(c), National: true, Computes: true, Done: true,
+	funnel := resultsFunnelData{Filter: fu.Filter, Funnel: fu, Chart: drawFunnel(c), National: true, Computes: true, Done: true, NotReached: map[string]int64{"13101": 1162},
 		Map: choropleth{Width: 200, Height: 200, Drawn: true, Areas: []mapArea{area}, Legend: []legendClass{{Fill: "#fde0dd", From: 0, To: 5}, {Fill: "#dee2e6", Empty: true}}}}
 	byLine := funnel
 	byLine.Filter.By = "line"
