@@ -53,6 +53,7 @@ func demoResults(ctx context.Context, a *App) error {
 			return err
 		}
 	}
-	fmt.Fprintf(a.Stdout, "results: the coverage funnel and %d indicators computed for %s to %s\n", len(demoIndicators(nil)), months[0], months[len(months)-1])
+	fmt.Fprintf(a.Stdout, "results: the coverage funnel and %d indicators computed for %s to %s (/results/funnel, /results/indicators; fosis results alerts)\n",
+		len(demoIndicators(nil)), months[0], months[len(months)-1])
 	return nil
 }
