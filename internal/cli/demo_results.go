@@ -8,10 +8,11 @@ import (
 	"github.com/fosis/fosis/internal/results"
 )
 
-// demoIndicators are the demo's indicators: the share of Puente's and Yo
-// Emprendo Semilla's closed cases that graduated, and the sessions held
-// per open case, with targets for the last six months (the Metropolitan
-// region's higher, so that its officer sees an alert).
+// demoIndicators are the demo's indicators: the share of Acción en
+// Familia's and Yo Emprendo Semilla's closed cases that graduated (Puente
+// lasts 24 months: the demo's 18 have no graduate yet), and Puente's
+// sessions held per open case, with targets for the last six months (the
+// Metropolitan region's higher, so that its officer sees an alert).
 func demoIndicators(months []string) []results.Indicator {
 	var grad, grad13, sess []results.Target
 	for _, m := range months {
@@ -20,7 +21,7 @@ func demoIndicators(months []string) []results.Indicator {
 		sess = append(sess, results.Target{Period: m, Target: 4})
 	}
 	return []results.Indicator{
-		{Line: "puente", Version: 1, Code: "graduation", NameES: "Egreso exitoso", NameEN: "Graduation",
+		{Line: "accion-en-familia", Version: 1, Code: "graduation", NameES: "Egreso exitoso", NameEN: "Graduation",
 			Numerator: "graduated", Denominator: "closed", Unit: results.UnitPercent, Tolerance: 5, Targets: grad13},
 		{Line: "yo-emprendo-semilla", Version: 1, Code: "graduation", NameES: "Egreso exitoso", NameEN: "Graduation",
 			Numerator: "graduated", Denominator: "closed", Unit: results.UnitPercent, Tolerance: 5, Targets: grad},

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -30,7 +31,10 @@ func TestResultsScreens(t *testing.T) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	dir := t.TempDir()
+	dir := os.Getenv("FOSIS_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	for _, u := range []struct {
 		user string
 		role auth.Role

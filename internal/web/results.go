@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/fosis/fosis"
@@ -53,6 +52,7 @@ type funnelBar struct {
 	X, Y, W, H  float64
 	TextY       float64
 	Fill        string
+	TextFill    string // the count's colour: white on the dark bars
 	Count       int64
 	Pct         float64 // of the first stage
 	HasPct      bool
@@ -71,11 +71,14 @@ func drawFunnel(c results.Counts) funnelChart {
 	for k, st := range results.Stages {
 		n := c.Stage(st)
 		w := 0.0
-		if most > 0 {
+		if most > 0 && n > 0 {
 			w = math.Max(2, width*float64(n)/float64(most))
 		}
 		b := funnelBar{Stage: "results.stage." + st, X: (width - w) / 2, Y: float64(k) * (barH + gap), W: w, H: barH,
-			Fill: funnelStageFills[k], Count: n}
+			Fill: funnelStageFills[k], TextFill: "#212529", Count: n}
+		if k >= 3 && w >= 48 {
+			b.TextFill = "#ffffff"
+		}
 		b.TextY = b.Y + barH/2 + 4
 		if top > 0 {
 			b.Pct, b.HasPct = math.Round(1000*float64(n)/float64(top))/10, true
@@ -149,19 +152,24 @@ func (s *Server) resultsFunnel(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		sums := map[string]*results.FunnelRow{}
-		var codes []string
 		for _, row := range communes.Rows {
 			if sums[row.Commune] == nil {
 				sums[row.Commune] = &results.FunnelRow{Commune: row.Commune, Name: row.Name}
-				codes = append(codes, row.Commune)
 			}
 			sums[row.Commune].Eligible += row.Eligible
 			sums[row.Commune].Enrolled += row.Enrolled
 		}
-		sort.Strings(codes)
-		for _, c := range codes {
-			shape, _ := bounds.Commune(c)
-			areas = append(areas, reachArea(sums[c], "/results/funnel?"+withParam(q, "region", region, "by", "commune")))
+		// Every commune of the region, those without a call grey.
+		for _, cm := range terr.Communes {
+			if cm.RegionCode != region {
+				continue
+			}
+			row := sums[cm.Code]
+			if row == nil {
+				row = &results.FunnelRow{Commune: cm.Code, Name: cm.Name}
+			}
+			shape, _ := bounds.Commune(cm.Code)
+			areas = append(areas, reachArea(row, "/results/funnel?"+withParam(q, "region", region, "by", "commune")))
 			shapes = append(shapes, shape)
 		}
 	} else {
@@ -172,20 +180,22 @@ func (s *Server) resultsFunnel(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		sums := map[string]*results.FunnelRow{}
-		var codes []string
 		for _, row := range regions.Rows {
 			if sums[row.Region] == nil {
 				sums[row.Region] = &results.FunnelRow{Region: row.Region, Name: row.Name}
-				codes = append(codes, row.Region)
 			}
 			sums[row.Region].Eligible += row.Eligible
 			sums[row.Region].Enrolled += row.Enrolled
 		}
-		sort.Strings(codes)
-		for _, c := range codes {
-			shape, _ := bounds.Region(c)
-			a := reachArea(sums[c], "/results/funnel?"+withParam(q, "region", c, "by", "commune"))
-			a.Code = c
+		// Every region, those without a call grey.
+		for _, rg := range terr.Regions {
+			row := sums[rg.Code]
+			if row == nil {
+				row = &results.FunnelRow{Region: rg.Code, Name: rg.Name}
+			}
+			shape, _ := bounds.Region(rg.Code)
+			a := reachArea(row, "/results/funnel?"+withParam(q, "region", rg.Code, "by", "commune"))
+			a.Code = rg.Code
 			areas = append(areas, a)
 			shapes = append(shapes, shape)
 		}
