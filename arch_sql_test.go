@@ -49,6 +49,7 @@ var prefixOwners = map[string]string{
 	"agency_":    "programs",
 	"household_": "registry",
 	"import_":    "registry",
+	"results_":   "results",
 }
 
 // sqlExceptions is the one list of files allowed to name another

@@ -25,6 +25,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/observe"
 	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/results"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
@@ -62,6 +63,8 @@ type Server struct {
 	HSTS bool
 	// Delivery serves /api/v1/cases and /api/v1/sessions (nil: 503).
 	Delivery *delivery.Store
+	// Results serves /api/v1/results (nil: 503).
+	Results *results.Store
 }
 
 // apiCSP forbids everything a browser could do with an answer (it is JSON,
@@ -145,7 +148,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/applications/{id}", false, handle(s.application)},
 		{"POST", "/api/v1/applications/{id}/withdraw", false, handle(s.withdraw)},
 		{"POST", "/api/v1/applications/{id}/enroll", false, handle(s.enroll)},
-	}, append(append(append(append(append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...), s.deliveryRoutes()...), s.fundsRoutes()...), s.directoryRoutes()...), s.microcreditRoutes()...)...)
+	}, append(append(append(append(append(append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...), s.deliveryRoutes()...), s.fundsRoutes()...), s.directoryRoutes()...), s.microcreditRoutes()...), s.resultsRoutes()...)...)
 }
 
 // routed tells the metrics which route pattern served the request.

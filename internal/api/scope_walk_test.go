@@ -176,6 +176,19 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 	"POST /api/v1/knowledge/{slug}/projects":                                  {{params: map[string]string{"slug": "{knowledge}"}, body: `{}`}},
 	"POST /api/v1/knowledge/packages":                                         {{body: `{}`}},
 
+	// Results: a regional officer reads their region's coverage, calls and
+	// indicators; the computations, declarations and open data are national.
+	"GET /api/v1/results/funnel":                  {{queries: []string{"?region={region}", "?call={call}", "?by=region", "?by=call&region={region}"}}},
+	"POST /api/v1/results/funnel/compute":         {{}},
+	"GET /api/v1/results/focalisation/{call}":     {{params: map[string]string{"call": "{call}"}}},
+	"GET /api/v1/results/opendata":                {{queries: []string{"?format=csv"}}},
+	"GET /api/v1/results/indicators":              {{queries: []string{"?line=puente"}}},
+	"POST /api/v1/results/indicators":             {{body: `{"program": "puente", "program_version": 1, "code": "walk2", "name_es": "x", "name_en": "x", "numerator": "true", "unit": "count", "tolerance": 0, "targets": []}`}},
+	"POST /api/v1/results/indicators/compute":     {{body: `{"period": "2026-11"}`}},
+	"GET /api/v1/results/indicators/values":       {{queries: []string{"?region={region}", "?off_track=1"}}},
+	"GET /api/v1/results/indicators/{id}/history": {{params: map[string]string{"id": "1"}, queries: []string{"?region={region}"}}},
+	"GET /api/v1/results/alerts":                  {{}},
+
 	"GET /api/v1/cases":                   {{queries: []string{"?commune={commune}", "?active=true&limit=500", "?after={case-after}"}}},
 	"GET /api/v1/cases/{id}":              {{params: map[string]string{"id": "{case}"}}},
 	"GET /api/v1/cases/alerts":            {{queries: []string{"?days=1", "?days=365&limit=1000"}}},
@@ -243,9 +256,10 @@ var routeParam = regexp.MustCompile(`\{([^}]*)\}`)
 func TestScopeWalk(t *testing.T) {
 	w := scopetest.New(t)
 	fundsWorld(t, w)
+	rs := resultsWorld(t, w)
 	srv := httptest.NewServer((&api.Server{DB: w.DB, Registry: w.Registry, Targeting: w.Targeting, Programs: w.Programs,
 		Tokens: w.Users, Users: w.Users, Jobs: w.Jobs, UploadDir: t.TempDir(), MaxUpload: 1 << 20,
-		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB)}).Handler())
+		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB), Results: rs}).Handler())
 	t.Cleanup(srv.Close)
 	secret := w.Tokens[scopetest.Officer]
 	do := func(req scopetest.Request) scopetest.Answer {

@@ -27,6 +27,7 @@ import (
 	"github.com/fosis/fosis/internal/portal"
 	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/results"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
@@ -70,6 +71,8 @@ type App struct {
 
 	// Portal serves people their own household (the citizen portal).
 	Portal *portal.Store
+	// Results is coverage, focalisation, open data and indicators.
+	Results *results.Store
 }
 
 // Open opens the database, brings its schema up to date and loads the
@@ -121,7 +124,8 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 
 		Cooperation: coop, Knowledge: knowledge.NewStore(d, coop),
 		Delivery: dl, Funds: fs,
-		Portal: portal.NewStore(d, reg, tgt, time.Now),
+		Portal:  portal.NewStore(d, reg, tgt, time.Now),
+		Results: results.NewStore(d, prog, dl, reg, tgt, log, time.Now),
 	}, nil
 }
 

@@ -71,6 +71,9 @@ database is served as it is unless --rebuild is given.`,
 			if err := demoDelivery(ctx, a); err != nil { // demo_delivery.go
 				return err
 			}
+			if err := demoResults(ctx, a); err != nil { // demo_results.go
+				return err
+			}
 			if err := seedCooperationDemo(ctx, a); err != nil {
 				return err
 			}

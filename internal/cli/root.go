@@ -97,7 +97,7 @@ The FOSIS_DB environment variable does the same.`,
 		"an import stops after this many problems, importing nothing (env FOSIS_MAX_PROBLEMS)")
 	root.AddCommand(migrateCmd(cfg), registryCmd(cfg), scoreCmd(cfg), serveCmd(cfg), demoCmd(cfg), benchCmd(cfg),
 		usersCmd(cfg), tokensCmd(cfg), auditCmd(cfg), programsCmd(cfg), callsCmd(cfg), backupCmd(cfg), restoreCmd(cfg),
-		cooperationCmd(cfg), knowledgeCmd(cfg), casesCmd(cfg), fundsCmd(cfg))
+		cooperationCmd(cfg), knowledgeCmd(cfg), casesCmd(cfg), fundsCmd(cfg), resultsCmd(cfg))
 	root.AddCommand(territoryCmd(cfg), countryPackCmd(cfg), portalCmd(cfg))
 	root.AddCommand(servicesCmd(cfg))
 	return root

@@ -94,13 +94,13 @@ func handler(a *App, opts serveOptions, tracker *jobs.Tracker, m *observe.Metric
 	}
 	w, err := web.New(web.Config{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Users: a.Auth, Log: a.Log,
 		SecureCookies: opts.secureCookies, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge, Delivery: a.Delivery,
-		Funds: a.Funds, Portal: a.Portal, PortalOIDC: prov, PortalOIDCName: opts.oidcName})
+		Funds: a.Funds, Results: a.Results, Portal: a.Portal, PortalOIDC: prov, PortalOIDCName: opts.oidcName})
 	if err != nil {
 		return nil, err
 	}
 	apiH := (&api.Server{DB: a.DB, Registry: a.Registry, Targeting: a.Targeting, Programs: a.Programs, Tokens: a.Auth, Users: a.Auth,
 		Log: a.Log, Jobs: tracker, Cooperation: a.Cooperation, Knowledge: a.Knowledge, WarmFrame: opts.warmFrame, HSTS: opts.secureCookies, Delivery: a.Delivery,
-		Funds: a.Funds}).Handler()
+		Funds: a.Funds, Results: a.Results}).Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", apiH)
 	mux.Handle("/healthz", apiH)

@@ -19,6 +19,8 @@ type menu struct {
 	FundsContracts bool
 	// Microcredit is an institution's own loans and settlements.
 	Microcredit bool
+	// Results is coverage and indicators, placed as Funds is.
+	Results, ResultsInAdmin bool
 }
 
 // menus holds the menu of every role; a role it lacks (none, today) gets an
@@ -45,6 +47,9 @@ var menus = func() map[auth.Role]*menu {
 		m[r].Funds = readsFunds && !m[r].FundsInAdmin
 		m[r].FundsContracts = r == auth.RoleAgency
 		m[r].Microcredit = r == auth.RoleInstitution
+		readsResults := p.SeesRegistry()
+		m[r].ResultsInAdmin = readsResults && (m[r].Users || m[r].Audit)
+		m[r].Results = readsResults && !m[r].ResultsInAdmin
 	}
 	return m
 }()

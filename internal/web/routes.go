@@ -84,6 +84,7 @@ func (s *Server) pageRoutes() *routeMux {
 	s.portalRoutes(pages)
 	s.fundsPaymentRoutes(pages)
 	s.microcreditRoutes(pages)
+	s.resultsRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), "error", errorData{Message: "error.notfound"})
 	})

@@ -13,9 +13,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fosis/fosis/internal/funds"
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/results"
 	"github.com/fosis/fosis/internal/scopetest"
 	"github.com/fosis/fosis/internal/web"
 )
@@ -109,6 +111,14 @@ var scopeWalkPages = map[string][]walkPage{
 		files: map[string]string{"file": "run,amount,placed_on,term_months,business_since\n{run-dots:0},300000,2026-03-05,12,2020-01-01\n"}, opt: microcreditNational}},
 	"POST /funds/institutions/{code}/settlements": {{params: map[string]string{"code": "walk-fundacion"}, form: "month=2026-03", opt: microcreditNational}},
 	"/": {{params: map[string]string{"": "no-such-page/{household}"}, opt: scopetest.Options{OwnMayFail: "no page is there"}}},
+	// Results: a regional officer sees their region's coverage and
+	// indicators; the computations are national (refused to her).
+	"GET /results/funnel":              {{queries: []string{"?region={region}", "?call={call}", "?by=region", "?by=call&region={region}"}}},
+	"GET /results/focalisation":        {{queries: []string{"?call={call}"}}},
+	"GET /results/indicators":          {{queries: []string{"?period=2026-12", "?line=puente", ""}}},
+	"GET /results/report.xlsx":         {{queries: []string{"?line=puente"}}},
+	"POST /results/funnel/compute":     {{}},
+	"POST /results/indicators/compute": {{form: "period=2026-11"}},
 
 	"POST /admin/users":               {{form: "username=walk-nuevo&display_name=Nuevo&role=regional&region_code={region}&language=es"}},
 	"POST /admin/users/{id}/active":   {{params: map[string]string{"id": "{user}"}, form: "active=0"}},
@@ -218,8 +228,10 @@ const (
 func TestScopeWalk(t *testing.T) {
 	w := scopetest.New(t)
 	fundsWorld(t, w)
+	rs := resultsWorld(t, w)
 	s, err := web.New(web.Config{DB: w.DB, Registry: w.Registry, Targeting: w.Targeting, Programs: w.Programs, Users: w.Users,
-		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB), Jobs: w.Jobs, PageSize: 5, UploadDir: t.TempDir(), MaxUpload: 1 << 20})
+		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB), Jobs: w.Jobs, PageSize: 5, UploadDir: t.TempDir(), MaxUpload: 1 << 20,
+		Results: rs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,6 +368,27 @@ func cmpBool(a, b bool) int {
 		return 1
 	}
 	return -1
+}
+
+// resultsWorld computes the coverage of the walk's calls and an indicator
+// over its cases (one in each region) for this month, so that the results
+// pages have another region's figures to hide.
+func resultsWorld(t *testing.T, w *scopetest.World) *results.Store {
+	t.Helper()
+	rs := results.NewStore(w.DB, w.Programs, w.Delivery, w.Registry, w.Targeting, nil, nil)
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	if _, err := rs.ComputeFunnel(ctx); err != nil {
+		t.Fatal(err)
+	}
+	month := time.Now().UTC().Format("2006-01")
+	if _, err := rs.SaveIndicator(ctx, results.Indicator{Line: "puente", Version: 1, Code: "walk", NameES: "Sesiones", NameEN: "Sessions",
+		Numerator: "sessions_held", Denominator: "true", Unit: results.UnitRatio, Targets: []results.Target{{Period: month, Target: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.ComputeIndicators(ctx, month); err != nil {
+		t.Fatal(err)
+	}
+	return rs
 }
 
 // fundsWorld gives both regions a budget line with envelopes for the walk's

@@ -41,6 +41,7 @@ import (
 	"github.com/fosis/fosis/internal/portal"
 	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
+	"github.com/fosis/fosis/internal/results"
 	"github.com/fosis/fosis/internal/targeting"
 )
 
@@ -84,6 +85,9 @@ type Config struct {
 	Portal         *portal.Store
 	PortalOIDC     *portal.Provider
 	PortalOIDCName string
+	// Results serves /results/…: coverage, focalisation and indicators
+	// (nil: those pages answer 404).
+	Results *results.Store
 }
 
 // Server is the web application.
