@@ -106,14 +106,15 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 	coop := cooperation.NewStore(d, log, time.Now)
 	prog := programs.NewStore(d, reg, tgt, log)
 	dl := delivery.NewStore(d, prog, reg, log, time.Now)
-	prog.OnEnrol(dl.OnEnrol)
+	fs := funds.New(d)
+	wireFunds(prog, dl, fs)
 	return &App{
 		Config: cfg, Log: log, DB: d, Territory: terr, Registry: reg,
 		Targeting: tgt, Programs: prog, Auth: auth.NewStore(d, time.Now),
 		Stdout: stdout, Stderr: stderr,
 
 		Cooperation: coop, Knowledge: knowledge.NewStore(d, coop),
-		Delivery: dl, Funds: funds.New(d),
+		Delivery: dl, Funds: fs,
 	}, nil
 }
 

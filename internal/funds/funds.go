@@ -134,7 +134,8 @@ type Movement struct {
 
 // Store is the funds slice over one database.
 type Store struct {
-	db *db.DB
+	db   *db.DB
+	part participantsConfig // participants.go
 }
 
 // New returns the funds store over d.

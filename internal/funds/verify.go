@@ -36,7 +36,8 @@ func (r *Report) add(format string, args ...any) {
 //     zero, and the whole ledger sums to zero;
 //  5. each payment is justified or pending: per envelope, what the bank
 //     confirmed equals justified + recovered + paid (pending justification);
-//  6. every envelope entry belongs to its envelope's budget line.
+//  6. every envelope entry belongs to its envelope's budget line;
+//  7. participants' money agrees with its records (verifyParticipants).
 //
 // It needs national reach.
 func (s *Store) Verify(ctx context.Context) (Report, error) {
@@ -218,6 +219,10 @@ func (s *Store) Verify(ctx context.Context) (Report, error) {
 		if got != confirmed[env] {
 			rep.add("envelope %d: the bank confirmed %d but justified + recovered + pending make %d", env, confirmed[env], got)
 		}
+	}
+	// 7: participants' money (participants_verify.go).
+	if err := s.verifyParticipants(ctx, &rep); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }
