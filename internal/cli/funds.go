@@ -200,5 +200,6 @@ func fundsCmd(cfg *Config) *cobra.Command {
 		}),
 	}
 	c.AddCommand(budget, allocate, move, balances, movements, verify)
+	c.AddCommand(fundsParticipantCmds(cfg)...) // funds_participants.go
 	return c
 }
