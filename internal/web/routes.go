@@ -80,6 +80,7 @@ func (s *Server) pageRoutes() *routeMux {
 	s.cooperationRoutes(pages)
 	s.casesRoutes(pages)
 	s.fundsRoutes(pages)
+	s.fundsParticipantRoutes(pages) // funds_participants.go
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), "error", errorData{Message: "error.notfound"})
 	})

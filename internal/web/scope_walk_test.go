@@ -100,7 +100,17 @@ var scopeWalkPages = map[string][]walkPage{
 	"POST /cases/{id}/move":        {{params: map[string]string{"id": "{case}"}, form: "from=open&to=in_diagnosis"}},
 	"POST /cases/{id}/sessions":    {{params: map[string]string{"id": "{case}"}, form: "component=home&kind=home&status=held&date={today}&minutes=45&attendees=Rosa"}},
 	"GET /funds":                   {{queries: []string{"?year=2026", "?region={region}"}}},
-	"/":                            {{params: map[string]string{"": "no-such-page/{household}"}, opt: scopetest.Options{OwnMayFail: "no page is there"}}},
+	// A participant's money (scope_walk_funds_participants_test.go gives a
+	// case of each region money and a held receipt).
+	"GET /cases/{id}/money":         {{params: map[string]string{"id": "{case}"}, queries: []string{"?done=receipt"}}},
+	"GET /funds/participants":       {{queries: []string{"?pending=1"}}},
+	"GET /funds/receipts/{id}/file": {{params: map[string]string{"id": "{receipt}"}}},
+	"POST /cases/{id}/money/receipts": {{params: map[string]string{"id": "{case}"}, files: map[string]string{"file": "not a receipt"},
+		opt: scopetest.Options{OwnMayFail: "the walk sends a file without the receipt's fields: invalid"}}},
+	"POST /cases/{id}/money/tranches/{seq}": {{params: map[string]string{"id": "{case}", "seq": "1"}}},
+	"POST /cases/{id}/money/recover":        {{params: map[string]string{"id": "{case}"}, form: "amount=1"}},
+	"POST /funds/receipts/{id}/review":      {{params: map[string]string{"id": "{receipt}"}, form: "accept=1"}},
+	"/":                                     {{params: map[string]string{"": "no-such-page/{household}"}, opt: scopetest.Options{OwnMayFail: "no page is there"}}},
 
 	"POST /admin/users":               {{form: "username=walk-nuevo&display_name=Nuevo&role=regional&region_code={region}&language=es"}},
 	"POST /admin/users/{id}/active":   {{params: map[string]string{"id": "{user}"}, form: "active=0"}},
@@ -173,7 +183,7 @@ func TestScopeWalk(t *testing.T) {
 	w := scopetest.New(t)
 	fundsWorld(t, w)
 	s, err := web.New(web.Config{DB: w.DB, Registry: w.Registry, Targeting: w.Targeting, Programs: w.Programs, Users: w.Users,
-		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB), Jobs: w.Jobs, PageSize: 5, UploadDir: t.TempDir(), MaxUpload: 1 << 20})
+		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: participantsWorld(t, w), Jobs: w.Jobs, PageSize: 5, UploadDir: t.TempDir(), MaxUpload: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
