@@ -146,10 +146,24 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 
 	// Funds: a regional officer reads only their region's budget lines and
 	// envelopes, and moves no money.
-	"GET /api/v1/funds/balances":                              {{queries: []string{"?year=2026", "?region={region}"}}},
-	"GET /api/v1/funds/envelopes/{call}/movements":            {{params: map[string]string{"call": "{call}"}}},
-	"POST /api/v1/funds/assignments":                          {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
-	"POST /api/v1/funds/modifications":                        {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
+	"GET /api/v1/funds/balances":                   {{queries: []string{"?year=2026", "?region={region}"}}},
+	"GET /api/v1/funds/envelopes/{call}/movements": {{params: map[string]string{"call": "{call}"}}},
+	"POST /api/v1/funds/assignments":               {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
+	"POST /api/v1/funds/modifications":             {{body: `{"year": 2026, "line": "walk", "region": "13", "amount": 1}`}},
+	// Participants' money (scopetest.FundParticipants gives a case of each
+	// region money and a held receipt): the case's readers see it; money
+	// moves only by finance officers.
+	"GET /api/v1/funds/participants":                          {{queries: []string{"?pending=1", "?region={region}"}}},
+	"GET /api/v1/funds/cases/{id}":                            {{params: map[string]string{"id": "{case}"}}},
+	"POST /api/v1/funds/cases/{id}/receipts":                  {{params: map[string]string{"id": "{case}"}, body: "not a form", contentType: "text/plain", opt: scopetest.Options{OwnMayFail: "the walk sends no receipt: invalid"}}},
+	"POST /api/v1/funds/cases/{id}/tranches/{seq}/order":      {{params: map[string]string{"id": "{case}", "seq": "1"}, body: `{}`}},
+	"POST /api/v1/funds/cases/{id}/recoveries":                {{params: map[string]string{"id": "{case}"}, body: `{"amount": 1}`}},
+	"POST /api/v1/funds/receipts/{id}/review":                 {{params: map[string]string{"id": "{receipt}"}, body: `{"accept": true}`}},
+	"GET /api/v1/funds/payments":                              {{}},
+	"POST /api/v1/funds/payments/{id}/settlement":             {{params: map[string]string{"id": "1"}, body: `{"paid": true}`}},
+	"GET /api/v1/funds/tranche-schedules/{line}/{version}":    {{params: map[string]string{"line": "{programme}", "version": "1"}}},
+	"PUT /api/v1/funds/tranche-schedules/{line}/{version}":    {{params: map[string]string{"line": "{programme}", "version": "1"}, body: `{"tranches": [{"percent": 100, "due": "approval", "payee": "participant", "justify_days": 30}]}`}},
+	"POST /api/v1/funds/overdue":                              {{body: `{}`}},
 	"POST /api/v1/cooperation/orgs":                           {{body: `{"name": "Walk"}`}},
 	"POST /api/v1/cooperation/staff":                          {{body: `{"name": "Walk"}`}},
 	"POST /api/v1/cooperation/members":                        {{body: `{"user_id": 1, "org": "FOSIS"}`}},
@@ -205,7 +219,7 @@ func TestScopeWalk(t *testing.T) {
 	fundsWorld(t, w)
 	srv := httptest.NewServer((&api.Server{DB: w.DB, Registry: w.Registry, Targeting: w.Targeting, Programs: w.Programs,
 		Tokens: w.Users, Users: w.Users, Jobs: w.Jobs, UploadDir: t.TempDir(), MaxUpload: 1 << 20,
-		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB)}).Handler())
+		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: scopetest.FundParticipants(t, w)}).Handler())
 	t.Cleanup(srv.Close)
 	secret := w.Tokens[scopetest.Officer]
 	do := func(req scopetest.Request) scopetest.Answer {

@@ -83,6 +83,7 @@ func (s *Store) Participant(ctx context.Context, caseID int64, today time.Time) 
 	if out.Recoveries, err = db.Collect(ctx, s.db, scanRecovery, recoverySelect+` WHERE participant_id = ? ORDER BY id`, pt.ID); err != nil {
 		return nil, err
 	}
+	out.Lines = []PlanLineState{}
 	for i, l := range pt.PlanLines {
 		st := PlanLineState{Line: i + 1, Item: l.Item, Amount: l.Amount}
 		for _, r := range out.Receipts {

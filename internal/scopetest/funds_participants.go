@@ -1,4 +1,4 @@
-package web_test
+package scopetest
 
 import (
 	"bytes"
@@ -10,15 +10,14 @@ import (
 	"github.com/fosis/fosis/internal/funds"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
-	"github.com/fosis/fosis/internal/scopetest"
 )
 
-// participantsWorld gives a case of each region money on the ledger (the
+// FundParticipants gives a case of each region money on the ledger (the
 // envelopes of fundsWorld): reserved, committed by a plan, a tranche paid
 // and a receipt held for review, whose ids become the walk's "receipt"
 // values. It returns the funds store, reading cases through the delivery
 // slice as cli wires it.
-func participantsWorld(t *testing.T, w *scopetest.World) *funds.Store {
+func FundParticipants(t testing.TB, w *World) *funds.Store {
 	t.Helper()
 	fs := funds.New(w.DB)
 	fs.ReadCasesWith(func(ctx context.Context, id int64) (funds.CaseInfo, error) {
@@ -32,10 +31,10 @@ func participantsWorld(t *testing.T, w *scopetest.World) *funds.Store {
 	ctx := auth.WithPrincipal(context.Background(), auth.System())
 	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 32)...)
 	receipts := map[string]string{}
-	for i, region := range []string{scopetest.Own, w.Other} {
-		ref, call := w.Values[scopetest.CaseRef].Own[0], "walk-propia"
-		if region != scopetest.Own {
-			ref, call = w.Values[scopetest.CaseRef].Other[0], "walk-otra"
+	for i, region := range []string{Own, w.Other} {
+		ref, call := w.Values[CaseRef].Own[0], "walk-propia"
+		if region != Own {
+			ref, call = w.Values[CaseRef].Other[0], "walk-otra"
 		}
 		caseID, _ := strconv.ParseInt(ref, 10, 64)
 		c, err := w.Delivery.Case(ctx, caseID)
@@ -67,6 +66,9 @@ func participantsWorld(t *testing.T, w *scopetest.World) *funds.Store {
 		}
 		receipts[region] = strconv.FormatInt(rc.ID, 10)
 	}
-	w.Values["receipt"] = scopetest.Values{Own: []string{receipts[scopetest.Own]}, Other: []string{receipts[w.Other]}, None: "999999"}
+	w.Values[ReceiptRef] = Values{Own: []string{receipts[Own]}, Other: []string{receipts[w.Other]}, None: "999999"}
 	return fs
 }
+
+// ReceiptRef is a funds receipt id (FundParticipants makes one per region).
+const ReceiptRef = "receipt"
