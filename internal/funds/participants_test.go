@@ -493,3 +493,66 @@ func TestEnrolAndOrderRace(t *testing.T) {
 	}
 	verify(t, ctx, s)
 }
+
+// TestParticipantTransitionsRace: 20 at once settle one payment, review one
+// receipt, recover one balance, close one case: each happens once, and the
+// ledger stays whole.
+func TestParticipantTransitionsRace(t *testing.T) {
+	ctx, s, d := setup(t)
+	envelope(t, ctx, s, 10_000)
+	if err := enrol(ctx, d, s, 1, 1_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := approve(ctx, d, s, 1, 1, funds.PlanLine{Item: "a", Amount: 1_000}); err != nil {
+		t.Fatal(err)
+	}
+	y, err := s.OrderTranche(ctx, 1, funds.OrderInput{Seq: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	race := func(name string, fn func() error) {
+		t.Helper()
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		codes := map[string]int{}
+		for range 20 {
+			wg.Go(func() {
+				err := fn()
+				mu.Lock()
+				codes[code(err)]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if codes[""] != 1 || codes[fosis.ECONFLICT] != 19 {
+			t.Errorf("%s: %v; want one success and 19 conflicts", name, codes)
+		}
+		verify(t, ctx, s)
+	}
+	race("settle", func() error { _, err := s.SettlePayment(ctx, y.ID, true, ""); return err })
+	rc, err := s.AddReceipt(regional("13"), 1, receipt("1", 300, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	race("review", func() error { _, err := s.ReviewReceipt(finance("checker"), rc.ID, true, ""); return err })
+	race("recover", func() error { _, err := s.Recover(ctx, 1, 400, "reintegro"); return err })
+	closes := 0
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			err := d.Transact(ctx, func(tx *db.Tx) error { return s.OnCaseClosed(ctx, tx, 1, "exited") })
+			if err != nil {
+				t.Errorf("close: %v", err)
+			}
+			mu.Lock()
+			closes++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if m := money(t, ctx, s, 1); m.Released != 300 || m.Justified != 300 || m.Recovered != 400 || m.Paid != 0 || m.Committed != 0 {
+		t.Errorf("money = %+v", m)
+	}
+	verify(t, ctx, s)
+}
