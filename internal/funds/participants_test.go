@@ -275,13 +275,29 @@ func TestParticipantDropOut(t *testing.T) {
 	if err := approve(ctx, d, s, 2, 1, funds.PlanLine{Item: "máquina", Amount: 450_000}); err != nil {
 		t.Fatal(err)
 	}
+	// Case 2's first tranche is with the bank when the family drops out.
+	y, err := s.OrderTranche(ctx, 2, funds.OrderInput{Seq: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for c := int64(1); c <= 2; c++ {
 		if err := d.Transact(ctx, func(tx *db.Tx) error { return s.OnCaseClosed(ctx, tx, c, "exited") }); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if got := bal(t, ctx, s, call, funds.Envelope); got != 1_000_000-y.Amount {
+		t.Errorf("envelope = %d after two drop-outs, want 1,000,000 less the payment with the bank", got)
+	}
+	verify(t, ctx, s)
+	// The bank rejects it: that money goes back to the envelope too.
+	if _, err := s.SettlePayment(ctx, y.ID, false, "cuenta cerrada"); err != nil {
+		t.Fatal(err)
+	}
 	if got := bal(t, ctx, s, call, funds.Envelope); got != 1_000_000 {
-		t.Errorf("envelope = %d after two drop-outs, want 1,000,000", got)
+		t.Errorf("envelope = %d after the rejection, want 1,000,000", got)
+	}
+	if _, err := s.OrderTranche(ctx, 2, funds.OrderInput{Seq: 1}); code(err) != fosis.ECONFLICT {
+		t.Errorf("ordering for an ended case: %v, want conflict", err)
 	}
 	if err := approve(ctx, d, s, 2, 2, funds.PlanLine{Item: "máquina", Amount: 450_000}); code(err) != fosis.ECONFLICT {
 		t.Errorf("a plan after the case ended: %v, want conflict", err)

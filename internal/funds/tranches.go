@@ -478,6 +478,12 @@ func (s *Store) SettlePayment(ctx context.Context, id int64, paid bool, reason s
 		if n, _ := res.RowsAffected(); n != 1 {
 			return refuse(fosis.ECONFLICT, "funds.err.payment_settled", id, fosis.Phrase{Key: "funds.payment." + y.Status, Text: y.Status})
 		}
+		closed := pt.Status == PartClosed && !paid
+		if closed {
+			// The case ended while the bank held the payment: the money
+			// goes back to the envelope and the tranche is not paid.
+			tranche = TrancheCancelled
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE funds_tranches SET status = ? WHERE id = ? AND status = ?`, tranche, y.Tranche, TrancheOrdered); err != nil {
 			return err
 		}
@@ -487,6 +493,11 @@ func (s *Store) SettlePayment(ctx context.Context, id int64, paid bool, reason s
 		}
 		if _, err := postCase(ctx, tx, p, pt, kind, y.Amount, note); err != nil {
 			return err
+		}
+		if closed {
+			if _, err := postCase(ctx, tx, p, pt, KindReleaseCommitted, y.Amount, note+" (case ended)"); err != nil {
+				return err
+			}
 		}
 		out, err = scanPayment(tx.QueryRowContext(ctx, paymentSelect+` WHERE y.id = ?`, id))
 		return err

@@ -53,7 +53,11 @@ func signInPlain(c *client, user string) {
 // finance officer reviews the held one and orders the next tranche; the
 // receipt's file comes back as sent; an agency's staff without the case
 // sees nothing.
-func TestMoneyPage(t *testing.T) {
+// moneyServer is a web server over a participant (case 7, region 13) whose
+// plan is committed and first tranche paid, with finance (fiona) and
+// regional (rosa, raul) users.
+func moneyServer(t *testing.T) (*fixture, *funds.Store) {
+	t.Helper()
 	ctx := context.Background()
 	d, _ := registrytest.Imported(t, 20, 1)
 	users := auth.NewStore(d, time.Now)
@@ -94,6 +98,12 @@ func TestMoneyPage(t *testing.T) {
 	}
 	f := &fixture{srv: httptest.NewServer(w.Handler()), d: d}
 	t.Cleanup(f.srv.Close)
+	return f, fs
+}
+
+func TestMoneyPage(t *testing.T) {
+	f, fs := moneyServer(t)
+	sys := auth.WithPrincipal(context.Background(), auth.System())
 	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 40)...)
 	today := time.Now().UTC().Format(time.DateOnly)
 	receipt := func(number, line, amount, rut string) map[string]string {
