@@ -188,6 +188,20 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 	"GET /api/v1/results/indicators/values":       {{queries: []string{"?region={region}", "?off_track=1"}}},
 	"GET /api/v1/results/indicators/{id}/history": {{params: map[string]string{"id": "1"}, queries: []string{"?region={region}"}}},
 	"GET /api/v1/results/alerts":                  {{}},
+	// Participants' money (scopetest.FundParticipants gives a case of each
+	// region money and a held receipt): the case's readers see it; money
+	// moves only by finance officers.
+	"GET /api/v1/funds/participants":                       {{queries: []string{"?pending=1", "?region={region}"}}},
+	"GET /api/v1/funds/cases/{id}":                         {{params: map[string]string{"id": "{case}"}}},
+	"POST /api/v1/funds/cases/{id}/receipts":               {{params: map[string]string{"id": "{case}"}, body: "not a form", contentType: "text/plain", opt: scopetest.Options{OwnMayFail: "the walk sends no receipt: invalid"}}},
+	"POST /api/v1/funds/cases/{id}/tranches/{seq}/order":   {{params: map[string]string{"id": "{case}", "seq": "1"}, body: `{}`}},
+	"POST /api/v1/funds/cases/{id}/recoveries":             {{params: map[string]string{"id": "{case}"}, body: `{"amount": 1}`}},
+	"POST /api/v1/funds/receipts/{id}/review":              {{params: map[string]string{"id": "{receipt}"}, body: `{"accept": true}`}},
+	"GET /api/v1/funds/tranche-payments":                   {{}},
+	"POST /api/v1/funds/tranche-payments/{id}/settlement":  {{params: map[string]string{"id": "1"}, body: `{"paid": true}`}},
+	"GET /api/v1/funds/tranche-schedules/{line}/{version}": {{params: map[string]string{"line": "{programme}", "version": "1"}}},
+	"PUT /api/v1/funds/tranche-schedules/{line}/{version}": {{params: map[string]string{"line": "{programme}", "version": "1"}, body: `{"tranches": [{"percent": 100, "due": "approval", "payee": "participant", "justify_days": 30}]}`}},
+	"POST /api/v1/funds/overdue":                           {{body: `{}`}},
 
 	"GET /api/v1/cases":                   {{queries: []string{"?commune={commune}", "?active=true&limit=500", "?after={case-after}"}}},
 	"GET /api/v1/cases/{id}":              {{params: map[string]string{"id": "{case}"}}},

@@ -113,8 +113,8 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 	coop := cooperation.NewStore(d, log, time.Now)
 	prog := programs.NewStore(d, reg, tgt, log)
 	dl := delivery.NewStore(d, prog, reg, log, time.Now)
-	prog.OnEnrol(dl.OnEnrol)
 	fs := funds.New(d)
+	wireFunds(prog, dl, fs)
 	fs.AgencyOf = prog.AgencyOf // contracts scope agency staff
 	fs.Borrowers = borrowersHook(reg, tgt)
 	return &App{

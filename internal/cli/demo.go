@@ -65,10 +65,16 @@ database is served as it is unless --rebuild is given.`,
 			if err != nil {
 				return err
 			}
+			if err := demoBudget(ctx, a); err != nil { // demo_funds.go
+				return err
+			}
 			if err := demoPrograms(ctx, a); err != nil {
 				return err
 			}
 			if err := demoDelivery(ctx, a); err != nil { // demo_delivery.go
+				return err
+			}
+			if err := demoFunds(ctx, a); err != nil { // demo_funds.go
 				return err
 			}
 			if err := demoResults(ctx, a); err != nil { // demo_results.go
@@ -172,6 +178,7 @@ var demoAccounts = []auth.NewUser{
 	{Username: "financiador", DisplayName: "Felipe Financiador", Role: auth.RoleFinancer, Language: "en"},
 	{Username: "auditora", DisplayName: "Aurora Auditora", Role: auth.RoleAuditor},
 	{Username: "institucion", DisplayName: "Inés Institución", Role: auth.RoleInstitution},
+	{Username: "finanzas", DisplayName: "Francisca Finanzas", Role: auth.RoleFinance},
 }
 
 // demoUsers creates the demo accounts (or gives existing ones a new

@@ -208,5 +208,6 @@ func fundsCmd(cfg *Config) *cobra.Command {
 	c.AddCommand(budget, allocate, move, balances, movements, verify)
 	c.AddCommand(fundsPaymentCmds(cfg)...) // funds_payments.go
 	c.AddCommand(microcreditCmds(cfg)...)
+	c.AddCommand(fundsParticipantCmds(cfg)...) // funds_participants.go
 	return c
 }

@@ -439,6 +439,12 @@ func (s *Store) Transition(ctx context.Context, id int64, from, to, reason, note
 		if err := event(ctx, tx, r, id, "state", from, to, detail); err != nil {
 			return err
 		}
+		if Final(to) && s.onCaseClosed != nil {
+			c.State, c.ExitReason = to, reason
+			if err := s.onCaseClosed(ctx, tx, *c); err != nil {
+				return err
+			}
+		}
 		return record(ctx, tx, r, "case.transition", "case", itoa(id), map[string]string{"state": from}, map[string]string{"state": to, "reason": reason})
 	})
 	if err != nil {

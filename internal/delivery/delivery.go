@@ -35,6 +35,9 @@ type Store struct {
 	reg  *registry.Store
 	log  *slog.Logger
 	now  func() time.Time
+	// hooks other slices set through cli (hooks.go)
+	onPlanApproved PlanHook
+	onCaseClosed   CloseHook
 }
 
 // NewStore returns a Store over d. now is the clock of "today" (nil for

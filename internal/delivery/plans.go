@@ -217,6 +217,9 @@ func (s *Store) DecidePlan(ctx context.Context, planID int64, approve bool, comm
 			return err
 		}
 		out, err = s.plan(ctx, tx, planID)
+		if err == nil && approve && s.onPlanApproved != nil {
+			err = s.onPlanApproved(ctx, tx, *c, *out)
+		}
 		return err
 	})
 	return out, err

@@ -134,7 +134,8 @@ type Movement struct {
 
 // Store is the funds slice over one database.
 type Store struct {
-	db *db.DB
+	db   *db.DB
+	part participantsConfig // participants.go
 	// AgencyOf returns the executing agency's code of agency staff (""
 	// for none): cli wires it to programs.Store.AgencyOf; contracts scope
 	// agency staff with it (contracts.go). Nil: agency staff see nothing.

@@ -47,5 +47,5 @@ func TermKeys() []string {
 	for _, a := range append(append([]Account{}, BudgetAccounts...), EnvelopeAccounts...) {
 		keys = append(keys, "funds.account."+string(a))
 	}
-	return keys
+	return append(keys, participantTerms()...)
 }

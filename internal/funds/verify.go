@@ -37,7 +37,8 @@ func (r *Report) add(format string, args ...any) {
 //  5. each payment is justified or pending: per envelope, what the bank
 //     confirmed equals justified + recovered + paid (pending justification);
 //  6. every envelope entry belongs to its envelope's budget line;
-//     7–11. payments, payment runs and contracts (verifyPayments).
+//     7–11. payments, payment runs and contracts (verifyPayments);
+//  12. participants' money agrees with its records (verifyParticipants).
 //
 // It needs national reach.
 func (s *Store) Verify(ctx context.Context) (Report, error) {
@@ -222,6 +223,10 @@ func (s *Store) Verify(ctx context.Context) (Report, error) {
 	}
 	// 7 to 11: payments, runs and contracts (verify_payments.go).
 	if err := s.verifyPayments(ctx, &rep); err != nil {
+		return rep, err
+	}
+	// 12: participants' money (participants_verify.go).
+	if err := s.verifyParticipants(ctx, &rep); err != nil {
 		return rep, err
 	}
 	return rep, nil

@@ -85,6 +85,7 @@ func (s *Server) pageRoutes() *routeMux {
 	s.fundsPaymentRoutes(pages)
 	s.microcreditRoutes(pages)
 	s.resultsRoutes(pages)
+	s.fundsParticipantRoutes(pages) // funds_participants.go
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), "error", errorData{Message: "error.notfound"})
 	})

@@ -119,6 +119,16 @@ var scopeWalkPages = map[string][]walkPage{
 	"GET /results/report.xlsx":         {{queries: []string{"?line=puente"}}},
 	"POST /results/funnel/compute":     {{}},
 	"POST /results/indicators/compute": {{form: "period=2026-11"}},
+	// A participant's money (scope_walk_funds_participants_test.go gives a
+	// case of each region money and a held receipt).
+	"GET /cases/{id}/money":         {{params: map[string]string{"id": "{case}"}, queries: []string{"?done=receipt"}}},
+	"GET /funds/participants":       {{queries: []string{"?pending=1"}}},
+	"GET /funds/receipts/{id}/file": {{params: map[string]string{"id": "{receipt}"}}},
+	"POST /cases/{id}/money/receipts": {{params: map[string]string{"id": "{case}"}, files: map[string]string{"file": "not a receipt"},
+		opt: scopetest.Options{OwnMayFail: "the walk sends a file without the receipt's fields: invalid"}}},
+	"POST /cases/{id}/money/tranches/{seq}": {{params: map[string]string{"id": "{case}", "seq": "1"}}},
+	"POST /cases/{id}/money/recover":        {{params: map[string]string{"id": "{case}"}, form: "amount=1"}},
+	"POST /funds/receipts/{id}/review":      {{params: map[string]string{"id": "{receipt}"}, form: "accept=1"}},
 
 	"POST /admin/users":               {{form: "username=walk-nuevo&display_name=Nuevo&role=regional&region_code={region}&language=es"}},
 	"POST /admin/users/{id}/active":   {{params: map[string]string{"id": "{user}"}, form: "active=0"}},
