@@ -86,7 +86,7 @@ func newExecChart(rep *funds.ExecutionReport) execChart {
 		for k, v := range []int64{m.Committed, m.Paid} {
 			h := 0.0
 			if c.Max > 0 && v > 0 {
-				h = math.Max(1, (chartBase-10)*float64(v)/float64(c.Max))
+				h = math.Max(1, (chartBase-10.5)*float64(v)/float64(c.Max)) // the tallest bar 199.5 high
 			}
 			b := execBar{X: round2(float64(i)*slot + 6 + float64(k)*(slot-12)/2), W: round2((slot - 12) / 2), H: round2(h), Y: round2(chartBase - h),
 				Month: i + 1, Value: v, LabelX: round2(float64(i)*slot + slot/2)}
