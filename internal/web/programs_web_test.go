@@ -264,13 +264,19 @@ func TestBrowserCall(t *testing.T) {
 		t.Fatalf("sign in: %v", err)
 	}
 	click("#call-new", "#call-form")
+	// A rule from the builder: its row comes back from the server.
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#rules-new-kind"), "bracket_max")); err != nil {
+		t.Fatal(err)
+	}
+	click("#rules-add", "#rules-0-a")
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#code"), "browser-call"),
 		chromedp.SendKeys(chromedp.CSS("#title"), "Semilla en el navegador"),
 		chromedp.SetValue(chromedp.CSS("#program"), "yo-emprendo-semilla"),
 		chromedp.SetValue(chromedp.CSS("#budget_clp"), "1150000"),
-		chromedp.SendKeys(chromedp.CSS("#communes"), f.commune+" = 2"),
-		chromedp.SendKeys(chromedp.CSS("#rules"), "tramo | Tramo 60 | Bracket 60 | scored && bracket <= 60"),
+		chromedp.SetValue(chromedp.CSS("#communes-0-code"), f.commune),
+		chromedp.SendKeys(chromedp.CSS("#communes-0-places"), "2"),
+		chromedp.SetValue(chromedp.CSS("#rules-0-a"), "60"),
 	)
 	if err != nil {
 		t.Fatalf("fill the form: %v", err)

@@ -76,7 +76,7 @@ func (s *Server) whatIfRequest(w http.ResponseWriter, r *http.Request) (*targeti
 	}
 	asOf, err := time.Parse(time.DateOnly, d.AsOf)
 	if err != nil {
-		d.Problems = []fosis.FieldError{{Field: "as_of", Message: "must be a date such as 2026-11-01"}}
+		d.Problems = []fosis.FieldError{fosis.KeyedField("as_of", "whatif.err.as_of", "must be a date such as 2026-11-01")}
 		s.render(w, r, http.StatusBadRequest, "whatif", d)
 		return nil, time.Time{}, d
 	}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -36,6 +37,9 @@ type Job struct {
 	// ErrorCode and Error describe a failed job (fosis error codes).
 	ErrorCode string `json:"error_code,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// ErrorPhrase is Error as a phrase of the catalogs, so that pages say it
+	// in the reader's language (its Text is Error).
+	ErrorPhrase fosis.Phrase `json:"-"`
 
 	ownerID int64
 }
@@ -143,6 +147,11 @@ func (t *Tracker) Start(ctx context.Context, kind string, exclusive bool, task T
 		j.FinishedAt = t.clock()
 		if err != nil {
 			j.ErrorCode, j.Error = fosis.ErrorCode(err), fosis.ErrorMessage(err)
+			j.ErrorPhrase = fosis.Phrase{Text: j.Error}
+			var fe *fosis.Error
+			if errors.As(err, &fe) {
+				j.ErrorPhrase = fe.Phrase()
+			}
 			if j.ErrorCode == fosis.EINTERNAL {
 				t.log.Error("job failed", "kind", kind, "id", j.ID, "owner", j.Owner, "err", err)
 			}
