@@ -15,9 +15,9 @@ func TestModelAndHeaderRefusalKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyRe := regexp.MustCompile("\"((?:targeting|csvin|whatif)\\.err\\.[a-z0-9_]+)\"(?:,\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`))?")
+	keyRe := regexp.MustCompile("\"((?:targeting|csvin|whatif|knowledge)\\.err\\.[a-z0-9_]+)\"(?:,\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`))?")
 	found := 0
-	for _, dir := range []string{"../targeting", "../platform/csvin", "."} {
+	for _, dir := range []string{"../targeting", "../platform/csvin", "../knowledge", "."} {
 		for name, b := range goSources(t, dir) {
 			for _, m := range keyRe.FindAllStringSubmatch(string(b), -1) {
 				found++
