@@ -35,10 +35,6 @@ var oneLangExceptions = map[string]map[string][]string{
 		// Test data, not a defect: the agencies case gives its refusal as
 		// English text (the handler says it from its key).
 		"there is already an agency with code": {"agencies "},
-		// TODO(issue 20): the cooperation timeline's notes are stored as
-		// English text ("request via agci", "project initiated"); they need
-		// keys in the cooperation store.
-		"request via": {"coopproject "},
 	},
 	"en": {
 		// Test data, not a defect: the change form's cases are built once in

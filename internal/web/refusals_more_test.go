@@ -2,6 +2,8 @@ package web
 
 import (
 	"regexp"
+
+	"github.com/fosis/fosis/internal/cooperation"
 	"strconv"
 	"testing"
 )
@@ -37,6 +39,9 @@ func TestModelAndHeaderRefusalKeys(t *testing.T) {
 	}
 	if found < 25 {
 		t.Fatalf("found only %d keys: is the pattern still right?", found)
+	}
+	for _, key := range cooperation.NoteKeys() {
+		checkMessage(t, c, key, "")
 	}
 	// csvin's keys are set in HeaderError.Refusal with these arguments.
 	for key, english := range map[string]string{"csvin.err.empty": "%s: the file is empty; it needs the columns %s",
