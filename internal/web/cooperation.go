@@ -86,7 +86,10 @@ type coopBoardData struct {
 	// by side (Chile, partner countries, third parties).
 	Portfolio []coopBar
 	PortH     int
-	Total     int64
+	// Currencies are the currencies of the projects on the board, sorted:
+	// the portfolio's amounts are in them (one: said in the legend).
+	Currencies []string
+	Total      int64
 }
 
 // coopColumn is one stage of the board.
@@ -135,6 +138,12 @@ func (s *Server) coopBoardPage(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	d.Portfolio, d.PortH = newCoopChart(cooperation.Totals{Parties: tot.Sides})
+	for _, p := range ps {
+		if p.Currency != "" && !slices.Contains(d.Currencies, p.Currency) {
+			d.Currencies = append(d.Currencies, p.Currency)
+		}
+	}
+	slices.Sort(d.Currencies)
 	d.Total = tot.All.Budgeted
 	d.CanWrite = coopWriter(auth.FromContext(ctx))
 	if d.CanWrite {
@@ -203,12 +212,13 @@ func (s *Server) coopCreate(w http.ResponseWriter, r *http.Request) {
 // statusOf is the HTTP status of a slice's error.
 func statusOf(err error) int { return fosis.HTTPStatus(fosis.ErrorCode(err)) }
 
-// The cost-sharing chart's geometry, in SVG user units: per party a label
-// and two stacked bars (budgeted, executed), cash then in kind.
+// The cost-sharing chart's geometry, in SVG user units: per party its name
+// on a line of its own (a long one is never under a bar), then two
+// stacked bars (budgeted, executed), cash then in kind.
 const (
 	coopChartWidth = 600.0
-	coopChartLabel = 220.0
-	coopChartRow   = 52
+	coopChartLabel = 0.0 // where the bars start
+	coopChartRow   = 60
 )
 
 // coopProjectData is a project's page.
@@ -246,11 +256,11 @@ func (d *coopProjectData) SysValue(field string) string {
 // coopBar is one party's row of the cost-sharing chart.
 type coopBar struct {
 	Name, Side                       string
-	LabelY, SideY, BudgetY, ExecY    int
+	LabelY, BudgetY, ExecY           int
 	BudgetCash, BudgetKind           float64 // widths
 	ExecCash, ExecKind               float64
 	BudgetCashX, BudgetKindX         float64
-	ExecKindX                        float64
+	ExecCashX, ExecKindX             float64
 	Budgeted, Executed, BCash, BKind int64
 	ECash, EKind                     int64
 }
@@ -270,13 +280,13 @@ func newCoopChart(t cooperation.Totals) ([]coopBar, int) {
 	}
 	var bars []coopBar
 	for i, p := range t.Parties {
-		b := coopBar{Name: p.Name, Side: string(p.Side), LabelY: i*coopChartRow + 14, SideY: i*coopChartRow + 30, BudgetY: i*coopChartRow + 4, ExecY: i*coopChartRow + 24,
+		b := coopBar{Name: p.Name, Side: string(p.Side), LabelY: i*coopChartRow + 13, BudgetY: i*coopChartRow + 20, ExecY: i*coopChartRow + 38,
 			Budgeted: p.Budgeted, Executed: p.Executed, BCash: p.BudgetedCash, BKind: p.BudgetedInKind, ECash: p.ExecutedCash, EKind: p.ExecutedInKind}
 		b.BudgetCashX = coopChartLabel
 		b.BudgetCash, b.BudgetKind = scale(p.BudgetedCash), scale(p.BudgetedInKind)
 		b.BudgetKindX = coopChartLabel + b.BudgetCash
 		b.ExecCash, b.ExecKind = scale(p.ExecutedCash), scale(p.ExecutedInKind)
-		b.ExecKindX = coopChartLabel + b.ExecCash
+		b.ExecCashX, b.ExecKindX = coopChartLabel, coopChartLabel+b.ExecCash
 		bars = append(bars, b)
 	}
 	return bars, len(bars) * coopChartRow

@@ -2,6 +2,7 @@ package web
 
 import (
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/cooperation"
 	"github.com/fosis/fosis/internal/programs"
 )
 
@@ -14,6 +15,12 @@ func withQuotas(v callView) callView {
 		v.QuotaList = append(v.QuotaList, placeQuota{Code: code, Name: "Metropolitana de Santiago", Places: n, Region: true})
 	}
 	return v
+}
+
+// withCurrency sets the sample project's currency.
+func withCurrency(d *coopProjectData) *coopProjectData {
+	d.V.Project.Currency = "EUR"
+	return d
 }
 
 func init() {
@@ -53,6 +60,11 @@ func init() {
 		templateCase{"program", programData{Program: view, Versions: []programs.Program{p}, CanManage: true, Form: form, Rules: ruleBlock("rules", rows, nil, progs),
 			JSONError: []fosis.FieldError{{Field: "program", Message: "unexpected EOF"}}}, `id="program-json-errors"`},
 		templateCase{"program", programData{Program: view, Versions: []programs.Program{p}}, `id="program-versions"`},
+		// The cost-sharing chart's legend says the currency; a long name has
+		// its own line, the bars start below it at the left edge.
+		templateCase{"coopproject", withCurrency(sampleProjectPage(cooperation.StepExecuting)), `<li class="list-inline-item fosis-legend-currency">`},
+		templateCase{"coopproject", withCurrency(sampleProjectPage(cooperation.StepExecuting)), ` EUR</title></rect>`},
+		templateCase{"coopproject", withCurrency(sampleProjectPage(cooperation.StepExecuting)), `<text class="fosis-chart-label" x="0" y="13">`},
 		templateCase{"call", callData{Call: withQuotas(viewCall(reserved, "es")), Created: true}, `<ul class="mb-0" id="call-reserved"><li>30`},
 		templateCase{"call", callData{Call: withQuotas(viewCall(reserved, "es"))}, `<li>Santiago: 5</li>`},
 		templateCase{"call_preview", previewData{Call: withQuotas(viewCall(reserved, "es")), Report: &programs.PreviewReport{PreviewResult: &programs.PreviewResult{}}},
