@@ -17,7 +17,7 @@ func TestModelAndHeaderRefusalKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyRe := regexp.MustCompile("\"((?:targeting|csvin|whatif|knowledge)\\.err\\.[a-z0-9_]+)\"(?:,\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`))?")
+	keyRe := regexp.MustCompile("\"((?:targeting|csvin|whatif|knowledge|modelform)\\.err\\.[a-z0-9_]+)\"(?:,\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`))?")
 	found := 0
 	for _, dir := range []string{"../targeting", "../platform/csvin", "../knowledge", "."} {
 		for name, b := range goSources(t, dir) {

@@ -4,6 +4,7 @@ import (
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/cooperation"
 	"github.com/fosis/fosis/internal/programs"
+	"github.com/fosis/fosis/internal/targeting"
 )
 
 // withQuotas gives a call view the quotas by name the call page shows.
@@ -24,7 +25,10 @@ func withCurrency(d *coopProjectData) *coopProjectData {
 }
 
 func init() {
-	keyPrefixes = append(keyPrefixes, "progform", "rulebuilder", "callform")
+	keyPrefixes = append(keyPrefixes, "progform", "rulebuilder", "callform", "modelform")
+	for _, k := range modelLabels {
+		moreHandlerKeys = append(moreHandlerKeys, k)
+	}
 	for _, k := range []string{"age_min", "age_between", "bracket_max", "commune_in", "sex", "head", "in_programme", "not_in_programme"} {
 		moreHandlerKeys = append(moreHandlerKeys, "rulebuilder.name."+k)
 	}
@@ -79,5 +83,25 @@ func init() {
 			}()}, `id="reserved-0-share"`},
 		templateCase{"call_new", callNewData{Form: callForm{Communes: []quotaRow{{"13101", "5"}}},
 			Regions: []regionOptions{{Code: "13", Name: "Metropolitana", Communes: []placeQuota{{Code: "13101", Name: "Santiago"}}}}}, `<option value="13101" selected>Santiago</option>`},
+	)
+}
+
+func init() {
+	income := modelFormOf(targeting.DefaultModel())
+	var pmt modelForm
+	for _, m := range targeting.BuiltinModels() {
+		if m.Kind == targeting.KindPMT {
+			pmt = modelFormOf(m)
+		}
+	}
+	bad := []fosis.FieldError{fosis.KeyedField("params.equivalence_exponent", "targeting.err.unit_range", "must be between 0 and 1, got %v", 3.0)}
+	pbad := []fosis.FieldError{fosis.KeyedField("params.numeric.members", "targeting.err.finite", "must be a finite number, got %v", "NaN")}
+	moreTemplateCases = append(moreTemplateCases,
+		templateCase{"whatif", whatIfData{Form: income, AsOf: "2026-11-01", Fields: income.modelProblems(bad), Problems: bad}, `id="f-params.equivalence_exponent" name="params.equivalence_exponent" value="0.7">`},
+		templateCase{"whatif", whatIfData{Form: income, AsOf: "2026-11-01", Fields: income.modelProblems(bad), Problems: bad}, `<div class="invalid-feedback">`},
+		templateCase{"whatif", whatIfData{Form: income, Activated: "chile-rsh v2"}, `id="whatif-activated"`},
+		templateCase{"whatif", whatIfData{Form: pmt, Numerics: targeting.NumericFeatures(), Categoricals: targeting.CategoricalFeatures(),
+			Fields: pmt.modelProblems(pbad), Problems: pbad}, `id="numeric-0-weight"`},
+		templateCase{"whatif", whatIfData{Form: pmt, Numerics: targeting.NumericFeatures(), Categoricals: targeting.CategoricalFeatures()}, `id="categorical-add"`},
 	)
 }
