@@ -341,7 +341,7 @@ func TestBrowserCall(t *testing.T) {
 		}
 	}
 	click(`#app-`+rejected+` a`, "#trace-failures")
-	if got := text(t, ctx, "#trace-failures"); !strings.Contains(got, "Tramo 60") || !strings.Contains(got, "bracket = ") {
+	if got := text(t, ctx, "#trace-failures"); !strings.Contains(got, "tramo 60% del RSH o menos") || !strings.Contains(got, "bracket = ") {
 		t.Errorf("rejected applicant's reasons: %q", got)
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/calls/browser-call"), chromedp.WaitVisible(chromedp.CSS("#withdraw-"+selected))); err != nil {
