@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -142,10 +143,11 @@ docs/eligibility.md describe the rules.`,
 	var run int64
 	preview := &cobra.Command{
 		Use:   "preview [CODE]",
-		Short: "Count who would be eligible over the whole registry, by region and commune",
+		Short: "Count who would be eligible, by region and commune",
 		Long: `With CODE, previews the call's rules (with its cool-down and incompatibilities) against
-its scoring run. With --rules FILE.json (a list of rules), --unit and --run, previews rules
-before a call exists.`,
+its scoring run, over the call's territory (its communes with a quota and every commune of a
+region with a regional pool). With --rules FILE.json (a list of rules), --unit and --run,
+previews rules over the whole registry before a call exists.`,
 		Args: cobra.RangeArgs(0, 1),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
 			var rep *programs.PreviewReport
@@ -168,8 +170,19 @@ before a call exists.`,
 			if jsonOut {
 				return printJSON(a, rep)
 			}
-			fmt.Fprintf(a.Stdout, "run %d, %s applicants: %d of %d eligible (%d households) — read %v, evaluated %v over %d combinations\n\n",
+			fmt.Fprintf(a.Stdout, "run %d, %s applicants: %d of %d eligible (%d households) — read %v, evaluated %v over %d combinations\n",
 				rep.Run, rep.Unit, rep.Eligible, rep.Applicants, rep.Households, rep.Load.Round(time.Millisecond), rep.Evaluate.Round(time.Millisecond), rep.Combinations)
+			var where []string
+			if len(rep.CallCommunes) > 0 {
+				where = append(where, "communes "+strings.Join(rep.CallCommunes, " "))
+			}
+			if len(rep.CallRegions) > 0 {
+				where = append(where, "every commune of regions "+strings.Join(rep.CallRegions, " "))
+			}
+			if len(where) > 0 {
+				fmt.Fprintf(a.Stdout, "over the call's territory: %s\n", strings.Join(where, "; "))
+			}
+			fmt.Fprintln(a.Stdout)
 			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintln(tw, "REGION\tNAME\tAPPLICANTS\tELIGIBLE\tHOUSEHOLDS\t")
 			for _, r := range rep.Regions {
