@@ -238,6 +238,9 @@ type coopProjectData struct {
 	SysFields  []string
 	DocCats    []string
 	Shared     []knowledge.Item // what the project shared, from the catalogue
+	Event      eventForm        // the exchange-event form as typed (empty: a new one)
+	EventKinds []string
+	Sides      []string
 }
 
 // SysValue is a systematization field as typed, or as recorded.
@@ -347,6 +350,11 @@ func (s *Server) coopProjectPage(w http.ResponseWriter, r *http.Request, status 
 	if d.Form == nil {
 		d.Form = map[string]string{}
 	}
+	if d.Event.Kind == "" && len(d.Event.Participants) == 0 {
+		d.Event = newEventForm(d.Today)
+	}
+	d.EventKinds = cooperation.EventKinds
+	d.Sides = []string{string(cooperation.SideChile), string(cooperation.SidePartner), string(cooperation.SideThird)}
 	s.render(w, r, status, "coopproject", d)
 }
 
@@ -369,10 +377,19 @@ func (s *Server) coopAction(w http.ResponseWriter, r *http.Request) {
 	for k := range r.PostForm {
 		form[k] = r.PostForm.Get(k)
 	}
+	var event eventForm
+	if action == "event" {
+		event = eventFormFrom(r.PostForm)
+		var acted bool
+		if event.Participants, acted = rowAction(r.PostForm.Get("do"), "participants", event.Participants, participantRow{Side: string(cooperation.SidePartner)}, nil); acted {
+			s.coopProjectPage(w, r, http.StatusOK, code, &coopProjectData{Form: form, Event: event})
+			return
+		}
+	}
 	if err := handle(coopForm{r}, s.cfg.Cooperation, code); err != nil {
 		switch fosis.ErrorCode(err) {
 		case fosis.EINVALID, fosis.ECONFLICT, fosis.EFORBIDDEN:
-			s.coopProjectPage(w, r, statusOf(err), code, &coopProjectData{Error: newCoopErr(err), Form: form})
+			s.coopProjectPage(w, r, statusOf(err), code, &coopProjectData{Error: newCoopErr(err), Form: form, Event: event})
 		default:
 			s.fail(w, r, err)
 		}
@@ -531,8 +548,15 @@ func coopClose(f coopForm, c *cooperation.Store, code string) error {
 
 func coopEvent(f coopForm, c *cooperation.Store, code string) error {
 	var e cooperation.Event
-	if err := f.json("event", &e); err != nil {
-		return err
+	if strings.TrimSpace(f.text("event")) != "" { // the JSON of docs/cooperation.md
+		if err := f.json("event", &e); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if e, err = eventFormFrom(f.r.PostForm).event(f); err != nil {
+			return err
+		}
 	}
 	_, err := c.AddEvent(f.r.Context(), code, e)
 	return err

@@ -168,6 +168,22 @@ func TestCooperationPages(t *testing.T) {
 	body = post(P+"start", url.Values{"on": {today}}, `id="done"`)
 	body = post(P+"document", url.Values{"title": {"Convenio trilateral"}, "category": {"A09"}, "url": {"https://fosis.example/convenio.pdf"},
 		"format": {"application/pdf"}, "language": {"es"}, "on": {today}}, `href="https://fosis.example/convenio.pdf"`)
+	// An exchange from the form: a participant row added by the server,
+	// then the exchange recorded with its participants (issue 20).
+	ev := formValues(t, body, "form-event")
+	ev.Set("kind", "workshop")
+	ev.Set("place", "Asunción")
+	ev.Set("participants.0.name", "Luis Pérez")
+	ev.Set("participants.0.institution", "FOSIS")
+	ev.Set("participants.1.name", "Carmen Benítez")
+	ev.Set("do", "add:participants")
+	if resp, evBody := c.do("POST", P+"event", ev); resp.StatusCode != 200 || !strings.Contains(evBody, `id="participants-2-name"`) || !strings.Contains(evBody, `value="Luis Pérez"`) {
+		t.Fatalf("add a participant: %d", resp.StatusCode)
+	}
+	ev.Set("do", "save")
+	if evBody := post(P+"event", ev, `id="done"`); !strings.Contains(evBody, "Asunción") {
+		t.Errorf("the exchange is not on the project page")
+	}
 	// A mistyped number is refused, naming the field, never read as 0
 	// (issue 12).
 	for field, v := range map[string]string{"amount": "17.250", "year": "2O26"} {

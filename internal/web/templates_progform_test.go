@@ -24,8 +24,17 @@ func withCurrency(d *coopProjectData) *coopProjectData {
 	return d
 }
 
+// withEvent gives the sample project page an exchange-event form as typed.
+func withEvent(d *coopProjectData) *coopProjectData {
+	d.Event = eventForm{Kind: "workshop", Mode: "remote", Start: "2026-09-01", End: "2026-09-02",
+		Participants: []participantRow{{Side: "chile", Name: "Luis"}, {Side: "partner", Name: "Carmen"}, {Side: "third", Name: "Ana <b>"}}}
+	d.EventKinds = cooperation.EventKinds
+	d.Sides = []string{"chile", "partner", "third"}
+	return d
+}
+
 func init() {
-	keyPrefixes = append(keyPrefixes, "progform", "rulebuilder", "callform", "modelform")
+	keyPrefixes = append(keyPrefixes, "progform", "rulebuilder", "callform", "modelform", "coopevent")
 	for _, k := range modelLabels {
 		moreHandlerKeys = append(moreHandlerKeys, k)
 	}
@@ -67,6 +76,7 @@ func init() {
 		// The cost-sharing chart's legend says the currency; a long name has
 		// its own line, the bars start below it at the left edge.
 		templateCase{"coopproject", withCurrency(sampleProjectPage(cooperation.StepExecuting)), `<li class="list-inline-item fosis-legend-currency">`},
+		templateCase{"coopproject", withEvent(sampleProjectPage(cooperation.StepExecuting)), `id="participants-2-name" name="participants.2.name" value="Ana &lt;b&gt;"`},
 		templateCase{"coopproject", withCurrency(sampleProjectPage(cooperation.StepExecuting)), ` EUR</title></rect>`},
 		templateCase{"coopproject", withCurrency(sampleProjectPage(cooperation.StepExecuting)), `<text class="fosis-chart-label" x="0" y="13">`},
 		templateCase{"call", callData{Call: withQuotas(viewCall(reserved, "es")), Created: true}, `<ul class="mb-0" id="call-reserved"><li>30`},
