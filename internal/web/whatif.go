@@ -136,7 +136,7 @@ func (s *Server) whatIfRequest(w http.ResponseWriter, r *http.Request) (*targeti
 		var lerr error
 		if m, lerr = targeting.LoadModel(name, data); lerr != nil {
 			if err != nil {
-				s.whatIfShow(w, r, http.StatusBadRequest, d)
+				s.whatIfShow(w, r, fosis.HTTPStatus(fosis.EINVALID), d)
 			} else {
 				s.whatIfFailed(w, r, d, lerr)
 			}
@@ -165,7 +165,7 @@ func (s *Server) whatIfRequest(w http.ResponseWriter, r *http.Request) (*targeti
 		}
 	}
 	if len(d.Problems) > 0 {
-		s.whatIfShow(w, r, http.StatusBadRequest, d)
+		s.whatIfShow(w, r, fosis.HTTPStatus(fosis.EINVALID), d)
 		return nil, time.Time{}, d
 	}
 	return m, asOf, d
@@ -183,7 +183,7 @@ func (s *Server) whatIfFailed(w http.ResponseWriter, r *http.Request, d whatIfDa
 	if len(fe.Fields) == 0 {
 		d.Detail = fe.Message
 	}
-	s.whatIfShow(w, r, http.StatusBadRequest, d)
+	s.whatIfShow(w, r, fosis.HTTPStatus(fosis.EINVALID), d)
 }
 
 // whatIf runs the model of the form against the active one, writing
