@@ -16,7 +16,8 @@ import (
 // a programme with the rule builder (no JavaScript: the row comes back from
 // the server), saves the version, and the page is no wider than the
 // window; axe-core (when installed) finds no serious problem in the form,
-// nor in the new-call form with a reserved share added.
+// nor in the new-call form with a reserved share added, nor in the
+// what-if's model form.
 func TestBrowserProgramForm(t *testing.T) {
 	ctx := browser(t)
 	f := newProgrammesFixture(t)
@@ -88,6 +89,20 @@ func TestBrowserProgramForm(t *testing.T) {
 		}
 		for _, s := range v {
 			t.Errorf("axe-core, new call: %s", s)
+		}
+	}
+	// The what-if's model form.
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/whatif"), chromedp.WaitVisible(chromedp.CSS(`[id="f-params.equivalence_exponent"]`))); err != nil {
+		t.Fatalf("the what-if form: %v", err)
+	}
+	fits("the what-if form")
+	if axeSrc != "" {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](axeJS, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Errorf("axe-core: %v", err)
+		}
+		for _, s := range v {
+			t.Errorf("axe-core, what-if: %s", s)
 		}
 	}
 	p, err := f.ps.Program(auth.WithPrincipal(context.Background(), auth.System()), "yo-trabajo", 0)
