@@ -33,6 +33,7 @@ func readJSONFile(path string, v any) error {
 func printJSON(a *App, v any) error {
 	enc := json.NewEncoder(a.Stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // rules as written: "age >= 18", not "age \u003e= 18" (issue 20)
 	return enc.Encode(v)
 }
 
