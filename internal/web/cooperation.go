@@ -239,6 +239,9 @@ type coopProjectData struct {
 	DocCats    []string
 	Shared     []knowledge.Item // what the project shared, from the catalogue
 	Event      eventForm        // the exchange-event form as typed (empty: a new one)
+	Design     designForm       // the design form as typed (empty: the current design)
+	StageList  []string
+	Levels     []string
 	EventKinds []string
 	Sides      []string
 }
@@ -353,6 +356,13 @@ func (s *Server) coopProjectPage(w http.ResponseWriter, r *http.Request, status 
 	if d.Event.Kind == "" && len(d.Event.Participants) == 0 {
 		d.Event = newEventForm(d.Today)
 	}
+	if len(d.Design.Stages) == 0 {
+		d.Design = designFormOf(v.Design, d.Today)
+	}
+	for _, st := range cooperation.Stages {
+		d.StageList = append(d.StageList, string(st))
+	}
+	d.Levels = []string{string(cooperation.LevelAuthority), string(cooperation.LevelDirector), string(cooperation.LevelCoordinator), string(cooperation.LevelProfessional)}
 	d.EventKinds = cooperation.EventKinds
 	d.Sides = []string{string(cooperation.SideChile), string(cooperation.SidePartner), string(cooperation.SideThird)}
 	s.render(w, r, status, "coopproject", d)
@@ -377,6 +387,14 @@ func (s *Server) coopAction(w http.ResponseWriter, r *http.Request) {
 	for k := range r.PostForm {
 		form[k] = r.PostForm.Get(k)
 	}
+	var design designForm
+	if action == "design" {
+		design = designFormFrom(r.PostForm)
+		if design.rows(r.PostForm.Get("do")) {
+			s.coopProjectPage(w, r, http.StatusOK, code, &coopProjectData{Form: form, Design: design})
+			return
+		}
+	}
 	var event eventForm
 	if action == "event" {
 		event = eventFormFrom(r.PostForm)
@@ -389,7 +407,7 @@ func (s *Server) coopAction(w http.ResponseWriter, r *http.Request) {
 	if err := handle(coopForm{r}, s.cfg.Cooperation, code); err != nil {
 		switch fosis.ErrorCode(err) {
 		case fosis.EINVALID, fosis.ECONFLICT, fosis.EFORBIDDEN:
-			s.coopProjectPage(w, r, statusOf(err), code, &coopProjectData{Error: newCoopErr(err), Form: form, Event: event})
+			s.coopProjectPage(w, r, statusOf(err), code, &coopProjectData{Error: newCoopErr(err), Form: form, Event: event, Design: design})
 		default:
 			s.fail(w, r, err)
 		}
@@ -482,7 +500,13 @@ func coopFeasibility(f coopForm, c *cooperation.Store, code string) error {
 }
 
 func coopDesign(f coopForm, c *cooperation.Store, code string) error {
-	d, err := cooperation.ParseDesign([]byte(f.text("design")))
+	var d *cooperation.Design
+	var err error
+	if strings.TrimSpace(f.text("design")) != "" { // the JSON of docs/cooperation.md
+		d, err = cooperation.ParseDesign([]byte(f.text("design")))
+	} else {
+		d, err = designFormFrom(f.r.PostForm).design(f)
+	}
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -144,6 +145,27 @@ func TestCooperationPages(t *testing.T) {
 	body := post(P+"design", url.Values{"design": {designJSON()}}, `id="form-review"`)
 	if !strings.Contains(body, `Luis Soto`) || !strings.Contains(body, `fosis-unpaired`) {
 		t.Errorf("the design's unpaired member is not flagged")
+	}
+	// The design opens in its form (issue 20): a row added by the server,
+	// then the design saved again from the form, its summary changed; the
+	// review below approves that version.
+	dg := formValues(t, body, "form-design")
+	if dg.Get("team.0.first") == "" || dg.Get("budget.0.first") == "" || dg.Get("start") == "" {
+		t.Fatalf("the design does not open in the form: %v", dg)
+	}
+	nBudget := 0
+	for dg.Has(fmt.Sprintf("budget.%d.first", nBudget)) {
+		nBudget++
+	}
+	dg.Set("do", "add:budget")
+	if resp, dgBody := c.do("POST", P+"design", dg); resp.StatusCode != 200 || !strings.Contains(dgBody, fmt.Sprintf(`id="budget-%d"`, nBudget)) {
+		t.Fatalf("add a budget line: %d", resp.StatusCode)
+	}
+	dg.Set("summary", "Acompañamiento psicosocial con equipos espejo (versión del formulario)")
+	dg.Set("do", "save")
+	body = post(P+"design", dg, `id="form-review"`)
+	if !strings.Contains(body, "versión del formulario") {
+		t.Errorf("the design saved from the form is not shown")
 	}
 	post(P+"review", url.Values{"decision": {"approve"}, "on": {today}, "directors": {"Dirección ejecutiva"}, "financer_decisions": {"GIZ=approve"}}, `id="form-agreement"`)
 	body = post(P+"agreement", url.Values{"kind": {"trilateral"}, "on": {today}, "deadlines": {"Manual en 12 meses"}, "resources": {"Según presupuesto"}, "startup": {"5000"},
@@ -321,6 +343,24 @@ func TestCooperationBrowser(t *testing.T) {
 	do("feasibility",
 		chromedp.SendKeys(css("#by"), "Comité"),
 		submit("#submit-feasibility", "#form-design"))
+	// The design form at 360 px: no wider than the window (issue 20).
+	do("narrow", chromedp.EmulateViewport(360, 800))
+	if c, err := chromedp.Run(ctx, chromedp.Evaluate[screenCheck](screenJS)); err != nil || c.ScrollWidth > c.InnerWidth {
+		t.Errorf("the design form at 360 px: %+v, %v", c, err)
+	}
+	if src, _ := axeSource(); src != "" {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](src+";true")); err != nil {
+			t.Fatal(err)
+		}
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](axeJS, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Errorf("axe-core: %v", err)
+		}
+		for _, s := range v {
+			t.Errorf("axe-core, the design form: %s", s)
+		}
+	}
+	do("wide", chromedp.EmulateViewport(1366, 900))
 	do("design",
 		chromedp.SetValue(css("#design"), designJSON()),
 		submit("#submit-design", "#form-review"))

@@ -24,6 +24,14 @@ func withCurrency(d *coopProjectData) *coopProjectData {
 	return d
 }
 
+// withDesign opens the sample project's design in the design form.
+func withDesign(d *coopProjectData) *coopProjectData {
+	d.Design = designFormOf(d.V.Design, "2026-11-27")
+	d.StageList = []string{"request", "planning", "execution", "systematization"}
+	d.Levels = []string{"authority", "director", "coordinator", "professional"}
+	return d
+}
+
 // withEvent gives the sample project page an exchange-event form as typed.
 func withEvent(d *coopProjectData) *coopProjectData {
 	d.Event = eventForm{Kind: "workshop", Mode: "remote", Start: "2026-09-01", End: "2026-09-02",
@@ -34,7 +42,7 @@ func withEvent(d *coopProjectData) *coopProjectData {
 }
 
 func init() {
-	keyPrefixes = append(keyPrefixes, "progform", "rulebuilder", "callform", "modelform", "coopevent")
+	keyPrefixes = append(keyPrefixes, "progform", "rulebuilder", "callform", "modelform", "coopevent", "coopdesign")
 	for _, k := range modelLabels {
 		moreHandlerKeys = append(moreHandlerKeys, k)
 	}
@@ -76,6 +84,8 @@ func init() {
 		// The cost-sharing chart's legend says the currency; a long name has
 		// its own line, the bars start below it at the left edge.
 		templateCase{"coopproject", withCurrency(sampleProjectPage(cooperation.StepExecuting)), `<li class="list-inline-item fosis-legend-currency">`},
+		templateCase{"coopproject", withDesign(sampleProjectPage(cooperation.StepDesigning)), `id="team-0" name="team.0.first" value="`},
+		templateCase{"coopproject", withDesign(sampleProjectPage(cooperation.StepDesigning)), `id="stages-3-end"`},
 		templateCase{"coopproject", withEvent(sampleProjectPage(cooperation.StepExecuting)), `id="participants-2-name" name="participants.2.name" value="Ana &lt;b&gt;"`},
 		templateCase{"coopproject", withCurrency(sampleProjectPage(cooperation.StepExecuting)), ` EUR</title></rect>`},
 		templateCase{"coopproject", withCurrency(sampleProjectPage(cooperation.StepExecuting)), `<text class="fosis-chart-label" x="0" y="13">`},
