@@ -107,7 +107,9 @@ func designFormFrom(form url.Values) designForm {
 	rows("results", func(p string) {
 		f.Results = append(f.Results, resultRow{g(p + "first"), g(p + "type"), g(p + "indicator"), g(p + "baseline_year"), g(p + "baseline"), g(p + "target")})
 	})
-	rows("activities", func(p string) { f.Activities = append(f.Activities, activityRow{g(p + "first"), g(p + "stage"), g(p + "start"), g(p + "end")}) })
+	rows("activities", func(p string) {
+		f.Activities = append(f.Activities, activityRow{g(p + "first"), g(p + "stage"), g(p + "start"), g(p + "end")})
+	})
 	rows("team", func(p string) {
 		f.Team = append(f.Team, memberRow{g(p + "first"), g(p + "side"), g(p + "staff_id"), g(p + "name"), g(p + "institution"), g(p + "role"),
 			g(p + "level"), g(p + "mirror"), g(p + "share"), g(p + "from"), g(p + "to")})
