@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -166,10 +167,11 @@ func callsPreviewCmd(cfg *Config) *cobra.Command {
 	var run int64
 	c := &cobra.Command{
 		Use:   "preview [CODE]",
-		Short: "Count who would be eligible over the whole registry, by region and commune",
+		Short: "Count who would be eligible, by region and commune",
 		Long: `With CODE, previews the call's rules (with its cool-down and incompatibilities) against
-its scoring run. With --rules FILE.json (a list of rules), --unit and --run, previews rules
-before a call exists.`,
+its scoring run, over the call's territory (its communes with a quota and every commune of a
+region with a regional pool). With --rules FILE.json (a list of rules), --unit and --run,
+previews rules over the whole registry before a call exists.`,
 		Args: cobra.RangeArgs(0, 1),
 		RunE: withApp(cfg, func(ctx context.Context, a *App, args []string) error {
 			var rep *programs.PreviewReport
@@ -192,8 +194,19 @@ before a call exists.`,
 			if jsonOut {
 				return printJSON(a, rep)
 			}
-			fmt.Fprintf(a.Stdout, "run %d, %s applicants: %d of %d eligible (%d households) — read %v, evaluated %v over %d combinations\n\n",
+			fmt.Fprintf(a.Stdout, "run %d, %s applicants: %d of %d eligible (%d households) — read %v, evaluated %v over %d combinations\n",
 				rep.Run, rep.Unit, rep.Eligible, rep.Applicants, rep.Households, rep.Load.Round(time.Millisecond), rep.Evaluate.Round(time.Millisecond), rep.Combinations)
+			var where []string
+			if len(rep.CallCommunes) > 0 {
+				where = append(where, "communes "+strings.Join(rep.CallCommunes, " "))
+			}
+			if len(rep.CallRegions) > 0 {
+				where = append(where, "every commune of regions "+strings.Join(rep.CallRegions, " "))
+			}
+			if len(where) > 0 {
+				fmt.Fprintf(a.Stdout, "over the call's territory: %s\n", strings.Join(where, "; "))
+			}
+			fmt.Fprintln(a.Stdout)
 			tw := newRightTable(a.Stdout, "REGION\tNAME\tAPPLICANTS\tELIGIBLE\tHOUSEHOLDS\t")
 			for _, r := range rep.Regions {
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", r.Code, r.Name, r.Applicants, r.Eligible, r.Households)

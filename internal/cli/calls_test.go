@@ -167,6 +167,9 @@ func TestCallsCommandLine(t *testing.T) {
 	// A programme edited from a file is a new version of its line.
 	prog := filepath.Join(dir, "prog.json")
 	out = mustRun(t, "--db", dsn, "programs", "show", "yo-trabajo")
+	if !strings.Contains(out, `"expr": "age >= 18"`) {
+		t.Errorf("programs show escapes the rules:\n%s", out)
+	}
 	os.WriteFile(prog, []byte(strings.Replace(out, `"name_es": "Yo Trabajo"`, `"name_es": "Yo Trabajo 2027"`, 1)), 0o644)
 	if out := mustRun(t, "--db", dsn, "programs", "save", prog); !strings.Contains(out, "programme yo-trabajo version 2 stored") {
 		t.Fatalf("save:\n%s", out)

@@ -85,7 +85,7 @@ func TestCooperationCommands(t *testing.T) {
 	}
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(recs) != 4 || recs[3][15] != "GIZ" || recs[3][17] != "segundo oferente" || recs[3][20] != "17250" {
+	if err != nil || len(recs) != 4 || recs[3][15] != "GIZ" || recs[3][17] != "second provider" || recs[3][20] != "17250" {
 		t.Fatalf("SEGIB CSV: %v %v", recs, err)
 	}
 	run("segib", "--out", filepath.Join(dir, "segib.xlsx"))

@@ -67,6 +67,7 @@ func newRightTable(w io.Writer, header string) *tabwriter.Writer {
 func printJSON(a *App, v any) error {
 	enc := json.NewEncoder(a.Stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // rules as written: "age >= 18", not "age \u003e= 18" (issue 20)
 	return enc.Encode(v)
 }
 

@@ -53,6 +53,13 @@ var segibLabels = map[string]string{
 	"partner_agency": "Agencia de cooperación del país socio", "agci": "AGCI", "direct": "Directa", "financer": "Fuente de financiamiento",
 	"reviewed": "Aprobado", "agreed": "Convenio en firma", "executing": "En ejecución", "systematizing": "En sistematización", "closed": "Finalizado",
 	"trilateral": "Acuerdo triangular (trilateral)", "two_bilaterals": "Acuerdo triangular (dos bilaterales)",
+	"requested": "Solicitado", "feasible": "Factible", "rejected": "No factible", "designing": "En diseño",
+}
+
+// segibRolesEN are the SEGIB roles (Spanish, as SEGIB names them) in the
+// English file.
+var segibRolesEN = map[string]string{
+	"ambos": "both", "receptor": "recipient", "primer oferente": "first provider", "segundo oferente": "second provider", "oferente": "provider",
 }
 
 // segibRole is a party's SEGIB role: in bilateral cooperation Chile offers
@@ -177,8 +184,12 @@ func (r *SEGIBRow) cells(lang string) []any {
 		}
 		return code
 	}
+	role := r.Role
+	if en, ok := segibRolesEN[role]; ok && lang == "en" {
+		role = en
+	}
 	return []any{r.Code, r.Title, say(r.Modality), say(r.Instrument), say(r.Channel), r.Requester, r.PartnerCountry, r.SEGIBSector, r.DACSector, say(r.Status),
-		r.Approved, r.PlannedStart, r.PlannedEnd, r.ActualStart, r.ActualEnd, r.Partner, r.Country, r.Role, r.Currency,
+		r.Approved, r.PlannedStart, r.PlannedEnd, r.ActualStart, r.ActualEnd, r.Partner, r.Country, role, r.Currency,
 		r.Budgeted, r.Executed, r.BudgetedInKind, r.ExecutedInKind, say(r.Agreement), r.SDGs}
 }
 

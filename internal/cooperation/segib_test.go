@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,6 +57,12 @@ func TestSEGIB(t *testing.T) {
 	}
 	if len(recs) != len(rows)+1 || recs[0][0] != "Code" || recs[len(recs)-1][15] != "GIZ" || recs[len(recs)-1][20] != "16000" {
 		t.Errorf("CSV: %v", recs)
+	}
+	// The English file says the SEGIB roles in English (issue 20).
+	for _, rec := range recs[1:] {
+		if r := rec[17]; r != "" && !slices.Contains([]string{"both", "recipient", "first provider", "second provider", "provider"}, r) {
+			t.Errorf("English role %q", r)
+		}
 	}
 	// The Spanish file says the codes in Spanish (issue 17), with the
 	// agreement's kind and the SDGs.

@@ -44,7 +44,7 @@ func ParseSessions(r io.Reader, file string) ([]SessionRow, []RowProblem, error)
 	if err != nil {
 		var he *csvin.HeaderError
 		if errors.As(err, &he) {
-			return nil, nil, fosis.Errorf(fosis.EINVALID, "%s", he.Error())
+			return nil, nil, he.Refusal()
 		}
 		return nil, nil, err
 	}

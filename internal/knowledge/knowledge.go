@@ -166,44 +166,44 @@ func (it *Item) validate() error {
 		*p = strings.TrimSpace(*p)
 	}
 	var errs []fosis.FieldError
-	bad := func(f, format string, args ...any) {
-		errs = append(errs, fosis.FieldError{Field: f, Message: fmt.Sprintf(format, args...)})
+	bad := func(f, key, format string, args ...any) {
+		errs = append(errs, fosis.KeyedField(f, key, format, args...))
 	}
 	if !slugRe.MatchString(it.Slug) {
-		bad("slug", "%q is not a slug (lower-case words joined by dashes, e.g. financial-inclusion)", it.Slug)
+		bad("slug", "knowledge.err.slug", "%q is not a slug (lower-case words joined by dashes, e.g. financial-inclusion)", it.Slug)
 	}
 	if !validKind(it.Kind) {
-		bad("kind", "%q is not one of %s", it.Kind, strings.Join(Kinds, ", "))
+		bad("kind", "knowledge.err.kind", "%q is not one of %s", it.Kind, strings.Join(Kinds, ", "))
 	}
 	if it.TitleES == "" || it.TitleEN == "" {
-		bad("title", "give the title in Spanish and in English")
+		bad("title", "knowledge.err.title", "give the title in Spanish and in English")
 	}
 	if it.Design != nil {
 		if !carriesDesign(it.Kind) {
-			bad("design", "a %s carries no design (programs, methodologies and instruments do)", it.Kind)
+			bad("design", "knowledge.err.no_design", "a %s carries no design (programs, methodologies and instruments do)", fosis.Phrase{Key: "knowledge.kind." + it.Kind, Text: it.Kind})
 		}
 		d := it.Design
 		if len(d.Components) == 0 {
-			bad("design.components", "a design names its components (a methodology's steps, an instrument's parts)")
+			bad("design.components", "knowledge.err.components", "a design names its components (a methodology's steps, an instrument's parts)")
 		}
 		for i, c := range d.Components {
 			if strings.TrimSpace(c.Name) == "" {
-				bad(fmt.Sprintf("design.components[%d]", i+1), "a component needs a name")
+				bad(fmt.Sprintf("design.components[%d]", i+1), "knowledge.err.component_name", "a component needs a name")
 			}
 		}
 		for i, e := range d.Eligibility {
 			if strings.TrimSpace(e.Rule) == "" {
-				bad(fmt.Sprintf("design.eligibility[%d]", i+1), "an eligibility rule needs its text")
+				bad(fmt.Sprintf("design.eligibility[%d]", i+1), "knowledge.err.eligibility_text", "an eligibility rule needs its text")
 			}
 		}
 		for i, in := range d.Indicators {
 			if strings.TrimSpace(in.Name) == "" {
-				bad(fmt.Sprintf("design.indicators[%d]", i+1), "an indicator needs a name")
+				bad(fmt.Sprintf("design.indicators[%d]", i+1), "knowledge.err.indicator_name", "an indicator needs a name")
 			}
 		}
 		for i, m := range d.Materials {
 			if strings.TrimSpace(m.Title) == "" {
-				bad(fmt.Sprintf("design.materials[%d]", i+1), "a material needs a title")
+				bad(fmt.Sprintf("design.materials[%d]", i+1), "knowledge.err.material_title", "a material needs a title")
 			}
 		}
 	}
@@ -212,7 +212,8 @@ func (it *Item) validate() error {
 		for i, e := range errs {
 			msgs[i] = e.Field + ": " + e.Message
 		}
-		return &fosis.Error{Code: fosis.EINVALID, Message: "the item is not valid: " + strings.Join(msgs, "; "), Fields: errs}
+		return &fosis.Error{Code: fosis.EINVALID, Message: "the item is not valid: " + strings.Join(msgs, "; "), Fields: errs,
+			Key: "knowledge.err.invalid"}
 	}
 	return nil
 }

@@ -6,9 +6,11 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fosis/fosis"
@@ -136,10 +138,9 @@ func compileSpec(spec CallSpec, line string, defaults []Rule) (*compiledCall, er
 		rules = defaults
 	}
 	rules = append([]Rule(nil), rules...)
+	var bad []fosis.FieldError
 	if spec.CooldownMonths < 0 {
-		e := refuse(fosis.EINVALID, "programs.err.cooldown_negative")
-		e.Fields = []fosis.FieldError{problem("spec.cooldown_months", "programs.err.zero_or_more")}
-		return nil, e
+		bad = append(bad, problem("spec.cooldown_months", "programs.err.zero_or_more"))
 	}
 	if spec.CooldownMonths > 0 {
 		rules = append(rules, Rule{ID: "cooldown",
@@ -149,21 +150,26 @@ func compileSpec(spec CallSpec, line string, defaults []Rule) (*compiledCall, er
 	}
 	for _, x := range spec.Incompatible {
 		if !validCode(x) {
-			e := refuse(fosis.EINVALID, "programs.err.incompatible_code", x)
-			e.Fields = []fosis.FieldError{problem("spec.incompatible", "programs.err.programme_codes")}
-			return nil, e
+			bad = append(bad, problem("spec.incompatible", "programs.err.incompatible_code", x))
+			continue
 		}
 		rules = append(rules, Rule{ID: "incompatible-" + x,
 			NameES: fmt.Sprintf("No estar participando en %s", x), NameEN: fmt.Sprintf("Not participating in %s now", x),
 			Expr: fmt.Sprintf("!(%q in participations) || participations[%q] > 0", x, x)})
 	}
+	fields := func(err error) {
+		var e *fosis.Error
+		if errors.As(err, &e) {
+			bad = append(bad, e.Fields...)
+		}
+	}
 	c := &compiledCall{}
 	var err error
 	if c.rules, err = CompileRules(rules, "spec.rules"); err != nil {
-		return nil, err
+		fields(err)
 	}
 	if c.priorities, err = CompileRules(spec.Priorities, "spec.priorities"); err != nil {
-		return nil, err
+		fields(err)
 	}
 	res := make([]Rule, len(spec.Reserved))
 	for i, r := range spec.Reserved {
@@ -171,12 +177,137 @@ func compileSpec(spec CallSpec, line string, defaults []Rule) (*compiledCall, er
 		c.shares = append(c.shares, r.Share)
 	}
 	if c.reserved, err = CompileRules(res, "spec.reserved"); err != nil {
-		return nil, err
+		fields(err)
 	}
 	if len(spec.Priorities) > 32 || len(spec.Reserved) > 32 {
-		return nil, refuse(fosis.EINVALID, "programs.err.too_many_groups")
+		bad = append(bad, problem("spec.priorities", "programs.err.too_many_groups"))
+	}
+	if len(bad) > 0 {
+		return nil, firstOf("programs.err.invalid_spec", bad)
 	}
 	return c, nil
+}
+
+// CheckCall checks a new call as CreateCall does, writing nothing: every
+// problem at once (the new-call page asks it when its own checks fail, so
+// that its author sees all of them in one go).
+func (s *Store) CheckCall(ctx context.Context, in CallInput) error {
+	if _, err := s.manager(ctx); err != nil {
+		return err
+	}
+	_, err := s.checkCall(ctx, in)
+	return err
+}
+
+// checkCall checks every field of a new call and reports every problem
+// at once (one FieldError each, in the order of the form), so that its
+// author fixes them in one go. It returns the call's programme.
+func (s *Store) checkCall(ctx context.Context, in CallInput) (*Program, error) {
+	var bad []fosis.FieldError
+	add := func(name, key string, args ...any) { bad = append(bad, problem(name, key, args...)) }
+	addErr := func(name string, err error) {
+		var e *fosis.Error
+		switch {
+		case errors.As(err, &e) && len(e.Fields) > 0:
+			bad = append(bad, e.Fields...)
+		case errors.As(err, &e):
+			bad = append(bad, fosis.FieldError{Field: name, Message: e.Message, Key: e.Key, Args: e.Args})
+		}
+	}
+	if !validCode(in.Code) {
+		add("code", "programs.err.call_code", in.Code)
+	}
+	if strings.TrimSpace(in.Title) == "" {
+		add("title", "programs.err.call_title")
+	}
+	prog, err := s.program(ctx, s.db, in.Program, 0)
+	switch {
+	case fosis.ErrorCode(err) == fosis.ENOTFOUND:
+		add("program", "programs.err.call_programme", in.Program)
+	case err != nil:
+		return nil, err
+	}
+	opens, err1 := time.Parse(time.DateOnly, in.OpensOn)
+	closes, err2 := time.Parse(time.DateOnly, in.ClosesOn)
+	if err1 != nil {
+		add("opens_on", "programs.err.call_date", in.OpensOn)
+	}
+	if err2 != nil {
+		add("closes_on", "programs.err.call_date", in.ClosesOn)
+	}
+	if err1 == nil && err2 == nil && closes.Before(opens) {
+		add("closes_on", "programs.err.closes_before_opens", in.ClosesOn, in.OpensOn)
+	}
+	if _, err := s.tgt.Run(ctx, strconv.FormatInt(in.Run, 10)); err != nil {
+		if c := fosis.ErrorCode(err); c != fosis.ENOTFOUND && c != fosis.EINVALID {
+			return nil, err
+		}
+		add("run", "programs.err.no_run", in.Run)
+	}
+	if in.BudgetCLP < 0 {
+		add("budget_clp", "programs.err.budget_negative")
+	}
+	quotasOK := true
+	if len(in.Communes) == 0 && len(in.Regions) == 0 {
+		add("communes", "programs.err.no_communes")
+		quotasOK = false
+	}
+	for _, c := range sortedKeys(in.Communes) {
+		if _, ok := s.terr.CommuneIndex(c); !ok {
+			add("communes", "programs.err.not_commune", c)
+			quotasOK = false
+		} else if in.Communes[c] < 0 {
+			add("communes", "programs.err.commune_quota", c)
+			quotasOK = false
+		}
+	}
+	for _, r := range sortedKeys(in.Regions) {
+		if _, ok := s.terr.RegionIndex(r); !ok {
+			add("regions", "programs.err.not_region", r)
+			quotasOK = false
+		} else if in.Regions[r] < 0 {
+			add("regions", "programs.err.region_quota", r)
+			quotasOK = false
+		}
+	}
+	line, defaults := in.Program, []Rule(nil)
+	if prog != nil {
+		line, defaults = prog.Code, prog.Spec.Rules
+	}
+	cc, err := compileSpec(in.Spec, line, defaults)
+	if err != nil {
+		addErr("spec", err)
+	}
+	if cc != nil && quotasOK {
+		q := Quotas{Communes: in.Communes, Regions: in.Regions, Shares: cc.shares}
+		if err := q.Validate(s.regionOf); err != nil {
+			field := "regions"
+			var e *fosis.Error
+			if errors.As(err, &e) && (e.Key == "programs.err.share_range" || e.Key == "programs.err.shares_total") {
+				field = "spec.reserved"
+			}
+			addErr(field, invalidAs(field, err))
+		} else if places := q.Places(s.regionOf); prog != nil && in.BudgetCLP >= 0 {
+			if need := int64(places) * prog.AmountCLP; need > in.BudgetCLP {
+				add("budget_clp", "programs.err.over_budget", places, fosis.Pesos(prog.AmountCLP), fosis.Pesos(need), fosis.Pesos(in.BudgetCLP))
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return nil, firstOf("programs.err.invalid_call", bad)
+	}
+	return prog, nil
+}
+
+// sortedKeys returns m's keys in order, so that problems are listed the
+// same way every time.
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Mask returns bit k set for every rule k of rs that a passes.
@@ -197,68 +328,12 @@ func (s *Store) CreateCall(ctx context.Context, in CallInput) (*Call, error) {
 	if _, err := s.manager(ctx); err != nil {
 		return nil, err
 	}
-	if !validCode(in.Code) {
-		return nil, invalid("code", "programs.err.call_code", in.Code)
-	}
-	if in.Title == "" {
-		return nil, invalid("title", "programs.err.call_title")
-	}
-	prog, err := s.program(ctx, s.db, in.Program, 0)
-	if err != nil {
-		if fosis.ErrorCode(err) == fosis.ENOTFOUND {
-			return nil, invalid("program", "programs.err.call_programme", in.Program)
-		}
-		return nil, err
-	}
-	opens, err1 := time.Parse(time.DateOnly, in.OpensOn)
-	closes, err2 := time.Parse(time.DateOnly, in.ClosesOn)
-	if err1 != nil || err2 != nil {
-		return nil, invalid("opens_on", "programs.err.call_dates")
-	}
-	if closes.Before(opens) {
-		return nil, invalid("closes_on", "programs.err.closes_before_opens", in.ClosesOn, in.OpensOn)
-	}
-	if _, err := s.tgt.Run(ctx, strconv.FormatInt(in.Run, 10)); err != nil {
-		if fosis.ErrorCode(err) == fosis.ENOTFOUND || fosis.ErrorCode(err) == fosis.EINVALID {
-			return nil, invalid("run", "programs.err.no_run", in.Run)
-		}
-		return nil, err
-	}
-	if len(in.Communes) == 0 && len(in.Regions) == 0 {
-		return nil, invalid("communes", "programs.err.no_communes")
-	}
-	for c, n := range in.Communes {
-		if _, ok := s.terr.CommuneIndex(c); !ok {
-			return nil, invalid("communes", "programs.err.not_commune", c)
-		}
-		if n < 0 {
-			return nil, invalid("communes", "programs.err.commune_quota", c)
-		}
-	}
-	for r, n := range in.Regions {
-		if _, ok := s.terr.RegionIndex(r); !ok {
-			return nil, invalid("regions", "programs.err.not_region", r)
-		}
-		if n < 0 {
-			return nil, invalid("regions", "programs.err.region_quota", r)
-		}
-	}
-	cc, err := compileSpec(in.Spec, prog.Code, prog.Spec.Rules)
+	prog, err := s.checkCall(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	q := Quotas{Communes: in.Communes, Regions: in.Regions, Shares: cc.shares}
-	if err := q.Validate(s.regionOf); err != nil {
-		return nil, invalidAs("regions", err)
-	}
-	places := q.Places(s.regionOf)
-	if in.BudgetCLP < 0 {
-		return nil, invalid("budget_clp", "programs.err.budget_negative")
-	}
-	if need := int64(places) * prog.AmountCLP; need > in.BudgetCLP {
-		return nil, invalid("budget_clp", "programs.err.over_budget",
-			places, fosis.Pesos(prog.AmountCLP), fosis.Pesos(need), fosis.Pesos(in.BudgetCLP))
-	}
+	opens, _ := time.Parse(time.DateOnly, in.OpensOn)
+	closes, _ := time.Parse(time.DateOnly, in.ClosesOn)
 	if len(in.Spec.Rules) == 0 {
 		in.Spec.Rules = prog.Spec.Rules
 	}

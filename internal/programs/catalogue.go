@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +101,17 @@ func (p *Program) Validate() error {
 		return firstOf("programs.err.invalid_programme", bad)
 	}
 	return nil
+}
+
+// sameVersion reports whether p says nothing a's version does not: a
+// version that changes nothing is refused rather than stored. Empty and
+// missing lists are the same.
+func sameVersion(a, p *Program) bool {
+	x, y := a.Spec, p.Spec
+	return a.NameES == p.NameES && a.NameEN == p.NameEN && a.AmountCLP == p.AmountCLP && a.Months == p.Months &&
+		slices.Equal(x.ComponentsES, y.ComponentsES) && slices.Equal(x.ComponentsEN, y.ComponentsEN) &&
+		x.TargetES == y.TargetES && x.TargetEN == y.TargetEN && x.Source == y.Source && x.Invitation == y.Invitation &&
+		slices.Equal(x.Rules, y.Rules)
 }
 
 const programSelect = `SELECT l.id, l.code, l.area, l.unit, v.id, v.version, v.name_es, v.name_en, v.amount_clp,
@@ -219,6 +231,9 @@ func (s *Store) saveProgram(ctx context.Context, tx *db.Tx, p *Program) (*Progra
 		if before, err = s.program(ctx, tx, p.Code, 0); err != nil {
 			return nil, err
 		}
+	}
+	if before != nil && sameVersion(before, p) {
+		return nil, refuse(fosis.ECONFLICT, "programs.err.unchanged", before.Version, p.Code)
 	}
 	version := 1
 	if before != nil {

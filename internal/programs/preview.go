@@ -62,6 +62,14 @@ type PreviewInput struct {
 	Unit           string
 	AsOf           int32
 	Participations map[int64]map[string]int64
+	// Only, when set, limits the count to the communes whose index is true
+	// (a call's territory); nil counts the whole registry.
+	Only []bool
+}
+
+// skips reports whether household i lies outside the preview's territory.
+func (in *PreviewInput) skips(i int) bool {
+	return in.Only != nil && !in.Only[in.Frame.Commune[i]]
 }
 
 // attrsOf fills a with person j of household i.
@@ -112,6 +120,9 @@ func PreviewPlain(ctx context.Context, rs *RuleSet, in *PreviewInput) (*PreviewR
 	return in.run(ctx, func(c *counter, lo, hi int) {
 		var a Attrs
 		for i := lo; i < hi; i++ {
+			if in.skips(i) {
+				continue
+			}
 			parts := in.Participations[in.Frame.Key[i]]
 			any := false
 			in.applicants(i, func(j int) {
@@ -143,6 +154,9 @@ func Preview(ctx context.Context, rs *RuleSet, in *PreviewInput) (*PreviewResult
 		cache := c.cache
 		var a Attrs
 		for i := lo; i < hi; i++ {
+			if in.skips(i) {
+				continue
+			}
 			hw, pct, hok := k.household(i)
 			ci := f.Commune[i]
 			any := false

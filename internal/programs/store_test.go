@@ -3,6 +3,7 @@ package programs_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -108,6 +109,11 @@ func TestCatalogueVersions(t *testing.T) {
 	if err != nil || len(hist) != 2 || hist[0].NameES != "Yo Emprendo Semilla" {
 		t.Errorf("history: %+v, %v", hist, err)
 	}
+	same := *p2
+	same.Spec.ComponentsEN = append([]string{}, same.Spec.ComponentsEN...)
+	if _, err := f.st.SaveProgram(f.ctx, &same); fosis.ErrorCode(err) != fosis.ECONFLICT || !strings.Contains(err.Error(), "nothing changed") {
+		t.Errorf("saving version 2 again: got %v, want nothing changed", err)
+	}
 	p.Area = programs.AreaEmployment
 	if _, err := f.st.SaveProgram(f.ctx, p); fosis.ErrorCode(err) != fosis.ECONFLICT {
 		t.Errorf("changing the area: got %v, want a conflict", err)
@@ -160,6 +166,21 @@ func TestCallBadInput(t *testing.T) {
 				t.Errorf("a rejected call was stored")
 			}
 		})
+	}
+	// Every problem at once, in the order of the form.
+	in := good
+	in.Code, in.Title, in.OpensOn, in.ClosesOn, in.Run, in.BudgetCLP = "Bad Code", " ", "mañana", "2026-13-01", 999, -1
+	in.Spec.CooldownMonths = -2
+	_, err := f.st.CreateCall(f.ctx, in)
+	var got []string
+	if e, ok := err.(*fosis.Error); ok {
+		for _, fe := range e.Fields {
+			got = append(got, fe.Field)
+		}
+	}
+	want := []string{"code", "title", "opens_on", "closes_on", "run", "budget_clp", "spec.cooldown_months"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("every problem at once (-want +got):\n%s\n%v", diff, err)
 	}
 }
 
@@ -403,21 +424,28 @@ func TestImportPreviewWhatIf(t *testing.T) {
 	if err != nil || rep.Stored != 0 || len(rep.Errors) == 0 || !strings.Contains(rep.Errors[0].Message, "already applied") {
 		t.Fatalf("second import: %+v, %v", rep, err)
 	}
-	// Preview over the whole registry: the call's rule (age ≥ 18) for every person.
+	// Preview over the call's territory: the call's rule (age ≥ 18) for
+	// every person of its one commune, and nobody elsewhere.
 	pv, err := f.st.PreviewCall(f.ctx, c.Code)
 	if err != nil {
 		t.Fatal(err)
 	}
 	adults := 0
 	for _, h := range f.hh {
+		if h.CommuneCode != f.main {
+			continue
+		}
 		for _, m := range h.Members {
 			if m.Age >= 18 {
 				adults++
 			}
 		}
 	}
-	if pv.Eligible != int64(adults) || pv.Applicants == 0 || len(pv.Regions) == 0 {
-		t.Errorf("preview: %d eligible of %d, want %d adults", pv.Eligible, pv.Applicants, adults)
+	if pv.Eligible != int64(adults) || pv.Applicants == 0 || len(pv.Regions) != 1 || len(pv.Communes) != 1 || pv.Communes[0].Code != f.main {
+		t.Errorf("preview: %d eligible of %d in %+v, want %d adults of %s", pv.Eligible, pv.Applicants, pv.Communes, adults, f.main)
+	}
+	if !slices.Equal(pv.CallCommunes, []string{f.main}) || len(pv.CallRegions) != 0 {
+		t.Errorf("preview's territory: %v, %v", pv.CallCommunes, pv.CallRegions)
 	}
 	// What-if: one more place in the commune lets exactly one more in, at $300,000.
 	w, err := f.st.WhatIf(f.ctx, c.Code, programs.WhatIfInput{Communes: map[string]int{f.main: 3}})

@@ -14,14 +14,25 @@ import (
 // PreviewReport is a preview over the registry with its timings.
 type PreviewReport struct {
 	*PreviewResult
-	Run            int64         `json:"run"`
-	Unit           string        `json:"unit"`
+	Run  int64  `json:"run"`
+	Unit string `json:"unit"`
+	// CallCommunes and CallRegions are what a call's preview counted: its
+	// communes with a quota and the regions of its regional pools, codes
+	// sorted (both empty: the whole registry).
+	CallCommunes   []string      `json:"call_communes,omitempty"`
+	CallRegions    []string      `json:"call_regions,omitempty"`
 	Load, Evaluate time.Duration `json:"-"`
 }
 
 // PreviewRules counts, over the whole registry, who would pass rules for a
 // programme of unit, against scoring run. It needs national reach.
 func (s *Store) PreviewRules(ctx context.Context, rules []Rule, unit string, run int64) (*PreviewReport, error) {
+	return s.preview(ctx, rules, unit, run, nil)
+}
+
+// preview counts who would pass rules, in the communes where only says
+// true (nil: everywhere).
+func (s *Store) preview(ctx context.Context, rules []Rule, unit string, run int64, only []bool) (*PreviewReport, error) {
 	v, err := s.who(ctx)
 	if err != nil {
 		return nil, err
@@ -47,6 +58,7 @@ func (s *Store) PreviewRules(ctx context.Context, rules []Rule, unit string, run
 	}
 	load := time.Since(t0)
 	t0 = time.Now()
+	in.Only = only
 	out, err := Preview(ctx, rs, in)
 	if err != nil {
 		return nil, err
@@ -55,13 +67,30 @@ func (s *Store) PreviewRules(ctx context.Context, rules []Rule, unit string, run
 }
 
 // PreviewCall previews a call's rules (including its cross-program rules)
-// against its scoring run.
+// against its scoring run, over the call's territory: the communes with a
+// quota and every commune of a region with a regional pool (Call.Covers).
 func (s *Store) PreviewCall(ctx context.Context, ref string) (*PreviewReport, error) {
 	c, err := s.Call(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	return s.PreviewRules(ctx, c.EffectiveRules(), c.Unit, c.Run)
+	only := make([]bool, len(s.terr.Communes))
+	for ci, cm := range s.terr.Communes {
+		only[ci] = c.Covers(cm.Code, cm.RegionCode)
+	}
+	rep, err := s.preview(ctx, c.EffectiveRules(), c.Unit, c.Run, only)
+	if err != nil {
+		return nil, err
+	}
+	for code := range c.Communes {
+		rep.CallCommunes = append(rep.CallCommunes, code)
+	}
+	for code := range c.Regions {
+		rep.CallRegions = append(rep.CallRegions, code)
+	}
+	sort.Strings(rep.CallCommunes)
+	sort.Strings(rep.CallRegions)
+	return rep, nil
 }
 
 // previewInput reads what an evaluation over the whole registry needs: the

@@ -273,8 +273,9 @@ func (s *Store) readExtract(ctx context.Context, opt ImportOptions) (*extract, e
 func headerError(err error) error {
 	var he *csvin.HeaderError
 	if errors.As(err, &he) {
-		return &fosis.Error{Code: fosis.EINVALID, Message: he.Error() +
-			" (see docs/extract-format.md for the expected columns)"}
+		e := he.Refusal()
+		e.Message += " (see docs/extract-format.md for the expected columns)"
+		return e
 	}
 	return err
 }

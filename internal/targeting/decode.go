@@ -135,7 +135,7 @@ func schemaProblems(v any, t reflect.Type, at string, out *[]fosis.FieldError) {
 		for _, k := range sortedKeys(m) {
 			ft, ok := fields[k]
 			if !ok {
-				*out = append(*out, fosis.FieldError{Field: join(at, k), Message: "unknown field"})
+				*out = append(*out, fosis.KeyedField(join(at, k), "targeting.err.unknown_field", "unknown field"))
 				continue
 			}
 			schemaProblems(m[k], ft, join(at, k), out)
@@ -147,7 +147,7 @@ func schemaProblems(v any, t reflect.Type, at string, out *[]fosis.FieldError) {
 		}
 	case reflect.Int, reflect.Int64:
 		if x, ok := v.(float64); ok && x != math.Trunc(x) {
-			*out = append(*out, fosis.FieldError{Field: at, Message: fmt.Sprintf("must be a whole number, got %v", x)})
+			*out = append(*out, fosis.KeyedField(at, "targeting.err.whole", "must be a whole number, got %v", x))
 		}
 	case reflect.Slice:
 		if s, ok := v.([]any); ok {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/fosis/fosis"
 )
@@ -266,8 +267,14 @@ func TestLoadModelInvalid(t *testing.T) {
 			if err == nil {
 				t.Fatalf("LoadModel accepted it: %+v", m)
 			}
-			if diff := cmp.Diff(tt.want, problems(t, err)); diff != "" {
+			got := problems(t, err)
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(fosis.FieldError{}, "Key", "Args")); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			for _, p := range got {
+				if !strings.HasPrefix(p.Key, "targeting.err.") {
+					t.Errorf("%s: %q has no key: the pages could not say it in Spanish", p.Field, p.Message)
+				}
 			}
 		})
 	}

@@ -86,7 +86,10 @@ type coopBoardData struct {
 	// by side (Chile, partner countries, third parties).
 	Portfolio []coopBar
 	PortH     int
-	Total     int64
+	// Currencies are the currencies of the projects on the board, sorted:
+	// the portfolio's amounts are in them (one: said in the legend).
+	Currencies []string
+	Total      int64
 }
 
 // coopColumn is one stage of the board.
@@ -135,6 +138,12 @@ func (s *Server) coopBoardPage(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	d.Portfolio, d.PortH = newCoopChart(cooperation.Totals{Parties: tot.Sides})
+	for _, p := range ps {
+		if p.Currency != "" && !slices.Contains(d.Currencies, p.Currency) {
+			d.Currencies = append(d.Currencies, p.Currency)
+		}
+	}
+	slices.Sort(d.Currencies)
 	d.Total = tot.All.Budgeted
 	d.CanWrite = coopWriter(auth.FromContext(ctx))
 	if d.CanWrite {
@@ -203,12 +212,13 @@ func (s *Server) coopCreate(w http.ResponseWriter, r *http.Request) {
 // statusOf is the HTTP status of a slice's error.
 func statusOf(err error) int { return fosis.HTTPStatus(fosis.ErrorCode(err)) }
 
-// The cost-sharing chart's geometry, in SVG user units: per party a label
-// and two stacked bars (budgeted, executed), cash then in kind.
+// The cost-sharing chart's geometry, in SVG user units: per party its name
+// on a line of its own (a long one is never under a bar), then two
+// stacked bars (budgeted, executed), cash then in kind.
 const (
 	coopChartWidth = 600.0
-	coopChartLabel = 220.0
-	coopChartRow   = 52
+	coopChartLabel = 0.0 // where the bars start
+	coopChartRow   = 60
 )
 
 // coopProjectData is a project's page.
@@ -232,6 +242,12 @@ type coopProjectData struct {
 	SysFields    []string
 	DocCats      []string
 	Shared       []knowledge.Item // what the project shared, from the catalogue
+	Event        eventForm        // the exchange-event form as typed (empty: a new one)
+	Design       designForm       // the design form as typed (empty: the current design)
+	StageList    []string
+	Levels       []string
+	EventKinds   []string
+	Sides        []string
 }
 
 // SysValue is a systematization field as typed, or as recorded.
@@ -250,11 +266,11 @@ func (d *coopProjectData) SysValue(field string) string {
 // coopBar is one party's row of the cost-sharing chart.
 type coopBar struct {
 	Name, Side                       string
-	LabelY, SideY, BudgetY, ExecY    int
+	LabelY, BudgetY, ExecY           int
 	BudgetCash, BudgetKind           float64 // widths
 	ExecCash, ExecKind               float64
 	BudgetCashX, BudgetKindX         float64
-	ExecKindX                        float64
+	ExecCashX, ExecKindX             float64
 	Budgeted, Executed, BCash, BKind int64
 	ECash, EKind                     int64
 }
@@ -274,13 +290,13 @@ func newCoopChart(t cooperation.Totals) ([]coopBar, int) {
 	}
 	var bars []coopBar
 	for i, p := range t.Parties {
-		b := coopBar{Name: p.Name, Side: string(p.Side), LabelY: i*coopChartRow + 14, SideY: i*coopChartRow + 30, BudgetY: i*coopChartRow + 4, ExecY: i*coopChartRow + 24,
+		b := coopBar{Name: p.Name, Side: string(p.Side), LabelY: i*coopChartRow + 13, BudgetY: i*coopChartRow + 20, ExecY: i*coopChartRow + 38,
 			Budgeted: p.Budgeted, Executed: p.Executed, BCash: p.BudgetedCash, BKind: p.BudgetedInKind, ECash: p.ExecutedCash, EKind: p.ExecutedInKind}
 		b.BudgetCashX = coopChartLabel
 		b.BudgetCash, b.BudgetKind = scale(p.BudgetedCash), scale(p.BudgetedInKind)
 		b.BudgetKindX = coopChartLabel + b.BudgetCash
 		b.ExecCash, b.ExecKind = scale(p.ExecutedCash), scale(p.ExecutedInKind)
-		b.ExecKindX = coopChartLabel + b.ExecCash
+		b.ExecCashX, b.ExecKindX = coopChartLabel, coopChartLabel+b.ExecCash
 		bars = append(bars, b)
 	}
 	return bars, len(bars) * coopChartRow
@@ -353,6 +369,18 @@ func (s *Server) coopProjectPage(w http.ResponseWriter, r *http.Request, status 
 	if d.Form == nil {
 		d.Form = map[string]string{}
 	}
+	if d.Event.Kind == "" && len(d.Event.Participants) == 0 {
+		d.Event = newEventForm(d.Today)
+	}
+	if len(d.Design.Stages) == 0 {
+		d.Design = designFormOf(v.Design, d.Today)
+	}
+	for _, st := range cooperation.Stages {
+		d.StageList = append(d.StageList, string(st))
+	}
+	d.Levels = []string{string(cooperation.LevelAuthority), string(cooperation.LevelDirector), string(cooperation.LevelCoordinator), string(cooperation.LevelProfessional)}
+	d.EventKinds = cooperation.EventKinds
+	d.Sides = []string{string(cooperation.SideChile), string(cooperation.SidePartner), string(cooperation.SideThird)}
 	s.render(w, r, status, "coopproject", d)
 }
 
@@ -375,10 +403,27 @@ func (s *Server) coopAction(w http.ResponseWriter, r *http.Request) {
 	for k := range r.PostForm {
 		form[k] = r.PostForm.Get(k)
 	}
+	var design designForm
+	if action == "design" {
+		design = designFormFrom(r.PostForm)
+		if design.rows(r.PostForm.Get("do")) {
+			s.coopProjectPage(w, r, http.StatusOK, code, &coopProjectData{Form: form, Design: design})
+			return
+		}
+	}
+	var event eventForm
+	if action == "event" {
+		event = eventFormFrom(r.PostForm)
+		var acted bool
+		if event.Participants, acted = rowAction(r.PostForm.Get("do"), "participants", event.Participants, participantRow{Side: string(cooperation.SidePartner)}, nil); acted {
+			s.coopProjectPage(w, r, http.StatusOK, code, &coopProjectData{Form: form, Event: event})
+			return
+		}
+	}
 	if err := handle(coopForm{r}, s.cfg.Cooperation, code); err != nil {
 		switch fosis.ErrorCode(err) {
 		case fosis.EINVALID, fosis.ECONFLICT, fosis.EFORBIDDEN:
-			s.coopProjectPage(w, r, statusOf(err), code, &coopProjectData{Error: newCoopErr(err), Form: form})
+			s.coopProjectPage(w, r, statusOf(err), code, &coopProjectData{Error: newCoopErr(err), Form: form, Event: event, Design: design})
 		default:
 			s.fail(w, r, err)
 		}
@@ -474,7 +519,13 @@ func coopFeasibility(f coopForm, c *cooperation.Store, code string) error {
 }
 
 func coopDesign(f coopForm, c *cooperation.Store, code string) error {
-	d, err := cooperation.ParseDesign([]byte(f.text("design")))
+	var d *cooperation.Design
+	var err error
+	if strings.TrimSpace(f.text("design")) != "" { // the JSON of docs/cooperation.md
+		d, err = cooperation.ParseDesign([]byte(f.text("design")))
+	} else {
+		d, err = designFormFrom(f.r.PostForm).design(f)
+	}
 	if err != nil {
 		return err
 	}
@@ -540,8 +591,15 @@ func coopClose(f coopForm, c *cooperation.Store, code string) error {
 
 func coopEvent(f coopForm, c *cooperation.Store, code string) error {
 	var e cooperation.Event
-	if err := f.json("event", &e); err != nil {
-		return err
+	if strings.TrimSpace(f.text("event")) != "" { // the JSON of docs/cooperation.md
+		if err := f.json("event", &e); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if e, err = eventFormFrom(f.r.PostForm).event(f); err != nil {
+			return err
+		}
 	}
 	_, err := c.AddEvent(f.r.Context(), code, e)
 	return err

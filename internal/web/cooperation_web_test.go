@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -145,6 +146,27 @@ func TestCooperationPages(t *testing.T) {
 	if !strings.Contains(body, `Luis Soto`) || !strings.Contains(body, `fosis-unpaired`) {
 		t.Errorf("the design's unpaired member is not flagged")
 	}
+	// The design opens in its form (issue 20): a row added by the server,
+	// then the design saved again from the form, its summary changed; the
+	// review below approves that version.
+	dg := formValues(t, body, "form-design")
+	if dg.Get("team.0.first") == "" || dg.Get("budget.0.first") == "" || dg.Get("start") == "" {
+		t.Fatalf("the design does not open in the form: %v", dg)
+	}
+	nBudget := 0
+	for dg.Has(fmt.Sprintf("budget.%d.first", nBudget)) {
+		nBudget++
+	}
+	dg.Set("do", "add:budget")
+	if resp, dgBody := c.do("POST", P+"design", dg); resp.StatusCode != 200 || !strings.Contains(dgBody, fmt.Sprintf(`id="budget-%d"`, nBudget)) {
+		t.Fatalf("add a budget line: %d", resp.StatusCode)
+	}
+	dg.Set("summary", "Acompañamiento psicosocial con equipos espejo (versión del formulario)")
+	dg.Set("do", "save")
+	body = post(P+"design", dg, `id="form-review"`)
+	if !strings.Contains(body, "versión del formulario") {
+		t.Errorf("the design saved from the form is not shown")
+	}
 	post(P+"review", url.Values{"decision": {"approve"}, "on": {today}, "directors": {"Dirección ejecutiva"}, "financer_decisions": {"GIZ=approve"}}, `id="form-agreement"`)
 	body = post(P+"agreement", url.Values{"kind": {"trilateral"}, "on": {today}, "deadlines": {"Manual en 12 meses"}, "resources": {"Según presupuesto"}, "startup": {"5000"},
 		"party": {"GIZ", "FOSIS", "MDS Paraguay"}, "commitment": {"Pasajes", "Expertos", "Equipo espejo"}, "required": {"GIZ", "FOSIS", "MDS Paraguay"}}, `id="form-sign"`)
@@ -168,6 +190,22 @@ func TestCooperationPages(t *testing.T) {
 	body = post(P+"start", url.Values{"on": {today}}, `id="done"`)
 	body = post(P+"document", url.Values{"title": {"Convenio trilateral"}, "category": {"A09"}, "url": {"https://fosis.example/convenio.pdf"},
 		"format": {"application/pdf"}, "language": {"es"}, "on": {today}}, `href="https://fosis.example/convenio.pdf"`)
+	// An exchange from the form: a participant row added by the server,
+	// then the exchange recorded with its participants (issue 20).
+	ev := formValues(t, body, "form-event")
+	ev.Set("kind", "workshop")
+	ev.Set("place", "Asunción")
+	ev.Set("participants.0.name", "Luis Pérez")
+	ev.Set("participants.0.institution", "FOSIS")
+	ev.Set("participants.1.name", "Carmen Benítez")
+	ev.Set("do", "add:participants")
+	if resp, evBody := c.do("POST", P+"event", ev); resp.StatusCode != 200 || !strings.Contains(evBody, `id="participants-2-name"`) || !strings.Contains(evBody, `value="Luis Pérez"`) {
+		t.Fatalf("add a participant: %d", resp.StatusCode)
+	}
+	ev.Set("do", "save")
+	if evBody := post(P+"event", ev, `id="done"`); !strings.Contains(evBody, "Asunción") {
+		t.Errorf("the exchange is not on the project page")
+	}
 	// A mistyped number is refused, naming the field, never read as 0
 	// (issue 12).
 	for field, v := range map[string]string{"amount": "17.250", "year": "2O26"} {
@@ -305,6 +343,24 @@ func TestCooperationBrowser(t *testing.T) {
 	do("feasibility",
 		chromedp.SendKeys(css("#by"), "Comité"),
 		submit("#submit-feasibility", "#form-design"))
+	// The design form at 360 px: no wider than the window (issue 20).
+	do("narrow", chromedp.EmulateViewport(360, 800))
+	if c, err := chromedp.Run(ctx, chromedp.Evaluate[screenCheck](screenJS)); err != nil || c.ScrollWidth > c.InnerWidth {
+		t.Errorf("the design form at 360 px: %+v, %v", c, err)
+	}
+	if src, _ := axeSource(); src != "" {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](src+";true")); err != nil {
+			t.Fatal(err)
+		}
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](axeJS, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Errorf("axe-core: %v", err)
+		}
+		for _, s := range v {
+			t.Errorf("axe-core, the design form: %s", s)
+		}
+	}
+	do("wide", chromedp.EmulateViewport(1366, 900))
 	do("design",
 		chromedp.SetValue(css("#design"), designJSON()),
 		submit("#submit-design", "#form-review"))

@@ -70,7 +70,7 @@ func TestImportPage(t *testing.T) {
 	resp, _ = c.postFiles("/imports", map[string]string{"households": "id,x\n1,2\n", "persons": pp})
 	f.jobs.Wait()
 	_, body = c.do("GET", resp.Request.URL.Path, nil)
-	if !strings.Contains(body, `id="job-failed"`) || !strings.Contains(body, "missing column") {
+	if !strings.Contains(body, `id="job-failed"`) || !strings.Contains(body, "faltan las columnas") {
 		t.Errorf("a bad header: the job page does not explain it:\n%s", body)
 	}
 

@@ -32,23 +32,9 @@ var knownEnglish = []string{
 // named.
 var oneLangExceptions = map[string]map[string][]string{
 	"es": {
-		// TODO(issue 20): model validation is said by the scoring package in
-		// English (params.*: "must be between 0 and 1, got 3").
-		"must be between": {"whatif "},
-		// TODO(issue 20): an import job's failure is stored as the importer's
-		// English text ("bad header: missing column(s) …").
-		"bad header":     {"importjob "},
-		"missing column": {"importjob "},
-		// TODO(issue 20): the knowledge slice's item check is refused
-		// without a key ("the item is not valid: slug: …", knowledge.go).
-		"is not valid": {"knowledge "},
 		// Test data, not a defect: the agencies case gives its refusal as
 		// English text (the handler says it from its key).
 		"there is already an agency with code": {"agencies "},
-		// TODO(issue 20): the cooperation timeline's notes are stored as
-		// English text ("request via agci", "project initiated"); they need
-		// keys in the cooperation store.
-		"request via": {"coopproject "},
 	},
 	"en": {
 		// Test data, not a defect: the change form's cases are built once in

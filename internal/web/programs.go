@@ -14,7 +14,6 @@ import (
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/programs"
-	"github.com/fosis/fosis/internal/targeting"
 )
 
 // The programmes pages: the catalogue, calls (list, create, a call with its
@@ -89,6 +88,8 @@ type callsData struct {
 type callView struct {
 	*programs.Call
 	ProgramName string
+	QuotaList   []placeQuota   // the quotas by name (call and preview pages; empty elsewhere)
+	Reserved    []reservedView // the reserved shares in the reader's language
 }
 
 func viewCall(c *programs.Call, lang string) callView {
@@ -96,7 +97,11 @@ func viewCall(c *programs.Call, lang string) callView {
 	if lang == "en" {
 		n = c.ProgramNameEN
 	}
-	return callView{Call: c, ProgramName: n}
+	v := callView{Call: c, ProgramName: n}
+	for _, r := range c.Spec.Reserved {
+		v.Reserved = append(v.Reserved, reservedView{Name: r.Rule.Name(lang), Percent: percent(r.Share)})
+	}
+	return v
 }
 
 func (s *Server) callsPage(w http.ResponseWriter, r *http.Request) {
@@ -110,46 +115,6 @@ func (s *Server) callsPage(w http.ResponseWriter, r *http.Request) {
 		d.Calls = append(d.Calls, viewCall(&cs[i], viewerOf(r.Context()).lang))
 	}
 	s.render(w, r, http.StatusOK, "calls", d)
-}
-
-// callForm is the new-call form as typed.
-type callForm struct {
-	Code, Title, Program, OpensOn, ClosesOn, Run, Budget, Quotas, Regions, Cooldown, Rules, Priorities string
-}
-
-// callNewData is the new-call page's content.
-type callNewData struct {
-	Form     callForm
-	Programs []programView
-	Runs     []targeting.Run
-	Errors   []fosis.FieldError // as the slice (or the form parser) said them
-}
-
-func (s *Server) callNewPage(w http.ResponseWriter, r *http.Request, status int, d callNewData) {
-	ctx := r.Context()
-	ps, err := s.cfg.Programs.Programs(ctx)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	for _, p := range ps {
-		d.Programs = append(d.Programs, viewProgram(p, viewerOf(ctx).lang))
-	}
-	if d.Runs, err = s.cfg.Targeting.Runs(ctx); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, status, "call_new", d)
-}
-
-func (s *Server) callNew(w http.ResponseWriter, r *http.Request) {
-	if !managesCalls(auth.FromContext(r.Context())) {
-		s.fail(w, r, fosis.KeyedErrorf(fosis.EFORBIDDEN, "calls.form.managers_only", "only administrators and national analysts manage calls"))
-		return
-	}
-	today := time.Now().UTC()
-	s.callNewPage(w, r, http.StatusOK, callNewData{Form: callForm{OpensOn: today.Format(time.DateOnly),
-		ClosesOn: today.AddDate(0, 1, 0).Format(time.DateOnly), Cooldown: "0"}})
 }
 
 // parseQuotas reads "code = n" (or "code: n", "code n") lines.
@@ -193,61 +158,6 @@ func parseRules(field, text string) ([]programs.Rule, *fosis.FieldError) {
 	return out, nil
 }
 
-func (s *Server) callCreate(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
-	f := callForm{Code: r.PostFormValue("code"), Title: r.PostFormValue("title"), Program: r.PostFormValue("program"),
-		OpensOn: r.PostFormValue("opens_on"), ClosesOn: r.PostFormValue("closes_on"), Run: r.PostFormValue("run"),
-		Budget: r.PostFormValue("budget_clp"), Quotas: r.PostFormValue("communes"), Regions: r.PostFormValue("regions"),
-		Cooldown: r.PostFormValue("cooldown_months"), Rules: r.PostFormValue("rules"), Priorities: r.PostFormValue("priorities")}
-	in := programs.CallInput{Code: strings.TrimSpace(f.Code), Title: strings.TrimSpace(f.Title), Program: f.Program, OpensOn: f.OpensOn, ClosesOn: f.ClosesOn}
-	var bad []fosis.FieldError
-	var err error
-	if in.Run, err = strconv.ParseInt(f.Run, 10, 64); err != nil {
-		bad = append(bad, fosis.KeyedField("run", "calls.form.choose_run", "choose a scoring run"))
-	}
-	if in.BudgetCLP, err = strconv.ParseInt(strings.NewReplacer(".", "", ",", "", "$", "", " ", "").Replace(f.Budget), 10, 64); err != nil {
-		bad = append(bad, fosis.KeyedField("budget_clp", "calls.form.budget_number", "the budget is a whole number of pesos"))
-	}
-	if f.Cooldown != "" {
-		if in.Spec.CooldownMonths, err = strconv.Atoi(f.Cooldown); err != nil {
-			bad = append(bad, fosis.KeyedField("cooldown_months", "calls.form.months", "a whole number of months"))
-		}
-	}
-	var fe *fosis.FieldError
-	if in.Communes, fe = parseQuotas("communes", f.Quotas); fe != nil {
-		bad = append(bad, *fe)
-	}
-	if in.Regions, fe = parseQuotas("regions", f.Regions); fe != nil {
-		bad = append(bad, *fe)
-	}
-	if in.Spec.Rules, fe = parseRules("rules", f.Rules); fe != nil {
-		bad = append(bad, *fe)
-	}
-	if in.Spec.Priorities, fe = parseRules("priorities", f.Priorities); fe != nil {
-		bad = append(bad, *fe)
-	}
-	if len(bad) > 0 {
-		s.callNewPage(w, r, fosis.HTTPStatus(fosis.EINVALID), callNewData{Form: f, Errors: bad})
-		return
-	}
-	c, err := s.cfg.Programs.CreateCall(r.Context(), in)
-	if err != nil {
-		var e *fosis.Error
-		code := fosis.ErrorCode(err)
-		if (code != fosis.EINVALID && code != fosis.ECONFLICT) || !errors.As(err, &e) {
-			s.fail(w, r, err)
-			return
-		}
-		fields := e.Fields
-		if len(fields) == 0 {
-			fields = []fosis.FieldError{{Field: "code", Message: e.Message, Key: e.Key, Args: e.Args}}
-		}
-		s.callNewPage(w, r, fosis.HTTPStatus(code), callNewData{Form: f, Errors: fields})
-		return
-	}
-	http.Redirect(w, r, "/calls/"+c.Code, http.StatusSeeOther)
-}
-
 // callData is a call page's content.
 type callData struct {
 	Call      callView
@@ -263,6 +173,7 @@ type callData struct {
 	After     int64                  // the page starts after this application (0: the first page)
 	Next      int64                  // the next page starts after this one (0: the last page)
 	Enrolled  int64                  // the application just enrolled (?enrolled=, after the redirect)
+	Created   bool                   // the call was just created (?created=1, after the redirect)
 }
 
 // maxAppRows is the applications a call page lists at a time (a national
@@ -283,6 +194,7 @@ func (s *Server) callPageWith(w http.ResponseWriter, r *http.Request, status int
 	}
 	p := auth.FromContext(ctx)
 	d.Call, d.Apps, d.CanManage = viewCall(c, viewerOf(ctx).lang), apps, managesCalls(p)
+	d.Call.QuotaList = s.callPlaces(auth.FromContext(ctx), c)
 	d.CanApply = c.Status == programs.StatusOpen && p.Writes()
 	d.Counts = map[string]int{}
 	for _, a := range apps {
@@ -305,6 +217,7 @@ func (s *Server) callPageWith(w http.ResponseWriter, r *http.Request, status int
 func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
 	d := callData{}
 	d.Enrolled, _ = strconv.ParseInt(r.URL.Query().Get("enrolled"), 10, 64)
+	d.Created = r.URL.Query().Get("created") == "1"
 	s.callPageWith(w, r, http.StatusOK, d)
 }
 
@@ -542,7 +455,9 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "call_preview", previewData{Call: viewCall(c, viewerOf(ctx).lang), Report: rep})
+	d := previewData{Call: viewCall(c, viewerOf(ctx).lang), Report: rep}
+	d.Call.QuotaList = s.callPlaces(auth.FromContext(ctx), c)
+	s.render(w, r, http.StatusOK, "call_preview", d)
 }
 
 // whatIfForm is the what-if form as typed.

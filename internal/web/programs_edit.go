@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -21,104 +20,11 @@ import (
 func (s *Server) programEditRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /programs/{code}", s.requireUser(s.programPage))
 	pages.HandleFunc("POST /programs/{code}", s.requireUser(s.programSave))
+	pages.HandleFunc("GET /programs/{code}/version.json", s.requireUser(s.programJSON))
 	pages.HandleFunc("GET /agencies", s.requireUser(s.agenciesPage))
 	pages.HandleFunc("POST /agencies", s.requireUser(s.agencyCreate))
 	pages.HandleFunc("POST /agencies/{code}/contracts", s.requireUser(s.contractAdd))
 	pages.HandleFunc("POST /agencies/{code}/staff", s.requireUser(s.staffAdd))
-}
-
-// programData is a programme line's page.
-type programData struct {
-	Program   programView
-	Versions  []programs.Program
-	CanManage bool
-	JSON      string // the editor's text: the current version, or what was typed
-	Errors    []fosis.FieldError
-	Saved     string // the version just stored
-}
-
-// programInput is the part of a programme the editor shows: what a new
-// version may set (ids, version and creation are assigned on save).
-type programInput struct {
-	Code      string        `json:"code"`
-	Area      string        `json:"area"`
-	Unit      string        `json:"unit"`
-	NameES    string        `json:"name_es"`
-	NameEN    string        `json:"name_en"`
-	AmountCLP int64         `json:"amount_clp"`
-	Months    int           `json:"duration_months"`
-	Spec      programs.Spec `json:"spec"`
-}
-
-func (s *Server) programPage(w http.ResponseWriter, r *http.Request) {
-	s.programPageWith(w, r, http.StatusOK, "", nil)
-}
-
-func (s *Server) programPageWith(w http.ResponseWriter, r *http.Request, status int, typed string, problems []fosis.FieldError) {
-	ctx := r.Context()
-	if s.cfg.Programs == nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no programmes on this server"))
-		return
-	}
-	p, err := s.cfg.Programs.Program(ctx, r.PathValue("code"), 0)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	vs, err := s.cfg.Programs.History(ctx, p.Code)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d := programData{Program: viewProgram(*p, viewerOf(ctx).lang), Versions: vs, CanManage: managesCalls(auth.FromContext(ctx)),
-		JSON: typed, Errors: problems, Saved: r.URL.Query().Get("saved")}
-	if _, err := strconv.Atoi(d.Saved); err != nil {
-		d.Saved = ""
-	}
-	if d.JSON == "" {
-		b, _ := json.MarshalIndent(programInput{Code: p.Code, Area: p.Area, Unit: p.Unit, NameES: p.NameES, NameEN: p.NameEN,
-			AmountCLP: p.AmountCLP, Months: p.Months, Spec: p.Spec}, "", "  ")
-		d.JSON = string(b)
-	}
-	s.render(w, r, status, "program", d)
-}
-
-// programSave stores the editor's text as the line's next version.
-func (s *Server) programSave(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if s.cfg.Programs == nil {
-		s.fail(w, r, fosis.Errorf(fosis.ENOTFOUND, "no programmes on this server"))
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	text := r.PostFormValue("program")
-	var in programInput
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		s.programPageWith(w, r, fosis.HTTPStatus(fosis.EINVALID), text, []fosis.FieldError{fosis.KeyedField("program", "progedit.form.json", "%s", err.Error())})
-		return
-	}
-	if in.Code != r.PathValue("code") {
-		s.programPageWith(w, r, fosis.HTTPStatus(fosis.EINVALID), text, []fosis.FieldError{fosis.KeyedField("code", "progedit.form.code_fixed",
-			"is the line's code and cannot change here: a new programme is a new line ('fosis programs save')")})
-		return
-	}
-	p, err := s.cfg.Programs.SaveProgram(ctx, &programs.Program{Code: in.Code, Area: in.Area, Unit: in.Unit, NameES: in.NameES,
-		NameEN: in.NameEN, AmountCLP: in.AmountCLP, Months: in.Months, Spec: in.Spec})
-	var fe *fosis.Error
-	switch {
-	case err == nil:
-		http.Redirect(w, r, "/programs/"+p.Code+"?saved="+strconv.Itoa(p.Version), http.StatusSeeOther)
-	case errors.As(err, &fe) && (fe.Code == fosis.EINVALID || fe.Code == fosis.ECONFLICT):
-		problems := fe.Fields
-		if len(problems) == 0 {
-			problems = []fosis.FieldError{{Field: "program", Message: fe.Message, Key: fe.Key, Args: fe.Args}}
-		}
-		s.programPageWith(w, r, fosis.HTTPStatus(fe.Code), text, problems)
-	default:
-		s.fail(w, r, err)
-	}
 }
 
 // agenciesData is the executing agencies' page.

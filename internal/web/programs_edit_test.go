@@ -56,7 +56,7 @@ func TestProgramEditing(t *testing.T) {
 	spec["rules"] = []any{map[string]any{"id": "x", "name_es": "X", "name_en": "X", "expr": "age >="}}
 	broken, _ := json.Marshal(in)
 	resp, body = c.do("POST", "/programs/yo-trabajo", url.Values{"program": {string(broken)}})
-	if resp.StatusCode != 400 || !strings.Contains(body, `id="program-errors"`) || !strings.Contains(body, "spec.rules[0].expr") {
+	if resp.StatusCode != 400 || !strings.Contains(body, `id="program-json-errors"`) || !strings.Contains(body, "en la línea 1, columna") {
 		t.Errorf("a broken rule: %d\n%s", resp.StatusCode, body)
 	}
 	in["code"] = "otro"

@@ -106,8 +106,8 @@ func TestCallPages(t *testing.T) {
 		t.Fatalf("catalogue page lacks Yo Trabajo Jóvenes")
 	}
 	form := url.Values{"code": {"web-call"}, "title": {"Semilla web"}, "program": {"yo-emprendo-semilla"}, "opens_on": {"2026-11-01"},
-		"closes_on": {"2026-11-30"}, "run": {fmt.Sprint(f.run)}, "budget_clp": {"1.000.000"}, "communes": {f.commune + " = 2"},
-		"cooldown_months": {"24"}, "rules": {"tramo | Tramo 60 | Bracket 60 | scored && bracket <= 60"}}
+		"closes_on": {"2026-11-30"}, "run": {fmt.Sprint(f.run)}, "budget_clp": {"1.000.000"}, "communes.0.code": {f.commune}, "communes.0.places": {"2"},
+		"cooldown_months": {"24"}, "rules.0.kind": {"bracket_max"}, "rules.0.a": {"60"}, "do": {"save"}}
 	resp, body := c.do("POST", "/calls", form)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "más que el presupuesto de la convocatoria") || !strings.Contains(body, `value="web-call"`) {
 		t.Fatalf("over budget: %d\n%s", resp.StatusCode, body)
@@ -116,13 +116,48 @@ func TestCallPages(t *testing.T) {
 	for k, v := range form {
 		bad[k] = v
 	}
-	bad.Set("rules", "tramo | Tramo | Bracket | bracket <=")
+	bad.Set("rules.0.kind", "cel")
+	bad.Set("rules.0.id", "tramo")
+	bad.Set("rules.0.name_es", "Tramo")
+	bad.Set("rules.0.name_en", "Bracket")
+	bad.Set("rules.0.expr", "bracket <=")
 	if resp, body := c.do("POST", "/calls", bad); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "en la línea 1, columna") {
 		t.Fatalf("bad rule: %d\n%s", resp.StatusCode, body)
 	}
+	// Every problem at once, next to its field, in Spanish, no field names.
+	bad = url.Values{"code": {"Mal Código"}, "title": {""}, "program": {"yo-emprendo-semilla"}, "opens_on": {"mañana"}, "closes_on": {"2026-11-30"},
+		"run": {fmt.Sprint(f.run)}, "budget_clp": {"mucho"}, "cooldown_months": {"-1"}, "communes.0.code": {f.commune}, "communes.0.places": {"dos"},
+		"reserved.0.kind": {"head"}, "reserved.0.share": {"130"}, "do": {"save"}}
+	resp, body = c.do("POST", "/calls", bad)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("many problems: %d", resp.StatusCode)
+	}
+	for _, want := range []string{"Código: ", "Título: ", "Abre: ", "Presupuesto", "Meses sin haber participado: ", "Cupos por comuna, fila 1: ",
+		"Cupos reservados, fila 1: "} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the problems do not say %q", want)
+		}
+	}
+	for _, raw := range []string{"closes_on:", "opens_on:", "budget_clp:", "spec.cooldown_months"} {
+		if strings.Contains(body, raw) {
+			t.Errorf("the problems show %q", raw)
+		}
+	}
+	if n := strings.Count(body, `class="invalid-feedback"`); n < 5 {
+		t.Errorf("%d problems next to their fields, want at least 5", n)
+	}
+	// Adding a row keeps what was typed and stores nothing.
+	more := url.Values{}
+	for k, v := range form {
+		more[k] = v
+	}
+	more.Set("do", "add:regions")
+	if resp, body := c.do("POST", "/calls", more); resp.StatusCode != 200 || !strings.Contains(body, `id="regions-0-code"`) || !strings.Contains(body, `value="web-call"`) {
+		t.Fatalf("add a region: %d", resp.StatusCode)
+	}
 	form.Set("budget_clp", "1150000")
 	resp, body = c.do("POST", "/calls", form)
-	if resp.Request.URL.Path != "/calls/web-call" || !strings.Contains(body, `id="call-open"`) {
+	if resp.Request.URL.Path != "/calls/web-call" || !strings.Contains(body, `id="call-open"`) || !strings.Contains(body, `id="call-created"`) {
 		t.Fatalf("create: landed on %s\n%s", resp.Request.URL, body)
 	}
 	c.do("POST", "/calls/web-call/status", url.Values{"status": {"open"}})
@@ -170,7 +205,7 @@ func TestCallPages(t *testing.T) {
 		t.Fatalf("selected %v, not eligible %v:\n%s", selected, ineligible, body)
 	}
 	_, body = c.do("GET", "/applications/"+ineligible[0], nil)
-	if !strings.Contains(body, `id="trace-failures"`) || !strings.Contains(body, "Tramo 60") || !strings.Contains(body, "bracket = ") {
+	if !strings.Contains(body, `id="trace-failures"`) || !strings.Contains(body, "Pertenecer al tramo 60% del RSH o menos") || !strings.Contains(body, "bracket = ") {
 		t.Fatalf("not eligible trace:\n%s", body)
 	}
 	_, body = c.do("POST", "/applications/"+selected[0]+"/withdraw", url.Values{"reason": {"se cambió de comuna"}})
@@ -229,13 +264,19 @@ func TestBrowserCall(t *testing.T) {
 		t.Fatalf("sign in: %v", err)
 	}
 	click("#call-new", "#call-form")
+	// A rule from the builder: its row comes back from the server.
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#rules-new-kind"), "bracket_max")); err != nil {
+		t.Fatal(err)
+	}
+	click("#rules-add", "#rules-0-a")
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#code"), "browser-call"),
 		chromedp.SendKeys(chromedp.CSS("#title"), "Semilla en el navegador"),
 		chromedp.SetValue(chromedp.CSS("#program"), "yo-emprendo-semilla"),
 		chromedp.SetValue(chromedp.CSS("#budget_clp"), "1150000"),
-		chromedp.SendKeys(chromedp.CSS("#communes"), f.commune+" = 2"),
-		chromedp.SendKeys(chromedp.CSS("#rules"), "tramo | Tramo 60 | Bracket 60 | scored && bracket <= 60"),
+		chromedp.SetValue(chromedp.CSS("#communes-0-code"), f.commune),
+		chromedp.SendKeys(chromedp.CSS("#communes-0-places"), "2"),
+		chromedp.SetValue(chromedp.CSS("#rules-0-a"), "60"),
 	)
 	if err != nil {
 		t.Fatalf("fill the form: %v", err)
@@ -300,7 +341,7 @@ func TestBrowserCall(t *testing.T) {
 		}
 	}
 	click(`#app-`+rejected+` a`, "#trace-failures")
-	if got := text(t, ctx, "#trace-failures"); !strings.Contains(got, "Tramo 60") || !strings.Contains(got, "bracket = ") {
+	if got := text(t, ctx, "#trace-failures"); !strings.Contains(got, "tramo 60% del RSH o menos") || !strings.Contains(got, "bracket = ") {
 		t.Errorf("rejected applicant's reasons: %q", got)
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/calls/browser-call"), chromedp.WaitVisible(chromedp.CSS("#withdraw-"+selected))); err != nil {

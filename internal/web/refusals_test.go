@@ -73,7 +73,7 @@ func TestProgrammeRefusalKeys(t *testing.T) {
 	// The keys written in the source: the slice's (each must be in
 	// Messages, so that refuse finds its English) and the pages' own, which
 	// give their English right after the key.
-	keyRe := regexp.MustCompile(`"((?:programs\.err|programs\.reason|calls\.form|callwhatif\.form|agencies\.form|progedit\.form)\.[a-z0-9_.]+)"(?:,\s*("(?:[^"\\]|\\.)*"))?`)
+	keyRe := regexp.MustCompile(`"((?:programs\.err|programs\.reason|calls\.form|callwhatif\.form|agencies\.form|progedit\.form|progform\.err|rulebuilder\.err|callform\.err)\.[a-z0-9_.]+)"(?:,\s*("(?:[^"\\]|\\.)*"))?`)
 	found := 0
 	for _, dir := range []string{"../programs", "."} {
 		for name, b := range goSources(t, dir) {

@@ -25,7 +25,7 @@ func init() {
 		templateCase{"knowledge", knowledgeData{SearchLang: "es", Kinds: knowledge.Kinds}, `id="knowledge-empty"`},
 		templateCase{"knowledge", knowledgeData{SearchLang: "es", Kinds: knowledge.Kinds, CanWrite: true, Saved: "mirrored-teams", Form: map[string]string{}}, `id="knowledge-saved"`},
 		templateCase{"knowledge", knowledgeData{SearchLang: "es", Kinds: knowledge.Kinds, CanWrite: true, Form: map[string]string{"slug": "Bad Slug", "kind": "methodology"},
-			SaveError: newCoopErr(fosis.Errorf(fosis.EINVALID, "the item is not valid: slug: x"))}, `value="Bad Slug"`},
+			SaveError: newCoopErr(&fosis.Error{Code: fosis.EINVALID, Message: "the item is not valid: slug: x", Key: "knowledge.err.invalid", Fields: []fosis.FieldError{fosis.KeyedField("slug", "knowledge.err.slug", "%q is not a slug (lower-case words joined by dashes, e.g. financial-inclusion)", "Bad Slug")}})}, `value="Bad Slug"`},
 	)
 	board := coopBoardData{Count: 2, CanWrite: true, Channels: []string{"agci", "financer"},
 		Partners: []cooperation.Org{{Name: "MDS Paraguay", Country: "PY"}}, Others: []cooperation.Org{{Name: "GIZ", Country: "DE"}},

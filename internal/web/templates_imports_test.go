@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/fosis/fosis"
 	"time"
 
 	"github.com/fosis/fosis/internal/platform/jobs"
@@ -17,7 +18,8 @@ func init() {
 	list := &registry.Page[registry.ImportRecord]{Items: []registry.ImportRecord{rec, clean}, Next: "2", Total: 3}
 	none := &registry.Page[registry.ImportRecord]{Items: []registry.ImportRecord{}}
 	running := jobs.Job{ID: "abc", Kind: "registry.import", Owner: "ana", StartedAt: at, Stage: "write", Done: 500, Total: 2000}
-	failed := jobs.Job{ID: "abd", Owner: "ana", StartedAt: at, FinishedAt: at, ErrorCode: "invalid", Error: "persons.csv: bad header: missing column(s): run"}
+	failed := jobs.Job{ID: "abd", Owner: "ana", StartedAt: at, FinishedAt: at, ErrorCode: "invalid", Error: "persons.csv: bad header: missing column(s): run",
+		ErrorPhrase: fosis.Phrase{Key: "csvin.err.missing", Args: []any{"persons.csv", "run"}, Text: "persons.csv: bad header: missing column(s): run"}}
 	done := jobs.Job{ID: "abe", Owner: "ana", StartedAt: at, FinishedAt: at}
 	sum := &registry.ImportSummary{ID: 3, HouseholdsRead: 1200, PersonsRead: 3100, Inserted: 1190, Rejected: 10, Problems: 14,
 		ProblemsByColumn: map[string]int{"run": 9, "zone": 5}, UnknownColumns: []string{"notas"}}

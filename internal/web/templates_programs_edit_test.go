@@ -1,7 +1,6 @@
 package web
 
 import (
-	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/programs"
 )
 
@@ -16,11 +15,6 @@ func init() {
 	agency := programs.Agency{ID: 1, Code: "ong-sur", Name: "ONG del Sur", Contracts: []programs.Contract{{ID: 1, Line: "yo-trabajo",
 		TenderCode: "LIC-7", StartsOn: "2026-12-01", EndsOn: "2027-11-30", Families: 40, BudgetCLP: 40000000, Communes: []string{"13101", "13102"}}}}
 	moreTemplateCases = append(moreTemplateCases,
-		templateCase{"program", programData{Program: view, Versions: []programs.Program{p}, CanManage: true, JSON: `{"code": "<x>"}`, Saved: "2"}, `id="program-saved"`},
-		templateCase{"program", programData{Program: view, Versions: []programs.Program{p}, CanManage: true, JSON: `{"code": "<x>"}`}, `{&#34;code&#34;: &#34;&lt;x&gt;&#34;}</textarea>`},
-		templateCase{"program", programData{Program: view, Versions: []programs.Program{p}, CanManage: true,
-			Errors: []fosis.FieldError{{Field: "spec.rules[0].expr", Message: "line 1, column 3: syntax error"}}}, `id="program-errors"`},
-		templateCase{"program", programData{Program: view, Versions: []programs.Program{p}}, `id="program-versions"`},
 		templateCase{"agencies", agenciesData{Agencies: []programs.Agency{agency}, Programs: []programView{view}, CanManage: true}, `id="contract-form-ong-sur"`},
 		templateCase{"agencies", agenciesData{Agencies: []programs.Agency{agency}, Done: "agencies.done.contract"}, `<td>13101, 13102</td>`},
 		templateCase{"agencies", agenciesData{CanManage: true, Problem: "there is already an agency with code \"x\""}, `id="agencies-error"`},

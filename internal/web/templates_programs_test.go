@@ -36,7 +36,7 @@ func init() {
 		templateCase{"calls", callsData{Calls: []callView{viewCall(call, "es")}, CanManage: true}, `href="/calls/yt-2027"`},
 		templateCase{"calls", callsData{CanManage: true}, `id="calls-empty"`},
 		templateCase{"call_new", callNewData{Programs: []programView{viewProgram(prog, "en")}, Runs: runs, Form: callForm{Program: "yo-trabajo", Run: "2"}}, `<option value="2" selected>`},
-		templateCase{"call_new", callNewData{Errors: []fosis.FieldError{{Field: "budget_clp", Message: "over the budget"}}}, `id="call-errors"`},
+		templateCase{"call_new", callNewData{Problems: byField([]fosis.FieldError{{Field: "budget_clp", Message: "over the budget"}}), Summary: []string{"Presupuesto: over"}}, `id="call-errors"`},
 		templateCase{"call_new", callNewData{}, `id="call-no-runs"`},
 		templateCase{"call", callData{Call: viewCall(call, "es"), Apps: apps, CanManage: true, CanApply: true, Counts: map[string]int{"selected": 1, "waitlisted": 1, "ineligible": 1}}, `id="withdraw-6"`},
 		templateCase{"call", callData{Call: viewCall(call, "es"), Apps: apps, CanApply: true, Total: 3}, `id="enroll-5"`},

@@ -10,6 +10,6 @@ func init() {
 		Communes: map[string]int{"13101": 2}, Regions: map[string]int{"13": 5}, Places: 5, LotterySeed: "9a1f6c"}
 	moreTemplateCases = append(moreTemplateCases,
 		templateCase{"call", callData{Call: viewCall(closed, "es")}, `<code id="call-lottery-seed">9a1f6c</code>`},
-		templateCase{"call", callData{Call: viewCall(closed, "en")}, ` 13: 5 )`},
+		templateCase{"call", callData{Call: withQuotas(viewCall(closed, "en"))}, ` Metropolitana de Santiago: 5 `},
 	)
 }

@@ -330,7 +330,7 @@ func TestWhatIf(t *testing.T) {
 	bad := strings.Replace(edited, `"equivalence_exponent": 0.5`, `"equivalence_exponent": 3`, 1)
 	bad = strings.Replace(bad, `"minor": `, `"minor": -`, 1)
 	resp, body = c.do("POST", "/whatif", url.Values{"model": {bad}, "as_of": {"2026-11-01"}})
-	for _, want := range []string{`id="whatif-problems"`, "<code>params.equivalence_exponent</code>", "<code>params.needs.minor</code>"} {
+	for _, want := range []string{`id="whatif-problems"`, "Exponente de equivalencia (0 a 1): debe estar entre 0 y 1", "Menor de edad: "} {
 		if resp.StatusCode != 400 || !strings.Contains(body, want) {
 			t.Errorf("an invalid model: %d, page lacks %q", resp.StatusCode, want)
 		}

@@ -14,6 +14,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/fosis/fosis"
 )
 
 // HeaderError reports missing, duplicated or unusable header columns. The
@@ -23,6 +25,29 @@ type HeaderError struct {
 	Missing   []string
 	Duplicate []string
 	Problem   string
+
+	empty   bool   // the file has no header at all
+	readErr string // why the header could not be read
+}
+
+// Refusal is the error as a keyed refusal (csvin.err.*), so that pages say
+// it in the reader's language; its message is Error()'s.
+func (e *HeaderError) Refusal() *fosis.Error {
+	out := &fosis.Error{Code: fosis.EINVALID, Message: e.Error()}
+	missing, repeated := strings.Join(e.Missing, ", "), strings.Join(e.Duplicate, ", ")
+	switch {
+	case e.empty:
+		out.Key, out.Args = "csvin.err.empty", []any{e.File, missing}
+	case e.readErr != "":
+		out.Key, out.Args = "csvin.err.unreadable", []any{e.File, e.readErr}
+	case len(e.Missing) > 0 && len(e.Duplicate) > 0:
+		out.Key, out.Args = "csvin.err.missing_repeated", []any{e.File, missing, repeated}
+	case len(e.Missing) > 0:
+		out.Key, out.Args = "csvin.err.missing", []any{e.File, missing}
+	case len(e.Duplicate) > 0:
+		out.Key, out.Args = "csvin.err.repeated", []any{e.File, repeated}
+	}
+	return out
 }
 
 func (e *HeaderError) Error() string {
@@ -65,10 +90,10 @@ func NewReader(r io.Reader, file string, want []string) (*Reader, error) {
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, &HeaderError{File: file, Problem: "the file is empty", Missing: want}
+		return nil, &HeaderError{File: file, Problem: "the file is empty", Missing: want, empty: true}
 	}
 	if err != nil {
-		return nil, &HeaderError{File: file, Problem: "cannot read the header: " + err.Error()}
+		return nil, &HeaderError{File: file, Problem: "cannot read the header: " + err.Error(), readErr: err.Error()}
 	}
 	rd := &Reader{File: file, Comma: comma, cr: cr, index: make([]int, len(want)), width: len(header)}
 	pos := map[string]int{}

@@ -40,6 +40,9 @@ type Job struct {
 	// ErrorCode and Error describe a failed job (fosis error codes).
 	ErrorCode string `json:"error_code,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// ErrorPhrase is Error as a phrase of the catalogs, so that pages say it
+	// in the reader's language (its Text is Error).
+	ErrorPhrase fosis.Phrase `json:"-"`
 
 	ownerID int64
 }
@@ -184,6 +187,11 @@ func (t *Tracker) Start(ctx context.Context, kind string, exclusive bool, task T
 		case err != nil:
 			state = "failed"
 			j.ErrorCode, j.Error = fosis.ErrorCode(err), fosis.ErrorMessage(err)
+			j.ErrorPhrase = fosis.Phrase{Text: j.Error}
+			var fe *fosis.Error
+			if errors.As(err, &fe) {
+				j.ErrorPhrase = fe.Phrase()
+			}
 			if j.ErrorCode == fosis.EINTERNAL {
 				t.log.Error("job failed", "kind", kind, "id", j.ID, "owner", j.Owner, "err", err)
 			}
