@@ -273,7 +273,7 @@ func TestScopeWalk(t *testing.T) {
 	rs := resultsWorld(t, w)
 	srv := httptest.NewServer((&api.Server{DB: w.DB, Registry: w.Registry, Targeting: w.Targeting, Programs: w.Programs,
 		Tokens: w.Users, Users: w.Users, Jobs: w.Jobs, UploadDir: t.TempDir(), MaxUpload: 1 << 20,
-		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB), Results: rs}).Handler())
+		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: scopetest.FundParticipants(t, w), Results: rs}).Handler())
 	t.Cleanup(srv.Close)
 	secret := w.Tokens[scopetest.Officer]
 	do := func(req scopetest.Request) scopetest.Answer {

@@ -241,7 +241,7 @@ func TestScopeWalk(t *testing.T) {
 	fundsWorld(t, w)
 	rs := resultsWorld(t, w)
 	s, err := web.New(web.Config{DB: w.DB, Registry: w.Registry, Targeting: w.Targeting, Programs: w.Programs, Users: w.Users,
-		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: funds.New(w.DB), Jobs: w.Jobs, PageSize: 5, UploadDir: t.TempDir(), MaxUpload: 1 << 20,
+		Cooperation: w.Cooperation, Knowledge: w.Knowledge, Delivery: w.Delivery, Funds: scopetest.FundParticipants(t, w), Jobs: w.Jobs, PageSize: 5, UploadDir: t.TempDir(), MaxUpload: 1 << 20,
 		Results: rs})
 	if err != nil {
 		t.Fatal(err)
