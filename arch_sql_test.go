@@ -34,6 +34,7 @@ var tableOwners = map[string]string{
 	"00024": "registry",
 	"00040": "cooperation",
 	"00045": "knowledge",
+	"00061": "delivery",
 }
 
 var prefixOwners = map[string]string{

@@ -11,6 +11,13 @@ import (
 const (
 	AlertNoContact = "no_contact" // an active case without a held session for too long
 	AlertOverdue   = "overdue"    // a scheduled session whose date passed without being recorded
+	// AlertPlanDue: an action of the case's current (latest approved) plan
+	// whose due date passed without being done; Since is the oldest such
+	// date.
+	AlertPlanDue = "plan_due"
+	// AlertAttendance: a participant of a course whose attendance so far
+	// is under the course's rule; Since is the course's start.
+	AlertAttendance = "low_attendance"
 )
 
 // DefaultNoContactDays is how long an active case may go without contact
@@ -29,8 +36,9 @@ type Alert struct {
 
 // Alerts lists, for the active cases the caller may see, those without a
 // held session for more than noContactDays (the opening counts as the
-// first contact) and the scheduled sessions whose day has passed, oldest
-// first, at most limit.
+// first contact), the scheduled sessions whose day has passed, the plans
+// with actions past due and the course participants under their
+// attendance rule, oldest first, at most limit.
 func (s *Store) Alerts(ctx context.Context, noContactDays, limit int) ([]Alert, error) {
 	r, err := s.access(ctx)
 	if err != nil {
@@ -52,8 +60,24 @@ func (s *Store) Alerts(ctx context.Context, noContactDays, limit int) ([]Alert, 
 		SELECT 'overdue', c.id, c.household_id, COALESCE(u.username, ''), x.on_date
 		FROM delivery_sessions x JOIN delivery_cases c ON c.id = x.case_id LEFT JOIN users u ON u.id = c.counsellor
 		WHERE ` + where + ` AND c.state <> 'graduated' AND c.state <> 'exited' AND x.status = 'scheduled' AND x.on_date < ?
+		UNION ALL
+		SELECT 'plan_due', c.id, c.household_id, COALESCE(u.username, ''), min(a.due_on)
+		FROM delivery_plan_actions a JOIN delivery_plans p ON p.id = a.plan_id JOIN delivery_cases c ON c.id = a.case_id LEFT JOIN users u ON u.id = c.counsellor
+		WHERE ` + where + ` AND c.state <> 'graduated' AND c.state <> 'exited' AND a.done_on IS NULL AND a.due_on < ? AND p.status = 'approved'
+			AND p.version = (SELECT max(q.version) FROM delivery_plans q WHERE q.case_id = p.case_id AND q.status = 'approved')
+		GROUP BY c.id, c.household_id, u.username
+		UNION ALL
+		SELECT 'low_attendance', c.id, c.household_id, COALESCE(u.username, ''), min(k.starts_on)
+		FROM delivery_course_participants cp JOIN delivery_courses k ON k.id = cp.course_id JOIN delivery_cases c ON c.id = cp.case_id
+			LEFT JOIN users u ON u.id = c.counsellor
+			JOIN delivery_course_sessions s ON s.course_id = k.id AND s.status = 'held'
+			LEFT JOIN delivery_attendance att ON att.session_id = s.id AND att.case_id = cp.case_id
+		WHERE ` + where + ` AND c.state <> 'graduated' AND c.state <> 'exited'
+		GROUP BY c.id, c.household_id, u.username, k.id, k.attendance_pct
+		HAVING 100 * SUM(COALESCE(att.minutes, 0)) < k.attendance_pct * SUM(s.minutes)
 		ORDER BY 5, 2 LIMIT ?`
-	all := append(append(append(append([]any{}, args...), d.Date(today.AddDate(0, 0, -noContactDays))), args...), d.Date(today), limit)
+	all := append(append(append(append([]any{}, args...), d.Date(today.AddDate(0, 0, -noContactDays))), args...), d.Date(today))
+	all = append(append(append(append(all, args...), d.Date(today)), args...), limit)
 	rows, err := d.QueryContext(ctx, q, all...)
 	if err != nil {
 		return nil, err

@@ -81,6 +81,10 @@ type Component struct {
 	// DoneApproved) and Min its threshold.
 	Done string `json:"done"`
 	Min  int    `json:"min,omitempty"`
+	// Requires are the keys of the components that must be complete before
+	// this one goes ahead (a plan approved, goods delivered): the gate
+	// (Store.Gate) refuses until they are, naming what is missing.
+	Requires []string `json:"requires,omitempty"`
 }
 
 // Name returns the component's name in lang.
@@ -167,6 +171,13 @@ func (m *Methodology) Validate() error {
 			add(f+".name", "delivery.err.component_name")
 		}
 		keys[c.Key] = true
+	}
+	for i, c := range m.Components {
+		for _, req := range c.Requires {
+			if !keys[req] || req == c.Key {
+				add(fmt.Sprintf("components[%d].requires", i), "delivery.err.component_requires", req)
+			}
+		}
 	}
 	codes := map[string]bool{}
 	for i, d := range m.Dimensions {
