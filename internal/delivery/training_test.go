@@ -221,3 +221,44 @@ func TestAttendanceConcurrently(t *testing.T) {
 		t.Errorf("session: %+v, %+v", v.Sessions[0], v.Attendance)
 	}
 }
+
+// TestImportAttendance: an agency's attendance file is imported all or
+// nothing, naming every bad row; the same file again changes nothing.
+func TestImportAttendance(t *testing.T) {
+	f := newFixture(t, 40)
+	c := f.open("yo-trabajo-jovenes", 0, "ong-norte")
+	f.intervention(c, c.Counsellor)
+	v := f.course(c, "coord-norte", 3, 180)
+	other := f.open("puente", 2, "ong-sur")
+	ctx := f.ctx["coord-norte"]
+	k, id := fmt.Sprint(v.Course.ID), fmt.Sprint(c.ID)
+	good := "course;session;case;present;minutes\n" + k + ";1;" + id + ";si;\n" + k + ";2;" + id + ";0;\n" + k + ";3;" + id + ";1;120\n"
+	bad := good + k + ";9;" + id + ";1;\n" + k + ";1;" + fmt.Sprint(other.ID) + ";1;\n" + k + ";2;" + id + ";tal vez;\n" + k + ";3;" + id + ";1;999\n" + k + ";1;" + id + ";1;\n"
+	_, err := f.st.ImportAttendance(ctx, strings.NewReader(bad), "asistencia.csv")
+	e, ok := err.(*fosis.Error)
+	if !ok || e.Code != fosis.EINVALID {
+		t.Fatalf("bad file: %v", err)
+	}
+	var fields []string
+	for _, x := range e.Fields {
+		fields = append(fields, x.Field)
+	}
+	if diff := cmp.Diff([]string{"line 5 session", "line 6 case_id", "line 7 present", "line 8 case", "line 9 case"}, fields); diff != "" {
+		t.Errorf("bad rows (-want +got):\n%s\n%v", diff, e.Fields)
+	}
+	if v2, _ := f.st.Course(ctx, v.Course.ID); len(v2.Attendance) != 0 {
+		t.Errorf("a refused file wrote %v", v2.Attendance)
+	}
+	res, err := f.st.ImportAttendance(ctx, strings.NewReader(good), "asistencia.csv")
+	if err != nil || res.Added != 3 || res.Rows != 3 {
+		t.Fatalf("import: %+v, %v", res, err)
+	}
+	res, err = f.st.ImportAttendance(ctx, strings.NewReader(good), "asistencia.csv")
+	if err != nil || res.Added != 0 || res.Unchanged != 3 {
+		t.Errorf("again: %+v, %v", res, err)
+	}
+	v2, _ := f.st.Course(ctx, v.Course.ID)
+	if p := v2.Participants[0]; p.Attended != 300 || p.Held != 540 || p.Sessions != 2 || !p.Below {
+		t.Errorf("participant: %+v", p)
+	}
+}
