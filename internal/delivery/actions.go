@@ -137,3 +137,25 @@ func (s *Store) CompleteAction(ctx context.Context, planID int64, index int) err
 		return record(ctx, tx, r, "plan.action_done", "case", itoa(caseID), nil, map[string]any{"plan": planID, "index": index})
 	})
 }
+
+// PlanCase returns the case of a plan the caller sees (not found
+// otherwise).
+func (s *Store) PlanCase(ctx context.Context, planID int64) (int64, error) {
+	r, err := s.access(ctx)
+	if err != nil {
+		return 0, err
+	}
+	p, err := s.plan(ctx, s.db, planID)
+	if db.IsNoRows(err) {
+		return 0, refuse(fosis.ENOTFOUND, "delivery.err.no_plan_id", planID)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.caseFor(ctx, s.db, r, p.CaseID); fosis.ErrorCode(err) == fosis.ENOTFOUND {
+		return 0, refuse(fosis.ENOTFOUND, "delivery.err.no_plan_id", planID)
+	} else if err != nil {
+		return 0, err
+	}
+	return p.CaseID, nil
+}

@@ -172,13 +172,14 @@ func (s *Store) CreateCourse(ctx context.Context, in CourseInput) (*Course, erro
 	}
 	region := ""
 	terr := s.reg.Territory()
-	if ci, ok := terr.CommuneIndex(in.Commune); !ok {
-		bad = append(bad, field("commune", "delivery.err.no_commune", in.Commune))
-	} else {
+	// A commune that does not exist and one outside the caller's region
+	// answer alike: not found.
+	ci, ok := terr.CommuneIndex(in.Commune)
+	if ok {
 		region = terr.Regions[terr.CommuneRegion(ci)].Code
-		if r.region != "" && region != r.region {
-			bad = append(bad, field("commune", "delivery.err.no_commune", in.Commune))
-		}
+	}
+	if !ok || (r.region != "" && region != r.region) {
+		return nil, withField(refuse(fosis.ENOTFOUND, "delivery.err.no_commune", in.Commune), "commune")
 	}
 	if in.Agency == "" {
 		bad = append(bad, field("agency", "delivery.err.required"))
@@ -633,3 +634,32 @@ func (t TrainingResult) passes(comp *Component) bool {
 		return t.Attended > 0 && share
 	}
 }
+
+// CourseOfSession returns the course of a course session the caller sees
+// (not found otherwise).
+func (s *Store) CourseOfSession(ctx context.Context, sessionID int64) (int64, error) {
+	r, err := s.access(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = s.db.QueryRowContext(ctx, `SELECT course_id FROM delivery_course_sessions WHERE id = ?`, sessionID).Scan(&id)
+	if db.IsNoRows(err) {
+		return 0, refuse(fosis.ENOTFOUND, "delivery.err.no_course_session", sessionID)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.courseFor(ctx, s.db, r, id); fosis.ErrorCode(err) == fosis.ENOTFOUND {
+		return 0, refuse(fosis.ENOTFOUND, "delivery.err.no_course_session", sessionID)
+	} else if err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// AttendedHours is the whole hours attended.
+func (p Participant) AttendedHours() int { return p.Attended / 60 }
+
+// HeldHours is the whole hours of the course held so far.
+func (p Participant) HeldHours() int { return p.Held / 60 }

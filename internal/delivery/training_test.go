@@ -93,7 +93,10 @@ func TestTrainingGatesPlanAndCapital(t *testing.T) {
 	if _, err := f.st.CreateCourse(ana, delivery.CourseInput{Line: c.Line, Commune: c.Commune, Title: "x", StartsOn: "2026-10-01", EndsOn: "2026-12-01"}); fosis.ErrorCode(err) != fosis.EFORBIDDEN {
 		t.Errorf("a counsellor organises a course: %v", err)
 	}
-	_, err = f.st.CreateCourse(coord, delivery.CourseInput{Line: "puente", Commune: "99999", Title: "", StartsOn: "2026-10-01", EndsOn: "2026-09-01"})
+	if _, err = f.st.CreateCourse(coord, delivery.CourseInput{Line: c.Line, Commune: "99999", Title: "x", StartsOn: "2026-10-01", EndsOn: "2026-12-01"}); fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		t.Errorf("a course in no commune: %v", err)
+	}
+	_, err = f.st.CreateCourse(coord, delivery.CourseInput{Line: "puente", Commune: c.Commune, Agency: "ong-sur", Title: "", StartsOn: "2026-10-01", EndsOn: "2026-09-01"})
 	if e, ok := err.(*fosis.Error); !ok || len(e.Fields) != 4 {
 		t.Errorf("a bad course: %v", err)
 	}

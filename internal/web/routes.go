@@ -79,6 +79,7 @@ func (s *Server) pageRoutes() *routeMux {
 	s.changesRoutes(pages)
 	s.cooperationRoutes(pages)
 	s.casesRoutes(pages)
+	s.trainingRoutes(pages)
 	s.fundsRoutes(pages)
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, fosis.HTTPStatus(fosis.ENOTFOUND), "error", errorData{Message: "error.notfound"})
