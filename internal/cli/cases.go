@@ -206,6 +206,7 @@ func casesCmd(cfg *Config) *cobra.Command {
 	move.Flags().StringVar(&note, "note", "", "a note for the timeline")
 
 	c.AddCommand(list, show, open, seed, counsellor, grant, importCmd, move)
+	c.AddCommand(casesTrainingCmds(cfg)...)
 	return c
 }
 

@@ -15,8 +15,8 @@ import (
 
 // AttendanceColumns are the columns of an agency's attendance file, in any
 // order (docs/delivery.md): the course id, the session's number in the
-// course, the case id, present (1/0, si/no, yes/no) and, optionally, the
-// minutes attended (empty: the whole session when present).
+// course, the case id, present (1/0, si/no, yes/no) and the
+// minutes attended (may be empty: the whole session when present).
 var AttendanceColumns = []string{"course", "session", "case", "present", "minutes"}
 
 // AttendanceRow is one parsed row of an attendance file.
