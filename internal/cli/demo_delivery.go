@@ -86,5 +86,11 @@ func demoDelivery(ctx context.Context, a *App) error {
 		return err
 	}
 	fmt.Fprintf(a.Stdout, "cases: %d over 18 months, with counsellors' caseloads, sessions and diagnoses (fosis cases list; /cases; sign in as consejera)\n", n)
+	tr, err := a.Delivery.SeedTrainingDemo(ctx, time.Now().UTC(), 11)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "training: %d courses with %d attendance marks, %d approved plans, %d goods delivered (/courses; fosis cases progress ID)\n",
+		tr.Courses, tr.Attendance, tr.Plans, tr.Goods)
 	return nil
 }
