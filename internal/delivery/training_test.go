@@ -1,6 +1,7 @@
 package delivery_test
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
@@ -264,4 +265,30 @@ func TestImportAttendance(t *testing.T) {
 	if p := v2.Participants[0]; p.Attended != 300 || p.Held != 540 || p.Sessions != 2 || !p.Below {
 		t.Errorf("participant: %+v", p)
 	}
+}
+
+// FuzzParseAttendance: the attendance parser never panics, and every row
+// it returns is whole (ids and a session number of 1 or more, minutes 0 or
+// more), every problem carries its line.
+//
+//	go test -run '^$' -fuzz FuzzParseAttendance ./internal/delivery/
+func FuzzParseAttendance(f *testing.F) {
+	f.Add([]byte("course;session;case;present;minutes\n4;1;12;si;\n4;2;12;no;\n4;3;12;1;120\n"))
+	f.Add([]byte("course,session,case,present,minutes\r\n4,1,12,tal vez,\r\n4,x,12,1,\r\n\"4,1\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rows, bad, err := delivery.ParseAttendance(bytes.NewReader(b), "fuzz.csv")
+		if err != nil {
+			return
+		}
+		for _, r := range rows {
+			if r.Course < 1 || r.Session < 1 || r.Mark.CaseID < 1 || r.Line < 2 {
+				t.Fatalf("parsed a bad row: %+v", r)
+			}
+		}
+		for _, p := range bad {
+			if p.Line < 1 || p.Message == "" {
+				t.Fatalf("a problem without its line: %+v", p)
+			}
+		}
+	})
 }
