@@ -182,7 +182,7 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 		opt: scopetest.Options{Invalid: "an import is all or nothing: a row of a case out of reach makes the file wrong"}}},
 
 	"GET /api/v1/courses":                    {{queries: []string{"?program=yo-emprendo-semilla", "?commune={commune}"}}},
-	"POST /api/v1/courses":                   {{body: `{"program": "yo-emprendo-semilla", "commune": "{commune}", "title": "walk", "starts_on": "{today}", "ends_on": "{today}"}`}},
+	"POST /api/v1/courses":                   {{body: `{"program": "yo-emprendo-semilla", "agency": "{agency:0}", "commune": "{commune}", "title": "walk", "starts_on": "{today}", "ends_on": "{today}"}`}},
 	"GET /api/v1/courses/{id}":               {{params: map[string]string{"id": "{course}"}}},
 	"POST /api/v1/courses/{id}/sessions":     {{params: map[string]string{"id": "{course}"}, body: `{"date": "{today}", "minutes": 90}`}},
 	"POST /api/v1/courses/{id}/participants": {{params: map[string]string{"id": "{course}"}, body: `{"cases": [{training-case:0}]}`}},

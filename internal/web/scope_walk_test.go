@@ -100,7 +100,7 @@ var scopeWalkPages = map[string][]walkPage{
 	"POST /cases/{id}/move":                {{params: map[string]string{"id": "{case}"}, form: "from=open&to=in_diagnosis"}},
 	"POST /cases/{id}/sessions":            {{params: map[string]string{"id": "{case}"}, form: "component=home&kind=home&status=held&date={today}&minutes=45&attendees=Rosa"}},
 	"GET /courses":                         {{queries: []string{"?program=yo-emprendo-semilla", "?commune={commune}"}}},
-	"POST /courses":                        {{form: "training=yo-emprendo-semilla/training&title=walk&commune={commune}&starts_on={today}&ends_on={today}"}},
+	"POST /courses":                        {{form: "training=yo-emprendo-semilla/training&agency={agency:0}&title=walk&commune={commune}&starts_on={today}&ends_on={today}"}},
 	"GET /courses/{id}":                    {{params: map[string]string{"id": "{course}"}, queries: []string{"?saved=attendance"}}},
 	"POST /courses/{id}/sessions":          {{params: map[string]string{"id": "{course}"}, form: "date={today}&minutes=90&topic=walk"}},
 	"POST /courses/{id}/participants":      {{params: map[string]string{"id": "{course}"}, form: "cases={training-case:0}"}},
