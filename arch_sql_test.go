@@ -35,6 +35,7 @@ var tableOwners = map[string]string{
 	"00040": "cooperation",
 	"00045": "knowledge",
 	"00061": "delivery",
+	"00062": "delivery",
 }
 
 var prefixOwners = map[string]string{

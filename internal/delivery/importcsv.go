@@ -1,10 +1,12 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -212,6 +214,8 @@ func (s *Store) ImportSessions(ctx context.Context, r io.Reader, file string) (*
 			}
 			res.Added++
 		}
+		// By case: the rows land next to each other in the case's index.
+		slices.SortStableFunc(sessions, func(a, b []any) int { return cmp.Compare(a[0].(int64), b[0].(int64)) })
 		if _, err := tx.CopyFrom(ctx, "delivery_sessions", []string{"case_id", "component", "kind", "status", "on_date", "minutes", "attendees", "dimensions", "notes", "ref", "created_at", "created_by"},
 			&db.SliceSource{Rows: sessions}); err != nil {
 			return err
