@@ -296,7 +296,15 @@ func (s *Store) methodologyFor(ctx context.Context, q querier, line string, vers
 
 // methodologyByID returns a pinned methodology.
 func (s *Store) methodologyByID(ctx context.Context, q querier, id int64) (*Methodology, error) {
-	return scanMethodology(q.QueryRowContext(ctx, methodologySelect+` WHERE id = ?`, id))
+	if m, ok := s.methods.Load(id); ok {
+		return m.(*Methodology), nil
+	}
+	m, err := scanMethodology(q.QueryRowContext(ctx, methodologySelect+` WHERE id = ?`, id))
+	if err != nil {
+		return nil, err
+	}
+	s.methods.Store(id, m)
+	return m, nil
 }
 
 // Methodologies lists every stored methodology, by line and version.
