@@ -38,6 +38,8 @@ var tableOwners = map[string]string{
 	"00071": "funds",
 	"00072": "funds",
 	"00073": "funds",
+	"00061": "delivery",
+	"00062": "delivery",
 }
 
 var prefixOwners = map[string]string{

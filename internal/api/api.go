@@ -148,7 +148,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/applications/{id}", false, handle(s.application)},
 		{"POST", "/api/v1/applications/{id}/withdraw", false, handle(s.withdraw)},
 		{"POST", "/api/v1/applications/{id}/enroll", false, handle(s.enroll)},
-	}, append(append(append(append(append(append(append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...), s.deliveryRoutes()...), s.fundsRoutes()...), s.directoryRoutes()...), s.microcreditRoutes()...), s.resultsRoutes()...), s.fundsParticipantRoutes()...)...)
+	}, append(append(append(append(append(append(append(append(append(s.changeRoutes(), s.coopRoutes()...), s.knowledgeRoutes()...), s.deliveryRoutes()...), s.fundsRoutes()...), s.directoryRoutes()...), s.microcreditRoutes()...), s.resultsRoutes()...), s.fundsParticipantRoutes()...), s.trainingRoutes()...)...)
 }
 
 // routed tells the metrics which route pattern served the request.

@@ -247,6 +247,21 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 		body: `{"loans": [{"run": "{run-dots:0}", "amount": 300000, "placed_on": "2026-03-05", "term_months": 12, "business_since": "2020-01-01"}]}`, opt: microcreditNational}},
 	"GET /api/v1/funds/institutions/{code}/settlements":  {{params: map[string]string{"code": "walk-fundacion"}, opt: microcreditNational}},
 	"POST /api/v1/funds/institutions/{code}/settlements": {{params: map[string]string{"code": "walk-fundacion"}, body: `{"month": "2026-03"}`, opt: microcreditNational}},
+	"GET /api/v1/courses":                                {{queries: []string{"?program=yo-emprendo-semilla", "?commune={commune}"}}},
+	"POST /api/v1/courses":                               {{body: `{"program": "yo-emprendo-semilla", "agency": "{agency:0}", "commune": "{commune}", "title": "walk", "starts_on": "{today}", "ends_on": "{today}"}`}},
+	"GET /api/v1/courses/{id}":                           {{params: map[string]string{"id": "{course}"}}},
+	"POST /api/v1/courses/{id}/sessions":                 {{params: map[string]string{"id": "{course}"}, body: `{"date": "{today}", "minutes": 90}`}},
+	"POST /api/v1/courses/{id}/participants":             {{params: map[string]string{"id": "{course}"}, body: `{"cases": [{training-case:0}]}`}},
+	"POST /api/v1/course-sessions/{id}/attendance": {{params: map[string]string{"id": "{course-session}"}, body: `{"version": 0, "marks": [{"case_id": {training-case:0}, "present": true}]}`,
+		opt: scopetest.Options{OwnMayFail: "the session's version moves at each save: a second save from version 0 is told to reload (409)"}}},
+	"POST /api/v1/attendance/import": {{body: "course,session,case,present,minutes\n{course},1,{training-case},1,\n", contentType: "text/csv",
+		opt: scopetest.Options{Invalid: "an import is all or nothing: a row of a course out of reach makes the file wrong"}}},
+	"GET /api/v1/progress/{id}": {{params: map[string]string{"id": "{training-case}"}}},
+	"GET /api/v1/goods":         {{queries: []string{"?case={training-case}"}, opt: scopetest.Options{OwnMayFail: "without ?case= there is no case whose goods to list (400)"}}},
+	"POST /api/v1/goods": {{body: `{"case_id": {training-case}, "item": "Horno", "quantity": 1, "unit_cost_clp": 1000, "received_on": "{today}", "received_by": "Rosa"}`,
+		opt: scopetest.Options{OwnMayFail: "the walked case is open: goods wait for the intervention (409)"}}},
+	"POST /api/v1/plan-actions/{id}/done": {{params: map[string]string{"id": "{plan}"}, body: `{"index": 0}`,
+		opt: scopetest.Options{OwnMayFail: "the walked plan is proposed, not approved: its actions are not marked done (409)"}}},
 }
 
 // scopeWalkSkipped are the routes the walk does not visit, and why no

@@ -207,6 +207,7 @@ func casesCmd(cfg *Config) *cobra.Command {
 
 	c.AddCommand(list, show, open, seed, counsellor, grant, importCmd, move)
 	c.AddCommand(referralCmds(cfg)...) // directory.go
+	c.AddCommand(casesTrainingCmds(cfg)...)
 	return c
 }
 

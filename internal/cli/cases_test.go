@@ -76,7 +76,7 @@ func TestCasesCommandLine(t *testing.T) {
 		t.Fatalf("list:\n%s", out)
 	}
 	out = mustRun(t, "--db", dsn, "cases", "show", id)
-	if !strings.Contains(out, `"has_notes": false`) || strings.Count(out, `"kind": "session"`) != 2 {
+	if !strings.Contains(out, `"has_notes": false`) || strings.Count(out, `"kind": "session"`) != 1 || !strings.Contains(out, "2 imported from good.csv, 2026-06-10 to 2026-07-10") {
 		t.Fatalf("show:\n%s", out)
 	}
 }

@@ -99,5 +99,11 @@ func demoDelivery(ctx context.Context, a *App) error {
 	if services > 0 {
 		fmt.Fprintf(a.Stdout, "services directory: %d services in the cases' communes, %d referrals, some satisfying conditions (fosis services list; /services)\n", services, referrals)
 	}
+	tr, err := a.Delivery.SeedTrainingDemo(ctx, time.Now().UTC(), 11)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "training: %d courses with %d attendance marks, %d approved plans, %d goods delivered (/courses; fosis cases progress ID)\n",
+		tr.Courses, tr.Attendance, tr.Plans, tr.Goods)
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fosis/fosis"
@@ -38,6 +39,10 @@ type Store struct {
 	// hooks other slices set through cli (hooks.go)
 	onPlanApproved PlanHook
 	onCaseClosed   CloseHook
+	// methods caches methodologies by id: a stored methodology is never
+	// changed (a new programme version gets a new row), and every case
+	// file reads its case's.
+	methods sync.Map
 }
 
 // NewStore returns a Store over d. now is the clock of "today" (nil for

@@ -1,12 +1,15 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/csvin"
@@ -163,15 +166,72 @@ func (s *Store) ImportSessions(ctx context.Context, r io.Reader, file string) (*
 		if len(bad) > 0 {
 			return importRefusal(file, bad)
 		}
-		for _, g := range good {
-			added, err := s.insertSession(ctx, tx, rc, g.c, g.x)
-			if err != nil {
-				return err
+		// Written in bulk: the refs the cases have already (skipped), then
+		// the new sessions and their timeline entries with one bulk insert
+		// each, then each case's last contact once.
+		ids := make([]int64, 0, len(cases))
+		for id, c := range cases {
+			if c != nil {
+				ids = append(ids, id)
 			}
-			if added {
-				res.Added++
-			} else {
+		}
+		have, err := existingRefs(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		d := tx.DB()
+		now := d.Time(tx.Now)
+		var sessions, events [][]any
+		contact := map[int64]string{}
+		// One timeline entry per case and file (its sessions are listed on
+		// the case file), not one per row: a million rows' entries would
+		// cost as much again as the sessions themselves.
+		type span struct {
+			n           int
+			first, last string
+		}
+		spans := map[int64]*span{}
+		var order []int64
+		for _, g := range good {
+			x := g.x
+			if have[refKey{g.c.ID, x.Ref}] {
 				res.Already++
+				continue
+			}
+			on, _ := time.Parse(time.DateOnly, x.Date)
+			sessions = append(sessions, []any{g.c.ID, x.Component, x.Kind, x.Status, d.Date(on), x.Minutes, strings.Join(x.Attendees, "|"),
+				strings.Join(x.Dimensions, "|"), x.Notes, x.Ref, now, rc.p.Username})
+			sp := spans[g.c.ID]
+			if sp == nil {
+				sp = &span{first: x.Date, last: x.Date}
+				spans[g.c.ID] = sp
+				order = append(order, g.c.ID)
+			}
+			sp.n++
+			sp.first, sp.last = min(sp.first, x.Date), max(sp.last, x.Date)
+			if x.Status == Held && x.Date > contact[g.c.ID] {
+				contact[g.c.ID] = x.Date
+			}
+			res.Added++
+		}
+		// By case: the rows land next to each other in the case's index.
+		slices.SortStableFunc(sessions, func(a, b []any) int { return cmp.Compare(a[0].(int64), b[0].(int64)) })
+		if _, err := tx.CopyFrom(ctx, "delivery_sessions", []string{"case_id", "component", "kind", "status", "on_date", "minutes", "attendees", "dimensions", "notes", "ref", "created_at", "created_by"},
+			&db.SliceSource{Rows: sessions}); err != nil {
+			return err
+		}
+		for _, id := range order {
+			sp := spans[id]
+			events = append(events, []any{id, now, rc.p.Username, "session", "", "", fmt.Sprintf("%d imported from %s, %s to %s", sp.n, file, sp.first, sp.last)})
+		}
+		if _, err := tx.CopyFrom(ctx, "delivery_events", []string{"case_id", "at", "actor", "kind", "from_state", "to_state", "detail"}, &db.SliceSource{Rows: events}); err != nil {
+			return err
+		}
+		for id, day := range contact {
+			on, _ := time.Parse(time.DateOnly, day)
+			if _, err := tx.ExecContext(ctx, `UPDATE delivery_cases SET last_contact_on = ?, updated_at = ? WHERE id = ? AND (last_contact_on IS NULL OR last_contact_on < ?)`,
+				d.Date(on), now, id, d.Date(on)); err != nil {
+				return err
 			}
 		}
 		return record(ctx, tx, rc, "sessions.import", "file", file, nil, res)
@@ -201,4 +261,40 @@ func importRefusal(file string, bad []RowProblem) *fosis.Error {
 		e.Fields = append(e.Fields, fosis.FieldError{Field: name, Message: p.Message, Key: p.Key, Args: p.Args})
 	}
 	return e
+}
+
+// refKey is a case's session ref.
+type refKey struct {
+	caseID int64
+	ref    string
+}
+
+// existingRefs returns the refs the cases already have, 500 cases a query.
+func existingRefs(ctx context.Context, tx *db.Tx, ids []int64) (map[refKey]bool, error) {
+	out := map[refKey]bool{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i := range n {
+			args[i] = ids[i]
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT case_id, ref FROM delivery_sessions WHERE ref IS NOT NULL AND case_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", n), ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k refKey
+			if err := rows.Scan(&k.caseID, &k.ref); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }

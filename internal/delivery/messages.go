@@ -123,5 +123,5 @@ func TermKeys() []string {
 	for _, p := range []string{PlanProposed, PlanApproved, PlanRejected} {
 		keys = append(keys, "cases.plan."+p)
 	}
-	return keys
+	return append(keys, trainingTermKeys()...)
 }

@@ -81,6 +81,10 @@ type Component struct {
 	// DoneApproved) and Min its threshold.
 	Done string `json:"done"`
 	Min  int    `json:"min,omitempty"`
+	// Requires are the keys of the components that must be complete before
+	// this one goes ahead (a plan approved, goods delivered): the gate
+	// (Store.Gate) refuses until they are, naming what is missing.
+	Requires []string `json:"requires,omitempty"`
 }
 
 // Name returns the component's name in lang.
@@ -167,6 +171,13 @@ func (m *Methodology) Validate() error {
 			add(f+".name", "delivery.err.component_name")
 		}
 		keys[c.Key] = true
+	}
+	for i, c := range m.Components {
+		for _, req := range c.Requires {
+			if !keys[req] || req == c.Key {
+				add(fmt.Sprintf("components[%d].requires", i), "delivery.err.component_requires", req)
+			}
+		}
 	}
 	codes := map[string]bool{}
 	for i, d := range m.Dimensions {
@@ -285,7 +296,15 @@ func (s *Store) methodologyFor(ctx context.Context, q querier, line string, vers
 
 // methodologyByID returns a pinned methodology.
 func (s *Store) methodologyByID(ctx context.Context, q querier, id int64) (*Methodology, error) {
-	return scanMethodology(q.QueryRowContext(ctx, methodologySelect+` WHERE id = ?`, id))
+	if m, ok := s.methods.Load(id); ok {
+		return m.(*Methodology), nil
+	}
+	m, err := scanMethodology(q.QueryRowContext(ctx, methodologySelect+` WHERE id = ?`, id))
+	if err != nil {
+		return nil, err
+	}
+	s.methods.Store(id, m)
+	return m, nil
 }
 
 // Methodologies lists every stored methodology, by line and version.

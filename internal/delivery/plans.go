@@ -153,6 +153,9 @@ func (s *Store) ProposePlan(ctx context.Context, caseID int64, in Plan) (*Plan, 
 		if err != nil {
 			return err
 		}
+		if err := insertActions(ctx, tx, id, caseID, in.Actions); err != nil {
+			return err
+		}
 		if err := event(ctx, tx, r, caseID, "plan", "", "", fmt.Sprintf("%s plan v%d proposed, %s", in.Kind, version, fosis.Pesos(total))); err != nil {
 			return err
 		}
@@ -199,6 +202,9 @@ func (s *Store) DecidePlan(ctx context.Context, planID int64, approve bool, comm
 		status := PlanRejected
 		if approve {
 			status = PlanApproved
+			if err := s.gatePlan(ctx, tx, c); err != nil {
+				return err
+			}
 		}
 		d := tx.DB()
 		res, err := tx.ExecContext(ctx, `UPDATE delivery_plans SET status = ?, checked_by = ?, checked_at = ?, comment = ? WHERE id = ? AND status = ?`,

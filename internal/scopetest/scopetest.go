@@ -46,36 +46,39 @@ const Officer = "rosa"
 
 // Kinds of value a route takes (in its path or its query string).
 const (
-	Household    = "household"     // a household's extract id
-	RUN          = "run"           // a person's RUN as 12345678-5
-	RUNDots      = "run-dots"      // … as 12.345.678-5
-	RUNCompact   = "run-compact"   // … as 123456785
-	Name         = "name"          // a person's name, as the search box takes it
-	Commune      = "commune"       // a commune code
-	Region       = "region"        // a region code
-	ScoringRun   = "scoring-run"   // a scoring run id (national: no region owns one)
-	Call         = "call"          // a call code
-	SelectedCall = "selected-call" // the code of a call whose selection has run
-	Application  = "application"   // an application id
-	Change       = "change"        // a change request id
-	Job          = "job"           // a background job id (its owner's, not a region's)
-	Import       = "import"        // an import id (national)
-	User         = "user"          // a user account id
-	Token        = "token"         // an API token id
-	Programme    = "programme"     // a programme line code (national catalogue)
-	Agency       = "agency"        // an executing agency code
-	CoopProject  = "coop-project"  // a cooperation project code
-	KnowledgeRef = "knowledge"     // a knowledge catalogue slug
-	MovedCursor  = "moved-cursor"  // the cursor of a page of a run diff's moved households
-	CommuneAfter = "commune-after" // the cursor of a page of a commune's households
-	ChangeAfter  = "change-after"  // the cursor of a page of the change queue
-	AppAfter     = "app-after"     // the cursor of a page of a call's applications
-	CaseRef      = "case"          // a delivery case id
-	CaseAfter    = "case-after"    // the cursor of a page of cases
-	SessionRef   = "session"       // a case session id
-	PlanRef      = "plan"          // a case plan version's id
-	ServiceRef   = "service"       // a service of the directory (edited by region)
-	ReferralRef  = "referral"      // a case's referral to a service
+	Household    = "household"      // a household's extract id
+	RUN          = "run"            // a person's RUN as 12345678-5
+	RUNDots      = "run-dots"       // … as 12.345.678-5
+	RUNCompact   = "run-compact"    // … as 123456785
+	Name         = "name"           // a person's name, as the search box takes it
+	Commune      = "commune"        // a commune code
+	Region       = "region"         // a region code
+	ScoringRun   = "scoring-run"    // a scoring run id (national: no region owns one)
+	Call         = "call"           // a call code
+	SelectedCall = "selected-call"  // the code of a call whose selection has run
+	Application  = "application"    // an application id
+	Change       = "change"         // a change request id
+	Job          = "job"            // a background job id (its owner's, not a region's)
+	Import       = "import"         // an import id (national)
+	User         = "user"           // a user account id
+	Token        = "token"          // an API token id
+	Programme    = "programme"      // a programme line code (national catalogue)
+	Agency       = "agency"         // an executing agency code
+	CoopProject  = "coop-project"   // a cooperation project code
+	KnowledgeRef = "knowledge"      // a knowledge catalogue slug
+	MovedCursor  = "moved-cursor"   // the cursor of a page of a run diff's moved households
+	CommuneAfter = "commune-after"  // the cursor of a page of a commune's households
+	ChangeAfter  = "change-after"   // the cursor of a page of the change queue
+	AppAfter     = "app-after"      // the cursor of a page of a call's applications
+	CaseRef      = "case"           // a delivery case id
+	CaseAfter    = "case-after"     // the cursor of a page of cases
+	SessionRef   = "session"        // a case session id
+	PlanRef      = "plan"           // a case plan version's id
+	ServiceRef   = "service"        // a service of the directory (edited by region)
+	ReferralRef  = "referral"       // a case's referral to a service
+	CourseRef    = "course"         // a training course id
+	CourseSess   = "course-session" // a training course session id
+	TrainingCase = "training-case"  // a Yo Emprendo Semilla case in a course
 )
 
 // Values are a kind's values: in the officer's region (every one is walked),
@@ -347,6 +350,7 @@ func New(t testing.TB) *World {
 	// Cases: one in each region (run by that region's agency), each with a
 	// session with notes.
 	caseOf, sessionOf, planOf := map[string]string{}, map[string]string{}, map[string]string{}
+	courseOf, courseSessionOf, trainingCaseOf := map[string]string{}, map[string]string{}, map[string]string{}
 	for region, hh := range map[string]string{Own: ownHH, w.Other: otherHH} {
 		agency := "agencia-propia"
 		if region != Own {
@@ -377,6 +381,17 @@ func New(t testing.TB) *World {
 		p, err := w.Delivery.ProposePlan(principal("adela"), c2.ID, delivery.Plan{Kind: delivery.PlanFamily, Goal: "Plan de la familia"})
 		must(err)
 		planOf[region] = strconv.FormatInt(p.ID, 10)
+		// A Yo Emprendo Semilla case in a course of its commune, with a session.
+		c3, err := w.Delivery.Open(sys, delivery.OpenInput{Line: "yo-emprendo-semilla", HouseholdID: hh, Agency: agency})
+		must(err)
+		k, err := w.Delivery.CreateCourse(sys, delivery.CourseInput{Line: "yo-emprendo-semilla", Agency: agency, Commune: c3.Commune, Title: "Curso " + region,
+			StartsOn: day(-10), EndsOn: day(30)})
+		must(err)
+		ks, err := w.Delivery.AddCourseSession(sys, k.ID, day(-1), 180, "Costos")
+		must(err)
+		_, err = w.Delivery.EnrolInCourse(sys, k.ID, []int64{c3.ID})
+		must(err)
+		courseOf[region], courseSessionOf[region], trainingCaseOf[region] = strconv.FormatInt(k.ID, 10), strconv.FormatInt(ks.ID, 10), strconv.FormatInt(c3.ID, 10)
 	}
 
 	// The services directory and a referral in each region (directory.go).
@@ -460,6 +475,9 @@ func New(t testing.TB) *World {
 		PlanRef:      {Own: []string{planOf[Own]}, Other: []string{planOf[w.Other]}, None: "999999"},
 		ServiceRef:   {Own: []string{serviceOf[Own]}, Other: []string{serviceOf[w.Other]}, None: "999999"},
 		ReferralRef:  {Own: []string{referralOf[Own]}, Other: []string{referralOf[w.Other]}, None: "999999"},
+		CourseRef:    {Own: []string{courseOf[Own]}, Other: []string{courseOf[w.Other]}, None: "999999"},
+		CourseSess:   {Own: []string{courseSessionOf[Own]}, Other: []string{courseSessionOf[w.Other]}, None: "999999"},
+		TrainingCase: {Own: []string{trainingCaseOf[Own]}, Other: []string{trainingCaseOf[w.Other]}, None: "999999"},
 	}
 
 	w.Forbidden = w.forbidden(sys, views, apps, changes)

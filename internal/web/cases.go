@@ -81,6 +81,9 @@ type caseData struct {
 	Saved     bool   // a session was just recorded
 	DraftKey  string // the session form's draft to forget once saved
 	Error     error  // a refused move
+	// Extra is the progress per component, goods delivered and plan
+	// actions (training.go).
+	Extra *caseExtra
 }
 
 // Mark returns a condition's mark in phase ("" if not marked).
@@ -116,7 +119,9 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 				if d.Sessions, err = st.Sessions(ctx, id); err == nil {
 					if d.MayNotes, err = st.MayReadNotes(ctx, id); err == nil {
 						if d.Plans, err = st.Plans(ctx, id); err == nil {
-							d.Referrals, err = st.Referrals(ctx, id)
+							if d.Referrals, err = st.Referrals(ctx, id); err == nil {
+								d.Extra, err = s.caseExtra(r, d.Case, d.Methodology)
+							}
 						}
 					}
 				}

@@ -80,6 +80,7 @@ func (s *Server) pageRoutes() *routeMux {
 	s.cooperationRoutes(pages)
 	s.casesRoutes(pages)
 	s.directoryRoutes(pages)
+	s.trainingRoutes(pages)
 	s.fundsRoutes(pages)
 	s.portalRoutes(pages)
 	s.fundsPaymentRoutes(pages)
