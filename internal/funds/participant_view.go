@@ -22,20 +22,20 @@ type PlanLineState struct {
 
 // ParticipantMoney is a participant's money as its page shows it.
 type ParticipantMoney struct {
-	Case          CaseInfo        `json:"case"`
-	Participation int64           `json:"participation"`
-	Call          string          `json:"call"`
-	Status        string          `json:"status"`
-	PlanVersion   int             `json:"plan_version,omitempty"`
-	PlanKind      string          `json:"plan_kind,omitempty"`
-	PlanTotal     int64           `json:"plan_total"`
-	ApprovedOn    string          `json:"approved_on,omitempty"`
-	Money         Money           `json:"money"`
-	Lines         []PlanLineState `json:"plan_lines"`
-	Tranches      []Tranche       `json:"tranches"`
-	Payments      []TranchePayment       `json:"payments"`
-	Receipts      []Receipt       `json:"receipts"`
-	Recoveries    []Recovery      `json:"recoveries"`
+	Case          CaseInfo         `json:"case"`
+	Participation int64            `json:"participation"`
+	Call          string           `json:"call"`
+	Status        string           `json:"status"`
+	PlanVersion   int              `json:"plan_version,omitempty"`
+	PlanKind      string           `json:"plan_kind,omitempty"`
+	PlanTotal     int64            `json:"plan_total"`
+	ApprovedOn    string           `json:"approved_on,omitempty"`
+	Money         Money            `json:"money"`
+	Lines         []PlanLineState  `json:"plan_lines"`
+	Tranches      []Tranche        `json:"tranches"`
+	Payments      []TranchePayment `json:"payments"`
+	Receipts      []Receipt        `json:"receipts"`
+	Recoveries    []Recovery       `json:"recoveries"`
 	// JustifyBy is the deadline of the latest payment's receipts; Overdue
 	// says it passed with money paid and not justified.
 	JustifyBy string `json:"justify_by,omitempty"`
