@@ -42,17 +42,9 @@ func (s *Server) casesList(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	f := delivery.Filter{State: q.Get("state"), Line: q.Get("program"), Commune: q.Get("commune"), Agency: q.Get("agency"),
 		Counsellor: q.Get("counsellor"), Active: q.Get("active") == "true" || q.Get("active") == "1"}
-	var after int64
-	limit := 100
-	if v := q.Get("after"); v != "" {
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "after must be a case id", Fields: []fosis.FieldError{{Field: "after", Message: "not a number"}}}
-		}
-	}
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 500 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "limit must be a number from 1 to 500", Fields: []fosis.FieldError{{Field: "limit", Message: "must be 1–500"}}}
-		}
+	after, limit, err := pageParams(q, "after", 100, 500)
+	if err != nil {
+		return nil, err
 	}
 	return st.Cases(r.Context(), f, after, limit)
 }
@@ -209,17 +201,16 @@ func (s *Server) caseAlerts(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	days, limit := delivery.DefaultNoContactDays, 200
+	days := delivery.DefaultNoContactDays
 	q := r.URL.Query()
 	if v := q.Get("days"); v != "" {
 		if days, err = strconv.Atoi(v); err != nil || days < 1 || days > 365 {
 			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "days must be a number from 1 to 365", Fields: []fosis.FieldError{{Field: "days", Message: "must be 1–365"}}}
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "limit must be a number from 1 to 1000", Fields: []fosis.FieldError{{Field: "limit", Message: "must be 1–1000"}}}
-		}
+	limit, err := limitParam(q.Get("limit"), 200, 1000)
+	if err != nil {
+		return nil, err
 	}
 	a, err := st.Alerts(r.Context(), days, limit)
 	if err != nil {

@@ -36,11 +36,9 @@ func (s *Server) servicesList(r *http.Request) (any, error) {
 	}
 	q := r.URL.Query()
 	f := delivery.ServiceFilter{Commune: q.Get("commune"), Region: q.Get("region"), Dimension: q.Get("dimension"), All: q.Get("all") == "true" || q.Get("all") == "1"}
-	limit := 500
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
-			return nil, &fosis.Error{Code: fosis.EINVALID, Message: "limit must be a number from 1 to 1000", Fields: []fosis.FieldError{{Field: "limit", Message: "must be 1–1000"}}}
-		}
+	limit, err := limitParam(q.Get("limit"), 500, 1000)
+	if err != nil {
+		return nil, err
 	}
 	items, err := st.Services(r.Context(), f, limit)
 	if err != nil {

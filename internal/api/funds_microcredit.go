@@ -102,18 +102,11 @@ func (s *Server) fundsLoans(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit, err := intParam(r, "limit")
+	after, limit, err := pageParams(r.URL.Query(), "after", 1000, 1000)
 	if err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	after, err := intParam(r, "after")
-	if err != nil {
-		return nil, err
-	}
-	ls, err := f.Loans(r.Context(), r.PathValue("code"), funds.LoanFilter{Month: r.URL.Query().Get("month"), After: int64(after), Limit: limit + 1})
+	ls, err := f.Loans(r.Context(), r.PathValue("code"), funds.LoanFilter{Month: r.URL.Query().Get("month"), After: after, Limit: limit + 1})
 	if err != nil {
 		return nil, err
 	}

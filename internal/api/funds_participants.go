@@ -195,7 +195,10 @@ func (s *Server) fundsTranchePayments(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	after, err := cursorParam(r.URL.Query(), "after")
+	if err != nil {
+		return nil, err
+	}
 	ys, err := f.OrderedPayments(r.Context(), after, 1000)
 	if err != nil {
 		return nil, err
