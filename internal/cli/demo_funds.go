@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/png"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/fosis/fosis/internal/delivery"
@@ -140,6 +141,11 @@ func demoFunds(ctx context.Context, a *App) error {
 			return err
 		}
 		if _, err := a.Delivery.Transition(ctx, id, delivery.StateDiagnosis, delivery.StateIntervention, "", ""); err != nil {
+			return err
+		}
+		// The business plan waits for the training passed (the
+		// methodology's gate): the family takes its course first.
+		if err := demoPassTraining(ctx, a, id, today); err != nil {
 			return err
 		}
 		budget := plans[i%len(plans)]
@@ -279,4 +285,37 @@ func demoReceiptImage() []byte {
 	var b bytes.Buffer
 	png.Encode(&b, img)
 	return b.Bytes()
+}
+
+// demoPassTraining gives case id a course of its line's training in its
+// commune, six sessions of five hours all attended, so that its plan may
+// be approved.
+func demoPassTraining(ctx context.Context, a *App, id int64, today time.Time) error {
+	c, err := a.Delivery.Case(ctx, id)
+	if err != nil {
+		return err
+	}
+	agency := c.Agency
+	if agency == "" {
+		agency = "ong-demo" // the demo's executing agency (demo_programs.go)
+	}
+	start := today.AddDate(0, -2, 0)
+	course, err := a.Delivery.CreateCourse(ctx, delivery.CourseInput{Line: c.Line, Agency: agency, Commune: c.Commune,
+		Title: "Curso de gestión de negocios", StartsOn: start.Format(time.DateOnly), EndsOn: today.Format(time.DateOnly)})
+	if err != nil {
+		return err
+	}
+	if _, err := a.Delivery.EnrolInCourse(ctx, course.ID, []int64{id}); err != nil {
+		return err
+	}
+	for k := range 6 {
+		cs, err := a.Delivery.AddCourseSession(ctx, course.ID, start.AddDate(0, 0, 7*k).Format(time.DateOnly), 300, "Módulo "+strconv.Itoa(k+1))
+		if err != nil {
+			return err
+		}
+		if _, err := a.Delivery.SaveAttendance(ctx, cs.ID, cs.Version, []delivery.AttendanceMark{{CaseID: id, Present: true}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
