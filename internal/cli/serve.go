@@ -17,6 +17,7 @@ import (
 	"github.com/fosis/fosis/internal/api"
 	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/jobs"
 	"github.com/fosis/fosis/internal/platform/natid"
 	"github.com/fosis/fosis/internal/platform/observe"
@@ -126,7 +127,18 @@ func newTracker(ctx context.Context, a *App, opts serveOptions) *jobs.Tracker {
 	tracker := jobs.New(50, nil, a.Log)
 	// Jobs are leased in the database, so that several instances on one
 	// database run an import once and each follows the others' jobs.
-	tracker.Persist(a.DB, instanceName(), jobLease)
+	if a.DB.Engine == db.Postgres {
+		tracker.Persist(a.DB, instanceName(), jobLease)
+	} else {
+		// One process serves a SQLite database, and a long import holds
+		// its only writer, so a lease could not be renewed meanwhile: the
+		// lease is long, and what the last process left running is
+		// interrupted at start.
+		tracker.Persist(a.DB, instanceName(), 24*time.Hour)
+		if err := tracker.InterruptAbandoned(ctx); err != nil {
+			a.Log.Error("jobs: marking abandoned jobs interrupted", "err", err)
+		}
+	}
 	tracker.DecodeResult(registry.ImportJobKind, func(raw json.RawMessage) (any, error) {
 		var s registry.ImportSummary
 		err := json.Unmarshal(raw, &s)

@@ -53,6 +53,12 @@ func (t *Tracker) DecodeResult(kind string, decode func(json.RawMessage) (any, e
 
 // expire marks interrupted every running job whose lease has run out.
 func (ls *leaseStore) expire(ctx context.Context, now time.Time) error {
+	// A read first: the update needs the write lock, which a long import
+	// holds on SQLite, and there is nothing to expire nearly always.
+	var n int
+	if err := ls.d.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE state = 'running' AND lease_until < ?`, ls.d.Time(now)).Scan(&n); err != nil || n == 0 {
+		return err
+	}
 	_, err := ls.d.ExecContext(ctx, `UPDATE jobs SET state = 'interrupted', finished_at = ?, error_code = ?, error = ?
 		WHERE state = 'running' AND lease_until < ?`,
 		ls.d.Time(now), fosis.EUNAVAILABLE, interruptedLost, ls.d.Time(now))
@@ -210,4 +216,19 @@ var errInterrupted = errors.New("job interrupted")
 // administrators.
 func visible(p *auth.Principal, j *Job) bool {
 	return p.Role == auth.RoleAdmin || (j.ownerID == p.UserID && j.Owner == p.Username)
+}
+
+// InterruptAbandoned marks interrupted every job the database says is
+// running: for a database only one process serves (SQLite), whatever was
+// running when it last stopped (a crash, a kill) runs no more.
+func (t *Tracker) InterruptAbandoned(ctx context.Context) error {
+	t.mu.Lock()
+	store := t.store
+	t.mu.Unlock()
+	if store == nil {
+		return nil
+	}
+	_, err := store.d.ExecContext(ctx, `UPDATE jobs SET state = 'interrupted', finished_at = ?, error_code = ?, error = ? WHERE state = 'running'`,
+		store.d.Time(t.clock()), fosis.EUNAVAILABLE, interruptedLost)
+	return err
 }
