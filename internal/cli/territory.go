@@ -63,7 +63,7 @@ it first. Afterwards, open the database with the new territory.`,
 				return fmt.Errorf("give either a territory FILE (with --country) or --chile")
 			}
 			tcfg := *cfg
-			tcfg.TerritoryFile, tcfg.Country = "", ""
+			tcfg.TerritoryFile, tcfg.Country, tcfg.CountryPack = "", "", ""
 			if len(args) == 1 {
 				tcfg.TerritoryFile, tcfg.Country = args[0], country
 			}
