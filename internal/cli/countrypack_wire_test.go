@@ -70,6 +70,17 @@ func TestCountryPackDatabase(t *testing.T) {
 	if !strings.Contains(out, "Costa Norte") || strings.Contains(out, "Metropolitana") {
 		t.Errorf("scoring over Valdoria:\n%s", out)
 	}
+	// The export writes the pack's IDs, and imports again unchanged.
+	back := filepath.Join(t.TempDir(), "back")
+	mustRun(t, append(args, "registry", "export", "--out", back)...)
+	exported := string(mustRead(t, filepath.Join(back, "persons.csv")))
+	if !strings.Contains(exported, "\n"+strings.SplitN(strings.SplitN(ps.String(), "\n", 3)[1], ",", 2)[0]+",") {
+		t.Errorf("the export lacks the first CIV:\n%s", exported)
+	}
+	out = mustRun(t, append(args, "registry", "import", back)...)
+	if !strings.Contains(out, fmt.Sprintf("0 new, %d updated households", len(terr.Communes))) {
+		t.Errorf("re-import of the export:\n%s", out)
+	}
 	out = mustRun(t, "--db", dsn, "territory", "show")
 	if !strings.Contains(out, "XV") {
 		t.Errorf("territory show:\n%s", out)
