@@ -82,7 +82,7 @@ func TestCountryPackDatabase(t *testing.T) {
 		t.Errorf("re-import of the export:\n%s", out)
 	}
 	out = mustRun(t, "--db", dsn, "territory", "show")
-	if !strings.Contains(out, "XV") {
+	if !strings.Contains(out, "pack:      XV 1.0, digest "+p.Digest) {
 		t.Errorf("territory show:\n%s", out)
 	}
 	// Without the pack, or with Chile's territory, the database is refused

@@ -38,6 +38,9 @@ func territoryShowCmd(cfg *Config) *cobra.Command {
 			}
 			fmt.Fprintf(a.Stdout, "country:   %s\nsource:    %s\nregions:   %d\nprovinces: %d\ncommunes:  %d\ndigest:    %s\n",
 				id.Country, id.Source, id.Regions, id.Provinces, id.Communes, id.Digest)
+			if id.Pack.Code != "" {
+				fmt.Fprintf(a.Stdout, "pack:      %s %s, digest %s\n", id.Pack.Code, id.Pack.Version, id.Pack.Digest)
+			}
 			return nil
 		},
 	}
