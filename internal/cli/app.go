@@ -21,6 +21,7 @@ import (
 	"github.com/fosis/fosis/internal/funds"
 	"github.com/fosis/fosis/internal/knowledge"
 	"github.com/fosis/fosis/internal/platform/auth"
+	"github.com/fosis/fosis/internal/platform/countrypack"
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/platform/observe"
@@ -36,9 +37,14 @@ type Config struct {
 	DB            string // --db / FOSIS_DB: SQLite path or postgres:// URL
 	TerritoryFile string // --territory / FOSIS_TERRITORY: another country's territory CSV
 	Country       string // --country / FOSIS_COUNTRY: ISO code of that territory
-	LogLevel      string // --log-level / FOSIS_LOG_LEVEL
-	LogFormat     string // --log-format / FOSIS_LOG_FORMAT: text or json
-	Quiet         bool   // --quiet: no progress bars
+	// CountryPack (--country-pack / FOSIS_COUNTRY_PACK) is a country pack's
+	// directory (docs/country-packs.md): the territory and the national ID
+	// come from it, and the database remembers it. Empty: none (Chile built
+	// in, or --territory).
+	CountryPack string
+	LogLevel    string // --log-level / FOSIS_LOG_LEVEL
+	LogFormat   string // --log-format / FOSIS_LOG_FORMAT: text or json
+	Quiet       bool   // --quiet: no progress bars
 	// MaxProblems (--max-problems / FOSIS_MAX_PROBLEMS) is how many problems
 	// an import reports before it stops; 0 means registry.DefaultMaxProblems.
 	MaxProblems int
@@ -50,6 +56,8 @@ type App struct {
 	Log       *slog.Logger
 	DB        *db.DB
 	Territory *geo.Territory
+	// Pack is the country pack given with --country-pack (nil: none).
+	Pack      *countrypack.Pack
 	Registry  *registry.Store
 	Targeting *targeting.Store
 	Programs  *programs.Store
@@ -101,8 +109,17 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 	} else if len(applied) > 0 {
 		log.Info("schema migrated", "db", d.String(), "versions", applied)
 	}
+	pack, err := loadPack(cfg)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
 	reg := registry.NewStore(d, terr, log)
 	reg.SetMaxProblems(cfg.MaxProblems)
+	if pack != nil {
+		reg.SetCountryPack(registry.PackIdentity{Code: pack.Code, Version: pack.Version, Digest: pack.Digest})
+		reg.SetIDScheme(&pack.ID)
+	}
 	if sync {
 		if err := reg.SyncTerritory(ctx); err != nil {
 			d.Close()
@@ -118,7 +135,7 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 	fs.AgencyOf = prog.AgencyOf // contracts scope agency staff
 	fs.Borrowers = borrowersHook(reg, tgt)
 	return &App{
-		Config: cfg, Log: log, DB: d, Territory: terr, Registry: reg,
+		Config: cfg, Log: log, DB: d, Territory: terr, Pack: pack, Registry: reg,
 		Targeting: tgt, Programs: prog, Auth: auth.NewStore(d, time.Now),
 		Stdout: stdout, Stderr: stderr,
 
@@ -132,7 +149,25 @@ func openWith(ctx context.Context, cfg Config, terr *geo.Territory, sync bool, s
 // Close closes the database.
 func (a *App) Close() error { return a.DB.Close() }
 
+// loadPack reads the country pack of --country-pack, or returns nil when
+// none is given.
+func loadPack(cfg Config) (*countrypack.Pack, error) {
+	if cfg.CountryPack == "" {
+		return nil, nil
+	}
+	if cfg.TerritoryFile != "" {
+		return nil, fmt.Errorf("give either --country-pack or --territory, not both: a country pack holds its territory")
+	}
+	return countrypack.LoadDir(cfg.CountryPack)
+}
+
 func loadTerritory(cfg Config) (*geo.Territory, error) {
+	if p, err := loadPack(cfg); err != nil || p != nil {
+		if err != nil {
+			return nil, err
+		}
+		return p.Territory()
+	}
 	if cfg.TerritoryFile == "" {
 		return geo.Chile(), nil
 	}

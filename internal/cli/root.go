@@ -90,6 +90,7 @@ The FOSIS_DB environment variable does the same.`,
 	pf.StringVar(&cfg.DB, "db", envOr("FOSIS_DB", db.DefaultPath), "database: SQLite file path or postgres:// URL (env FOSIS_DB)")
 	pf.StringVar(&cfg.TerritoryFile, "territory", envOr("FOSIS_TERRITORY", ""), "another country's territory CSV (env FOSIS_TERRITORY; default: Chile, embedded)")
 	pf.StringVar(&cfg.Country, "country", envOr("FOSIS_COUNTRY", ""), "ISO 3166-1 code of the --territory file's country (env FOSIS_COUNTRY)")
+	pf.StringVar(&cfg.CountryPack, "country-pack", envOr("FOSIS_COUNTRY_PACK", ""), "a country pack's directory: territory and national ID (env FOSIS_COUNTRY_PACK; default: Chile, built in)")
 	pf.StringVar(&cfg.LogLevel, "log-level", envOr("FOSIS_LOG_LEVEL", "warn"), "debug, info, warn or error (env FOSIS_LOG_LEVEL)")
 	pf.StringVar(&cfg.LogFormat, "log-format", envOr("FOSIS_LOG_FORMAT", "text"), "text or json (env FOSIS_LOG_FORMAT)")
 	pf.BoolVarP(&cfg.Quiet, "quiet", "q", false, "no progress bars")

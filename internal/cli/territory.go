@@ -38,6 +38,9 @@ func territoryShowCmd(cfg *Config) *cobra.Command {
 			}
 			fmt.Fprintf(a.Stdout, "country:   %s\nsource:    %s\nregions:   %d\nprovinces: %d\ncommunes:  %d\ndigest:    %s\n",
 				id.Country, id.Source, id.Regions, id.Provinces, id.Communes, id.Digest)
+			if id.Pack.Code != "" {
+				fmt.Fprintf(a.Stdout, "pack:      %s %s, digest %s\n", id.Pack.Code, id.Pack.Version, id.Pack.Digest)
+			}
 			return nil
 		},
 	}
@@ -63,7 +66,7 @@ it first. Afterwards, open the database with the new territory.`,
 				return fmt.Errorf("give either a territory FILE (with --country) or --chile")
 			}
 			tcfg := *cfg
-			tcfg.TerritoryFile, tcfg.Country = "", ""
+			tcfg.TerritoryFile, tcfg.Country, tcfg.CountryPack = "", "", ""
 			if len(args) == 1 {
 				tcfg.TerritoryFile, tcfg.Country = args[0], country
 			}

@@ -16,7 +16,6 @@ import (
 	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
-	"github.com/fosis/fosis/internal/platform/rut"
 )
 
 // Change requests are how a household's record changes between imports,
@@ -375,14 +374,14 @@ func (s *Store) prepare(ctx context.Context, q db.Querier, p *auth.Principal, h 
 	}
 	for i, mc := range c.Members {
 		at := fmt.Sprintf("members[%d]", i)
-		run, err := rut.Parse(mc.RUN)
+		run, err := s.parseID(mc.RUN)
 		if err != nil {
 			ps.add(at+".run", runCode(err))
 			continue
 		}
 		k := memberIndex(h, run)
 		if k < 0 {
-			ps.add(at+".run", "not_member", rut.Format(run))
+			ps.add(at+".run", "not_member", s.IDScheme().Canonical(run))
 			continue
 		}
 		rule, ok := memberRules[mc.Field]
@@ -410,7 +409,7 @@ func (s *Store) prepare(ctx context.Context, q db.Querier, p *auth.Principal, h 
 			continue
 		}
 		setMember(&after.Members[k], mc.Field, v)
-		out.Members = append(out.Members, MemberChange{RUN: rut.Format(run), Field: mc.Field, From: from, To: v})
+		out.Members = append(out.Members, MemberChange{RUN: s.IDScheme().Canonical(run), Field: mc.Field, From: from, To: v})
 	}
 	removed := map[int64]bool{}
 	for i, r := range c.Remove {
@@ -419,25 +418,25 @@ func (s *Store) prepare(ctx context.Context, q db.Querier, p *auth.Principal, h 
 			ps.add(at, "remove_not_allowed", in.Kind)
 			continue
 		}
-		run, err := rut.Parse(r)
+		run, err := s.parseID(r)
 		if err != nil {
 			ps.add(at, runCode(err))
 			continue
 		}
 		if memberIndex(h, run) < 0 {
-			ps.add(at, "not_member", rut.Format(run))
+			ps.add(at, "not_member", s.IDScheme().Canonical(run))
 			continue
 		}
 		if removed[run] {
 			ps.add(at, "duplicate")
 			continue
 		}
-		if slices.ContainsFunc(out.Members, func(m MemberChange) bool { return m.RUN == rut.Format(run) }) {
+		if slices.ContainsFunc(out.Members, func(m MemberChange) bool { return m.RUN == s.IDScheme().Canonical(run) }) {
 			ps.add(at, "duplicate") // a member who leaves is not also changed
 			continue
 		}
 		removed[run] = true
-		out.Remove = append(out.Remove, rut.Format(run))
+		out.Remove = append(out.Remove, s.IDScheme().Canonical(run))
 	}
 	after.Members = slices.DeleteFunc(after.Members, func(p Person) bool { return removed[p.RUN] })
 	for i, m := range c.Add {
@@ -451,7 +450,7 @@ func (s *Store) prepare(ctx context.Context, q db.Querier, p *auth.Principal, h 
 			continue
 		}
 		if memberIndex(&after, per.RUN) >= 0 || memberIndex(h, per.RUN) >= 0 {
-			ps.add(at+".run", "run_taken", rut.Format(per.RUN))
+			ps.add(at+".run", "run_taken", s.IDScheme().Canonical(per.RUN))
 			continue
 		}
 		taken, where, err := runTaken(ctx, q, per.RUN)
@@ -459,8 +458,8 @@ func (s *Store) prepare(ctx context.Context, q db.Querier, p *auth.Principal, h 
 			return ChangeSet{}, err
 		}
 		if taken {
-			ps.add(at+".run", "run_taken", rut.Format(per.RUN))
-			disclose(p, where, per.RUN, &disclosed)
+			ps.add(at+".run", "run_taken", s.IDScheme().Canonical(per.RUN))
+			disclose(p, where, s.IDScheme().Canonical(per.RUN), &disclosed)
 			continue
 		}
 		after.Members = append(after.Members, per)
@@ -505,12 +504,12 @@ func (s *Store) newMember(at string, m MemberValues, householdID string, today t
 			ps.add(at+"."+k, "unknown_field", k)
 		}
 	}
-	run, err := rut.Parse(m["run"])
+	run, err := s.parseID(m["run"])
 	if err != nil {
 		ps.add(at+".run", runCode(err))
 	} else {
 		per.RUN = run
-		canon["run"] = rut.Format(run)
+		canon["run"] = s.IDScheme().Canonical(run)
 	}
 	for _, name := range MemberFields {
 		v, code, args := checkValue(memberRules[name], m[name], s.terr, today)
@@ -539,9 +538,9 @@ func runTaken(ctx context.Context, q db.Querier, run int64) (taken bool, region 
 // something p may not see (its household is in region, outside p's
 // territory): SubmitChange and Decide record those in the audit trail
 // (auditDisclosed).
-func disclose(p *auth.Principal, region string, run int64, disclosed *[]string) {
+func disclose(p *auth.Principal, region string, run string, disclosed *[]string) {
 	if p != nil && !p.SeesRegion(region) {
-		*disclosed = append(*disclosed, rut.Format(run))
+		*disclosed = append(*disclosed, run)
 	}
 }
 
@@ -561,7 +560,7 @@ func (s *Store) apply(ctx context.Context, q db.Querier, p *auth.Principal, h *H
 		setHousehold(&after, fc.Field, fc.To)
 	}
 	for i, mc := range cs.Members {
-		run, _ := rut.Parse(mc.RUN)
+		run, _ := s.parseID(mc.RUN)
 		k := memberIndex(h, run)
 		if k < 0 {
 			ps.add(fmt.Sprintf("members[%d].run", i), "gone", mc.RUN)
@@ -578,7 +577,7 @@ func (s *Store) apply(ctx context.Context, q db.Querier, p *auth.Principal, h *H
 		setMember(&after.Members[k], mc.Field, mc.To)
 	}
 	for i, r := range cs.Remove {
-		run, _ := rut.Parse(r)
+		run, _ := s.parseID(r)
 		k := memberIndex(&after, run)
 		if k < 0 {
 			ps.add(fmt.Sprintf("remove[%d]", i), "gone", r)
@@ -589,7 +588,7 @@ func (s *Store) apply(ctx context.Context, q db.Querier, p *auth.Principal, h *H
 	for i, m := range cs.Add {
 		var per Person
 		per.HouseholdID = h.ID
-		per.RUN, _ = rut.Parse(m["run"])
+		per.RUN, _ = s.parseID(m["run"])
 		for _, name := range MemberFields {
 			setMember(&per, name, m[name])
 		}
@@ -600,7 +599,7 @@ func (s *Store) apply(ctx context.Context, q db.Querier, p *auth.Principal, h *H
 		if taken || memberIndex(&after, per.RUN) >= 0 {
 			ps.add(fmt.Sprintf("add[%d].run", i), "run_taken", m["run"])
 			if taken {
-				disclose(p, where, per.RUN, &disclosed)
+				disclose(p, where, s.IDScheme().Canonical(per.RUN), &disclosed)
 			}
 			continue
 		}

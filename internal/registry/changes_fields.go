@@ -10,6 +10,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/platform/natid"
 	"github.com/fosis/fosis/internal/platform/rut"
 )
 
@@ -414,13 +415,23 @@ func setMember(p *Person, name, v string) {
 	}
 }
 
-// runCode is the problem code of a RUN that does not parse.
+// runCode is the problem code of a national ID (Chile's RUN or a pack's
+// scheme, Store.parseID) that does not parse.
 func runCode(err error) string {
 	switch {
-	case errors.Is(err, rut.ErrEmpty):
+	case errors.Is(err, rut.ErrEmpty), errors.Is(err, natid.ErrEmpty):
 		return "run_empty"
-	case errors.Is(err, rut.ErrCheckDigit):
+	case errors.Is(err, rut.ErrCheckDigit), errors.Is(err, natid.ErrCheck):
 		return "run_check"
 	}
 	return "run_syntax"
+}
+
+// parseID reads a national ID of the store's scheme: Chile's RUN through
+// rut, as before packs (its errors unchanged), any other through natid.
+func (s *Store) parseID(text string) (int64, error) {
+	if ids := s.IDScheme(); ids.Algorithm != natid.RUN {
+		return ids.Parse(text)
+	}
+	return rut.Parse(text)
 }

@@ -153,7 +153,7 @@ func (s *Store) exportPersons(ctx context.Context, w *bufio.Writer, tick func())
 		}
 		p.BirthDate = born.Time
 		p.InSchool, p.Employed, p.Indigenous, p.Pregnant = inSchool == 1, employed == 1, indigenous == 1, pregnant == 1
-		buf = AppendPersonRow(buf[:0], &p)
+		buf = AppendPersonRowID(buf[:0], &p, s.ids)
 		if _, err := w.Write(buf); err != nil {
 			return err
 		}

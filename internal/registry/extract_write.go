@@ -6,6 +6,7 @@ import (
 
 	"github.com/fosis/fosis/internal/platform/csvin"
 
+	"github.com/fosis/fosis/internal/platform/natid"
 	"github.com/fosis/fosis/internal/platform/rut"
 )
 
@@ -71,10 +72,20 @@ func AppendHouseholdRow(dst []byte, h *Household) []byte {
 // form of rut.Format ("12345678-5"); a RUN ≤ 0 (not set) is an empty field, as
 // are a zero BirthDate and unset enum codes. Booleans are 0 or 1.
 func AppendPersonRow(dst []byte, p *Person) []byte {
-	if p.RUN > 0 {
+	return AppendPersonRowID(dst, p, nil)
+}
+
+// AppendPersonRowID is AppendPersonRow with the ID written in the canonical
+// form of the scheme ids (natid.Scheme.Canonical); nil is Chile's RUN.
+func AppendPersonRowID(dst []byte, p *Person, ids *natid.Scheme) []byte {
+	switch {
+	case p.RUN <= 0:
+	case ids == nil || ids.Algorithm == natid.RUN:
 		// Same bytes as rut.Format(p.RUN), without the string allocation.
 		dst = strconv.AppendInt(dst, p.RUN, 10)
 		dst = append(dst, '-', rut.CheckDigit(p.RUN))
+	default:
+		dst = append(dst, ids.Canonical(p.RUN)...)
 	}
 	dst = append(dst, ',')
 	dst = csvin.AppendField(dst, p.GivenNames)

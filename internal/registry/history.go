@@ -14,7 +14,6 @@ import (
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/platform/db"
-	"github.com/fosis/fosis/internal/platform/rut"
 )
 
 // A household's history is the list of its versions (household_versions):
@@ -438,7 +437,7 @@ func (s *Store) view(key int64, h *Household, updated time.Time, on time.Time) *
 	})
 	today := DayNumber(on)
 	for _, m := range members {
-		v.Members = append(v.Members, PersonView{RUN: rut.Format(m.RUN), Name: FullName(m.GivenNames, m.Paternal, m.Maternal),
+		v.Members = append(v.Members, PersonView{RUN: s.IDScheme().Canonical(m.RUN), Name: FullName(m.GivenNames, m.Paternal, m.Maternal),
 			GivenNames: m.GivenNames, Paternal: m.Paternal, Maternal: m.Maternal, Relation: Relation.Word(m.Relation), Sex: Sex.Word(m.Sex),
 			BirthDate: m.BirthDate.Format(time.DateOnly), Age: AgeYears(DayNumber(m.BirthDate), today), Schooling: m.Schooling,
 			InSchool: m.InSchool, Employed: m.Employed, LaborCLP: m.LaborCLP, PensionCLP: m.PensionCLP, CapitalCLP: m.CapitalCLP})

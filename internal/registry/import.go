@@ -22,7 +22,7 @@ import (
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/csvin"
 	"github.com/fosis/fosis/internal/platform/db"
-	"github.com/fosis/fosis/internal/platform/rut"
+	"github.com/fosis/fosis/internal/platform/natid"
 )
 
 // ImportOptions says what to import and how to report.
@@ -118,6 +118,8 @@ type extract struct {
 	unknown []string
 	// hfile and pfile name the files in problems.
 	hfile, pfile string
+	// ids is the national ID scheme of the persons' run column.
+	ids *natid.Scheme
 }
 
 // Import loads a national extract into the registry. Households with any
@@ -238,6 +240,7 @@ func (s *Store) readExtract(ctx context.Context, opt ImportOptions) (*extract, e
 		hs: make([]Household, 0, hSize/80+16), hLine: make([]int32, 0, hSize/80+16), bad: make([]bool, 0, hSize/80+16),
 		ps: newPersonRows(int(pSize/85 + 16)), pLine: make([]int32, 0, pSize/85+16),
 		hfile: hr.File, pfile: pr.File, max: cmp.Or(opt.MaxProblems, s.maxProblems, DefaultMaxProblems),
+		ids: s.IDScheme(),
 	}
 	for _, u := range hr.Unknown {
 		x.unknown = append(x.unknown, hr.File+": "+u)
@@ -352,7 +355,7 @@ func clipID(id string) string { return strings.Clone(id[:min(len(id), 65)]) }
 func readPersons(ctx context.Context, r *csvin.Reader, x *extract, today time.Time, done, count *atomic.Int64) ([]Problem, int, error) {
 	var problems []Problem
 	stop, err := eachRecord(ctx, r, done, count, x.max, func() int {
-		p, ps := parsePerson(r, today)
+		p, ps := parsePerson(r, today, x.ids)
 		problems = append(problems, ps...)
 		line := int32(r.Line())
 		if len(ps) > 0 {
@@ -456,7 +459,7 @@ func (x *extract) validate() {
 			// person belongs to is for the source to say), and both are
 			// named, each on its own person's line.
 			if hj != hi && nameOnce(j) {
-				x.add(Problem{File: pfile, Line: abs(x.pLine[j]), Column: "run", Value: formatRUN(run),
+				x.add(Problem{File: pfile, Line: abs(x.pLine[j]), Column: "run", Value: x.ids.Canonical(run),
 					Reason:      fmt.Sprintf("appears more than once (again on line %d, household %s); a RUN belongs to one household only, so both households are rejected", abs(x.pLine[k]), hid),
 					HouseholdID: other})
 			}
@@ -464,7 +467,7 @@ func (x *extract) validate() {
 			if hj != hi {
 				reason += ", so both households are rejected"
 			}
-			x.add(Problem{File: pfile, Line: abs(x.pLine[k]), Column: "run", Value: formatRUN(run), Reason: reason, HouseholdID: hid})
+			x.add(Problem{File: pfile, Line: abs(x.pLine[k]), Column: "run", Value: x.ids.Canonical(run), Reason: reason, HouseholdID: hid})
 			if hi >= 0 {
 				x.bad[hi] = true
 			}
@@ -527,8 +530,6 @@ func abs(v int32) int {
 	}
 	return int(v)
 }
-
-func formatRUN(body int64) string { return rut.Format(body) }
 
 // writeProblems writes the problem report as CSV.
 func writeProblems(path string, problems []Problem) error {

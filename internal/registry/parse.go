@@ -8,6 +8,7 @@ import (
 
 	"github.com/fosis/fosis/internal/platform/csvin"
 	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/platform/natid"
 	"github.com/fosis/fosis/internal/platform/rut"
 )
 
@@ -164,13 +165,14 @@ func parseHousehold(r *csvin.Reader, terr *geo.Territory, today time.Time) (Hous
 }
 
 // parsePerson reads the current record of r as a person.
-func parsePerson(r *csvin.Reader, today time.Time) (Person, []Problem) {
+// Its run column is an ID of the scheme ids.
+func parsePerson(r *csvin.Reader, today time.Time, ids *natid.Scheme) (Person, []Problem) {
 	p := &rowParser{r: r, cols: PersonColumns}
 	per := Person{HouseholdID: r.Field(pcHousehold)}
 	p.hid = per.HouseholdID
-	run, err := rut.Parse(r.Field(pcRUN))
-	if err != nil {
-		p.fail(pcRUN, runReason(err))
+	run, reason := parseID(ids, r.Field(pcRUN))
+	if reason != "" {
+		p.fail(pcRUN, reason)
 	}
 	per.RUN = run
 	for _, k := range []int{pcGiven, pcPaternal, pcMaternal} {
@@ -199,6 +201,29 @@ func parsePerson(r *csvin.Reader, today time.Time) (Person, []Problem) {
 	per.Indigenous = p.flag(pcIndigenous)
 	per.Pregnant = p.flag(pcPregnant)
 	return per, p.problems
+}
+
+// parseID reads text as an ID of the scheme ids and says, when it is not
+// one, why (as a problem's reason). Chile's RUN keeps rut's own reasons.
+func parseID(ids *natid.Scheme, text string) (int64, string) {
+	if ids.Algorithm == natid.RUN {
+		run, err := rut.Parse(text)
+		if err != nil {
+			return 0, runReason(err)
+		}
+		return run, ""
+	}
+	id, err := ids.Parse(text)
+	switch {
+	case err == nil:
+		return id, ""
+	case errors.Is(err, natid.ErrEmpty):
+		return 0, "is empty; every person needs a " + ids.Name
+	case errors.Is(err, natid.ErrCheck):
+		return 0, "is not a valid " + ids.Name + ": " + err.Error()
+	default:
+		return 0, "is not a " + ids.Name + ": " + err.Error()
+	}
 }
 
 func runReason(err error) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/db"
+	"github.com/fosis/fosis/internal/platform/natid"
 	"github.com/fosis/fosis/internal/platform/rut"
 )
 
@@ -149,14 +150,21 @@ func (s *Store) HouseholdOfRUN(ctx context.Context, run string) (*HouseholdView,
 	if _, err := caller(ctx); err != nil {
 		return nil, err
 	}
-	body, err := rut.Parse(run)
+	ids := s.IDScheme()
+	var body int64
+	var err error
+	if ids.Algorithm == natid.RUN {
+		body, err = rut.Parse(run) // rut's own messages, as before packs
+	} else {
+		body, err = ids.Parse(run)
+	}
 	if err != nil {
-		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "invalid RUN: " + err.Error(),
+		return nil, &fosis.Error{Code: fosis.EINVALID, Message: "invalid " + ids.Name + ": " + err.Error(),
 			Fields: []fosis.FieldError{{Field: "run", Message: err.Error()}}}
 	}
 	var key int64
 	err = s.db.QueryRowContext(ctx, `SELECT household FROM persons WHERE run = ?`, body).Scan(&key)
-	notFound := outOfScope(fmt.Sprintf("person with RUN %s in the registry", rut.FormatDots(body)))
+	notFound := outOfScope(fmt.Sprintf("person with %s %s in the registry", ids.Name, ids.Format(body)))
 	if err == sql.ErrNoRows {
 		return nil, notFound
 	}
@@ -213,7 +221,7 @@ func (s *Store) withMembers(ctx context.Context, where string, arg any, withFram
 			&run, &p.GivenNames, &p.Paternal, &p.Maternal, &p.Relation, &p.Sex, &born, &p.Schooling, &inSchool, &employed, &p.LaborCLP, &p.PensionCLP, &p.CapitalCLP); err != nil {
 			return err
 		}
-		p.RUN, p.BirthDate = rut.Format(run), born.Format(time.DateOnly)
+		p.RUN, p.BirthDate = s.IDScheme().Canonical(run), born.Format(time.DateOnly)
 		p.Name = FullName(p.GivenNames, p.Paternal, p.Maternal)
 		p.Age = AgeYears(DayNumber(born.Time), today)
 		p.InSchool, p.Employed = inSchool == 1, employed == 1

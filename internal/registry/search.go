@@ -10,7 +10,6 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/db"
-	"github.com/fosis/fosis/internal/platform/rut"
 )
 
 // NameMatch is a person found by name, with where to find their household.
@@ -219,7 +218,7 @@ func (s *Store) collectNames(ctx context.Context, q string, args []any, res *Nam
 			return err
 		}
 		n++
-		m.RUN, m.Name = rut.Format(run), FullName(given, pat, mat)
+		m.RUN, m.Name = s.IDScheme().Canonical(run), FullName(given, pat, mat)
 		m.Age = AgeYears(DayNumber(born.Time), today)
 		if seen[m.RUN] {
 			return nil

@@ -8,7 +8,6 @@ import (
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/audit"
 	"github.com/fosis/fosis/internal/platform/db"
-	"github.com/fosis/fosis/internal/platform/rut"
 )
 
 // SensitiveView is a member's sensitive personal data (Ley 21.719): health
@@ -63,7 +62,7 @@ func (s *Store) Sensitive(ctx context.Context, id string, ip string) (*Sensitive
 			if err := rows.Scan(&run, &v.HealthPlan, &v.Disability, &v.Dependency, &indigenous, &pregnant); err != nil {
 				return err
 			}
-			v.RUN, v.Indigenous, v.Pregnant = rut.Format(run), indigenous == 1, pregnant == 1
+			v.RUN, v.Indigenous, v.Pregnant = s.IDScheme().Canonical(run), indigenous == 1, pregnant == 1
 			out.Members = append(out.Members, v)
 			runs = append(runs, v.RUN)
 			return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fosis/fosis/internal/platform/db"
 	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/platform/natid"
 )
 
 // Store is the registry's access to the database: households, persons, the
@@ -24,6 +25,29 @@ type Store struct {
 	// maxProblems is how many problems an import keeps before it stops
 	// (0: DefaultMaxProblems).
 	maxProblems int
+	// pack is the country pack the store was opened with (PackIdentity's
+	// zero value: none); SyncTerritory remembers and checks it.
+	pack PackIdentity
+	// ids is the national ID scheme (natid.Chile() unless SetIDScheme).
+	ids *natid.Scheme
+}
+
+// SetCountryPack says which country pack the store's territory comes from:
+// SyncTerritory remembers it in a new database and refuses a database made
+// with another pack (or none). Call it before the store is shared.
+func (s *Store) SetCountryPack(p PackIdentity) { s.pack = p }
+
+// SetIDScheme sets the national ID scheme the registry reads and writes
+// (persons' run column in imports, searches, change requests); nil restores
+// Chile's RUN. Call it before the store is shared.
+func (s *Store) SetIDScheme(ids *natid.Scheme) { s.ids = ids }
+
+// IDScheme returns the national ID scheme the registry uses.
+func (s *Store) IDScheme() *natid.Scheme {
+	if s.ids == nil {
+		return natid.Chile()
+	}
+	return s.ids
 }
 
 // SetMaxProblems sets how many problems an import reports before it stops

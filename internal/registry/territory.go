@@ -32,6 +32,25 @@ type TerritoryIdentity struct {
 	Regions   int    `json:"regions"`
 	Provinces int    `json:"provinces"`
 	Communes  int    `json:"communes"`
+	// Pack is the country pack the territory came from (zero: none).
+	Pack PackIdentity `json:"pack,omitzero"`
+}
+
+// PackIdentity is what a database keeps of the country pack it was made
+// with (docs/country-packs.md): its code, version and digest. The zero
+// value is no pack (Chile built in, or a --territory file).
+type PackIdentity struct {
+	Code    string `json:"code,omitempty"`
+	Version string `json:"version,omitempty"`
+	Digest  string `json:"digest,omitempty"`
+}
+
+// String names the pack for people: "XV 1.0 (digest 3f2a…)", or "none".
+func (p PackIdentity) String() string {
+	if p.Code == "" {
+		return "none"
+	}
+	return fmt.Sprintf("%s %s (digest %s)", p.Code, p.Version, p.Digest[:min(12, len(p.Digest))])
 }
 
 // IdentityOf returns the identity of t.
@@ -58,6 +77,12 @@ var TerritoryMessages = map[string]string{
 	"territory.err.in_use": "the new territory removes codes still in use: %s; keep them in the territory file, " +
 		"or move what uses them first",
 	"territory.err.same": "the database already has this territory (%s): nothing to change",
+	"territory.err.pack_missing": "this database was made with the country pack %s; open it with that pack " +
+		"(--country-pack DIR, or FOSIS_COUNTRY_PACK)",
+	"territory.err.pack_different": "this database was made with the country pack %s, not %s; open it with the pack it was made with " +
+		"(--country-pack DIR, or FOSIS_COUNTRY_PACK)",
+	"territory.err.pack_unexpected": "this database was made without a country pack, for the territory %s; " +
+		"open it without --country-pack (and without FOSIS_COUNTRY_PACK), not with the country pack %s",
 }
 
 func territoryErr(code, key string, args ...any) error {
@@ -72,8 +97,9 @@ func (s *Store) StoredTerritory(ctx context.Context) (*TerritoryIdentity, error)
 
 func storedIdentity(ctx context.Context, queryRow func(context.Context, string, ...any) *sql.Row) (*TerritoryIdentity, error) {
 	var id TerritoryIdentity
-	err := queryRow(ctx, `SELECT country, source, digest, regions, provinces, communes FROM territory_identity WHERE id = 1`).
-		Scan(&id.Country, &id.Source, &id.Digest, &id.Regions, &id.Provinces, &id.Communes)
+	err := queryRow(ctx, `SELECT country, source, digest, regions, provinces, communes, pack_code, pack_version, pack_digest
+		FROM territory_identity WHERE id = 1`).
+		Scan(&id.Country, &id.Source, &id.Digest, &id.Regions, &id.Provinces, &id.Communes, &id.Pack.Code, &id.Pack.Version, &id.Pack.Digest)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -96,6 +122,7 @@ func (s *Store) SyncTerritory(ctx context.Context) error {
 		return err
 	}
 	want := IdentityOf(s.terr)
+	want.Pack = s.pack
 	// A read first: opening a database is the common case, and it should
 	// not queue behind the single writer.
 	have, err := s.StoredTerritory(ctx)
@@ -124,9 +151,11 @@ func (s *Store) SyncTerritory(ctx context.Context) error {
 		}
 		// Two processes opening a new database at once both get here: the
 		// second's insert does nothing, and it checks what the first stored.
-		res, err := tx.ExecContext(ctx, `INSERT INTO territory_identity (id, country, source, digest, regions, provinces, communes, stored_at)
-			VALUES (1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-			want.Country, want.Source, want.Digest, want.Regions, want.Provinces, want.Communes, tx.DB().Time(tx.Now))
+		res, err := tx.ExecContext(ctx, `INSERT INTO territory_identity (id, country, source, digest, regions, provinces, communes, stored_at,
+			pack_code, pack_version, pack_digest)
+			VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			want.Country, want.Source, want.Digest, want.Regions, want.Provinces, want.Communes, tx.DB().Time(tx.Now),
+			want.Pack.Code, want.Pack.Version, want.Pack.Digest)
 		if err != nil {
 			return err
 		}
@@ -143,6 +172,17 @@ func (s *Store) SyncTerritory(ctx context.Context) error {
 
 // checkIdentity refuses a territory other than the one the database keeps.
 func checkIdentity(have, want TerritoryIdentity) error {
+	// The pack first: it names what to open the database with.
+	if have.Pack != want.Pack {
+		switch {
+		case want.Pack.Code == "":
+			return territoryErr(fosis.ECONFLICT, "territory.err.pack_missing", have.Pack.String())
+		case have.Pack.Code == "":
+			return territoryErr(fosis.ECONFLICT, "territory.err.pack_unexpected", have.String(), want.Pack.String())
+		default:
+			return territoryErr(fosis.ECONFLICT, "territory.err.pack_different", have.Pack.String(), want.Pack.String())
+		}
+	}
 	switch {
 	case have.Digest == want.Digest && have.Country == want.Country:
 		return nil
