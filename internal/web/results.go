@@ -24,6 +24,7 @@ func (s *Server) resultsRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /results/indicators", s.requireUser(s.resultsIndicators))
 	pages.HandleFunc("POST /results/indicators/compute", s.requireUser(s.resultsIndicatorsCompute))
 	pages.HandleFunc("GET /results/report.xlsx", s.requireUser(s.resultsReport))
+	pages.HandleFunc("GET /results/report.pdf", s.requireUser(s.resultsReportPDF))
 }
 
 // resultsOff answers when the server runs without the results slice.
@@ -433,4 +434,25 @@ func validFileWord(s string) bool {
 		}
 	}
 	return len(s) <= 40
+}
+
+// resultsReportPDF downloads the results report of a line (every line
+// without line=) as a PDF in the reader's language.
+func (s *Server) resultsReportPDF(w http.ResponseWriter, r *http.Request) {
+	if s.resultsOff(w, r) {
+		return
+	}
+	var b bytes.Buffer
+	line := r.URL.Query().Get("line")
+	if err := s.cfg.Results.WriteReportPDF(r.Context(), &b, line, viewerOf(r.Context()).lang, nil); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := "resultados.pdf"
+	if line != "" && validFileWord(line) {
+		name = "resultados-" + line + ".pdf"
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Write(b.Bytes())
 }
