@@ -417,17 +417,31 @@ func indicatorsCmd(cfg *Config) *cobra.Command {
 // alertsCmd prints the off-track indicators.
 func alertsCmd(cfg *Config) *cobra.Command {
 	return &cobra.Command{
-		Use: "alerts", Short: "Indicators off track in their latest month (below target by more than the tolerance)", Args: cobra.NoArgs,
+		Use: "alerts", Short: "Indicators off track in their latest month (below target by more than the tolerance) and executing agencies behind their schedule of sessions", Args: cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
 			vs, err := a.Results.Alerts(ctx)
 			if err != nil {
 				return err
 			}
+			behind, err := a.Results.AgenciesBehind(ctx, "")
+			if err != nil {
+				return err
+			}
 			if len(vs) == 0 {
 				fmt.Fprintln(a.Stdout, "no indicator is off track")
+			} else if err := printValues(a, vs); err != nil {
+				return err
+			}
+			if len(behind) == 0 {
+				fmt.Fprintln(a.Stdout, "no executing agency is behind its schedule of sessions this month")
 				return nil
 			}
-			return printValues(a, vs)
+			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "agency behind	region	period	recorded	due	share %	scheduled in month")
+			for _, b := range behind {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.1f\t%d\n", b.Agency, b.Region, b.Period, b.Actual, b.Expected, b.SharePct, b.Scheduled)
+			}
+			return tw.Flush()
 		}),
 	}
 }

@@ -337,6 +337,7 @@ type indicatorRow struct {
 type resultsIndicatorsData struct {
 	Line, Period string
 	Alerts       []results.Value
+	Behind       []results.AgencyBehind
 	Rows         []indicatorRow
 	Computes     bool
 	Done         bool
@@ -356,6 +357,10 @@ func (s *Server) resultsIndicators(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Alerts = alerts
+	if d.Behind, err = s.cfg.Results.AgenciesBehind(ctx, d.Line); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	vals, err := s.cfg.Results.Values(ctx, results.ValueFilter{Line: d.Line})
 	if err != nil {
 		s.fail(w, r, err)
