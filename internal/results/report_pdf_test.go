@@ -134,3 +134,38 @@ func TestReportPDF(t *testing.T) {
 		t.Error("cooperation wrote the report")
 	}
 }
+
+// TestServicesByCommune counts the directory's active services per commune
+// and dimension; a regional officer reads her region's communes only.
+func TestServicesByCommune(t *testing.T) {
+	f := newFixture(t)
+	ctx := f.ctx["nacional"]
+	for _, v := range []delivery.Service{
+		{Commune: f.own, Institution: "Cesfam", Name: "Control", Dimensions: []string{"salud"}, Active: true},
+		{Commune: f.own, Institution: "OMIL", Name: "Empleo", Dimensions: []string{"trabajo", "ingresos"}, Active: true},
+		{Commune: f.own, Institution: "Antiguo", Name: "Cerrado", Dimensions: []string{"salud"}, Active: false},
+		{Commune: f.other, Institution: "Cesfam", Name: "Control", Dimensions: []string{"salud"}, Active: true},
+	} {
+		if _, err := f.dl.SaveService(sysCtx(), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := f.st.ServicesByCommune(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := all[f.own]
+	if len(all) != 2 || own.Total != 2 || own.ByDimension["salud"] != 1 || own.ByDimension["trabajo"] != 1 || all[f.other].Total != 1 {
+		t.Fatalf("national: %+v", all)
+	}
+	rosa, err := f.st.ServicesByCommune(f.ctx["rosa"], "")
+	if err != nil || len(rosa) != 1 || rosa[f.own].Total != 2 {
+		t.Errorf("rosa: %+v, %v", rosa, err)
+	}
+	if other, err := f.st.ServicesByCommune(f.ctx["rosa"], f.otherReg); err != nil || len(other) != 0 {
+		t.Errorf("rosa asking for another region: %+v, %v", other, err)
+	}
+	if _, err := f.st.ServicesByCommune(f.ctx["coop"], ""); err == nil {
+		t.Error("cooperation read the services")
+	}
+}

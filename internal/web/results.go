@@ -10,6 +10,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/platform/geo"
+	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/results"
 )
 
@@ -102,6 +103,15 @@ type resultsFunnelData struct {
 	// National: the reader sees every region; Computes: may recompute.
 	National, Computes bool
 	Done               bool
+	// Services are the directory's active services of each commune (the
+	// commune grouping only), and Dimensions their dimensions' keys.
+	Services   map[string]delivery.CommuneServices
+	Dimensions []string
+}
+
+// ServicesOf returns commune's services (zero counts when none).
+func (d resultsFunnelData) ServicesOf(commune string) delivery.CommuneServices {
+	return d.Services[commune]
 }
 
 // Groupings are the funnel's groupings, for the form.
@@ -126,6 +136,13 @@ func (s *Server) resultsFunnel(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Funnel = fu
 	d.Chart = drawFunnel(fu.Total)
+	if d.Filter.By == "commune" {
+		if d.Services, err = s.cfg.Results.ServicesByCommune(ctx, d.Filter.Region); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Dimensions = delivery.ServiceDimensions
+	}
 
 	// The map: the communes of one region (the filter's, or the officer's
 	// own), else the regions.
