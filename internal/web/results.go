@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/fosis/fosis"
-	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/delivery"
+	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/results"
 )
 
