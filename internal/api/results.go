@@ -26,6 +26,7 @@ func (s *Server) resultsRoutes() []route {
 		{"GET", "/api/v1/results/indicators/values", false, handle(s.resultsValues)},
 		{"GET", "/api/v1/results/indicators/{id}/history", false, handle(s.resultsHistory)},
 		{"GET", "/api/v1/results/alerts", false, handle(s.resultsAlerts)},
+		{"GET", "/api/v1/results/alerts/agencies", false, handle(s.resultsAgenciesBehind)},
 	}
 }
 
@@ -188,4 +189,23 @@ func (s *Server) resultsAlerts(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return ResultsValues{Values: vs}, nil
+}
+
+// ResultsAgenciesBehind is the answer of GET /api/v1/results/alerts/agencies.
+type ResultsAgenciesBehind struct {
+	Agencies []results.AgencyBehind `json:"agencies"`
+}
+
+// resultsAgenciesBehind answers the executing agencies behind their
+// schedule of sessions this month (line= narrows to one line), in reach.
+func (s *Server) resultsAgenciesBehind(r *http.Request) (any, error) {
+	st, err := s.resultsStore()
+	if err != nil {
+		return nil, err
+	}
+	bs, err := st.AgenciesBehind(r.Context(), r.URL.Query().Get("line"))
+	if err != nil {
+		return nil, err
+	}
+	return ResultsAgenciesBehind{Agencies: bs}, nil
 }

@@ -188,6 +188,7 @@ var scopeWalkEndpoints = map[string][]walkEndpoint{
 	"GET /api/v1/results/indicators/values":       {{queries: []string{"?region={region}", "?off_track=1"}}},
 	"GET /api/v1/results/indicators/{id}/history": {{params: map[string]string{"id": "1"}, queries: []string{"?region={region}"}}},
 	"GET /api/v1/results/alerts":                  {{}},
+	"GET /api/v1/results/alerts/agencies":         {{queries: []string{"?line=puente"}}},
 	// Participants' money (scopetest.FundParticipants gives a case of each
 	// region money and a held receipt): the case's readers see it; money
 	// moves only by finance officers.

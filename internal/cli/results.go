@@ -181,17 +181,46 @@ func resultsCmd(cfg *Config) *cobra.Command {
 	opendata.Flags().BoolVar(&stored, "stored", false, "publish the last computed funnel without computing again")
 	opendata.MarkFlagRequired("out")
 
-	var line, lang string
+	var line, lang, format, reportFollowUp string
+	var reportCutoff float64
+	var reportFuzzy bool
 	report := &cobra.Command{
-		Use:   "report --out FILE.xlsx [--line L] [--lang es|en]",
-		Short: "Write a line's results report as a workbook: coverage by commune, indicators, alerts, focalisation",
+		Use:   "report --out FILE [--format xlsx|pdf] [--line L] [--lang es|en] [--followup FILE --cutoff 40 [--fuzzy]]",
+		Short: "Write a line's results report as a workbook (coverage, indicators, alerts, focalisation) or a PDF (funnel, indicators, agencies behind, impact)",
 		Args:  cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
+			if format != "xlsx" && format != "pdf" {
+				return fosis.KeyedErrorf(fosis.EINVALID, "results.err.report_format", results.Messages["results.err.report_format"], format)
+			}
+			var imp *results.ReportImpact
+			if reportFollowUp != "" {
+				if format != "pdf" {
+					return fosis.KeyedErrorf(fosis.EINVALID, "results.err.report_followup", "the impact estimate of a follow-up extract goes into the PDF report only: add --format pdf")
+				}
+				fu, err := os.Open(reportFollowUp)
+				if err != nil {
+					return err
+				}
+				data, err := results.ReadFollowUp(fu, reportFuzzy)
+				fu.Close()
+				if err != nil {
+					return err
+				}
+				est, err := impact.EstimateRD(data, impact.RDOptions{Cutoff: reportCutoff, EligibleBelow: true})
+				if err != nil {
+					return err
+				}
+				imp = &results.ReportImpact{Households: len(data.X), Estimate: est}
+			}
 			f, err := os.Create(out)
 			if err != nil {
 				return err
 			}
-			if err := a.Results.WriteReport(ctx, f, line, lang); err != nil {
+			write := func() error { return a.Results.WriteReport(ctx, f, line, lang) }
+			if format == "pdf" {
+				write = func() error { return a.Results.WriteReportPDF(ctx, f, line, lang, imp) }
+			}
+			if err := write(); err != nil {
 				f.Close()
 				os.Remove(out)
 				return err
@@ -203,7 +232,11 @@ func resultsCmd(cfg *Config) *cobra.Command {
 			return nil
 		}),
 	}
-	report.Flags().StringVar(&out, "out", "", "the workbook to write")
+	report.Flags().StringVar(&out, "out", "", "the workbook or PDF to write")
+	report.Flags().StringVar(&format, "format", "xlsx", "xlsx or pdf")
+	report.Flags().StringVar(&reportFollowUp, "followup", "", "PDF only: a follow-up extract (fosis results followup) whose impact estimate the report shows")
+	report.Flags().Float64Var(&reportCutoff, "cutoff", 40, "the eligibility cut-off percentile of --followup")
+	report.Flags().BoolVar(&reportFuzzy, "fuzzy", false, "fuzzy design for --followup")
 	report.Flags().StringVar(&line, "line", "", "programme line code (all lines if empty)")
 	report.Flags().StringVar(&lang, "lang", "es", "es or en")
 	report.MarkFlagRequired("out")
@@ -384,17 +417,31 @@ func indicatorsCmd(cfg *Config) *cobra.Command {
 // alertsCmd prints the off-track indicators.
 func alertsCmd(cfg *Config) *cobra.Command {
 	return &cobra.Command{
-		Use: "alerts", Short: "Indicators off track in their latest month (below target by more than the tolerance)", Args: cobra.NoArgs,
+		Use: "alerts", Short: "Indicators off track in their latest month (below target by more than the tolerance) and executing agencies behind their schedule of sessions", Args: cobra.NoArgs,
 		RunE: withApp(cfg, func(ctx context.Context, a *App, _ []string) error {
 			vs, err := a.Results.Alerts(ctx)
 			if err != nil {
 				return err
 			}
+			behind, err := a.Results.AgenciesBehind(ctx, "")
+			if err != nil {
+				return err
+			}
 			if len(vs) == 0 {
 				fmt.Fprintln(a.Stdout, "no indicator is off track")
+			} else if err := printValues(a, vs); err != nil {
+				return err
+			}
+			if len(behind) == 0 {
+				fmt.Fprintln(a.Stdout, "no executing agency is behind its schedule of sessions this month")
 				return nil
 			}
-			return printValues(a, vs)
+			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "agency behind	region	period	recorded	due	share %	scheduled in month")
+			for _, b := range behind {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.1f\t%d\n", b.Agency, b.Region, b.Period, b.Actual, b.Expected, b.SharePct, b.Scheduled)
+			}
+			return tw.Flush()
 		}),
 	}
 }

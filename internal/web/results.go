@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/platform/geo"
 	"github.com/fosis/fosis/internal/results"
 )
@@ -24,6 +25,7 @@ func (s *Server) resultsRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /results/indicators", s.requireUser(s.resultsIndicators))
 	pages.HandleFunc("POST /results/indicators/compute", s.requireUser(s.resultsIndicatorsCompute))
 	pages.HandleFunc("GET /results/report.xlsx", s.requireUser(s.resultsReport))
+	pages.HandleFunc("GET /results/report.pdf", s.requireUser(s.resultsReportPDF))
 }
 
 // resultsOff answers when the server runs without the results slice.
@@ -101,6 +103,15 @@ type resultsFunnelData struct {
 	// National: the reader sees every region; Computes: may recompute.
 	National, Computes bool
 	Done               bool
+	// Services are the directory's active services of each commune (the
+	// commune grouping only), and Dimensions their dimensions' keys.
+	Services   map[string]delivery.CommuneServices
+	Dimensions []string
+}
+
+// ServicesOf returns commune's services (zero counts when none).
+func (d resultsFunnelData) ServicesOf(commune string) delivery.CommuneServices {
+	return d.Services[commune]
 }
 
 // Groupings are the funnel's groupings, for the form.
@@ -125,6 +136,13 @@ func (s *Server) resultsFunnel(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Funnel = fu
 	d.Chart = drawFunnel(fu.Total)
+	if d.Filter.By == "commune" {
+		if d.Services, err = s.cfg.Results.ServicesByCommune(ctx, d.Filter.Region); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Dimensions = delivery.ServiceDimensions
+	}
 
 	// The map: the communes of one region (the filter's, or the officer's
 	// own), else the regions.
@@ -336,6 +354,7 @@ type indicatorRow struct {
 type resultsIndicatorsData struct {
 	Line, Period string
 	Alerts       []results.Value
+	Behind       []results.AgencyBehind
 	Rows         []indicatorRow
 	Computes     bool
 	Done         bool
@@ -355,6 +374,10 @@ func (s *Server) resultsIndicators(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Alerts = alerts
+	if d.Behind, err = s.cfg.Results.AgenciesBehind(ctx, d.Line); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	vals, err := s.cfg.Results.Values(ctx, results.ValueFilter{Line: d.Line})
 	if err != nil {
 		s.fail(w, r, err)
@@ -433,4 +456,25 @@ func validFileWord(s string) bool {
 		}
 	}
 	return len(s) <= 40
+}
+
+// resultsReportPDF downloads the results report of a line (every line
+// without line=) as a PDF in the reader's language.
+func (s *Server) resultsReportPDF(w http.ResponseWriter, r *http.Request) {
+	if s.resultsOff(w, r) {
+		return
+	}
+	var b bytes.Buffer
+	line := r.URL.Query().Get("line")
+	if err := s.cfg.Results.WriteReportPDF(r.Context(), &b, line, viewerOf(r.Context()).lang, nil); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := "resultados.pdf"
+	if line != "" && validFileWord(line) {
+		name = "resultados-" + line + ".pdf"
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Write(b.Bytes())
 }
