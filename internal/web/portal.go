@@ -11,6 +11,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/portal"
 	"github.com/fosis/fosis/internal/programs"
+	"github.com/fosis/fosis/internal/registry"
 )
 
 // The citizen portal's session keys: the signed-in person's national ID
@@ -55,6 +56,7 @@ func (s *Server) portalRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /portal/calls", s.portalCalls)
 	pages.HandleFunc("POST /portal/calls/{code}/apply", s.portalApply)
 	pages.HandleFunc("GET /portal/applications", s.portalApplications)
+	s.portal2Routes(pages)
 }
 
 // portalCallsData is the open calls a person could apply to.
@@ -159,6 +161,10 @@ type portalData struct {
 	Error      error
 	StaffHere  bool // a staff account is signed in: the portal is for people
 	ProviderID string
+	// Corrections are the person's requests to correct their household;
+	// Corrected is set just after asking for one.
+	Corrections []registry.ChangeRequest
+	Corrected   bool
 }
 
 func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) {
@@ -181,6 +187,13 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Household = h
+	if h != nil {
+		if d.Corrections, err = s.cfg.Portal.Corrections(ctx); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Corrected = r.URL.Query().Get("corrected") != ""
+	}
 	s.render(w, r, http.StatusOK, "portal", d)
 }
 

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	mpart "mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -151,6 +153,40 @@ func TestPortal(t *testing.T) {
 	if res, body := post("/portal/calls/todos-2026/apply", url.Values{"consent": {"yes"}, "phone": {"+56 9 1234 5678"}}); res.Request.URL.Path != "/portal/applications" ||
 		!strings.Contains(body, `id="applied"`) || !strings.Contains(body, "todos-2026") {
 		t.Errorf("applying: %s\n%s", res.Request.URL, body)
+	}
+	// A correction with a supporting document; then its state on "my household".
+	multipart := func(what, file string, data []byte) (*http.Response, string) {
+		t.Helper()
+		var b bytes.Buffer
+		mw := mpart.NewWriter(&b)
+		mw.WriteField("what", what)
+		if file != "" {
+			fw, _ := mw.CreateFormFile("evidence", file)
+			fw.Write(data)
+		}
+		mw.Close()
+		req, _ := http.NewRequest("POST", srv.URL+"/portal/correction", &b)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("Accept-Language", "es")
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res, string(body)
+	}
+	if _, body := get(c, "/portal/correction"); !strings.Contains(body, `id="correction-form"`) {
+		t.Errorf("the correction form:\n%s", body)
+	}
+	if res, body := multipart("  ", "virus.exe", []byte("MZ\x90binary")); res.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, `id="what-err"`) || !strings.Contains(body, "cuente qué dato") {
+		t.Errorf("an empty correction: %d\n%s", res.StatusCode, body)
+	}
+	if res, body := multipart("Mi apellido es Díaz, no Díez.", "cedula.pdf", []byte("%PDF-1.4\n")); res.Request.URL.Path != "/portal" ||
+		!strings.Contains(body, `id="corrected"`) || !strings.Contains(body, "Mi apellido es Díaz, no Díez.") || !strings.Contains(body, "En revisión") {
+		t.Errorf("asking for a correction: %s\n%s", res.Request.URL, body)
 	}
 	if res, _ := get(c, "/search?q="+hid); res.Request.URL.Path != "/signin" {
 		t.Errorf("a staff page with a citizen's session ended at %s, want the staff sign-in", res.Request.URL)

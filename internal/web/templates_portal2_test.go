@@ -1,0 +1,26 @@
+package web
+
+import (
+	"time"
+
+	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/portal"
+	"github.com/fosis/fosis/internal/registry"
+)
+
+func init() {
+	keyPrefixes = append(keyPrefixes, "portal2")
+	h := &portal.Household{Self: 0, H: &registry.HouseholdView{ID: "H0000001", CommuneName: "Ñuñoa", RegionName: "Región Metropolitana de Santiago",
+		Members: []registry.PersonView{{Name: "Ana Rojas Díaz", RUN: "12345678-5", Relation: "head", Age: 41}}}}
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	moreTemplateCases = append(moreTemplateCases,
+		templateCase{"portal", &portalData{Enabled: true, SignedIn: true, Household: h, Corrected: true, Corrections: []registry.ChangeRequest{
+			{ID: 7, State: registry.StateRejected, Reason: "Mi hija ya no vive conmigo", SubmittedAt: at, Comment: "Falta el certificado"},
+			{ID: 8, State: registry.StateSubmitted, Reason: "Mi nombre", SubmittedAt: at}}}, `id="portal-corrections"`},
+		templateCase{"portal", &portalData{Enabled: true, SignedIn: true, Household: h}, `id="portal-no-corrections"`},
+		templateCase{"portal_correction", &portalCorrectionData{}, `id="correction-form"`},
+		templateCase{"portal_correction", &portalCorrectionData{What: "", Error: &fosis.Error{Code: fosis.EINVALID, Key: "portal2.err.what_required",
+			Fields: []fosis.FieldError{fosis.KeyedField("what", "portal2.err.what_required", "say what is wrong in your household's data")}}}, `id="what-err"`},
+		templateCase{"portal_correction", &portalCorrectionData{What: "x", Error: fosis.KeyedErrorf(fosis.ECONFLICT, "portal2.err.too_many_open", "you already have %d corrections waiting; wait for an answer before asking again", 5)}, `id="correction-error"`},
+	)
+}
