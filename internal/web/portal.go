@@ -136,6 +136,8 @@ func (s *Server) portalApply(w http.ResponseWriter, r *http.Request) {
 type portalApplicationsData struct {
 	Applications []programs.Application
 	Applied      string // the call just applied to
+	Withdrawn    string // the call whose application was just withdrawn
+	Error        error  // a withdrawal refused
 }
 
 func (s *Server) portalApplications(w http.ResponseWriter, r *http.Request) {
@@ -149,7 +151,7 @@ func (s *Server) portalApplications(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "portal_applications", &portalApplicationsData{Applications: apps, Applied: r.URL.Query().Get("applied")})
+	s.render(w, r, http.StatusOK, "portal_applications", &portalApplicationsData{Applications: apps, Applied: r.URL.Query().Get("applied"), Withdrawn: r.URL.Query().Get("withdrawn")})
 }
 
 // portalData is the portal's page.

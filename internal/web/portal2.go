@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/fosis/fosis"
@@ -16,6 +17,37 @@ func (s *Server) portal2Routes(pages *routeMux) {
 	pages.HandleFunc("GET /portal/correction", s.portalCorrection)
 	pages.HandleFunc("POST /portal/correction", s.portalCorrectionPost)
 	pages.HandleFunc("GET /portal/evidence/{code}", s.requireUser(s.portalEvidence))
+	pages.HandleFunc("POST /portal/applications/{id}/withdraw", s.portalWithdraw)
+}
+
+// portalWithdraw withdraws the person's own application still waiting for
+// the selection.
+func (s *Server) portalWithdraw(w http.ResponseWriter, r *http.Request) {
+	if viewerOf(r.Context()).p != nil {
+		s.fail(w, r, fosis.KeyedErrorf(fosis.EFORBIDDEN, "portal.err.citizens_only", "the portal is for people signed in with their own identity"))
+		return
+	}
+	ctx := s.citizenOf(r)
+	if ctx == nil || s.cfg.Programs == nil {
+		http.Redirect(w, r, "/portal", http.StatusSeeOther)
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	a, err := s.cfg.Programs.WithdrawOwn(ctx, id)
+	if err != nil {
+		if fosis.ErrorCode(err) != fosis.ECONFLICT {
+			s.fail(w, r, err)
+			return
+		}
+		apps, lerr := s.cfg.Programs.MyApplications(ctx)
+		if lerr != nil {
+			s.fail(w, r, lerr)
+			return
+		}
+		s.render(w, r, fosis.HTTPStatus(fosis.ECONFLICT), "portal_applications", &portalApplicationsData{Applications: apps, Error: err})
+		return
+	}
+	http.Redirect(w, r, "/portal/applications?withdrawn="+url.QueryEscape(a.Call), http.StatusSeeOther)
 }
 
 // portalCorrectionData is the form that asks for a correction.

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	mpart "mime/multipart"
 	"net/http"
@@ -153,6 +154,18 @@ func TestPortal(t *testing.T) {
 	if res, body := post("/portal/calls/todos-2026/apply", url.Values{"consent": {"yes"}, "phone": {"+56 9 1234 5678"}}); res.Request.URL.Path != "/portal/applications" ||
 		!strings.Contains(body, `id="applied"`) || !strings.Contains(body, "todos-2026") {
 		t.Errorf("applying: %s\n%s", res.Request.URL, body)
+	}
+	// The application withdrawn while it waits for the selection.
+	var appID int64
+	if err := d.QueryRowContext(sys, `SELECT id FROM applications WHERE person_run = ? AND status = 'submitted'`, run).Scan(&appID); err != nil {
+		t.Fatal(err)
+	}
+	if res, body := post(fmt.Sprintf("/portal/applications/%d/withdraw", appID), url.Values{}); res.Request.URL.Path != "/portal/applications" ||
+		!strings.Contains(body, `id="withdrawn"`) || strings.Contains(body, fmt.Sprintf(`id="withdraw-%d"`, appID)) {
+		t.Errorf("withdrawing: %s\n%s", res.Request.URL, body)
+	}
+	if res, body := post(fmt.Sprintf("/portal/applications/%d/withdraw", appID), url.Values{}); res.StatusCode != http.StatusConflict || !strings.Contains(body, `id="withdraw-error"`) {
+		t.Errorf("withdrawing again: %d\n%s", res.StatusCode, body)
 	}
 	// A correction with a supporting document; then its state on "my household".
 	multipart := func(what, file string, data []byte) (*http.Response, string) {

@@ -8,8 +8,9 @@ import "github.com/fosis/fosis/internal/scopetest"
 // household, like a statement's code.
 func init() {
 	for pattern, rows := range map[string][]walkPage{
-		"GET /portal/correction":  {{}},
-		"POST /portal/correction": {{form: "what=walk"}},
+		"GET /portal/correction":                  {{}},
+		"POST /portal/applications/{id}/withdraw": {{params: map[string]string{"id": "1"}}},
+		"POST /portal/correction":                 {{form: "what=walk"}},
 		"GET /portal/evidence/{code}": {{params: map[string]string{"code": "ABCD-EFGH-JKMN"},
 			opt: scopetest.Options{OwnMayFail: "the walk's world has no evidence file: the code is not found for every role alike; the store answers another region's file as missing (portal.TestCorrection)"}}},
 	} {

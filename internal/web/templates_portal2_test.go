@@ -5,6 +5,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/portal"
+	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
 )
 
@@ -22,5 +23,7 @@ func init() {
 		templateCase{"portal_correction", &portalCorrectionData{What: "", Error: &fosis.Error{Code: fosis.EINVALID, Key: "portal2.err.what_required",
 			Fields: []fosis.FieldError{fosis.KeyedField("what", "portal2.err.what_required", "say what is wrong in your household's data")}}}, `id="what-err"`},
 		templateCase{"portal_correction", &portalCorrectionData{What: "x", Error: fosis.KeyedErrorf(fosis.ECONFLICT, "portal2.err.too_many_open", "you already have %d corrections waiting; wait for an answer before asking again", 5)}, `id="correction-error"`},
+		templateCase{"portal_applications", &portalApplicationsData{Withdrawn: "semilla-2026", Applications: []programs.Application{{ID: 4, Call: "semilla-2026", Status: programs.AppSubmitted, SubmittedAt: at}}}, `id="withdraw-4"`},
+		templateCase{"portal_applications", &portalApplicationsData{Error: fosis.KeyedErrorf(fosis.ECONFLICT, "portal2.err.withdraw_state", "application %d can no longer be withdrawn here; ask the office", 4)}, `id="withdraw-error"`},
 	)
 }
