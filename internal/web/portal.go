@@ -117,6 +117,10 @@ func (s *Server) portalApply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fosis.KeyedErrorf(fosis.EINVALID, "coop.err.form.bad", "the form could not be read; reload the page and try again"))
 		return
 	}
+	if err := s.portalLimit(ctx, r, "apply"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	code := r.PathValue("code")
 	in := programs.OnlineApplication{Consent: r.PostFormValue("consent") == "yes", Phone: r.PostFormValue("phone"), Email: r.PostFormValue("email")}
 	if _, err := s.cfg.Programs.ApplyOnline(ctx, code, in); err != nil {
@@ -255,6 +259,10 @@ func (s *Server) portalStatement(w http.ResponseWriter, r *http.Request) {
 	ctx := s.citizenOf(r)
 	if ctx == nil || s.cfg.Portal == nil {
 		http.Redirect(w, r, "/portal", http.StatusSeeOther)
+		return
+	}
+	if err := s.portalLimit(ctx, r, "statement"); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	st, pdf, err := s.cfg.Portal.IssueStatement(ctx, viewerOf(r.Context()).lang)

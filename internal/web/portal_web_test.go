@@ -69,7 +69,8 @@ func TestPortal(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: tgt, Users: auth.NewStore(d, time.Now), Programs: prog,
-		Portal: portal.NewStore(d, reg, tgt, nil), PortalOIDC: prov, PortalOIDCName: "ClaveÚnica"})
+		Portal: portal.NewStore(d, reg, tgt, nil), PortalOIDC: prov, PortalOIDCName: "ClaveÚnica",
+		PortalRate: web.PortalRate{ApplyPerPerson: 100, ApplyPerAddress: 100, StatementPerPerson: 1, StatementPerAddress: 100}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +129,10 @@ func TestPortal(t *testing.T) {
 	res, body = get(c, "/portal/statement.pdf")
 	if res.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(body, "%PDF-") {
 		t.Errorf("the statement: %s %q", res.Header.Get("Content-Type"), body[:min(20, len(body))])
+	}
+	// One statement an hour for this person: the second is refused, saying when to try again.
+	if res, body := get(c, "/portal/statement.pdf"); res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(body, "demasiados intentos") {
+		t.Errorf("a second statement: %d, Retry-After %q\n%s", res.StatusCode, res.Header.Get("Retry-After"), body)
 	}
 	// The open call, applied to online with consent.
 	if _, body := get(c, "/portal/calls"); !strings.Contains(body, `id="apply-todos-2026"`) {
