@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/portal"
 )
 
@@ -18,6 +19,26 @@ func (s *Server) portal2Routes(pages *routeMux) {
 	pages.HandleFunc("POST /portal/correction", s.portalCorrectionPost)
 	pages.HandleFunc("GET /portal/evidence/{code}", s.requireUser(s.portalEvidence))
 	pages.HandleFunc("POST /portal/applications/{id}/withdraw", s.portalWithdraw)
+	pages.HandleFunc("GET /portal/programme", s.portalProgramme)
+}
+
+// portalProgrammeData is "my programme": the household's cases.
+type portalProgrammeData struct {
+	Cases []delivery.CitizenCase
+}
+
+func (s *Server) portalProgramme(w http.ResponseWriter, r *http.Request) {
+	ctx := s.citizenOf(r)
+	if ctx == nil || s.cfg.Delivery == nil {
+		http.Redirect(w, r, "/portal", http.StatusSeeOther)
+		return
+	}
+	cases, err := s.cfg.Delivery.OwnProgramme(ctx)
+	if err != nil && fosis.ErrorCode(err) != fosis.ENOTFOUND {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "portal_programme", &portalProgrammeData{Cases: cases})
 }
 
 // portalWithdraw withdraws the person's own application still waiting for

@@ -10,6 +10,7 @@ func init() {
 	for pattern, rows := range map[string][]walkPage{
 		"GET /portal/correction":                  {{}},
 		"POST /portal/applications/{id}/withdraw": {{params: map[string]string{"id": "1"}}},
+		"GET /portal/programme":                   {{}},
 		"POST /portal/correction":                 {{form: "what=walk"}},
 		"GET /portal/evidence/{code}": {{params: map[string]string{"code": "ABCD-EFGH-JKMN"},
 			opt: scopetest.Options{OwnMayFail: "the walk's world has no evidence file: the code is not found for every role alike; the store answers another region's file as missing (portal.TestCorrection)"}}},

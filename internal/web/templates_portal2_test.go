@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/fosis/fosis"
+	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/portal"
 	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
@@ -25,5 +26,10 @@ func init() {
 		templateCase{"portal_correction", &portalCorrectionData{What: "x", Error: fosis.KeyedErrorf(fosis.ECONFLICT, "portal2.err.too_many_open", "you already have %d corrections waiting; wait for an answer before asking again", 5)}, `id="correction-error"`},
 		templateCase{"portal_applications", &portalApplicationsData{Withdrawn: "semilla-2026", Applications: []programs.Application{{ID: 4, Call: "semilla-2026", Status: programs.AppSubmitted, SubmittedAt: at}}}, `id="withdraw-4"`},
 		templateCase{"portal_applications", &portalApplicationsData{Error: fosis.KeyedErrorf(fosis.ECONFLICT, "portal2.err.withdraw_state", "application %d can no longer be withdrawn here; ask the office", 4)}, `id="withdraw-error"`},
+		templateCase{"portal_programme", &portalProgrammeData{Cases: []delivery.CitizenCase{{ID: 3, Line: "puente", State: "in_intervention", OpenedOn: "2026-10-01",
+			Next: []delivery.CitizenSession{{On: "2026-12-20", Kind: "home", Component: "home", Minutes: 60}}, Goal: "Amasandería",
+			Actions: []delivery.PlanAction{{Action: "Cotizar el horno", Who: "Participante", By: "2027-01-15"}}}}}, `id="case-3-actions"`},
+		templateCase{"portal_programme", &portalProgrammeData{Cases: []delivery.CitizenCase{{ID: 4, Line: "puente", State: "open", OpenedOn: "2026-10-01"}}}, `id="case-4-next"`},
+		templateCase{"portal_programme", &portalProgrammeData{}, `id="portal-no-programme"`},
 	)
 }
