@@ -69,6 +69,29 @@ func TestCorrection(t *testing.T) {
 	if _, err := s.Evidence(officer, code); fosis.ErrorCode(err) != fosis.ENOTFOUND {
 		t.Errorf("another region's officer: %v, want not found", err)
 	}
+	// Staff answer it as any request (the checker is not the maker).
+	if got, err := reg.Decide(sys, r.ID, registry.Reject, "Falta el certificado de residencia", "10.0.0.1"); err != nil || got.State != registry.StateRejected {
+		t.Errorf("rejecting the correction: %+v, %v", got, err)
+	}
+	if mine, err := s.Corrections(me); err != nil || len(mine) != 1 || mine[0].State != registry.StateRejected || mine[0].Comment == "" {
+		t.Errorf("the person's correction after the answer: %+v, %v", mine, err)
+	}
+	r2, err := s.RequestCorrection(me, "Mi nombre está mal escrito", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := reg.Decide(sys, r2.ID, registry.Approve, "", ""); err != nil || got.State != registry.StateApproved {
+		t.Errorf("accepting the correction: %+v, %v", got, err)
+	}
+	// At most 5 of a person's corrections wait at once.
+	for i := range 5 {
+		if _, err := s.RequestCorrection(me, fmt.Sprintf("dato %d", i), nil, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.RequestCorrection(me, "uno más", nil, ""); fosis.ErrorCode(err) != fosis.ECONFLICT {
+		t.Errorf("a sixth waiting correction: %v, want a conflict", err)
+	}
 	// Another person sees none of it.
 	var other int64
 	if err := d.QueryRowContext(sys, `SELECT p.run FROM persons p JOIN households h ON h.id = p.household WHERE h.household_id <> ? ORDER BY p.run LIMIT 1`, hid).Scan(&other); err != nil {
