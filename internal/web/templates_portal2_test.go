@@ -5,6 +5,7 @@ import (
 
 	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/delivery"
+	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/portal"
 	"github.com/fosis/fosis/internal/programs"
 	"github.com/fosis/fosis/internal/registry"
@@ -15,7 +16,19 @@ func init() {
 	h := &portal.Household{Self: 0, H: &registry.HouseholdView{ID: "H0000001", CommuneName: "Ñuñoa", RegionName: "Región Metropolitana de Santiago",
 		Members: []registry.PersonView{{Name: "Ana Rojas Díaz", RUN: "12345678-5", Relation: "head", Age: 41}}}}
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	// A person's correction (no changes, evidence by code) in the staff's queue.
+	srv, err := New(Config{})
+	if err != nil {
+		panic(err)
+	}
+	own := []registry.ChangeRequest{{ID: 9, HouseholdID: "H0000001", Kind: "rectify", State: "submitted", Reason: "Mi apellido es Díaz",
+		Evidence: "portal evidence ABCD-EFGH-JKMN: cedula.pdf (1234 bytes)", Maker: "citizen:12345678", MakerRole: "citizen", SubmittedAt: at,
+		Changes: registry.ChangeSet{Household: []registry.FieldChange{}, Members: []registry.MemberChange{}, Add: []registry.MemberValues{}, Remove: []string{}}}}
+	rosa := &auth.Principal{Username: "rosa", Role: auth.RoleRegional, RegionCode: "13"}
+	queue := queueData{State: "submitted", States: registry.ChangeStates, Decide: true, Items: srv.changeItems("es", rosa, own),
+		Page: &registry.Page[registry.ChangeRequest]{Items: own}}
 	moreTemplateCases = append(moreTemplateCases,
+		templateCase{"changes", queue, `Mi apellido es Díaz`},
 		templateCase{"portal", &portalData{Enabled: true, SignedIn: true, Household: h, Corrected: true, Corrections: []registry.ChangeRequest{
 			{ID: 7, State: registry.StateRejected, Reason: "Mi hija ya no vive conmigo", SubmittedAt: at, Comment: "Falta el certificado"},
 			{ID: 8, State: registry.StateSubmitted, Reason: "Mi nombre", SubmittedAt: at}}}, `id="portal-corrections"`},
