@@ -28,7 +28,7 @@ import (
 // real OpenID Connect provider (mockoidc) and opens every portal page at
 // 1366 and 360 px: none is wider than the window, and axe-core (when
 // installed) finds no WCAG violation, the correction form with its errors
-// included.
+// included; and the apply flow is done with the keyboard only.
 func TestPortalScreens(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens pages in a browser")
@@ -124,4 +124,39 @@ func TestPortalScreens(t *testing.T) {
 		t.Fatalf("asking for a correction: %v", err)
 	}
 	checkScreen(t, ctx, srv.URL, "/portal?corrected=1", "persona", auth.RoleCitizen, axeSrc != "", dir)
+
+	// The apply flow with the keyboard only: Tab to the consent, Space,
+	// Tab to the phone, type, Tab to the button, Enter.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 800), chromedp.Navigate(srv.URL+"/portal/calls"),
+		chromedp.WaitVisible(chromedp.CSS("#submit-todos-2026"))); err != nil {
+		t.Fatal(err)
+	}
+	tabTo := func(id string) {
+		t.Helper()
+		for range 60 {
+			focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if focused == id {
+				return
+			}
+			if err := chromedp.Do(ctx, chromedp.KeyEvent("\t")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Fatalf("Tab never reaches #%s", id)
+	}
+	tabTo("consent-todos-2026")
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(" ")); err != nil {
+		t.Fatal(err)
+	}
+	tabTo("phone-todos-2026")
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("+56 9 1234 5678")); err != nil {
+		t.Fatal(err)
+	}
+	tabTo("submit-todos-2026")
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("#applied"))); err != nil {
+		t.Fatalf("applying with the keyboard: %v", err)
+	}
 }
