@@ -11,6 +11,7 @@ import (
 	"github.com/fosis/fosis/internal/platform/auth"
 	"github.com/fosis/fosis/internal/portal"
 	"github.com/fosis/fosis/internal/programs"
+	"github.com/fosis/fosis/internal/registry"
 )
 
 // The citizen portal's session keys: the signed-in person's national ID
@@ -55,6 +56,7 @@ func (s *Server) portalRoutes(pages *routeMux) {
 	pages.HandleFunc("GET /portal/calls", s.portalCalls)
 	pages.HandleFunc("POST /portal/calls/{code}/apply", s.portalApply)
 	pages.HandleFunc("GET /portal/applications", s.portalApplications)
+	s.portal2Routes(pages)
 }
 
 // portalCallsData is the open calls a person could apply to.
@@ -115,6 +117,10 @@ func (s *Server) portalApply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fosis.KeyedErrorf(fosis.EINVALID, "coop.err.form.bad", "the form could not be read; reload the page and try again"))
 		return
 	}
+	if err := s.portalLimit(ctx, r, "apply"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	code := r.PathValue("code")
 	in := programs.OnlineApplication{Consent: r.PostFormValue("consent") == "yes", Phone: r.PostFormValue("phone"), Email: r.PostFormValue("email")}
 	if _, err := s.cfg.Programs.ApplyOnline(ctx, code, in); err != nil {
@@ -134,6 +140,8 @@ func (s *Server) portalApply(w http.ResponseWriter, r *http.Request) {
 type portalApplicationsData struct {
 	Applications []programs.Application
 	Applied      string // the call just applied to
+	Withdrawn    string // the call whose application was just withdrawn
+	Error        error  // a withdrawal refused
 }
 
 func (s *Server) portalApplications(w http.ResponseWriter, r *http.Request) {
@@ -147,7 +155,7 @@ func (s *Server) portalApplications(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "portal_applications", &portalApplicationsData{Applications: apps, Applied: r.URL.Query().Get("applied")})
+	s.render(w, r, http.StatusOK, "portal_applications", &portalApplicationsData{Applications: apps, Applied: r.URL.Query().Get("applied"), Withdrawn: r.URL.Query().Get("withdrawn")})
 }
 
 // portalData is the portal's page.
@@ -159,6 +167,10 @@ type portalData struct {
 	Error      error
 	StaffHere  bool // a staff account is signed in: the portal is for people
 	ProviderID string
+	// Corrections are the person's requests to correct their household;
+	// Corrected is set just after asking for one.
+	Corrections []registry.ChangeRequest
+	Corrected   bool
 }
 
 func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) {
@@ -181,6 +193,13 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Household = h
+	if h != nil {
+		if d.Corrections, err = s.cfg.Portal.Corrections(ctx); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Corrected = r.URL.Query().Get("corrected") != ""
+	}
 	s.render(w, r, http.StatusOK, "portal", d)
 }
 
@@ -240,6 +259,10 @@ func (s *Server) portalStatement(w http.ResponseWriter, r *http.Request) {
 	ctx := s.citizenOf(r)
 	if ctx == nil || s.cfg.Portal == nil {
 		http.Redirect(w, r, "/portal", http.StatusSeeOther)
+		return
+	}
+	if err := s.portalLimit(ctx, r, "statement"); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	st, pdf, err := s.cfg.Portal.IssueStatement(ctx, viewerOf(r.Context()).lang)

@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
+	mpart "mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -66,7 +69,8 @@ func TestPortal(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, err := web.New(web.Config{DB: d, Registry: reg, Targeting: tgt, Users: auth.NewStore(d, time.Now), Programs: prog,
-		Portal: portal.NewStore(d, reg, tgt, nil), PortalOIDC: prov, PortalOIDCName: "ClaveÚnica"})
+		Portal: portal.NewStore(d, reg, tgt, nil), PortalOIDC: prov, PortalOIDCName: "ClaveÚnica",
+		PortalRate: web.PortalRate{ApplyPerPerson: 100, ApplyPerAddress: 100, StatementPerPerson: 1, StatementPerAddress: 100}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +130,10 @@ func TestPortal(t *testing.T) {
 	if res.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(body, "%PDF-") {
 		t.Errorf("the statement: %s %q", res.Header.Get("Content-Type"), body[:min(20, len(body))])
 	}
+	// One statement an hour for this person: the second is refused, saying when to try again.
+	if res, body := get(c, "/portal/statement.pdf"); res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(body, "demasiados intentos") {
+		t.Errorf("a second statement: %d, Retry-After %q\n%s", res.StatusCode, res.Header.Get("Retry-After"), body)
+	}
 	// The open call, applied to online with consent.
 	if _, body := get(c, "/portal/calls"); !strings.Contains(body, `id="apply-todos-2026"`) {
 		t.Fatalf("the open calls:\n%s", body)
@@ -151,6 +159,52 @@ func TestPortal(t *testing.T) {
 	if res, body := post("/portal/calls/todos-2026/apply", url.Values{"consent": {"yes"}, "phone": {"+56 9 1234 5678"}}); res.Request.URL.Path != "/portal/applications" ||
 		!strings.Contains(body, `id="applied"`) || !strings.Contains(body, "todos-2026") {
 		t.Errorf("applying: %s\n%s", res.Request.URL, body)
+	}
+	// The application withdrawn while it waits for the selection.
+	var appID int64
+	if err := d.QueryRowContext(sys, `SELECT id FROM applications WHERE person_run = ? AND status = 'submitted'`, run).Scan(&appID); err != nil {
+		t.Fatal(err)
+	}
+	if res, body := post(fmt.Sprintf("/portal/applications/%d/withdraw", appID), url.Values{}); res.Request.URL.Path != "/portal/applications" ||
+		!strings.Contains(body, `id="withdrawn"`) || strings.Contains(body, fmt.Sprintf(`id="withdraw-%d"`, appID)) {
+		t.Errorf("withdrawing: %s\n%s", res.Request.URL, body)
+	}
+	if res, body := post(fmt.Sprintf("/portal/applications/%d/withdraw", appID), url.Values{}); res.StatusCode != http.StatusConflict || !strings.Contains(body, `id="withdraw-error"`) {
+		t.Errorf("withdrawing again: %d\n%s", res.StatusCode, body)
+	}
+	// A correction with a supporting document; then its state on "my household".
+	multipart := func(what, file string, data []byte) (*http.Response, string) {
+		t.Helper()
+		var b bytes.Buffer
+		mw := mpart.NewWriter(&b)
+		mw.WriteField("what", what)
+		if file != "" {
+			fw, _ := mw.CreateFormFile("evidence", file)
+			fw.Write(data)
+		}
+		mw.Close()
+		req, _ := http.NewRequest("POST", srv.URL+"/portal/correction", &b)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("Accept-Language", "es")
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res, string(body)
+	}
+	if _, body := get(c, "/portal/correction"); !strings.Contains(body, `id="correction-form"`) {
+		t.Errorf("the correction form:\n%s", body)
+	}
+	if res, body := multipart("  ", "virus.exe", []byte("MZ\x90binary")); res.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, `id="what-err"`) || !strings.Contains(body, "cuente qué dato") {
+		t.Errorf("an empty correction: %d\n%s", res.StatusCode, body)
+	}
+	if res, body := multipart("Mi apellido es Díaz, no Díez.", "cedula.pdf", []byte("%PDF-1.4\n")); res.Request.URL.Path != "/portal" ||
+		!strings.Contains(body, `id="corrected"`) || !strings.Contains(body, "Mi apellido es Díaz, no Díez.") || !strings.Contains(body, "En revisión") {
+		t.Errorf("asking for a correction: %s\n%s", res.Request.URL, body)
 	}
 	if res, _ := get(c, "/search?q="+hid); res.Request.URL.Path != "/signin" {
 		t.Errorf("a staff page with a citizen's session ended at %s, want the staff sign-in", res.Request.URL)

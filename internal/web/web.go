@@ -85,6 +85,9 @@ type Config struct {
 	Portal         *portal.Store
 	PortalOIDC     *portal.Provider
 	PortalOIDCName string
+	// PortalRate limits how often a person, and an address, may apply and
+	// download statements in the portal (zero: the defaults, portal_limits.go).
+	PortalRate PortalRate
 	// Results serves /results/…: coverage, focalisation and indicators
 	// (nil: those pages answer 404).
 	Results *results.Store
@@ -100,6 +103,7 @@ type Server struct {
 	store    *sessionStore
 	sessions [2]*scs.SessionManager // plain, secure
 	now      func() time.Time
+	limits   rateLimiter // the portal's, per person and per address
 }
 
 //go:embed templates
