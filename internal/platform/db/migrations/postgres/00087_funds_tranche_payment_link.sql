@@ -1,0 +1,12 @@
+-- +goose Up
+-- One way money leaves (docs/funds.md, "Tranches"): a participant's tranche
+-- ordered to the bank is also a payment of the payment runs (funds_payments,
+-- purpose 'tranche'), so that runs and bank files carry it; payment_id links
+-- the two (one payment per tranche payment). Keep in step with the other
+-- engine's 00087_funds_tranche_payment_link.sql.
+ALTER TABLE funds_tranche_payments ADD COLUMN payment_id BIGINT REFERENCES funds_payments (id);
+CREATE UNIQUE INDEX funds_tranche_payments_payment ON funds_tranche_payments (payment_id);
+
+-- +goose Down
+DROP INDEX funds_tranche_payments_payment;
+ALTER TABLE funds_tranche_payments DROP COLUMN payment_id;
