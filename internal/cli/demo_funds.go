@@ -304,4 +304,3 @@ func demoGated(err error) bool {
 	fe, ok := err.(*fosis.Error)
 	return ok && fe.Key == "delivery.err.gate"
 }
-
