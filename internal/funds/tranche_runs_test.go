@@ -152,3 +152,45 @@ func TestTrancheRunImportRace(t *testing.T) {
 	}
 	verify(t, ctx, s)
 }
+
+// TestMicrocreditPayment: an institution with a bank account is paid its
+// settlement through the payment runs; one without gets no payment.
+func TestMicrocreditPayment(t *testing.T) {
+	ctx, s, _ := mcSetup(t, 10_000_000, 900_000, 500_000, "sin-cuenta")
+	if _, err := s.CreateInstitution(ctx, funds.Institution{Code: "coop", Name: "Cooperativa", Kind: funds.InstitutionKinds[1], TaxID: "76.543.210-3",
+		Bank: "999x", AccountKind: "checking", Account: "1"}); keyOf(err) != "funds.err.pay_bank" {
+		t.Fatalf("a bad bank: %v", err)
+	}
+	if _, err := s.CreateInstitution(ctx, funds.Institution{Code: "coop", Name: "Cooperativa", Kind: funds.InstitutionKinds[1], TaxID: "76.543.210-3",
+		Bank: "001", AccountKind: "checking", Account: "55-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateAgreement(ctx, funds.Agreement{Institution: "coop", Call: "MC-2026", StartsOn: "2026-01-01", EndsOn: "2026-12-31", Cap: 900_000,
+		MinBusinessMonths: 6, Bands: []funds.Band{{Min: 1, Max: 500_000, Subsidy: 20_000}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []string{"sin-cuenta", "coop"} {
+		if _, err := s.ReportLoans(ctx, c, []funds.LoanInput{{RUN: run(int64(i + 1)), Amount: 200_000, PlacedOn: "2026-03-10", TermMonths: 12, BusinessSince: "2020-01-01"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Settle(ctx, c, "2026-03"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pays, err := s.Payments(ctx, funds.PaymentFilter{})
+	if err != nil || len(pays) != 1 || pays[0].Purpose != funds.PurposeMicrocredit || pays[0].Amount != 20_000 || pays[0].Key != "microcredit:coop/2026-03" ||
+		pays[0].Payee.Account != "551" {
+		t.Fatalf("payments = %+v, %v", pays, err)
+	}
+	run, err := s.PrepareRun(as("maker"), "MC-2026", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApproveRun(as("checker"), run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ImportResults(ctx, run.ID, resultFile(pays[0].ID, int64(20_000), "PAID")); err != nil {
+		t.Fatal(err)
+	}
+	verify(t, ctx, s)
+}
