@@ -151,6 +151,53 @@ func TestTrancheRunImportRace(t *testing.T) {
 		t.Fatalf("paid = %d, want %d once", m.Paid, y.Amount)
 	}
 	verify(t, ctx, s)
+
+	// The second tranche: 10 imports and 10 direct settlements at once.
+	// Exactly one answer is recorded; the others change nothing or are
+	// refused as already settled.
+	for _, r := range []funds.ReceiptInput{receipt("R1", 420_000, 1)} {
+		if _, err := s.AddReceipt(ctx, 1, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	y2, err := s.OrderTranche(ctx, 1, funds.OrderInput{Seq: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run2, err := s.PrepareRun(as("maker"), call, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApproveRun(as("checker"), run2.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, pays2, err := s.Run(ctx, run2.ID)
+	if err != nil || len(pays2) != 1 {
+		t.Fatalf("run 2: %v, %v", pays2, err)
+	}
+	file2 := resultFile(pays2[0].ID, y2.Amount, "PAID")
+	codes := map[string]int{}
+	for i := range 20 {
+		wg.Go(func() {
+			var err error
+			if i%2 == 0 {
+				_, err = s.ImportResults(ctx, run2.ID, file2)
+			} else {
+				_, err = s.SettlePayment(ctx, y2.ID, true, "")
+			}
+			mu.Lock()
+			codes[code(err)]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if codes[""] < 1 || codes[""]+codes[fosis.ECONFLICT]+codes[fosis.EINVALID] != 20 {
+		t.Fatalf("outcomes %v", codes)
+	}
+	if m := money(t, ctx, s, 1); m.Paid != y2.Amount || m.Justified != 420_000 {
+		t.Fatalf("after the race: %+v, want the second tranche paid once", m)
+	}
+	verify(t, ctx, s)
 }
 
 // TestMicrocreditPayment: an institution with a bank account is paid its
