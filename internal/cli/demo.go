@@ -179,6 +179,7 @@ var demoAccounts = []auth.NewUser{
 	{Username: "auditora", DisplayName: "Aurora Auditora", Role: auth.RoleAuditor},
 	{Username: "institucion", DisplayName: "Inés Institución", Role: auth.RoleInstitution},
 	{Username: "finanzas", DisplayName: "Francisca Finanzas", Role: auth.RoleFinance},
+	{Username: "tesoreria", DisplayName: "Tomás Tesorería", Role: auth.RoleFinance},
 }
 
 // demoUsers creates the demo accounts (or gives existing ones a new

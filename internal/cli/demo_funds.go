@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fosis/fosis"
 	"github.com/fosis/fosis/internal/delivery"
 	"github.com/fosis/fosis/internal/funds"
 	"github.com/fosis/fosis/internal/platform/auth"
@@ -111,6 +112,14 @@ func demoFunds(ctx context.Context, a *App) error {
 		{{Item: "Carro de venta", AmountCLP: 290_000}, {Item: "Mercadería inicial", AmountCLP: 210_000}, {Item: "Permiso municipal", AmountCLP: 45_000}},
 	}
 	receiptFile := demoReceiptImage()
+	type first struct {
+		i      int
+		id     int64
+		y      funds.TranchePayment
+		budget []delivery.BudgetLine
+	}
+	var firsts []first
+	var late []int64
 	for i, r := range rows {
 		id := r.CaseID
 		if i == len(rows)-1 && len(rows) > 2 {
@@ -151,32 +160,43 @@ func demoFunds(ctx context.Context, a *App) error {
 		budget := plans[i%len(plans)]
 		p, err := a.Delivery.ProposePlan(ctx, id, delivery.Plan{Kind: delivery.PlanBusiness, Goal: "Emprendimiento de la familia", Budget: budget,
 			Actions: []delivery.PlanAction{{Action: "Cotizar con tres proveedores", Who: "Participante", By: today.AddDate(0, 1, 0).Format(time.DateOnly)}}})
-		if err != nil {
+		if demoGated(err) {
+			continue // its training is not passed yet: no money moves
+		} else if err != nil {
 			return err
 		}
-		if _, err := a.Delivery.DecidePlan(admin, p.ID, true, "Plan coherente con el diagnóstico"); err != nil {
+		if _, err := a.Delivery.DecidePlan(admin, p.ID, true, "Plan coherente con el diagnóstico"); demoGated(err) {
+			continue // its training is not passed yet: no money moves
+		} else if err != nil {
 			return err
 		}
 		if i == 0 {
 			continue // approved, its first tranche not ordered yet
 		}
+		if i == 1 {
+			late = append(late, id) // ordered after the first payment run
+			continue
+		}
 		y, err := a.Funds.OrderTranche(fin, id, funds.OrderInput{Seq: 1})
 		if err != nil {
 			return err
 		}
-		if i == 1 {
-			// The bank rejects it; it is ordered again.
-			if _, err := a.Funds.SettlePayment(fin, y.ID, false, "cuenta cerrada"); err != nil {
-				return err
-			}
-			if y, err = a.Funds.OrderTranche(fin, id, funds.OrderInput{Seq: 1}); err != nil {
-				return err
-			}
-			continue // waiting for the bank
-		}
-		if _, err := a.Funds.SettlePayment(fin, y.ID, true, ""); err != nil {
+		firsts = append(firsts, first{i, id, y, budget})
+	}
+	// The first tranches and an agency's first milestone leave through a
+	// payment run: prepared by finanzas, approved by tesoreria, its batch
+	// file written and the bank's result file imported (the agency's
+	// account was closed: rejected, then re-issued to the right account).
+	if err := demoPayRuns(ctx, a, today); err != nil {
+		return err
+	}
+	for _, id := range late {
+		if _, err := a.Funds.OrderTranche(fin, id, funds.OrderInput{Seq: 1}); err != nil {
 			return err
 		}
+	}
+	for _, f := range firsts {
+		i, id, y, budget := f.i, f.id, f.y, f.budget
 		// Receipts for the first tranche's purchases, by the agency's staff.
 		paid := y.Amount
 		for k, line := range budget {
@@ -212,12 +232,9 @@ func demoFunds(ctx context.Context, a *App) error {
 			}
 		}
 		if pm, err := a.Funds.Participant(fin, id, today); err == nil && pm.Money.Paid == 0 && len(pm.Tranches) > 1 && pm.Tranches[1].Ready {
-			// Everything justified: the second tranche is paid too.
-			y2, err := a.Funds.OrderTranche(fin, id, funds.OrderInput{Seq: 2})
-			if err != nil {
-				return err
-			}
-			if _, err := a.Funds.SettlePayment(fin, y2.ID, true, ""); err != nil {
+			// Everything justified: the second tranche is ordered, for the
+			// next payment run.
+			if _, err := a.Funds.OrderTranche(fin, id, funds.OrderInput{Seq: 2}); err != nil {
 				return err
 			}
 		} else if err != nil {
@@ -318,4 +335,11 @@ func demoPassTraining(ctx context.Context, a *App, id int64, today time.Time) er
 		}
 	}
 	return nil
+}
+
+// demoGated reports a refusal of the delivery slice's gates (a plan whose
+// required training is not passed yet).
+func demoGated(err error) bool {
+	fe, ok := err.(*fosis.Error)
+	return ok && fe.Key == "delivery.err.gate"
 }

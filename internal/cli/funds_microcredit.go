@@ -123,6 +123,9 @@ func microcreditCmds(cfg *Config) []*cobra.Command {
 	add.Flags().StringVar(&in.Name, "name", "", "name")
 	add.Flags().StringVar(&kind, "kind", "", "foundation, credit_union or bank")
 	add.Flags().StringVar(&in.TaxID, "tax-id", "", "tax id (RUT with check digit)")
+	add.Flags().StringVar(&in.Bank, "bank", "", "bank code (three digits) its settlements are paid to; none: settlements make no payment")
+	add.Flags().StringVar(&in.AccountKind, "account-kind", "", "checking, savings or vista")
+	add.Flags().StringVar(&in.Account, "account", "", "account number")
 	for _, f := range []string{"code", "name", "kind", "tax-id"} {
 		add.MarkFlagRequired(f)
 	}

@@ -47,6 +47,11 @@ type Institution struct {
 	Name  string          `json:"name"`
 	Kind  InstitutionKind `json:"kind"`
 	TaxID string          `json:"tax_id"`
+	// Bank, AccountKind and Account are where its settlements are paid
+	// (empty: settlements commit the subsidy and make no payment).
+	Bank        string `json:"bank,omitempty"`
+	AccountKind string `json:"account_kind,omitempty"`
+	Account     string `json:"account,omitempty"`
 	// Loans, Subsidy and Settled sum its reported loans, their subsidy and
 	// what its settlements committed (in listings).
 	Loans   int64 `json:"loans"`
@@ -298,6 +303,13 @@ func (s *Store) CreateInstitution(ctx context.Context, in Institution) (Institut
 		return in, mcInvalid("tax_id", "funds.mc.err.tax_id", in.TaxID)
 	}
 	in.TaxID = rut.Format(body)
+	if in.Bank != "" || in.AccountKind != "" || in.Account != "" {
+		py := Payee{Name: in.Name, TaxID: in.TaxID, Bank: in.Bank, AccountKind: in.AccountKind, Account: in.Account}
+		if fes := normalisePayee(&py); len(fes) > 0 {
+			return in, fieldsError(fes)
+		}
+		in.Bank, in.AccountKind, in.Account = py.Bank, py.AccountKind, py.Account
+	}
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM funds_institutions WHERE code = ? OR tax_id = ?`, in.Code, in.TaxID).Scan(&n); err != nil {
@@ -306,8 +318,8 @@ func (s *Store) CreateInstitution(ctx context.Context, in Institution) (Institut
 		if n > 0 {
 			return mcRefuse(fosis.ECONFLICT, "funds.mc.err.exists", in.Code, in.TaxID)
 		}
-		if in.ID, err = tx.InsertID(ctx, `INSERT INTO funds_institutions (code, name, kind, tax_id, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
-			in.Code, in.Name, string(in.Kind), in.TaxID, tx.DB().Time(tx.Now), p.Username); err != nil {
+		if in.ID, err = tx.InsertID(ctx, `INSERT INTO funds_institutions (code, name, kind, tax_id, bank_code, account_kind, account_number, created_at, created_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.Code, in.Name, string(in.Kind), in.TaxID, in.Bank, in.AccountKind, in.Account, tx.DB().Time(tx.Now), p.Username); err != nil {
 			return err
 		}
 		_, err := audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "funds.institution.create",
@@ -1003,6 +1015,25 @@ func (s *Store) Settle(ctx context.Context, code, month string) (Settlement, err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != st.Loans {
 			return fmt.Errorf("funds: settlement %d marked %d loans, counted %d: %v", st.ID, n, st.Loans, err)
+		}
+		if st.Amount > 0 {
+			// One way money leaves: an institution with a bank account is
+			// paid through the payment runs (the settlement committed it).
+			var py Payee
+			if err := tx.QueryRowContext(ctx, `SELECT name, tax_id, bank_code, account_kind, account_number FROM funds_institutions WHERE id = ?`, in.ID).
+				Scan(&py.Name, &py.TaxID, &py.Bank, &py.AccountKind, &py.Account); err != nil {
+				return err
+			}
+			if py.Bank != "" {
+				np := NewPayment{Key: "microcredit:" + in.Code + "/" + month, Call: ag.Call, Purpose: PurposeMicrocredit,
+					Ref: "settlement:" + strconv.FormatInt(st.ID, 10), Payee: py, Amount: st.Amount}
+				if err := np.validate(); err != nil {
+					return err
+				}
+				if _, _, err := createPayment(ctx, tx, p, np, 0); err != nil {
+					return err
+				}
+			}
 		}
 		_, err = audit.Append(ctx, tx, audit.Entry{Actor: p.Username, ActorRole: string(p.Role), Action: "funds.microcredit.settle",
 			Entity: "funds_settlement", EntityID: strconv.FormatInt(st.ID, 10), After: st})

@@ -356,6 +356,15 @@ func (s *Store) Reissue(ctx context.Context, id int64, payee *Payee) (Payment, e
 		if err != nil {
 			return err
 		}
+		tp, err := trancheOfPayment(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if tp != 0 {
+			// Its tranche is waiting again: ordering it anew makes the new
+			// payment, with its ledger order (tranche_runs.go).
+			return refuse(fosis.ECONFLICT, "funds.err.pay_reissue_tranche", id)
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE funds_payments SET state = 'reissued' WHERE id = ? AND state = 'rejected'`, id)
 		if err != nil {
 			return err

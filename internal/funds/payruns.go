@@ -237,7 +237,8 @@ func (s *Store) ApproveRun(ctx context.Context, id int64) (Run, error) {
 		sums, err := db.Collect(ctx, tx, func(rows *sql.Rows) (envelopeSum, error) {
 			var e envelopeSum
 			return e, rows.Scan(&e.call, &e.amount, &e.count)
-		}, `SELECT call_code, SUM(amount), COUNT(*) FROM funds_payments WHERE run_id = ? AND state = 'in_run' GROUP BY call_code`, id)
+		}, `SELECT call_code, SUM(CASE WHEN EXISTS (SELECT 1 FROM funds_tranche_payments y WHERE y.payment_id = funds_payments.id) THEN 0 ELSE amount END), COUNT(*) FROM funds_payments
+			WHERE run_id = ? AND state = 'in_run' GROUP BY call_code`, id)
 		if err != nil {
 			return err
 		}
@@ -245,6 +246,8 @@ func (s *Store) ApproveRun(ctx context.Context, id int64) (Run, error) {
 		for _, e := range sums {
 			count += e.count
 		}
+		// A tranche's payment was ordered in the ledger when the tranche was
+		// (ref case:<id>): it is not ordered again (tranche_runs.go).
 		if err := postPerEnvelope(ctx, tx, p, KindOrder, sums, runRef(id), ""); err != nil {
 			return err
 		}
@@ -342,12 +345,13 @@ func (s *Store) ImportResults(ctx context.Context, id int64, data []byte) (Impor
 			return refuse(fosis.ECONFLICT, "funds.err.run_not_approved", id)
 		}
 		type have struct {
-			state  PaymentState
-			amount int64
-			call   string
+			state   PaymentState
+			amount  int64
+			call    string
+			purpose Purpose
 		}
 		byID := map[int64]have{}
-		rs, err := tx.QueryContext(ctx, `SELECT id, state, amount, call_code FROM funds_payments WHERE run_id = ?`, id)
+		rs, err := tx.QueryContext(ctx, `SELECT id, state, amount, call_code, purpose FROM funds_payments WHERE run_id = ?`, id)
 		if err != nil {
 			return err
 		}
@@ -355,7 +359,7 @@ func (s *Store) ImportResults(ctx context.Context, id int64, data []byte) (Impor
 			var pid int64
 			var h have
 			var st string
-			if err := rs.Scan(&pid, &st, &h.amount, &h.call); err != nil {
+			if err := rs.Scan(&pid, &st, &h.amount, &h.call, &h.purpose); err != nil {
 				rs.Close()
 				return err
 			}
@@ -423,9 +427,26 @@ func (s *Store) ImportResults(ctx context.Context, id int64, data []byte) (Impor
 			}
 			if r.Paid {
 				out.Paid++
-				add(confirm, byID[r.Payment].call, r.Amount)
 			} else {
 				out.Rejected++
+			}
+			if byID[r.Payment].purpose == PurposeTranche {
+				// A participant's tranche: settled on its own ref, as its
+				// order was (tranche_runs.go).
+				tp, err := trancheOfPayment(ctx, tx, r.Payment)
+				if err != nil {
+					return err
+				}
+				if tp != 0 {
+					if _, err := settleTranche(ctx, tx, p, tp, r.Paid, r.Reason); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			if r.Paid {
+				add(confirm, byID[r.Payment].call, r.Amount)
+			} else {
 				add(reject, byID[r.Payment].call, r.Amount)
 			}
 		}

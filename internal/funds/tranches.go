@@ -312,6 +312,12 @@ type OrderInput struct {
 	SupplierRUT  string `json:"supplier_rut,omitempty"`
 	SupplierName string `json:"supplier_name,omitempty"`
 	Key          string `json:"idempotency_key,omitempty"`
+	// The payee's bank account for the payment runs' batch file; left
+	// empty, the payee's CuentaRUT (BancoEstado, 012, vista, account = the
+	// RUT's body).
+	Bank        string `json:"bank,omitempty"`
+	AccountKind string `json:"account_kind,omitempty"`
+	Account     string `json:"account,omitempty"`
 }
 
 // OrderTranche orders a due tranche of a case as a payment (committed →
@@ -423,6 +429,12 @@ func (s *Store) OrderTranche(ctx context.Context, caseID int64, in OrderInput) (
 		if _, err := postCase(ctx, tx, p, pt, KindOrder, t.Amount, fmt.Sprintf("payment %d, tranche %d", id, t.Seq)); err != nil {
 			return err
 		}
+		// One way money leaves: the tranche is also a payment of the
+		// payment runs, which carry it to the bank (its ledger order is the
+		// one just posted on the participant's ref).
+		if err := s.trancheRunPayment(ctx, tx, p, pt, t, id, payeeRUT, payeeName, in); err != nil {
+			return err
+		}
 		out, err = scanTranchePayment(tx.QueryRowContext(ctx, paymentSelect+` WHERE y.id = ?`, id))
 		return err
 	})
@@ -446,6 +458,64 @@ func (s *Store) SettlePayment(ctx context.Context, id int64, paid bool, reason s
 	}
 	var out TranchePayment
 	err = s.db.Transact(ctx, func(tx *db.Tx) error {
+		// The run payment that carries the tranche (migration 00087): a
+		// direct settlement settles it too, so the two never disagree.
+		var link sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT payment_id FROM funds_tranche_payments WHERE id = ?`, id).Scan(&link); db.IsNoRows(err) {
+			return refuse(fosis.ENOTFOUND, "funds.err.no_payment", id)
+		} else if err != nil {
+			return err
+		}
+		var pm Payment
+		if link.Valid {
+			if pm, err = scanPayment(tx.QueryRowContext(ctx, `SELECT `+paymentCols+` FROM funds_payments WHERE id = ?`, link.Int64)); err != nil {
+				return err
+			}
+			if pm.State == PaymentInRun {
+				return refuse(fosis.ECONFLICT, "funds.err.tranche_in_run", id, pm.Run)
+			}
+			if pm.State == PaymentOrdered {
+				// The run's lock first, as an import of its result file takes it.
+				if _, err := lockRun(ctx, tx, pm.Run); err != nil {
+					return err
+				}
+			}
+		}
+		if out, err = settleTranche(ctx, tx, p, id, paid, reason); err != nil {
+			return err
+		}
+		if !link.Valid {
+			return nil
+		}
+		st := PaymentRejected
+		if paid {
+			st = PaymentPaid
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE funds_payments SET state = ?, bank_reason = ?, settled_at = ? WHERE id = ? AND state = ?`,
+			string(st), out.Reason, tx.DB().Time(tx.Now), pm.ID, string(pm.State))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return refuse(fosis.ECONFLICT, "funds.err.payment_settled", id, fosis.Phrase{Key: "funds.paystate." + string(pm.State), Text: string(pm.State)})
+		}
+		if pm.State == PaymentOrdered {
+			return closeIfAnswered(ctx, tx, pm.Run)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// settleTranche records the bank's answer for ordered tranche payment id
+// inside tx (the ledger on the participant's ref, the tranche's state): the
+// body of SettlePayment, also called by ImportResults for a run's tranche
+// payments.
+func settleTranche(ctx context.Context, tx *db.Tx, p *auth.Principal, id int64, paid bool, reason string) (TranchePayment, error) {
+	var out TranchePayment
+	err := func() error {
 		y, err := scanTranchePayment(tx.QueryRowContext(ctx, paymentSelect+` WHERE y.id = ?`, id))
 		if db.IsNoRows(err) {
 			return refuse(fosis.ENOTFOUND, "funds.err.no_payment", id)
@@ -501,7 +571,7 @@ func (s *Store) SettlePayment(ctx context.Context, id int64, paid bool, reason s
 		}
 		out, err = scanTranchePayment(tx.QueryRowContext(ctx, paymentSelect+` WHERE y.id = ?`, id))
 		return err
-	})
+	}()
 	return out, err
 }
 

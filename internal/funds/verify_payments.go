@@ -16,6 +16,9 @@ import (
 //  8. a run's state matches its payments' (a prepared run's payments are
 //     in the run, an approved or closed one's none, a closed one's all
 //     settled) and its approver is not its preparer (maker-checker);
+//     A tranche payment's run payment (linked by payment_id) is excluded: its ledger is on the participant's
+//     ref (case:<id>), checked with the participants; it must agree with
+//     its tranche payment (amount and state) instead.
 //  9. nothing is paid twice: a re-issued payment's original was rejected
 //     and re-issued once, with the same amount;
 //  10. a contract's milestones add up to its territories' amounts, and a
@@ -52,7 +55,8 @@ func (s *Store) verifyPayments(ctx context.Context, rep *Report) error {
 	}
 	want := map[rk]int64{}
 	rows, err = s.db.QueryContext(ctx, `SELECT run_id, call_code, state, SUM(amount) FROM funds_payments
-		WHERE run_id IS NOT NULL GROUP BY run_id, call_code, state`)
+		WHERE run_id IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM funds_tranche_payments y WHERE y.payment_id = funds_payments.id) GROUP BY run_id, call_code, state`)
 	if err != nil {
 		return err
 	}
@@ -100,7 +104,13 @@ func (s *Store) verifyPayments(ctx context.Context, rep *Report) error {
 		{"closed runs with payments the bank has not answered", `SELECT COUNT(*) FROM funds_payments p JOIN funds_payruns r ON r.id = p.run_id
 			WHERE r.state = 'closed' AND p.state = 'ordered'`},
 		{"ready payments inside a run, or run payments without one", `SELECT COUNT(*) FROM funds_payments
-			WHERE (state = 'ready' AND run_id IS NOT NULL) OR (state <> 'ready' AND run_id IS NULL)`},
+			WHERE (state = 'ready' AND run_id IS NOT NULL) OR (state <> 'ready' AND run_id IS NULL
+			  AND NOT EXISTS (SELECT 1 FROM funds_tranche_payments y WHERE y.payment_id = funds_payments.id))`},
+		{"tranche payments whose run payment disagrees (amount, purpose or state)", `SELECT COUNT(*) FROM funds_tranche_payments y
+			JOIN funds_payments p ON p.id = y.payment_id
+			WHERE p.amount <> y.amount OR p.purpose <> 'tranche' OR NOT (
+			  (y.status = 'ordered' AND p.state IN ('ready', 'in_run', 'ordered'))
+			  OR (y.status = 'paid' AND p.state = 'paid') OR (y.status = 'rejected' AND p.state = 'rejected'))`},
 		{"re-issues of payments that were not rejected and re-issued, or for another amount", `SELECT COUNT(*) FROM funds_payments n
 			JOIN funds_payments o ON o.id = n.reissue_of WHERE o.state <> 'reissued' OR o.amount <> n.amount`},
 		{"re-issued payments without their new payment", `SELECT COUNT(*) FROM funds_payments o
