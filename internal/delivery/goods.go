@@ -91,7 +91,7 @@ func (s *Store) RecordGood(ctx context.Context, caseID int64, in Good) (*Good, e
 		if err != nil {
 			bad = append(bad, field("received_on", "delivery.err.bad_date", in.ReceivedOn))
 		} else if on.After(s.today()) {
-			bad = append(bad, field("received_on", "delivery.err.future_date", in.ReceivedOn))
+			bad = append(bad, field("received_on", "delivery.err.goods_future_date", in.ReceivedOn))
 		}
 		if in.ReceivedBy == "" {
 			bad = append(bad, field("received_by", "delivery.err.required"))

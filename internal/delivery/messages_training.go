@@ -29,7 +29,7 @@ var trainingMessages = map[string]string{
 	"delivery.err.no_deliveries":          "%q is not a deliveries component of the %s methodology",
 	"delivery.err.bad_quantity":           "%d is not a quantity (1 to %d)",
 	"delivery.err.bad_cost":               "the unit cost is whole pesos, 0 or more",
-	"delivery.err.future_date":            "%s is after today; record goods once received",
+	"delivery.err.goods_future_date":      "%s is after today; record goods once received",
 	"delivery.err.invalid_good":           "the delivery was not saved: %s: %s",
 	"delivery.err.goods_state":            "goods are delivered while the case is in intervention or closing; it is %s",
 	"delivery.err.action_plan":            "only the actions of an approved plan are marked done; this plan is %s",
