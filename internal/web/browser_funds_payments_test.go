@@ -25,6 +25,7 @@ func TestPaymentScreens(t *testing.T) {
 	}
 	axeSrc, _ := axeSource()
 	ctx := browserFor(t, 5*time.Minute)
+	injectAxe(t, ctx, axeSrc)
 	w := scopetest.New(t)
 	fundsWorld(t, w)
 	sys := auth.WithPrincipal(context.Background(), auth.System())

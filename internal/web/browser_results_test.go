@@ -40,6 +40,7 @@ func TestResultsScreens(t *testing.T) {
 			// A browser of its own per user (its clock starts after the
 			// world is built).
 			ctx := browserFor(t, 3*time.Minute)
+			injectAxe(t, ctx, axeSrc)
 			if err := chromedp.Do(ctx,
 				chromedp.EmulateViewport(1366, 900),
 				chromedp.Navigate(srv.URL+"/signin"),

@@ -94,17 +94,7 @@ func TestScreens(t *testing.T) {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 
-	if axeSrc != "" {
-		// Every page the tab loads gets axe-core before its own scripts
-		// (a script DevTools adds is not subject to the page's CSP).
-		err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: axeSrc})
-			return err
-		}))
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	injectAxe(t, ctx, axeSrc)
 	sw := &screenWalk{ctx: ctx, base: srv.URL, dir: os.Getenv("FOSIS_SCREENSHOTS"), axe: axeSrc != "",
 		axed: map[string]bool{}, seen: map[string]bool{}, walked: map[string]map[string]bool{}, mux: http.NewServeMux()}
 	patterns := s.PagePatterns()
@@ -520,4 +510,21 @@ func axeSource() (string, string) {
 		return "", fmt.Sprintf("axe-core is not installed (%v), so the pages' accessibility is not checked: run npm ci in internal/web/testdata (.ci/run does it; under CI=true its absence fails)", err)
 	}
 	return string(b), ""
+}
+
+// injectAxe gives every page the tab loads axe-core (its source, if any)
+// before the page's own scripts (a script DevTools adds is not subject to
+// the page's CSP).
+func injectAxe(t *testing.T, ctx context.Context, axeSrc string) {
+	t.Helper()
+	if axeSrc == "" {
+		return
+	}
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: axeSrc})
+		return err
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
 }
