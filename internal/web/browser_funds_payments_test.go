@@ -25,6 +25,7 @@ func TestPaymentScreens(t *testing.T) {
 	}
 	axeSrc, _ := axeSource()
 	ctx := browserFor(t, 5*time.Minute)
+	injectAxe(t, ctx, axeSrc)
 	w := scopetest.New(t)
 	fundsWorld(t, w)
 	sys := auth.WithPrincipal(context.Background(), auth.System())
@@ -41,10 +42,7 @@ func TestPaymentScreens(t *testing.T) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	dir := os.Getenv("FOSIS_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
+	dir := os.Getenv("FOSIS_SCREENSHOTS") // screenshots only when asked for
 	for _, u := range []struct {
 		user  string
 		role  auth.Role
@@ -67,7 +65,7 @@ func TestPaymentScreens(t *testing.T) {
 				t.Fatalf("sign in as %s: %v", u.user, err)
 			}
 			for _, p := range u.pages {
-				checkScreen(t, ctx, srv.URL, p, u.user, u.role, axeSrc != "", dir)
+				checkScreen(t, ctx, srv.URL, p, u.user, u.role, "", axeSrc != "", dir)
 			}
 			if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('form[action="/signout"]').submit()`),
 				chromedp.WaitVisible(chromedp.CSS("#username"))); err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -31,7 +32,7 @@ type casesData struct {
 	States []string
 	Page   *delivery.Page
 	// More is the query string of the next page ("" for none).
-	More string
+	More template.URL
 }
 
 func (s *Server) casesList(w http.ResponseWriter, r *http.Request) {
@@ -55,7 +56,7 @@ func (s *Server) casesList(w http.ResponseWriter, r *http.Request) {
 			next[k] = v
 		}
 		next.Set("after", strconv.FormatInt(page.Next, 10))
-		d.More = next.Encode()
+		d.More = template.URL(next.Encode()) // encoded by url.Values: safe in a link (a string would be escaped again: after%3D…)
 	}
 	s.render(w, r, http.StatusOK, "cases", d)
 }

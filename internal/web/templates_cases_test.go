@@ -47,6 +47,10 @@ func init() {
 		templateCase{"cases", casesData{States: delivery.States, Page: &delivery.Page{Items: []delivery.Case{*c, exited}, Next: 9}, More: "after=9",
 			Filter: delivery.Filter{State: "in_intervention", Active: true}}, `href="/cases/7"`},
 		templateCase{"cases", casesData{States: delivery.States, Page: &delivery.Page{Items: []delivery.Case{}}}, `id="cases-none"`},
+		// The next page's link keeps its query string as it is (a string
+		// was escaped again: /cases?after%3d9, a new page at every step).
+		templateCase{"cases", casesData{States: delivery.States, Page: &delivery.Page{Items: []delivery.Case{*c}, Next: 9}, More: "active=1&after=9"},
+			`href="/cases?active=1&amp;after=9"`},
 		templateCase{"case", file, `id="move-closing"`},
 		templateCase{"case", file, `href="/sessions/3/notes?case=7"`},
 		templateCase{"case", file, `data-draft-key="fosis.session.7"`},
