@@ -95,14 +95,14 @@ func TestPortalScreens(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	checkScreen(t, ctx, srv.URL, "/portal", "persona", auth.RoleCitizen, axeSrc != "", dir)
+	checkScreen(t, ctx, srv.URL, "/portal", "persona", auth.RoleCitizen, "", axeSrc != "", dir)
 	m.QueueUser(&citizenUser{*mockoidc.DefaultUser(), rut.FormatDots(run)})
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 900), chromedp.Navigate(srv.URL+"/portal/signin"),
 		chromedp.WaitVisible(chromedp.CSS("#portal-bracket"))); err != nil {
 		t.Fatalf("signing in: %v", err)
 	}
 	for _, target := range []string{"/portal", "/portal/correction", "/portal/calls", "/portal/applications", "/portal/programme"} {
-		checkScreen(t, ctx, srv.URL, target, "persona", auth.RoleCitizen, axeSrc != "", dir)
+		checkScreen(t, ctx, srv.URL, target, "persona", auth.RoleCitizen, "", axeSrc != "", dir)
 	}
 	// The correction form with its errors, and "my household" after asking.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 900), chromedp.Navigate(srv.URL+"/portal/correction"),
@@ -123,7 +123,7 @@ func TestPortalScreens(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#corrected"))); err != nil {
 		t.Fatalf("asking for a correction: %v", err)
 	}
-	checkScreen(t, ctx, srv.URL, "/portal?corrected=1", "persona", auth.RoleCitizen, axeSrc != "", dir)
+	checkScreen(t, ctx, srv.URL, "/portal?corrected=1", "persona", auth.RoleCitizen, "", axeSrc != "", dir)
 
 	// The apply flow with the keyboard only: Tab to the consent, Space,
 	// Tab to the phone, type, Tab to the button, Enter.

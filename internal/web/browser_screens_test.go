@@ -146,6 +146,8 @@ var screensSkipped = map[string]string{
 	"GET /cooperation/segib.csv":        "a download",
 	"GET /cooperation/segib.xlsx":       "a download",
 	"GET /results/report.xlsx":          "a download",
+	"GET /results/report.pdf":           "a download",
+	"GET /portal/evidence/{code}":       "a download (a person's evidence for a correction, for staff)",
 	"GET /sessions/{id}/notes":          "a session's notes are confidential: the walk's accounts are refused them (403), and the scope walk reads them",
 	"GET /funds/institutions/{code}":    "the scope walk's world has no microcredit institution: TestMicrocreditScreens (microcredit_web_test.go) walks its page",
 }
