@@ -45,7 +45,7 @@ func TestBrowserProgramForm(t *testing.T) {
 	}
 	fits := func(what string) {
 		t.Helper()
-		c, err := chromedp.Run(ctx, chromedp.Evaluate[screenCheck](screenJS))
+		c, err := chromedp.Run(ctx, chromedp.Evaluate[screenCheck](pageTextJS+";"+screenJS))
 		if err != nil {
 			t.Fatal(err)
 		}

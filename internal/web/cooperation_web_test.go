@@ -345,7 +345,7 @@ func TestCooperationBrowser(t *testing.T) {
 		submit("#submit-feasibility", "#form-design"))
 	// The design form at 360 px: no wider than the window (issue 20).
 	do("narrow", chromedp.EmulateViewport(360, 800))
-	if c, err := chromedp.Run(ctx, chromedp.Evaluate[screenCheck](screenJS)); err != nil || c.ScrollWidth > c.InnerWidth {
+	if c, err := chromedp.Run(ctx, chromedp.Evaluate[screenCheck](pageTextJS+";"+screenJS)); err != nil || c.ScrollWidth > c.InnerWidth {
 		t.Errorf("the design form at 360 px: %+v, %v", c, err)
 	}
 	if src, _ := axeSource(); src != "" {
