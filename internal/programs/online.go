@@ -135,20 +135,13 @@ func (s *Store) ApplyOnline(ctx context.Context, ref string, in OnlineApplicatio
 	if len(fields) > 0 {
 		return nil, &fosis.Error{Code: fosis.EINVALID, Message: fields[0].Field + ": " + fields[0].Message, Fields: fields, Key: fields[0].Key, Args: fields[0].Args}
 	}
+	// The call must be open and take applications, as for staff
+	// (applyCall); the person's reach is their own household (prepare is
+	// given their national ID only).
 	sys := onBehalf(ctx)
-	v, err := s.who(sys)
+	v, c, err := s.applyCall(sys, ref)
 	if err != nil {
 		return nil, err
-	}
-	c, err := s.Call(sys, ref)
-	if err != nil {
-		return nil, err
-	}
-	if c.Invitation {
-		return nil, refuse(fosis.ECONFLICT, "programs.err.invitation_call", c.Code, c.Program)
-	}
-	if c.Status != StatusOpen {
-		return nil, refuse(fosis.ECONFLICT, "programs.err.call_not_open", c.Code, statusTerm(c.Status))
 	}
 	pr, err := s.prepare(sys, v, c, ApplyInput{RUN: rut.Format(p.PersonKey), Channel: ChannelOnline}, time.Now())
 	if err != nil {
